@@ -1,0 +1,101 @@
+//! The extractor contract and the one matcher compiled from every extractor's path patterns.
+
+use dredge_model::Fact;
+use std::collections::HashMap;
+
+/// A path an extractor wants, relative to the image root, without a leading `/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    /// Exactly this path (`var/lib/dpkg/status`).
+    Exact(&'static str),
+    /// Any regular file directly inside this directory whose name ends with the suffix
+    /// (`DirFiles("var/lib/dpkg/info", ".list")`; an empty suffix takes every file).
+    DirFiles(&'static str, &'static str),
+}
+
+/// Why an extractor could not read a file. The scan goes on; this becomes a warning on the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ExtractError(pub String);
+
+impl ExtractError {
+    pub fn new(msg: impl Into<String>) -> Self {
+        ExtractError(msg.into())
+    }
+}
+
+/// An extractor reads one file at a time and emits facts.
+///
+/// Contract:
+/// - `extract` sees only the file it is given: it must not open other files. Context (the OS of the
+///   image, other files of the same package manager) is joined after the layers are merged.
+/// - It must not panic on any input; malformed input is an `ExtractError` (a warning on that
+///   file) or a partial result plus warnings pushed into `facts`' caller via the error.
+/// - `version` is part of the layer cache key: bump it whenever the facts it emits change.
+pub trait Extractor: Send + Sync {
+    /// Path-like unique name: `os/dpkg`, `os/apk`, `os/rpm/sqlite`.
+    fn name(&self) -> &'static str;
+    fn version(&self) -> u32;
+    fn patterns(&self) -> &'static [Pattern];
+    /// Files larger than this are not read; the walk records a warning instead.
+    fn max_file_size(&self) -> u64 {
+        64 << 20
+    }
+    fn extract(&self, path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError>;
+}
+
+/// Every extractor's patterns compiled into one lookup: one hash probe for exact paths and one for
+/// the parent directory, so the cost per tar entry does not grow with the number of plugins.
+pub struct PluginSet<'a> {
+    plugins: Vec<&'a dyn Extractor>,
+    exact: HashMap<&'static str, Vec<usize>>,
+    dirs: HashMap<&'static str, Vec<(usize, &'static str)>>,
+}
+
+impl<'a> PluginSet<'a> {
+    pub fn new(plugins: &[&'a dyn Extractor]) -> Self {
+        let mut exact: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        let mut dirs: HashMap<&'static str, Vec<(usize, &'static str)>> = HashMap::new();
+        for (i, p) in plugins.iter().enumerate() {
+            for pat in p.patterns() {
+                match *pat {
+                    Pattern::Exact(path) => exact.entry(path).or_default().push(i),
+                    Pattern::DirFiles(dir, suffix) => dirs.entry(dir).or_default().push((i, suffix)),
+                }
+            }
+        }
+        PluginSet { plugins: plugins.to_vec(), exact, dirs }
+    }
+
+    /// The indexes of the plugins that want `path` (normalised, no leading `/`).
+    pub fn wanted_by(&self, path: &str, out: &mut Vec<usize>) {
+        out.clear();
+        if let Some(v) = self.exact.get(path) {
+            out.extend_from_slice(v);
+        }
+        if let Some((dir, file)) = path.rsplit_once('/') {
+            if let Some(v) = self.dirs.get(dir) {
+                for &(i, suffix) in v {
+                    if file.ends_with(suffix) && !out.contains(&i) {
+                        out.push(i);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn get(&self, i: usize) -> &'a dyn Extractor {
+        self.plugins[i]
+    }
+
+    pub fn plugins(&self) -> &[&'a dyn Extractor] {
+        &self.plugins
+    }
+
+    /// `name@version` of every plugin, sorted: part of the layer cache key.
+    pub fn fingerprint(&self) -> String {
+        let mut v: Vec<String> = self.plugins.iter().map(|p| format!("{}@{}", p.name(), p.version())).collect();
+        v.sort();
+        v.join(",")
+    }
+}

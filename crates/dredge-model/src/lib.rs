@@ -1,0 +1,217 @@
+//! Pure data shared by every dredge crate: packages, ecosystems, locations, facts that extractors
+//! emit, and the inventory that the pipeline assembles. No I/O lives here.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+mod purl;
+pub use purl::package_purl;
+
+/// Every package ecosystem dredge knows. Adding one adds a variant here; the compiler's exhaustive
+/// `match`es then list every place that has to learn about it (purl type, version scheme, docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ecosystem {
+    /// Debian packages recorded by dpkg.
+    Deb,
+    /// Alpine packages recorded by apk.
+    Apk,
+    /// RPM packages (Red Hat, SUSE, Mariner, ...).
+    Rpm,
+}
+
+impl Ecosystem {
+    pub const ALL: &'static [Ecosystem] = &[Ecosystem::Deb, Ecosystem::Apk, Ecosystem::Rpm];
+
+    /// The package-url type.
+    pub fn purl_type(self) -> &'static str {
+        match self {
+            Ecosystem::Deb => "deb",
+            Ecosystem::Apk => "apk",
+            Ecosystem::Rpm => "rpm",
+        }
+    }
+
+    /// The version scheme used to order versions of this ecosystem.
+    pub fn version_scheme(self) -> &'static str {
+        match self {
+            Ecosystem::Deb => "dpkg",
+            Ecosystem::Apk => "apk",
+            Ecosystem::Rpm => "rpm",
+        }
+    }
+
+    /// The package manager / database that records it, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Ecosystem::Deb => "dpkg",
+            Ecosystem::Apk => "apk",
+            Ecosystem::Rpm => "rpm",
+        }
+    }
+}
+
+impl fmt::Display for Ecosystem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.purl_type())
+    }
+}
+
+/// Which layer of an image something came from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LayerRef {
+    /// 0-based position of the layer in the image (bottom first).
+    pub index: usize,
+    /// Digest of the layer blob as stored (compressed), when the source knows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// Digest of the uncompressed layer tar (`rootfs.diff_ids`).
+    pub diff_id: String,
+    /// The build-history line that created the layer, when the config has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+/// Where a fact was found: the file inside the image and the layer that wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Location {
+    /// Path inside the image, absolute (`/var/lib/dpkg/status`).
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<LayerRef>,
+}
+
+/// The source package a binary package was built from (dpkg `Source:`, rpm `SOURCERPM`, apk origin).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SourcePackage {
+    pub name: String,
+    /// Present when the source version differs from the binary version (dpkg `Source: x (1.2)`),
+    /// or always for rpm (from the source rpm file name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// One installed package.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Package {
+    pub ecosystem: Ecosystem,
+    pub name: String,
+    /// The full version as the package manager orders it. For rpm: `[epoch:]version-release`.
+    pub version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    /// rpm only: epoch, kept separately because purls and matchers want it apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourcePackage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maintainer: Option<String>,
+    /// rpm only: the module stream the package belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modularity_label: Option<String>,
+    /// Files the package manager says this package owns (absolute paths), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
+    /// Filled in when the inventory is assembled (needs the OS).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub purl: String,
+    /// Filled in by the merge: the database file and the layer that last wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+impl Package {
+    pub fn new(ecosystem: Ecosystem, name: impl Into<String>, version: impl Into<String>) -> Self {
+        Package {
+            ecosystem,
+            name: name.into(),
+            version: version.into(),
+            arch: None,
+            epoch: None,
+            source: None,
+            license: None,
+            vendor: None,
+            maintainer: None,
+            modularity_label: None,
+            files: Vec::new(),
+            purl: String::new(),
+            location: None,
+        }
+    }
+}
+
+/// The operating system of an image.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OsInfo {
+    /// `ID` of os-release (`debian`, `alpine`, `rhel`, `sles`, `mariner` ...).
+    pub id: String,
+    /// `VERSION_ID` (`12`, `3.20.3`, `8.9`), or the release read from a distro-specific file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_codename: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pretty_name: Option<String>,
+    /// `ID_LIKE`, split.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub id_like: Vec<String>,
+    /// The file the identity came from.
+    pub source_path: String,
+    /// Set when the release is known to be past its end of life (`YYYY-MM-DD`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_of_life: Option<String>,
+}
+
+/// Something an extractor learned from one file. Facts are joined into an [`Inventory`] only
+/// after the layers are merged, so an extractor never needs another file for context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fact {
+    /// Key/value pairs of an os-release file.
+    OsRelease { fields: BTreeMap<String, String> },
+    /// A distro-specific release file (`/etc/alpine-release`, `/etc/debian_version`,
+    /// `/etc/redhat-release` ...): weaker evidence than os-release.
+    OsHint { id: String, version: Option<String>, pretty_name: Option<String> },
+    /// An installed package as recorded by a package manager database.
+    Package(Package),
+    /// The files a package owns, from a file other than the package record (dpkg `info/*.list`).
+    OwnedFiles { ecosystem: Ecosystem, package: String, files: Vec<String> },
+}
+
+/// A problem with one file or layer that did not stop the scan.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Warning {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(l) = self.layer {
+            write!(f, "layer {l}: ")?;
+        }
+        if let Some(p) = &self.path {
+            write!(f, "{p}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// What dredge found in a target after the merge: the OS and its packages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inventory {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<OsInfo>,
+    pub packages: Vec<Package>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
+}
