@@ -1,1 +1,152 @@
+//! Every extractor, registered in one list, and the join that turns the merged facts of an image
+//! into an [`Inventory`].
 
+use dredge_layer::{Extractor, MergedFile, resolve};
+use dredge_model::{Ecosystem, Fact, Inventory, LayerRef, Location, OsInfo, Package, Warning, package_purl};
+use std::collections::{BTreeMap, HashMap};
+
+pub mod os;
+
+/// The registry: adding a file format is one file and one line here.
+pub static EXTRACTORS: &[&dyn Extractor] = &[
+    &os::release::OsRelease,
+    &os::dpkg::Dpkg,
+    &os::apk::Apk,
+    &os::rpm::RpmSqlite,
+    &os::rpm::RpmBdb,
+    &os::rpm::RpmNdb,
+];
+
+/// Which ecosystem each extractor serves (`None` for context extractors such as os-release);
+/// used by the docs table and the registry test.
+pub fn ecosystem_of(name: &str) -> Option<Ecosystem> {
+    match name {
+        "os/dpkg" => Some(Ecosystem::Deb),
+        "os/apk" => Some(Ecosystem::Apk),
+        n if n.starts_with("os/rpm/") => Some(Ecosystem::Rpm),
+        _ => None,
+    }
+}
+
+fn os_from(view: &BTreeMap<String, MergedFile>) -> Option<OsInfo> {
+    for file in os::release::RELEASE_FILES {
+        let Some((path, mf)) = resolve(view, file) else { continue };
+        for fact in &mf.facts {
+            match fact {
+                Fact::OsRelease { fields } => {
+                    let id = fields.get("ID").cloned().unwrap_or_else(|| fields.get("NAME").cloned().unwrap_or_default().to_ascii_lowercase());
+                    return Some(OsInfo {
+                        id,
+                        version_id: fields.get("VERSION_ID").cloned(),
+                        version_codename: fields.get("VERSION_CODENAME").cloned(),
+                        pretty_name: fields.get("PRETTY_NAME").cloned(),
+                        id_like: fields.get("ID_LIKE").map(|s| s.split_whitespace().map(str::to_string).collect()).unwrap_or_default(),
+                        source_path: format!("/{path}"),
+                        end_of_life: None,
+                    });
+                }
+                Fact::OsHint { id, version, pretty_name } => {
+                    return Some(OsInfo {
+                        id: id.clone(),
+                        version_id: version.clone(),
+                        pretty_name: pretty_name.clone(),
+                        source_path: format!("/{path}"),
+                        ..Default::default()
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// rpm keeps one database; an image that carries two formats (a converted database next to the
+/// old file) is read from the newest layer's, and sqlite over ndb over bdb within a layer.
+fn rpm_db_rank(path: &str) -> u8 {
+    if path.ends_with("rpmdb.sqlite") {
+        3
+    } else if path.ends_with("Packages.db") {
+        2
+    } else {
+        1
+    }
+}
+
+/// Joins the merged view into an inventory. `layers[i]` describes layer `i` (empty for a root
+/// filesystem directory). `today` (`YYYY-MM-DD`) decides end-of-life warnings.
+pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today: &str) -> Inventory {
+    let mut inv = Inventory { os: os_from(view), ..Default::default() };
+    if let Some(os) = inv.os.as_mut() {
+        if let Some(v) = &os.version_id {
+            if let Some(eol) = os::release::end_of_life(&os.id, v) {
+                if eol <= today {
+                    os.end_of_life = Some(eol.to_string());
+                    inv.warnings.push(Warning {
+                        path: Some(os.source_path.clone()),
+                        layer: None,
+                        message: format!("{} {} reached end of life on {eol}: it receives no security fixes", os.id, v),
+                    });
+                }
+            }
+        }
+    }
+
+    let rpm_db = view
+        .iter()
+        .filter(|(_, mf)| mf.facts.iter().any(|f| matches!(f, Fact::Package(p) if p.ecosystem == Ecosystem::Rpm)))
+        .max_by_key(|(p, mf)| (mf.layer, rpm_db_rank(p)))
+        .map(|(p, _)| p.clone());
+
+    let mut owned: HashMap<(Ecosystem, &str), &Vec<String>> = HashMap::new();
+    for mf in view.values() {
+        for f in &mf.facts {
+            if let Fact::OwnedFiles { ecosystem, package, files } = f {
+                owned.insert((*ecosystem, package.as_str()), files);
+            }
+        }
+    }
+
+    let mut packages: Vec<Package> = Vec::new();
+    for (path, mf) in view {
+        for f in &mf.facts {
+            let Fact::Package(p) = f else { continue };
+            if p.ecosystem == Ecosystem::Rpm && rpm_db.as_deref() != Some(path.as_str()) {
+                continue;
+            }
+            let mut p = p.clone();
+            if let Some(files) = owned.get(&(p.ecosystem, p.name.as_str())) {
+                if p.files.is_empty() {
+                    p.files = (*files).clone();
+                    p.files.sort();
+                }
+            }
+            p.location = Some(Location { path: format!("/{path}"), layer: layers.get(mf.layer).cloned() });
+            p.purl = package_purl(&p, inv.os.as_ref());
+            packages.push(p);
+        }
+    }
+    packages.sort_by(|a, b| (a.ecosystem, &a.name, &a.version, &a.arch).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch)));
+    packages.dedup_by(|a, b| a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch);
+    inv.packages = packages;
+    inv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn registry_names_are_unique_and_ecosystems_covered() {
+        let names: HashSet<&str> = EXTRACTORS.iter().map(|e| e.name()).collect();
+        assert_eq!(names.len(), EXTRACTORS.len(), "duplicate extractor names");
+        for eco in Ecosystem::ALL {
+            assert!(EXTRACTORS.iter().any(|e| ecosystem_of(e.name()) == Some(*eco)), "no extractor for {eco}");
+            assert!(!eco.version_scheme().is_empty());
+        }
+        for e in EXTRACTORS {
+            assert!(!e.patterns().is_empty(), "{} matches nothing", e.name());
+        }
+    }
+}
