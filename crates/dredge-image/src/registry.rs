@@ -1,0 +1,458 @@
+//! A small OCI distribution client: manifests (index → platform), configs and streamed blobs,
+//! with the bearer-token challenge flow, basic auth, docker config credentials, TLS options,
+//! retries with backoff, and digest verification of everything it reads.
+//!
+//! Written on `ureq` (sync, rustls with ring) rather than `oci-client` (async, tokio): the layer
+//! walk is synchronous and runs on rayon threads, so a blocking client streams a blob straight into
+//! the tar reader without a runtime in between.
+
+use crate::reference::Reference;
+use crate::spec::{self, ImageConfig, MAX_JSON, ManifestDoc, Platform};
+use crate::{Image, ImageError, LayerDesc, LayerOpener, SourceKind, choose_platform, layers_from};
+use base64::Engine;
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use ureq::http::Response;
+
+const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json;q=0.9, application/vnd.docker.distribution.manifest.v1+prettyjws;q=0.1";
+
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    Basic { username: String, password: String },
+    /// A registry identity token (docker config `identitytoken`): exchanged for a bearer token.
+    IdentityToken(String),
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print secrets, not even in debug output.
+        match self {
+            Credentials::Basic { username, .. } => write!(f, "Basic({username}, ***)"),
+            Credentials::IdentityToken(_) => f.write_str("IdentityToken(***)"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RegistryOptions {
+    /// Explicit credentials (flags or environment); otherwise the docker config is asked.
+    pub credentials: Option<Credentials>,
+    /// Plain HTTP, or HTTPS without certificate verification when the registry speaks TLS.
+    pub insecure: bool,
+    /// PEM file with the CA certificates to trust instead of the built-in roots.
+    pub ca_cert: Option<PathBuf>,
+    /// Attempts per request on 429/5xx/connection errors.
+    pub retries: u32,
+    pub platform: Option<Platform>,
+}
+
+/// Counts of requests made, for tests and `--debug` output.
+#[derive(Debug, Default)]
+pub struct RequestStats {
+    pub manifests: AtomicU64,
+    pub blobs: AtomicU64,
+    pub tokens: AtomicU64,
+}
+
+struct Inner {
+    agent: ureq::Agent,
+    reference: Reference,
+    scheme: Mutex<Option<&'static str>>,
+    credentials: Option<Credentials>,
+    /// The Authorization header that last worked for this repository.
+    auth: Mutex<Option<String>>,
+    opts: RegistryOptions,
+    stats: Arc<RequestStats>,
+}
+
+#[derive(Clone)]
+pub struct RegistryClient(Arc<Inner>);
+
+fn agent(opts: &RegistryOptions, verify: bool) -> Result<ureq::Agent, ImageError> {
+    use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+    let mut tls = TlsConfig::builder();
+    if let Some(ca) = &opts.ca_cert {
+        let pem = std::fs::read(ca).map_err(|e| ImageError::io(format!("reading --ca-cert {}", ca.display()), e))?;
+        let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
+            .filter_map(|i| match i {
+                Ok(PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if certs.is_empty() {
+            return Err(ImageError::Invalid(format!("--ca-cert {}: no PEM certificate in the file", ca.display())));
+        }
+        tls = tls.root_certs(RootCerts::Specific(Arc::new(certs)));
+    }
+    if !verify {
+        tls = tls.disable_verification(true);
+    }
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .tls_config(tls.build())
+        .timeout_connect(Some(Duration::from_secs(15)))
+        .timeout_recv_response(Some(Duration::from_secs(60)))
+        .user_agent(format!("dredge/{}", env!("CARGO_PKG_VERSION")))
+        .max_redirects(8)
+        .build();
+    Ok(ureq::Agent::new_with_config(config))
+}
+
+/// Credentials for a registry from `~/.docker/config.json` (`auths`, `credsStore`, `credHelpers`;
+/// helpers are run as `docker-credential-<name>`). `None` when there are none.
+pub fn docker_config_credentials(registry: &str) -> Option<Credentials> {
+    let key = if registry == "docker.io" || registry == "registry-1.docker.io" { "https://index.docker.io/v1/".to_string() } else { registry.to_string() };
+    let found = docker_credential::get_credential(&key).or_else(|_| docker_credential::get_credential(&format!("https://{registry}")));
+    match found {
+        Ok(docker_credential::DockerCredential::UsernamePassword(username, password)) => Some(Credentials::Basic { username, password }),
+        Ok(docker_credential::DockerCredential::IdentityToken(t)) => Some(Credentials::IdentityToken(t)),
+        Err(_) => None,
+    }
+}
+
+fn is_retryable_status(s: u16) -> bool {
+    matches!(s, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+fn is_retryable_err(e: &ureq::Error) -> bool {
+    matches!(e, ureq::Error::Io(_) | ureq::Error::ConnectionFailed | ureq::Error::Timeout(_) | ureq::Error::Protocol(_))
+}
+
+/// Parses `Bearer realm="...",service="...",scope="..."` into its scheme and parameters.
+pub fn parse_challenge(h: &str) -> Option<(String, HashMap<String, String>)> {
+    let h = h.trim();
+    let (scheme, rest) = h.split_once(' ').unwrap_or((h, ""));
+    let mut params = HashMap::new();
+    let mut rest = rest.trim();
+    while !rest.is_empty() {
+        let (k, after) = rest.split_once('=')?;
+        let after = after.trim_start();
+        let (v, next) = if let Some(q) = after.strip_prefix('"') {
+            let end = q.find('"')?;
+            (&q[..end], q[end + 1..].trim_start().trim_start_matches(',').trim_start())
+        } else {
+            let end = after.find(',').unwrap_or(after.len());
+            (&after[..end], after[end..].trim_start_matches(',').trim_start())
+        };
+        params.insert(k.trim().to_ascii_lowercase(), v.to_string());
+        rest = next;
+    }
+    Some((scheme.to_ascii_lowercase(), params))
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+impl RegistryClient {
+    pub fn new(reference: Reference, mut opts: RegistryOptions) -> Result<Self, ImageError> {
+        if opts.retries == 0 {
+            opts.retries = 4;
+        }
+        let credentials = opts.credentials.clone().or_else(|| docker_config_credentials(&reference.registry));
+        let verify = !opts.insecure;
+        Ok(RegistryClient(Arc::new(Inner {
+            agent: agent(&opts, verify)?,
+            reference,
+            scheme: Mutex::new(None),
+            credentials,
+            auth: Mutex::new(None),
+            opts,
+            stats: Arc::new(RequestStats::default()),
+        })))
+    }
+
+    pub fn stats(&self) -> Arc<RequestStats> {
+        self.0.stats.clone()
+    }
+
+    fn host(&self) -> &str {
+        self.0.reference.api_host()
+    }
+
+    fn err(&self, message: impl Into<String>) -> ImageError {
+        ImageError::Registry { registry: self.host().to_string(), message: message.into() }
+    }
+
+    /// HTTPS, unless `--insecure` and the registry answers only plain HTTP (Docker's rule for
+    /// insecure registries).
+    fn scheme(&self) -> Result<&'static str, ImageError> {
+        let mut s = self.0.scheme.lock().map_err(|_| self.err("lock poisoned"))?;
+        if let Some(s) = *s {
+            return Ok(s);
+        }
+        let chosen = if self.0.opts.insecure {
+            match self.0.agent.get(format!("https://{}/v2/", self.host())).call() {
+                Ok(_) => "https",
+                Err(_) => "http",
+            }
+        } else {
+            "https"
+        };
+        *s = Some(chosen);
+        Ok(chosen)
+    }
+
+    fn send(&self, url: &str, accept: Option<&str>, auth: Option<&str>) -> Result<Response<ureq::Body>, ImageError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut req = self.0.agent.get(url);
+            if let Some(a) = accept {
+                req = req.header("Accept", a);
+            }
+            if let Some(a) = auth {
+                req = req.header("Authorization", a);
+            }
+            match req.call() {
+                Ok(resp) if is_retryable_status(resp.status().as_u16()) && attempt < self.0.opts.retries => {
+                    let wait = resp
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(|s| Duration::from_secs(s.min(10)))
+                        .unwrap_or_else(|| backoff(attempt));
+                    std::thread::sleep(wait);
+                }
+                Ok(resp) => return Ok(resp),
+                Err(e) if is_retryable_err(&e) && attempt < self.0.opts.retries => std::thread::sleep(backoff(attempt)),
+                Err(e) => return Err(self.err(format!("GET {url}: {e}"))),
+            }
+        }
+    }
+
+    /// GET with authentication: the cached Authorization first; on 401, answer the challenge.
+    fn get(&self, path: &str, accept: Option<&str>) -> Result<Response<ureq::Body>, ImageError> {
+        let url = format!("{}://{}{}", self.scheme()?, self.host(), path);
+        let cached = self.0.auth.lock().map_err(|_| self.err("lock poisoned"))?.clone();
+        let resp = self.send(&url, accept, cached.as_deref())?;
+        if resp.status().as_u16() != 401 {
+            return Ok(resp);
+        }
+        let challenge = resp.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let header = self.answer(&challenge)?;
+        let resp = self.send(&url, accept, Some(&header))?;
+        if resp.status().as_u16() == 401 {
+            return Err(ImageError::Unauthorized {
+                registry: self.host().to_string(),
+                message: format!("credentials refused for {} (check --username/--password or `docker login`)", self.0.reference.repository),
+            });
+        }
+        *self.0.auth.lock().map_err(|_| self.err("lock poisoned"))? = Some(header);
+        Ok(resp)
+    }
+
+    fn basic(&self) -> Option<String> {
+        match &self.0.credentials {
+            Some(Credentials::Basic { username, password }) => {
+                Some(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"))))
+            }
+            _ => None,
+        }
+    }
+
+    fn answer(&self, challenge: &str) -> Result<String, ImageError> {
+        let unauthorized = |m: String| ImageError::Unauthorized { registry: self.host().to_string(), message: m };
+        let (scheme, params) = parse_challenge(challenge).ok_or_else(|| unauthorized(format!("unreadable WWW-Authenticate challenge {challenge:?}")))?;
+        match scheme.as_str() {
+            "basic" => self.basic().ok_or_else(|| unauthorized("authentication required: pass --username/--password, set DREDGE_USERNAME/DREDGE_PASSWORD, or `docker login`".into())),
+            "bearer" => {
+                let realm = params.get("realm").ok_or_else(|| unauthorized("bearer challenge without realm".into()))?;
+                if !(realm.starts_with("https://") || realm.starts_with("http://")) {
+                    return Err(unauthorized(format!("bearer realm {realm:?} is not an http(s) URL")));
+                }
+                let scope = params.get("scope").cloned().unwrap_or_else(|| format!("repository:{}:pull", self.0.reference.repository));
+                let mut url = format!("{realm}{}scope={}", if realm.contains('?') { '&' } else { '?' }, percent_encode(&scope));
+                if let Some(s) = params.get("service") {
+                    url.push_str(&format!("&service={}", percent_encode(s)));
+                }
+                self.0.stats.tokens.fetch_add(1, Ordering::Relaxed);
+                let auth = match &self.0.credentials {
+                    Some(Credentials::IdentityToken(t)) => {
+                        // OAuth2 refresh-token exchange, as docker does with identity tokens.
+                        let form = format!(
+                            "grant_type=refresh_token&client_id=dredge&refresh_token={}&scope={}{}",
+                            percent_encode(t),
+                            percent_encode(&scope),
+                            params.get("service").map(|s| format!("&service={}", percent_encode(s))).unwrap_or_default()
+                        );
+                        let mut resp = self
+                            .0
+                            .agent
+                            .post(realm)
+                            .header("Content-Type", "application/x-www-form-urlencoded")
+                            .send(form.as_bytes())
+                            .map_err(|e| unauthorized(format!("token endpoint {realm}: {e}")))?;
+                        let body = resp.body_mut().with_config().limit(1 << 20).read_to_vec().map_err(|e| unauthorized(format!("token endpoint {realm}: {e}")))?;
+                        return token_from(&body).map(|t| format!("Bearer {t}")).ok_or_else(|| unauthorized(format!("token endpoint {realm} returned no token")));
+                    }
+                    _ => self.basic(),
+                };
+                let mut resp = self.send(&url, None, auth.as_deref())?;
+                let status = resp.status().as_u16();
+                if status != 200 {
+                    return Err(unauthorized(format!("token endpoint {realm} answered {status}{}", if auth.is_none() { " (no credentials given)" } else { "" })));
+                }
+                let body = resp.body_mut().with_config().limit(1 << 20).read_to_vec().map_err(|e| unauthorized(format!("token endpoint {realm}: {e}")))?;
+                token_from(&body).map(|t| format!("Bearer {t}")).ok_or_else(|| unauthorized(format!("token endpoint {realm} returned no token")))
+            }
+            other => Err(unauthorized(format!("unsupported authentication scheme {other:?}"))),
+        }
+    }
+
+    /// Fetches a manifest or index by tag or digest; returns its bytes and verified digest.
+    fn manifest(&self, reference: &str) -> Result<(Vec<u8>, String, String), ImageError> {
+        self.0.stats.manifests.fetch_add(1, Ordering::Relaxed);
+        let path = format!("/v2/{}/manifests/{}", self.0.reference.repository, reference);
+        let mut resp = self.get(&path, Some(ACCEPT))?;
+        let status = resp.status().as_u16();
+        if status == 404 {
+            return Err(ImageError::Missing(format!("{}:{} in {}", self.0.reference.repository, reference, self.host())));
+        }
+        if status != 200 {
+            return Err(self.err(format!("GET {path} answered {status}")));
+        }
+        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let header_digest = resp.headers().get("docker-content-digest").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = resp.body_mut().with_config().limit(MAX_JSON).read_to_vec().map_err(|e| self.err(format!("reading manifest {reference}: {e}")))?;
+        let actual = spec::sha256_digest(&body);
+        if reference.starts_with("sha256:") && !actual.eq_ignore_ascii_case(reference) {
+            return Err(ImageError::Digest(format!("manifest {reference} from {} hashes to {actual}", self.host())));
+        }
+        if let Some(h) = header_digest {
+            if h.starts_with("sha256:") && !h.eq_ignore_ascii_case(&actual) {
+                return Err(ImageError::Digest(format!("manifest {reference}: Docker-Content-Digest says {h}, content hashes to {actual}")));
+            }
+        }
+        Ok((body, actual, content_type))
+    }
+
+    fn blob_small(&self, digest: &str) -> Result<Vec<u8>, ImageError> {
+        let mut r = self.blob(digest)?.take(MAX_JSON + 1);
+        let mut v = Vec::new();
+        r.read_to_end(&mut v).map_err(|e| ImageError::io(format!("reading blob {digest} from {}", self.host()), e))?;
+        if v.len() as u64 > MAX_JSON {
+            return Err(ImageError::TooLarge(format!("blob {digest} is larger than {MAX_JSON} bytes")));
+        }
+        let actual = spec::sha256_digest(&v);
+        if !actual.eq_ignore_ascii_case(digest) {
+            return Err(ImageError::Digest(format!("blob {digest} from {} hashes to {actual}", self.host())));
+        }
+        Ok(v)
+    }
+
+    /// Streams a blob (verification is the reader's job: the layer walk hashes as it reads).
+    pub fn blob(&self, digest: &str) -> Result<Box<dyn Read + Send>, ImageError> {
+        if spec::split_digest(digest).is_none() {
+            return Err(ImageError::Invalid(format!("malformed digest {digest:?}")));
+        }
+        self.0.stats.blobs.fetch_add(1, Ordering::Relaxed);
+        let path = format!("/v2/{}/blobs/{}", self.0.reference.repository, digest);
+        let resp = self.get(&path, None)?;
+        match resp.status().as_u16() {
+            200 => Ok(Box::new(resp.into_body().into_reader())),
+            404 => Err(ImageError::Missing(format!("blob {digest} in {}/{}", self.host(), self.0.reference.repository))),
+            s => Err(self.err(format!("GET {path} answered {s}"))),
+        }
+    }
+
+    /// Resolves the reference to one image (choosing the platform from an index).
+    pub fn resolve(&self, target: &str) -> Result<Image, ImageError> {
+        let r = self.0.reference.clone();
+        let (bytes, digest, content_type) = self.manifest(r.manifest_ref())?;
+        if content_type.contains("manifest.v1") {
+            return Err(ImageError::Unsupported(format!("{}: Docker schema 1 manifest (deprecated in 2017); push the image again with a current client", r.canonical())));
+        }
+        let doc: ManifestDoc = serde_json::from_slice(&bytes).map_err(|e| ImageError::Invalid(format!("manifest of {}: {e}", r.canonical())))?;
+        let (doc, digest) = if doc.is_index() {
+            let cands: Vec<(Platform, spec::Descriptor)> = doc
+                .manifests
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|d| d.media_type != spec::OCI_INDEX && d.media_type != spec::DOCKER_LIST)
+                .filter_map(|d| d.platform.clone().map(|p| (Platform { architecture: spec::normalise_arch(&p.architecture), ..p }, d)))
+                .filter(|(p, _)| p.os != "unknown")
+                .collect();
+            let chosen = choose_platform(cands, self.0.opts.platform.as_ref(), &r.canonical())?;
+            let (bytes, d, _) = self.manifest(&chosen.digest)?;
+            (crate::archive::load_manifest(&bytes, &d)?, d)
+        } else {
+            (crate::archive::load_manifest(&bytes, &digest)?, digest)
+        };
+        let cfg_desc = doc.config.clone().ok_or_else(|| ImageError::Invalid(format!("manifest {digest} has no config")))?;
+        let cfg_bytes = self.blob_small(&cfg_desc.digest)?;
+        let config: ImageConfig = serde_json::from_slice(&cfg_bytes).map_err(|e| ImageError::Invalid(format!("config {}: {e}", cfg_desc.digest)))?;
+        if let Some(want) = &self.0.opts.platform {
+            if !config.platform().satisfies(want) {
+                return Err(ImageError::Missing(format!("{} is {} only, not {want}", r.canonical(), config.platform())));
+            }
+        }
+        let blobs = doc
+            .layers
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| (Some(l.digest), u64::try_from(l.size).ok(), Some(l.media_type), None))
+            .collect();
+        let layers = layers_from(&config, blobs, &r.canonical())?;
+        if layers.is_empty() {
+            return Err(ImageError::Invalid(format!("{}: the image has no layers", r.canonical())));
+        }
+        Ok(Image {
+            target: target.to_string(),
+            source: SourceKind::Registry,
+            tags: r.tag.iter().map(|t| format!("{}:{t}", r.name())).collect(),
+            repo_digests: vec![format!("{}@{digest}", r.name())],
+            manifest_digest: Some(digest),
+            config_digest: cfg_desc.digest,
+            config,
+            layers,
+            opener: Box::new(self.clone()),
+        })
+    }
+}
+
+fn token_from(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    v.get("token").or_else(|| v.get("access_token")).and_then(|t| t.as_str()).filter(|t| !t.is_empty()).map(str::to_string)
+}
+
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis((250u64 << attempt.min(5)).min(4000))
+}
+
+impl LayerOpener for RegistryClient {
+    fn open(&self, layer: &LayerDesc) -> Result<Box<dyn Read + Send>, ImageError> {
+        let d = layer.digest.as_deref().ok_or_else(|| ImageError::Missing(format!("layer {} has no digest", layer.index)))?;
+        self.blob(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenges() {
+        let (s, p) = parse_challenge(r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#).expect("parses");
+        assert_eq!(s, "bearer");
+        assert_eq!(p["realm"], "https://auth.docker.io/token");
+        assert_eq!(p["scope"], "repository:library/alpine:pull");
+        let (s, p) = parse_challenge(r#"Basic realm="Registry Realm""#).expect("parses");
+        assert_eq!((s.as_str(), p["realm"].as_str()), ("basic", "Registry Realm"));
+        assert!(parse_challenge(r#"Bearer realm="unterminated"#).is_none());
+    }
+
+    #[test]
+    fn debug_hides_passwords() {
+        let c = Credentials::Basic { username: "u".into(), password: "hunter2".into() };
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}
