@@ -1,1 +1,138 @@
+//! One report model and its renderings: dredge JSON, CycloneDX 1.6, SPDX 2.3, and a table.
 
+use dredge_model::{Inventory, OsInfo, Package, Warning};
+use serde::Serialize;
+
+mod cyclonedx;
+mod spdx_json;
+mod table;
+
+pub use cyclonedx::to_cyclonedx;
+pub use spdx_json::to_spdx;
+pub use table::to_table;
+
+/// Version of the dredge JSON schema (`docs/json-schema.md`). Bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerInfo {
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    pub diff_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    /// What the user named (`alpine:3.20`, `./image.tar`, `/srv/rootfs`).
+    pub name: String,
+    /// `image` or `rootfs`.
+    pub kind: &'static str,
+    /// `docker-archive`, `oci-dir`, `oci-archive`, `registry`, `docker-daemon`, `directory`.
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repo_digests: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<LayerInfo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanReport {
+    pub schema: &'static str,
+    pub schema_version: u32,
+    pub tool: Tool,
+    /// RFC 3339, UTC (`SOURCE_DATE_EPOCH` is honoured for reproducible output).
+    pub created: String,
+    pub target: Target,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<OsInfo>,
+    pub packages: Vec<Package>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
+}
+
+impl ScanReport {
+    pub fn new(target: Target, inv: Inventory, created: String) -> Self {
+        ScanReport {
+            schema: "https://dredge.dev/schemas/inventory",
+            schema_version: SCHEMA_VERSION,
+            tool: Tool { name: "dredge", version: env!("CARGO_PKG_VERSION") },
+            created,
+            target,
+            os: inv.os,
+            packages: inv.packages,
+            warnings: inv.warnings,
+        }
+    }
+}
+
+pub fn to_json(r: &ScanReport) -> String {
+    serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// The current time as RFC 3339 (or `SOURCE_DATE_EPOCH`).
+pub fn now_rfc3339() -> String {
+    let t = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .unwrap_or_else(time::OffsetDateTime::now_utc);
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+/// A stable UUID-shaped id derived from content (so the same scan gives the same ids).
+pub(crate) fn stable_uuid(seed: &str) -> String {
+    use sha2::Digest;
+    let h = hex::encode(sha2::Sha256::digest(seed.as_bytes()));
+    format!("{}-{}-5{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+}
+
+/// A license string as a valid SPDX expression, or `None` when it is not one (`GPL2`, `custom`).
+pub(crate) fn spdx_expression(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    spdx::Expression::parse(s).ok().map(|_| s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuid_shape_is_stable() {
+        let u = stable_uuid("x");
+        assert_eq!(u, stable_uuid("x"));
+        assert_eq!(u.len(), 36);
+        assert_eq!(u.as_bytes()[14], b'5');
+    }
+
+    #[test]
+    fn license_expressions() {
+        assert_eq!(spdx_expression("MIT AND BSD-2-Clause").as_deref(), Some("MIT AND BSD-2-Clause"));
+        assert_eq!(spdx_expression("GPL-2.0-only"), Some("GPL-2.0-only".into()));
+        assert_eq!(spdx_expression("GPL2 or custom"), None);
+    }
+}

@@ -1,0 +1,143 @@
+//! CycloneDX 1.6 JSON. The image is the metadata component; the OS is an `operating-system`
+//! component; every package is a `library` with its purl and the layer that brought it in.
+
+use crate::{ScanReport, spdx_expression, stable_uuid};
+use dredge_model::Package;
+use serde_json::{Value, json};
+
+fn prop(name: &str, value: impl Into<String>) -> Value {
+    json!({"name": name, "value": value.into()})
+}
+
+fn package_properties(p: &Package) -> Vec<Value> {
+    let mut props = vec![prop("dredge:package:type", p.ecosystem.purl_type())];
+    if let Some(src) = &p.source {
+        props.push(prop("dredge:package:source-name", &src.name));
+        if let Some(v) = &src.version {
+            props.push(prop("dredge:package:source-version", v));
+        }
+    }
+    if let Some(a) = &p.arch {
+        props.push(prop("dredge:package:arch", a));
+    }
+    if let Some(e) = p.epoch {
+        props.push(prop("dredge:package:epoch", e.to_string()));
+    }
+    if let Some(m) = &p.modularity_label {
+        props.push(prop("dredge:package:modularity-label", m));
+    }
+    if let Some(loc) = &p.location {
+        props.push(prop("dredge:location:path", &loc.path));
+        if let Some(l) = &loc.layer {
+            props.push(prop("dredge:layer:index", l.index.to_string()));
+            if let Some(d) = &l.digest {
+                props.push(prop("dredge:layer:digest", d));
+            }
+            props.push(prop("dredge:layer:diff-id", &l.diff_id));
+            if let Some(c) = &l.created_by {
+                props.push(prop("dredge:layer:created-by", c));
+            }
+        }
+    }
+    props
+}
+
+pub fn to_cyclonedx(r: &ScanReport) -> String {
+    let t = &r.target;
+    let subject_version = t.image_id.clone().unwrap_or_default();
+    let subject_ref = format!("target:{}", t.name);
+    let mut subject = json!({
+        "type": if t.kind == "image" { "container" } else { "file" },
+        "bom-ref": subject_ref,
+        "name": t.name,
+    });
+    if !subject_version.is_empty() {
+        subject["version"] = json!(subject_version);
+    }
+    let mut sprops = vec![prop("dredge:target:source", &t.source)];
+    if let Some(p) = &t.platform {
+        sprops.push(prop("dredge:image:platform", p));
+    }
+    if let Some(d) = &t.manifest_digest {
+        sprops.push(prop("dredge:image:manifest-digest", d));
+    }
+    for tag in &t.tags {
+        sprops.push(prop("dredge:image:tag", tag));
+    }
+    for d in &t.repo_digests {
+        sprops.push(prop("dredge:image:repo-digest", d));
+    }
+    for l in &t.layers {
+        sprops.push(prop("dredge:image:layer", format!("{} {}", l.index, l.digest.as_deref().unwrap_or(&l.diff_id))));
+    }
+    subject["properties"] = Value::Array(sprops);
+
+    let mut components = Vec::new();
+    let mut deps_of_subject = Vec::new();
+    let os_ref = r.os.as_ref().map(|os| {
+        let bom_ref = format!("os:{}@{}", os.id, os.version_id.as_deref().unwrap_or("unknown"));
+        let mut c = json!({"type": "operating-system", "bom-ref": bom_ref, "name": os.id});
+        if let Some(v) = &os.version_id {
+            c["version"] = json!(v);
+        }
+        if let Some(p) = &os.pretty_name {
+            c["description"] = json!(p);
+        }
+        let mut props = vec![prop("dredge:os:source", &os.source_path)];
+        if let Some(eol) = &os.end_of_life {
+            props.push(prop("dredge:os:end-of-life", eol));
+        }
+        c["properties"] = Value::Array(props);
+        components.push(c);
+        deps_of_subject.push(json!(bom_ref));
+        bom_ref
+    });
+    let mut pkg_refs = Vec::new();
+    for (i, p) in r.packages.iter().enumerate() {
+        // purls are unique per package in practice; the index keeps bom-refs unique regardless.
+        let bom_ref = if p.purl.is_empty() { format!("pkg:{i}") } else { format!("{}#{i}", p.purl) };
+        let mut c = json!({
+            "type": "library",
+            "bom-ref": bom_ref,
+            "name": p.name,
+            "version": p.version,
+        });
+        if !p.purl.is_empty() {
+            c["purl"] = json!(p.purl);
+        }
+        if let Some(l) = &p.license {
+            c["licenses"] = match spdx_expression(l) {
+                Some(e) => json!([{"expression": e}]),
+                None => json!([{"license": {"name": l}}]),
+            };
+        }
+        if let Some(v) = p.vendor.as_ref().or(p.maintainer.as_ref()) {
+            c["supplier"] = json!({"name": v});
+        }
+        c["properties"] = Value::Array(package_properties(p));
+        components.push(c);
+        pkg_refs.push(json!(bom_ref));
+    }
+    let mut dependencies = vec![json!({"ref": subject_ref, "dependsOn": deps_of_subject})];
+    if let Some(os_ref) = os_ref {
+        dependencies.push(json!({"ref": os_ref, "dependsOn": pkg_refs}));
+    } else {
+        dependencies[0]["dependsOn"] = Value::Array(pkg_refs);
+    }
+    let seed = format!("{}|{}|{}", t.name, subject_version, r.packages.iter().map(|p| p.purl.as_str()).collect::<Vec<_>>().join(","));
+    let bom = json!({
+        "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "serialNumber": format!("urn:uuid:{}", stable_uuid(&seed)),
+        "version": 1,
+        "metadata": {
+            "timestamp": r.created,
+            "tools": {"components": [{"type": "application", "name": r.tool.name, "version": r.tool.version}]},
+            "component": subject,
+        },
+        "components": components,
+        "dependencies": dependencies,
+    });
+    serde_json::to_string_pretty(&bom).unwrap_or_default()
+}

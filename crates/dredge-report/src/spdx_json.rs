@@ -1,0 +1,119 @@
+//! SPDX 2.3 JSON. The image is a CONTAINER package the document DESCRIBES; it CONTAINS every
+//! package. Licenses that are not valid SPDX expressions become declared `LicenseRef-`s.
+
+use crate::{ScanReport, spdx_expression, stable_uuid};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// SPDX ids allow letters, digits, `.` and `-` only.
+fn spdx_id(prefix: &str, s: &str) -> String {
+    let clean: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect();
+    format!("SPDXRef-{prefix}-{clean}")
+}
+
+pub fn to_spdx(r: &ScanReport) -> String {
+    let t = &r.target;
+    let seed = format!("{}|{}|{}", t.name, t.image_id.as_deref().unwrap_or(""), r.packages.len());
+    let uuid = stable_uuid(&seed);
+    let root_id = spdx_id(if t.kind == "image" { "Image" } else { "Directory" }, &t.name);
+    let mut root = json!({
+        "name": t.name,
+        "SPDXID": root_id,
+        "downloadLocation": "NOASSERTION",
+        "filesAnalyzed": false,
+        "licenseConcluded": "NOASSERTION",
+        "licenseDeclared": "NOASSERTION",
+        "copyrightText": "NOASSERTION",
+        "primaryPackagePurpose": if t.kind == "image" { "CONTAINER" } else { "FILE" },
+    });
+    if let Some(id) = &t.image_id {
+        root["versionInfo"] = json!(id);
+        root["checksums"] = json!([{"algorithm": "SHA256", "checksumValue": id.trim_start_matches("sha256:")}]);
+    }
+    let mut comment = vec![format!("source: {}", t.source)];
+    if let Some(p) = &t.platform {
+        comment.push(format!("platform: {p}"));
+    }
+    if !t.tags.is_empty() {
+        comment.push(format!("tags: {}", t.tags.join(", ")));
+    }
+    if let Some(d) = &t.manifest_digest {
+        comment.push(format!("manifest: {d}"));
+    }
+    root["comment"] = json!(comment.join("; "));
+
+    let mut packages = vec![root];
+    let mut relationships = vec![json!({"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": root_id})];
+    let mut license_refs: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(os) = &r.os {
+        let id = spdx_id("OperatingSystem", &os.id);
+        let mut p = json!({
+            "name": os.id,
+            "SPDXID": id,
+            "downloadLocation": "NOASSERTION",
+            "filesAnalyzed": false,
+            "licenseConcluded": "NOASSERTION",
+            "licenseDeclared": "NOASSERTION",
+            "copyrightText": "NOASSERTION",
+            "primaryPackagePurpose": "OPERATING-SYSTEM",
+        });
+        if let Some(v) = &os.version_id {
+            p["versionInfo"] = json!(v);
+        }
+        packages.push(p);
+        relationships.push(json!({"spdxElementId": root_id, "relationshipType": "CONTAINS", "relatedSpdxElement": id}));
+    }
+    for (i, p) in r.packages.iter().enumerate() {
+        let id = spdx_id("Package", &format!("{}-{}-{i}", p.ecosystem.purl_type(), p.name));
+        let declared = match &p.license {
+            None => "NOASSERTION".to_string(),
+            Some(l) => spdx_expression(l).unwrap_or_else(|| {
+                let lr = format!("LicenseRef-{}", l.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect::<String>());
+                license_refs.insert(lr.clone(), l.clone());
+                lr
+            }),
+        };
+        let mut pkg = json!({
+            "name": p.name,
+            "SPDXID": id,
+            "versionInfo": p.version,
+            "downloadLocation": "NOASSERTION",
+            "filesAnalyzed": false,
+            "licenseConcluded": "NOASSERTION",
+            "licenseDeclared": declared,
+            "copyrightText": "NOASSERTION",
+            "primaryPackagePurpose": "LIBRARY",
+        });
+        if !p.purl.is_empty() {
+            pkg["externalRefs"] = json!([{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": p.purl}]);
+        }
+        if let Some(v) = &p.vendor {
+            pkg["supplier"] = json!(format!("Organization: {v}"));
+        }
+        if let Some(src) = &p.source {
+            pkg["sourceInfo"] = json!(format!("built from source package {}{}", src.name, src.version.as_ref().map(|v| format!(" {v}")).unwrap_or_default()));
+        }
+        if let Some(loc) = &p.location {
+            let layer = loc.layer.as_ref().map(|l| format!(", layer {} {}", l.index, l.digest.as_deref().unwrap_or(&l.diff_id))).unwrap_or_default();
+            pkg["comment"] = json!(format!("found in {}{layer}", loc.path));
+        }
+        packages.push(pkg);
+        relationships.push(json!({"spdxElementId": root_id, "relationshipType": "CONTAINS", "relatedSpdxElement": id}));
+    }
+    let mut doc = json!({
+        "spdxVersion": "SPDX-2.3",
+        "dataLicense": "CC0-1.0",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": t.name,
+        "documentNamespace": format!("https://dredge.dev/spdx/{}-{uuid}", t.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect::<String>()),
+        "creationInfo": {"created": r.created, "creators": [format!("Tool: dredge-{}", r.tool.version)]},
+        "packages": packages,
+        "relationships": relationships,
+    });
+    if !license_refs.is_empty() {
+        doc["hasExtractedLicensingInfos"] = Value::Array(
+            license_refs.into_iter().map(|(id, text)| json!({"licenseId": id, "extractedText": text, "name": text})).collect(),
+        );
+    }
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}

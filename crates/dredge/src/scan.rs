@@ -1,0 +1,231 @@
+//! The pipeline: resolve the target, analyse every layer once (in parallel, skipping cached
+//! layers), merge bottom-up, assemble the inventory, and build the report.
+
+use crate::target::{ImageSrc, TargetSpec};
+use anyhow::{Context, Result, anyhow, bail};
+use dredge_extract::{EXTRACTORS, assemble};
+use dredge_image::{Daemon, Image, OpenOptions, Platform, Reference, RegistryClient, RegistryOptions};
+use dredge_layer::{CacheKey, LayerCache, LayerFacts, LayerInput, PluginSet, SizeBudget, merge, walk_dir, walk_layer};
+use dredge_model::{LayerRef, Warning};
+use dredge_report::{LayerInfo, ScanReport, Target};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub struct ScanOptions {
+    pub platform: Option<Platform>,
+    pub cache_dir: PathBuf,
+    pub no_cache: bool,
+    pub cache_max_bytes: u64,
+    pub max_image_size: u64,
+    pub image_src: Vec<ImageSrc>,
+    pub registry: RegistryOptions,
+    pub quiet: bool,
+    pub debug: bool,
+}
+
+#[derive(Default)]
+pub struct Stats {
+    pub analysed: AtomicUsize,
+    pub cached: AtomicUsize,
+}
+
+fn open_options(o: &ScanOptions) -> OpenOptions {
+    OpenOptions { platform: o.platform.clone(), spool_dir: o.cache_dir.join("tmp"), max_bytes: o.max_image_size }
+}
+
+fn open_registry(name: &str, target: &str, o: &ScanOptions) -> Result<(Image, RegistryClient)> {
+    let r = Reference::parse(name)?;
+    let client = RegistryClient::new(r, RegistryOptions { platform: o.platform.clone(), ..o.registry.clone() })?;
+    let img = client.resolve(target)?;
+    Ok((img, client))
+}
+
+/// Resolves a target to an image. Returns the registry client too, when one was used, so its
+/// request counts can be reported.
+pub fn resolve(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<(Image, Option<RegistryClient>)> {
+    let opts = open_options(o);
+    match spec {
+        TargetSpec::Local(kind, path) => Ok((dredge_image::open_local(*kind, path, &opts).with_context(|| format!("reading {path}"))?, None)),
+        TargetSpec::Registry(name) => {
+            let (i, c) = open_registry(name, target, o).with_context(|| format!("pulling {name}"))?;
+            Ok((i, Some(c)))
+        }
+        TargetSpec::Daemon(name) => {
+            let d = Daemon::from_env()?;
+            match d.open(name, target, &opts)? {
+                Some(img) => Ok((img, None)),
+                None => bail!("the Docker daemon has no image {name}"),
+            }
+        }
+        TargetSpec::Name(name) => {
+            let mut notes = Vec::new();
+            for src in &o.image_src {
+                match src {
+                    ImageSrc::Daemon => {
+                        let d = Daemon::from_env()?;
+                        match d.open(name, target, &opts) {
+                            Ok(Some(img)) => return Ok((img, None)),
+                            Ok(None) => notes.push("not in the Docker daemon".to_string()),
+                            Err(dredge_image::DaemonError::Unreachable(e)) => notes.push(format!("daemon not reachable ({e})")),
+                            Err(e) => return Err(anyhow!(e).context(format!("reading {name} from the Docker daemon"))),
+                        }
+                    }
+                    ImageSrc::Registry => {
+                        return open_registry(name, target, o).map(|(i, c)| (i, Some(c))).with_context(|| {
+                            if notes.is_empty() { format!("pulling {name}") } else { format!("pulling {name} ({})", notes.join("; ")) }
+                        });
+                    }
+                }
+            }
+            bail!("{name}: {}", if notes.is_empty() { "no image source to look in (--image-src)".to_string() } else { notes.join("; ") })
+        }
+        TargetSpec::Rootfs(_) => bail!("a root filesystem is not an image"),
+    }
+}
+
+fn progress(o: &ScanOptions, len: u64, what: &str) -> ProgressBar {
+    let target = if o.quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
+    let pb = ProgressBar::with_draw_target(Some(len), target);
+    pb.set_style(ProgressStyle::with_template("{spinner} {msg} {pos}/{len} layers [{elapsed}]").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    pb.set_message(what.to_string());
+    pb
+}
+
+/// Analyses every layer of the image: from the cache when it has the layer, else one pass over
+/// the blob. Several layers at once (bounded by the rayon pool).
+pub fn analyse(img: &Image, o: &ScanOptions, stats: &Stats) -> Result<Vec<LayerFacts>> {
+    let plugins = PluginSet::new(EXTRACTORS);
+    let fingerprint = plugins.fingerprint();
+    let cache = if o.no_cache {
+        None
+    } else {
+        Some(LayerCache::open(&o.cache_dir, o.cache_max_bytes).with_context(|| format!("opening the cache in {}", o.cache_dir.display()))?)
+    };
+    let budget = Arc::new(SizeBudget::new(o.max_image_size));
+    let pb = progress(o, img.layers.len() as u64, "analysing");
+    // Downloads wait on the network, so allow a few more layers in flight than there are cores.
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(4);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let results: Vec<Result<LayerFacts>> = pool.install(|| {
+        img.layers
+            .par_iter()
+            .map(|l| {
+                let key = CacheKey::new(&l.diff_id, &fingerprint);
+                if let Some(mut f) = cache.as_ref().and_then(|c| c.get(&key)) {
+                    stats.cached.fetch_add(1, Ordering::Relaxed);
+                    f.index = l.index;
+                    for w in &mut f.warnings {
+                        w.layer = Some(l.index);
+                    }
+                    pb.inc(1);
+                    return Ok(f);
+                }
+                let label = format!("layer {} ({})", l.index, l.digest.as_deref().unwrap_or(&l.diff_id));
+                let reader = img.opener.open(l).with_context(|| format!("opening {label}"))?;
+                let f = walk_layer(
+                    LayerInput { reader, index: l.index, expected_digest: l.digest.clone(), expected_diff_id: Some(l.diff_id.clone()), label },
+                    &plugins,
+                    &budget,
+                )?;
+                stats.analysed.fetch_add(1, Ordering::Relaxed);
+                if let Some(c) = &cache {
+                    // A cache that cannot be written costs speed next time, not correctness now.
+                    if let Err(e) = c.put(&key, &f) {
+                        if !o.quiet {
+                            pb.suspend(|| eprintln!("dredge: warning: cannot write the layer cache in {}: {e}", o.cache_dir.display()));
+                        }
+                    }
+                }
+                pb.inc(1);
+                Ok(f)
+            })
+            .collect()
+    });
+    pb.finish_and_clear();
+    results.into_iter().collect()
+}
+
+fn today() -> String {
+    let d = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+fn collect_warnings(layers: &[LayerFacts], mut inv_warnings: Vec<Warning>) -> Vec<Warning> {
+    let mut w: Vec<Warning> = layers.iter().flat_map(|l| l.warnings.iter().cloned()).collect();
+    w.append(&mut inv_warnings);
+    w.sort();
+    w.dedup();
+    w
+}
+
+pub fn scan_image(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<ScanReport> {
+    let (img, client) = resolve(spec, target, o)?;
+    let stats = Stats::default();
+    let layers = analyse(&img, o, &stats)?;
+    let view = merge(&layers);
+    let refs: Vec<LayerRef> = img
+        .layers
+        .iter()
+        .map(|l| LayerRef { index: l.index, digest: l.digest.clone(), diff_id: l.diff_id.clone(), created_by: l.created_by.clone() })
+        .collect();
+    let mut inv = assemble(&view, &refs, &today());
+    inv.warnings = collect_warnings(&layers, std::mem::take(&mut inv.warnings));
+    if o.debug {
+        eprintln!(
+            "dredge: debug: layers analysed {}, from cache {}{}",
+            stats.analysed.load(Ordering::Relaxed),
+            stats.cached.load(Ordering::Relaxed),
+            client
+                .map(|c| {
+                    let s = c.stats();
+                    format!(
+                        "; registry requests: manifests {}, blobs {}, tokens {}",
+                        s.manifests.load(Ordering::Relaxed),
+                        s.blobs.load(Ordering::Relaxed),
+                        s.tokens.load(Ordering::Relaxed)
+                    )
+                })
+                .unwrap_or_default()
+        );
+    }
+    let t = Target {
+        name: target.to_string(),
+        kind: "image",
+        source: img.source.as_str().to_string(),
+        image_id: Some(img.config_digest.clone()),
+        manifest_digest: img.manifest_digest.clone(),
+        repo_digests: img.repo_digests.clone(),
+        tags: img.tags.clone(),
+        platform: Some(img.platform().to_string()),
+        layers: img
+            .layers
+            .iter()
+            .map(|l| LayerInfo { index: l.index, digest: l.digest.clone(), diff_id: l.diff_id.clone(), size: l.size, created_by: l.created_by.clone() })
+            .collect(),
+    };
+    Ok(ScanReport::new(t, inv, dredge_report::now_rfc3339()))
+}
+
+pub fn scan_rootfs(dir: &str) -> Result<ScanReport> {
+    let plugins = PluginSet::new(EXTRACTORS);
+    let facts = walk_dir(std::path::Path::new(dir), &plugins).with_context(|| format!("reading root filesystem {dir}"))?;
+    let layers = vec![facts];
+    let view = merge(&layers);
+    let mut inv = assemble(&view, &[], &today());
+    inv.warnings = collect_warnings(&layers, std::mem::take(&mut inv.warnings));
+    let t = Target {
+        name: dir.to_string(),
+        kind: "rootfs",
+        source: "directory".into(),
+        image_id: None,
+        manifest_digest: None,
+        repo_digests: vec![],
+        tags: vec![],
+        platform: None,
+        layers: vec![],
+    };
+    Ok(ScanReport::new(t, inv, dredge_report::now_rfc3339()))
+}
