@@ -2,7 +2,9 @@
 //! into an [`Inventory`].
 
 use dredge_layer::{Extractor, MergedFile, resolve};
-use dredge_model::{Ecosystem, Fact, Inventory, LayerRef, Location, OsInfo, Package, Warning, package_purl};
+use dredge_model::{
+    Ecosystem, Fact, Inventory, LayerRef, Location, OsInfo, Package, Warning, package_purl,
+};
 use std::collections::{BTreeMap, HashMap};
 
 pub mod os;
@@ -30,22 +32,37 @@ pub fn ecosystem_of(name: &str) -> Option<Ecosystem> {
 
 fn os_from(view: &BTreeMap<String, MergedFile>) -> Option<OsInfo> {
     for file in os::release::RELEASE_FILES {
-        let Some((path, mf)) = resolve(view, file) else { continue };
+        let Some((path, mf)) = resolve(view, file) else {
+            continue;
+        };
         for fact in &mf.facts {
             match fact {
                 Fact::OsRelease { fields } => {
-                    let id = fields.get("ID").cloned().unwrap_or_else(|| fields.get("NAME").cloned().unwrap_or_default().to_ascii_lowercase());
+                    let id = fields.get("ID").cloned().unwrap_or_else(|| {
+                        fields
+                            .get("NAME")
+                            .cloned()
+                            .unwrap_or_default()
+                            .to_ascii_lowercase()
+                    });
                     return Some(OsInfo {
                         id,
                         version_id: fields.get("VERSION_ID").cloned(),
                         version_codename: fields.get("VERSION_CODENAME").cloned(),
                         pretty_name: fields.get("PRETTY_NAME").cloned(),
-                        id_like: fields.get("ID_LIKE").map(|s| s.split_whitespace().map(str::to_string).collect()).unwrap_or_default(),
+                        id_like: fields
+                            .get("ID_LIKE")
+                            .map(|s| s.split_whitespace().map(str::to_string).collect())
+                            .unwrap_or_default(),
                         source_path: format!("/{path}"),
                         end_of_life: None,
                     });
                 }
-                Fact::OsHint { id, version, pretty_name } => {
+                Fact::OsHint {
+                    id,
+                    version,
+                    pretty_name,
+                } => {
                     return Some(OsInfo {
                         id: id.clone(),
                         version_id: version.clone(),
@@ -75,8 +92,15 @@ fn rpm_db_rank(path: &str) -> u8 {
 
 /// Joins the merged view into an inventory. `layers[i]` describes layer `i` (empty for a root
 /// filesystem directory). `today` (`YYYY-MM-DD`) decides end-of-life warnings.
-pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today: &str) -> Inventory {
-    let mut inv = Inventory { os: os_from(view), ..Default::default() };
+pub fn assemble(
+    view: &BTreeMap<String, MergedFile>,
+    layers: &[LayerRef],
+    today: &str,
+) -> Inventory {
+    let mut inv = Inventory {
+        os: os_from(view),
+        ..Default::default()
+    };
     if let Some(os) = inv.os.as_mut() {
         if let Some(v) = &os.version_id {
             if let Some(eol) = os::release::end_of_life(&os.id, v) {
@@ -85,7 +109,10 @@ pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today:
                     inv.warnings.push(Warning {
                         path: Some(os.source_path.clone()),
                         layer: None,
-                        message: format!("{} {} reached end of life on {eol}: it receives no security fixes", os.id, v),
+                        message: format!(
+                            "{} {} reached end of life on {eol}: it receives no security fixes",
+                            os.id, v
+                        ),
                     });
                 }
             }
@@ -94,14 +121,23 @@ pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today:
 
     let rpm_db = view
         .iter()
-        .filter(|(_, mf)| mf.facts.iter().any(|f| matches!(f, Fact::Package(p) if p.ecosystem == Ecosystem::Rpm)))
+        .filter(|(_, mf)| {
+            mf.facts
+                .iter()
+                .any(|f| matches!(f, Fact::Package(p) if p.ecosystem == Ecosystem::Rpm))
+        })
         .max_by_key(|(p, mf)| (mf.layer, rpm_db_rank(p)))
         .map(|(p, _)| p.clone());
 
     let mut owned: HashMap<(Ecosystem, &str), &Vec<String>> = HashMap::new();
     for mf in view.values() {
         for f in &mf.facts {
-            if let Fact::OwnedFiles { ecosystem, package, files } = f {
+            if let Fact::OwnedFiles {
+                ecosystem,
+                package,
+                files,
+            } = f
+            {
                 owned.insert((*ecosystem, package.as_str()), files);
             }
         }
@@ -121,13 +157,25 @@ pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today:
                     p.files.sort();
                 }
             }
-            p.location = Some(Location { path: format!("/{path}"), layer: layers.get(mf.layer).cloned() });
+            p.location = Some(Location {
+                path: format!("/{path}"),
+                layer: layers.get(mf.layer).cloned(),
+            });
             p.purl = package_purl(&p, inv.os.as_ref());
             packages.push(p);
         }
     }
-    packages.sort_by(|a, b| (a.ecosystem, &a.name, &a.version, &a.arch).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch)));
-    packages.dedup_by(|a, b| a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch);
+    packages.sort_by(|a, b| {
+        (a.ecosystem, &a.name, &a.version, &a.arch).cmp(&(
+            b.ecosystem,
+            &b.name,
+            &b.version,
+            &b.arch,
+        ))
+    });
+    packages.dedup_by(|a, b| {
+        a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch
+    });
     inv.packages = packages;
     inv
 }
@@ -142,7 +190,12 @@ mod tests {
         let names: HashSet<&str> = EXTRACTORS.iter().map(|e| e.name()).collect();
         assert_eq!(names.len(), EXTRACTORS.len(), "duplicate extractor names");
         for eco in Ecosystem::ALL {
-            assert!(EXTRACTORS.iter().any(|e| ecosystem_of(e.name()) == Some(*eco)), "no extractor for {eco}");
+            assert!(
+                EXTRACTORS
+                    .iter()
+                    .any(|e| ecosystem_of(e.name()) == Some(*eco)),
+                "no extractor for {eco}"
+            );
             assert!(!eco.version_scheme().is_empty());
         }
         for e in EXTRACTORS {

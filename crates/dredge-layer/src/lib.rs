@@ -86,7 +86,13 @@ impl Default for LayerFacts {
 impl LayerFacts {
     fn warn(&mut self, path: Option<&str>, msg: &str) {
         self.warnings.push(Warning {
-            path: path.map(|p| if p.starts_with('/') { p.to_string() } else { format!("/{p}") }),
+            path: path.map(|p| {
+                if p.starts_with('/') {
+                    p.to_string()
+                } else {
+                    format!("/{p}")
+                }
+            }),
             layer: Some(self.index),
             message: msg.to_string(),
         });
@@ -97,14 +103,38 @@ impl LayerFacts {
 #[derive(Debug, thiserror::Error)]
 pub enum LayerError {
     #[error("{layer}: {what}: {source}")]
-    Io { layer: String, what: &'static str, #[source] source: std::io::Error },
+    Io {
+        layer: String,
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{layer}: not a valid tar stream (after {after_entries} entries): {source}")]
-    NotTar { layer: String, after_entries: u64, #[source] source: std::io::Error },
-    #[error("{layer}: blob digest mismatch: expected {expected}, content hashes to {actual} (tampered or corrupt blob)")]
-    DigestMismatch { layer: String, expected: String, actual: String },
-    #[error("{layer}: diff_id mismatch: the config says {expected}, the uncompressed layer hashes to {actual} (tampered or corrupt layer)")]
-    DiffIdMismatch { layer: String, expected: String, actual: String },
-    #[error("{layer}: decompressed content exceeds the image size limit of {limit} bytes (a decompression bomb, or raise --max-image-size)")]
+    NotTar {
+        layer: String,
+        after_entries: u64,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{layer}: blob digest mismatch: expected {expected}, content hashes to {actual} (tampered or corrupt blob)"
+    )]
+    DigestMismatch {
+        layer: String,
+        expected: String,
+        actual: String,
+    },
+    #[error(
+        "{layer}: diff_id mismatch: the config says {expected}, the uncompressed layer hashes to {actual} (tampered or corrupt layer)"
+    )]
+    DiffIdMismatch {
+        layer: String,
+        expected: String,
+        actual: String,
+    },
+    #[error(
+        "{layer}: decompressed content exceeds the image size limit of {limit} bytes (a decompression bomb, or raise --max-image-size)"
+    )]
     TooLarge { layer: String, limit: u64 },
 }
 
@@ -124,7 +154,11 @@ fn remove_within(map: &mut BTreeMap<String, MergedFile>, dir: &str) {
     }
     map.remove(dir);
     let prefix = format!("{dir}/");
-    let doomed: Vec<String> = map.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, _)| k.clone()).collect();
+    let doomed: Vec<String> = map
+        .range(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .map(|(k, _)| k.clone())
+        .collect();
     for k in doomed {
         map.remove(&k);
     }
@@ -141,7 +175,10 @@ pub fn merge(layers: &[LayerFacts]) -> BTreeMap<String, MergedFile> {
             let doomed: Vec<String> = if d.is_empty() {
                 view.keys().cloned().collect()
             } else {
-                view.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, _)| k.clone()).collect()
+                view.range(prefix.clone()..)
+                    .take_while(|(k, _)| k.starts_with(&prefix))
+                    .map(|(k, _)| k.clone())
+                    .collect()
             };
             for k in doomed {
                 view.remove(&k);
@@ -151,7 +188,14 @@ pub fn merge(layers: &[LayerFacts]) -> BTreeMap<String, MergedFile> {
             remove_within(&mut view, w);
         }
         for (path, ff) in &l.files {
-            view.insert(path.clone(), MergedFile { layer: l.index, kind: ff.kind.clone(), facts: ff.facts.clone() });
+            view.insert(
+                path.clone(),
+                MergedFile {
+                    layer: l.index,
+                    kind: ff.kind.clone(),
+                    facts: ff.facts.clone(),
+                },
+            );
         }
     }
     view
@@ -159,7 +203,10 @@ pub fn merge(layers: &[LayerFacts]) -> BTreeMap<String, MergedFile> {
 
 /// Follow symlinks recorded in the merged view (up to 40 hops, as the kernel does) to the path
 /// that holds content. `None` for a dangling link or a loop.
-pub fn resolve<'a>(view: &'a BTreeMap<String, MergedFile>, path: &str) -> Option<(String, &'a MergedFile)> {
+pub fn resolve<'a>(
+    view: &'a BTreeMap<String, MergedFile>,
+    path: &str,
+) -> Option<(String, &'a MergedFile)> {
     let mut cur = path.to_string();
     for _ in 0..40 {
         let f = view.get(&cur)?;
@@ -176,7 +223,12 @@ mod tests {
     use super::*;
     use dredge_model::{Ecosystem, Package};
 
-    fn layer(index: usize, files: &[(&str, &str)], whiteouts: &[&str], opaque: &[&str]) -> LayerFacts {
+    fn layer(
+        index: usize,
+        files: &[(&str, &str)],
+        whiteouts: &[&str],
+        opaque: &[&str],
+    ) -> LayerFacts {
         LayerFacts {
             index,
             files: files
@@ -187,7 +239,13 @@ mod tests {
                     } else {
                         vec![Fact::Package(Package::new(Ecosystem::Apk, *name, "1"))]
                     };
-                    (p.to_string(), FileFacts { kind: EntryKind::File, facts })
+                    (
+                        p.to_string(),
+                        FileFacts {
+                            kind: EntryKind::File,
+                            facts,
+                        },
+                    )
                 })
                 .collect(),
             whiteouts: whiteouts.iter().map(|s| s.to_string()).collect(),
@@ -198,7 +256,10 @@ mod tests {
 
     #[test]
     fn later_writer_replaces_and_keeps_its_layer() {
-        let v = merge(&[layer(0, &[("a/db", "old")], &[], &[]), layer(1, &[("a/db", "new")], &[], &[])]);
+        let v = merge(&[
+            layer(0, &[("a/db", "old")], &[], &[]),
+            layer(1, &[("a/db", "new")], &[], &[]),
+        ]);
         assert_eq!(v["a/db"].layer, 1);
         assert!(matches!(&v["a/db"].facts[0], Fact::Package(p) if p.name == "new"));
     }
@@ -223,17 +284,46 @@ mod tests {
 
     #[test]
     fn whiteout_then_rewrite_in_same_layer() {
-        let v = merge(&[layer(0, &[("a/db", "x")], &[], &[]), layer(1, &[("a/db", "y")], &["a"], &[])]);
+        let v = merge(&[
+            layer(0, &[("a/db", "x")], &[], &[]),
+            layer(1, &[("a/db", "y")], &["a"], &[]),
+        ]);
         assert_eq!(v["a/db"].layer, 1);
     }
 
     #[test]
     fn symlink_loops_do_not_hang() {
         let mut l = LayerFacts::default();
-        l.files.insert("a".into(), FileFacts { kind: EntryKind::Symlink { target: "b".into() }, facts: vec![] });
-        l.files.insert("b".into(), FileFacts { kind: EntryKind::Symlink { target: "a".into() }, facts: vec![] });
-        l.files.insert("c".into(), FileFacts { kind: EntryKind::Symlink { target: "/x/../d".into() }, facts: vec![] });
-        l.files.insert("d".into(), FileFacts { kind: EntryKind::File, facts: vec![] });
+        l.files.insert(
+            "a".into(),
+            FileFacts {
+                kind: EntryKind::Symlink { target: "b".into() },
+                facts: vec![],
+            },
+        );
+        l.files.insert(
+            "b".into(),
+            FileFacts {
+                kind: EntryKind::Symlink { target: "a".into() },
+                facts: vec![],
+            },
+        );
+        l.files.insert(
+            "c".into(),
+            FileFacts {
+                kind: EntryKind::Symlink {
+                    target: "/x/../d".into(),
+                },
+                facts: vec![],
+            },
+        );
+        l.files.insert(
+            "d".into(),
+            FileFacts {
+                kind: EntryKind::File,
+                facts: vec![],
+            },
+        );
         let v = merge(&[l]);
         assert!(resolve(&v, "a").is_none());
         assert_eq!(resolve(&v, "c").map(|(p, _)| p), Some("d".to_string()));

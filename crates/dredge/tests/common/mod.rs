@@ -1,0 +1,104 @@
+//! Helpers for the CLI tests: the binary, the real-data test images (built once by
+//! testdata/make-images.sh with umoci/skopeo), a private cache dir per test.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn fixtures() -> PathBuf {
+    std::env::var_os("DREDGE_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/fixtures"))
+}
+
+/// The generated test images; built on first use (fails loudly if the tools are missing).
+pub fn images() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let out = std::env::var_os("DREDGE_TESTIMAGES")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/var/tmp/dredge-testimages"));
+        let st = Command::new("bash")
+            .arg(repo().join("testdata/make-images.sh"))
+            .env("DREDGE_TESTIMAGES", &out)
+            .status()
+            .expect("bash runs");
+        assert!(
+            st.success(),
+            "testdata/make-images.sh failed (needs umoci, skopeo, jq, debootstrap: run .ci/setup)"
+        );
+        out
+    })
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+    pub fn ok(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "dredge failed:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+pub fn dredge_in(cache: &Path, args: &[&str]) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_dredge"))
+        .args(args)
+        .env("DREDGE_CACHE_DIR", cache)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env_remove("DOCKER_CONFIG")
+        .output()
+        .expect("dredge runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+pub fn tsv(path: &Path) -> BTreeSet<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `name\tversion` of every package of a dredge JSON report.
+pub fn name_versions(report: &Value) -> BTreeSet<String> {
+    report["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| {
+            format!(
+                "{}\t{}",
+                p["name"].as_str().unwrap_or(""),
+                p["version"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}

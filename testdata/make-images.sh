@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Builds the test images from the real root filesystems in ../shared/fixtures with tools that are
+# not dredge (umoci, skopeo, docker, debootstrap), plus the oracle package lists of each image
+# (apk's installed DB read with awk, dpkg-query --admindir). Idempotent: rebuilt only when this
+# script changes. Output: $DREDGE_TESTIMAGES (default /var/tmp/dredge-testimages).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+FIX=${DREDGE_FIXTURES:-$repo/../shared/fixtures}
+OUT=${DREDGE_TESTIMAGES:-/var/tmp/dredge-testimages}
+DEBIAN_ROOT=${DREDGE_DEBIAN_ROOTFS:-/var/tmp/dredge-fixtures/debian-bookworm-minbase}
+stamp=$(cat "$0" | sha256sum | cut -c1-16)
+if [ -f "$OUT/.stamp-$stamp" ]; then exit 0; fi
+for t in umoci skopeo jq python3 dpkg-query; do command -v $t >/dev/null || { echo "make-images: $t is missing (run .ci/setup)" >&2; exit 2; }; done
+
+# Debian minbase root filesystem (network: Debian's mirror), cached outside the clone.
+if [ ! -d "$DEBIAN_ROOT" ]; then
+  mkdir -p "$(dirname "$DEBIAN_ROOT")"
+  rm -rf "$DEBIAN_ROOT.tmp"
+  debootstrap --variant=minbase bookworm "$DEBIAN_ROOT.tmp" http://deb.debian.org/debian >&2
+  mv "$DEBIAN_ROOT.tmp" "$DEBIAN_ROOT"
+fi
+
+rm -rf "$OUT"
+mkdir -p "$OUT/expected"
+cd "$OUT"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+L=oci
+umoci init --layout $L
+
+# new TAG: an empty image; layer TAG CREATED_BY: commit the bundle as a new layer.
+new() { umoci new --image $L:$1; umoci unpack --image $L:$1 "$work/$1" >/dev/null; }
+layer() { umoci repack --history.created_by "$2" --image $L:$1 "$work/$1"; rm -rf "$work/$1"; umoci unpack --image $L:$1 "$work/$1" >/dev/null; }
+apk_list() { awk -F: '/^P:/{p=substr($0,3)} /^V:/{print p"\t"substr($0,3)}' "$1" | sort; }
+
+# Alpine 3.9.6: one layer.
+new alpine-3.9
+tar xzf "$FIX/alpine/alpine-minirootfs-3.9.6-x86_64.tar.gz" -C "$work/alpine-3.9/rootfs"
+apk_list "$work/alpine-3.9/rootfs/lib/apk/db/installed" > expected/alpine-3.9.tsv
+layer alpine-3.9 "ADD alpine-minirootfs-3.9.6-x86_64.tar.gz /"
+umoci config --image $L:alpine-3.9 --config.cmd /bin/sh
+
+# Alpine 3.19.4 in three layers: the base; a layer that removes libc-utils (its files deleted,
+# the installed DB rewritten without it); a layer that adds an unrelated file.
+new alpine-3.19
+tar xzf "$FIX/alpine/alpine-minirootfs-3.19.4-x86_64.tar.gz" -C "$work/alpine-3.19/rootfs"
+layer alpine-3.19 "ADD alpine-minirootfs-3.19.4-x86_64.tar.gz /"
+db="$work/alpine-3.19/rootfs/lib/apk/db/installed"
+awk 'BEGIN{RS="";ORS="\n\n"} !/(^|\n)P:libc-utils\n/' "$db" > "$db.new" && mv "$db.new" "$db"
+rm -f "$work/alpine-3.19/rootfs/usr/bin/getconf" "$work/alpine-3.19/rootfs/usr/bin/getent" "$work/alpine-3.19/rootfs/usr/bin/iconv" || true
+apk_list "$db" > expected/alpine-3.19-multi.tsv
+layer alpine-3.19 "RUN apk del libc-utils"
+echo hello > "$work/alpine-3.19/rootfs/etc/motd.d-test"
+layer alpine-3.19 "RUN echo hello > /etc/motd.d-test"
+grep -q libc-utils expected/alpine-3.19-multi.tsv && { echo "libc-utils should be gone" >&2; exit 1; }
+
+# Alpine 3.20.3 for two platforms, then an index over both, then an index nesting that index.
+for arch in x86_64:amd64 aarch64:arm64; do
+  src=${arch%%:*}; goarch=${arch##*:}
+  new alpine-3.20-$goarch
+  tar xzf "$FIX/alpine/alpine-minirootfs-3.20.3-$src.tar.gz" -C "$work/alpine-3.20-$goarch/rootfs"
+  apk_list "$work/alpine-3.20-$goarch/rootfs/lib/apk/db/installed" > expected/alpine-3.20-$goarch.tsv
+  layer alpine-3.20-$goarch "ADD alpine-minirootfs-3.20.3-$src.tar.gz /"
+  umoci config --image $L:alpine-3.20-$goarch --os linux --architecture $goarch
+done
+blob() { local d; d=$(sha256sum "$1" | cut -d' ' -f1); mv "$1" $L/blobs/sha256/$d; echo "$d"; }
+desc() { jq -c --arg t "$1" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]==$t) | del(.annotations)' $L/index.json; }
+amd=$(desc alpine-3.20-amd64 | jq -c '. + {platform:{os:"linux",architecture:"amd64"}}')
+arm=$(desc alpine-3.20-arm64 | jq -c '. + {platform:{os:"linux",architecture:"arm64",variant:"v8"}}')
+jq -n --argjson a "$amd" --argjson b "$arm" '{schemaVersion:2,mediaType:"application/vnd.oci.image.index.v1+json",manifests:[$a,$b]}' > "$work/idx.json"
+isz=$(stat -c %s "$work/idx.json"); idig=$(blob "$work/idx.json")
+jq -n --arg d "sha256:$idig" --argjson s "$isz" '{schemaVersion:2,mediaType:"application/vnd.oci.image.index.v1+json",manifests:[{mediaType:"application/vnd.oci.image.index.v1+json",digest:$d,size:$s}]}' > "$work/nested.json"
+nsz=$(stat -c %s "$work/nested.json"); ndig=$(blob "$work/nested.json")
+jq --arg d "sha256:$idig" --argjson s "$isz" --arg n "sha256:$ndig" --argjson ns "$nsz" \
+  '.manifests += [{mediaType:"application/vnd.oci.image.index.v1+json",digest:$d,size:$s,annotations:{"org.opencontainers.image.ref.name":"alpine-3.20"}},
+                  {mediaType:"application/vnd.oci.image.index.v1+json",digest:$n,size:$ns,annotations:{"org.opencontainers.image.ref.name":"nested"}}]' \
+  $L/index.json > "$work/index.json" && mv "$work/index.json" $L/index.json
+echo "sha256:$idig" > expected/alpine-3.20-index.digest
+
+# Debian 12 minbase (debootstrap), one layer, and its dpkg oracle.
+new debian-12
+cp -a "$DEBIAN_ROOT/." "$work/debian-12/rootfs/"
+dpkg-query --admindir="$DEBIAN_ROOT/var/lib/dpkg" -W -f '${db:Status-Abbrev}\t${Package}\t${Version}\t${Architecture}\t${source:Package}\t${source:Version}\n' \
+  | awk -F'\t' '$1 ~ /^ii/ {print $2"\t"$3"\t"$4"\t"$5"\t"$6}' | sort > expected/debian-12.tsv
+layer debian-12 "debootstrap --variant=minbase bookworm"
+umoci gc --layout $L
+
+# Archives, written by skopeo from the layout.
+skopeo copy -q oci:$L:alpine-3.9 docker-archive:alpine-3.9.docker.tar:dredge-test/alpine:3.9
+skopeo copy -q oci:$L:alpine-3.9 oci-archive:alpine-3.9.oci.tar:alpine-3.9
+skopeo copy -q oci:$L:alpine-3.19 docker-archive:alpine-3.19-multi.docker.tar:dredge-test/alpine:3.19-multi
+skopeo copy -q oci:$L:debian-12 docker-archive:debian-12.docker.tar:dredge-test/debian:12
+gzip -c alpine-3.9.docker.tar > alpine-3.9.docker.tar.gz
+# The whole multi-image layout as an OCI archive.
+tar -C $L -cf multi.oci.tar .
+# docker load accepts gzip-compressed layer members: make such an archive.
+python3 - alpine-3.9.docker.tar alpine-3.9.gzlayers.docker.tar <<'PY'
+import gzip, io, json, sys, tarfile
+src, dst = sys.argv[1], sys.argv[2]
+with tarfile.open(src) as i, tarfile.open(dst, "w") as o:
+    layers = set(json.load(i.extractfile("manifest.json"))[0]["Layers"])
+    for m in i.getmembers():
+        data = i.extractfile(m).read() if m.isfile() else None
+        if m.name in layers:
+            data = gzip.compress(data)
+            m.size = len(data)
+        o.addfile(m, io.BytesIO(data) if data is not None else None)
+PY
+touch "$OUT/.stamp-$stamp"
+ls -la "$OUT" >&2
