@@ -2,22 +2,14 @@
 //! into an [`Inventory`].
 
 use dredge_layer::{Extractor, MergedFile, resolve};
-use dredge_model::{
-    Ecosystem, Fact, Inventory, LayerRef, Location, OsInfo, Package, Warning, package_purl,
-};
+use dredge_model::{Ecosystem, Fact, Inventory, LayerRef, Location, OsInfo, Package, Warning, package_purl};
 use std::collections::{BTreeMap, HashMap};
 
 pub mod os;
 
 /// The registry: adding a file format is one file and one line here.
-pub static EXTRACTORS: &[&dyn Extractor] = &[
-    &os::release::OsRelease,
-    &os::dpkg::Dpkg,
-    &os::apk::Apk,
-    &os::rpm::RpmSqlite,
-    &os::rpm::RpmBdb,
-    &os::rpm::RpmNdb,
-];
+pub static EXTRACTORS: &[&dyn Extractor] =
+    &[&os::release::OsRelease, &os::dpkg::Dpkg, &os::apk::Apk, &os::rpm::RpmSqlite, &os::rpm::RpmBdb, &os::rpm::RpmNdb];
 
 /// Which ecosystem each extractor serves (`None` for context extractors such as os-release);
 /// used by the docs table and the registry test.
@@ -38,31 +30,19 @@ fn os_from(view: &BTreeMap<String, MergedFile>) -> Option<OsInfo> {
         for fact in &mf.facts {
             match fact {
                 Fact::OsRelease { fields } => {
-                    let id = fields.get("ID").cloned().unwrap_or_else(|| {
-                        fields
-                            .get("NAME")
-                            .cloned()
-                            .unwrap_or_default()
-                            .to_ascii_lowercase()
-                    });
+                    let id =
+                        fields.get("ID").cloned().unwrap_or_else(|| fields.get("NAME").cloned().unwrap_or_default().to_ascii_lowercase());
                     return Some(OsInfo {
                         id,
                         version_id: fields.get("VERSION_ID").cloned(),
                         version_codename: fields.get("VERSION_CODENAME").cloned(),
                         pretty_name: fields.get("PRETTY_NAME").cloned(),
-                        id_like: fields
-                            .get("ID_LIKE")
-                            .map(|s| s.split_whitespace().map(str::to_string).collect())
-                            .unwrap_or_default(),
+                        id_like: fields.get("ID_LIKE").map(|s| s.split_whitespace().map(str::to_string).collect()).unwrap_or_default(),
                         source_path: format!("/{path}"),
                         end_of_life: None,
                     });
                 }
-                Fact::OsHint {
-                    id,
-                    version,
-                    pretty_name,
-                } => {
+                Fact::OsHint { id, version, pretty_name } => {
                     return Some(OsInfo {
                         id: id.clone(),
                         version_id: version.clone(),
@@ -92,15 +72,8 @@ fn rpm_db_rank(path: &str) -> u8 {
 
 /// Joins the merged view into an inventory. `layers[i]` describes layer `i` (empty for a root
 /// filesystem directory). `today` (`YYYY-MM-DD`) decides end-of-life warnings.
-pub fn assemble(
-    view: &BTreeMap<String, MergedFile>,
-    layers: &[LayerRef],
-    today: &str,
-) -> Inventory {
-    let mut inv = Inventory {
-        os: os_from(view),
-        ..Default::default()
-    };
+pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today: &str) -> Inventory {
+    let mut inv = Inventory { os: os_from(view), ..Default::default() };
     if let Some(os) = inv.os.as_mut() {
         if let Some(v) = &os.version_id {
             if let Some(eol) = os::release::end_of_life(&os.id, v) {
@@ -109,10 +82,7 @@ pub fn assemble(
                     inv.warnings.push(Warning {
                         path: Some(os.source_path.clone()),
                         layer: None,
-                        message: format!(
-                            "{} {} reached end of life on {eol}: it receives no security fixes",
-                            os.id, v
-                        ),
+                        message: format!("{} {} reached end of life on {eol}: it receives no security fixes", os.id, v),
                     });
                 }
             }
@@ -121,23 +91,14 @@ pub fn assemble(
 
     let rpm_db = view
         .iter()
-        .filter(|(_, mf)| {
-            mf.facts
-                .iter()
-                .any(|f| matches!(f, Fact::Package(p) if p.ecosystem == Ecosystem::Rpm))
-        })
+        .filter(|(_, mf)| mf.facts.iter().any(|f| matches!(f, Fact::Package(p) if p.ecosystem == Ecosystem::Rpm)))
         .max_by_key(|(p, mf)| (mf.layer, rpm_db_rank(p)))
         .map(|(p, _)| p.clone());
 
     let mut owned: HashMap<(Ecosystem, &str), &Vec<String>> = HashMap::new();
     for mf in view.values() {
         for f in &mf.facts {
-            if let Fact::OwnedFiles {
-                ecosystem,
-                package,
-                files,
-            } = f
-            {
+            if let Fact::OwnedFiles { ecosystem, package, files } = f {
                 owned.insert((*ecosystem, package.as_str()), files);
             }
         }
@@ -157,25 +118,13 @@ pub fn assemble(
                     p.files.sort();
                 }
             }
-            p.location = Some(Location {
-                path: format!("/{path}"),
-                layer: layers.get(mf.layer).cloned(),
-            });
+            p.location = Some(Location { path: format!("/{path}"), layer: layers.get(mf.layer).cloned() });
             p.purl = package_purl(&p, inv.os.as_ref());
             packages.push(p);
         }
     }
-    packages.sort_by(|a, b| {
-        (a.ecosystem, &a.name, &a.version, &a.arch).cmp(&(
-            b.ecosystem,
-            &b.name,
-            &b.version,
-            &b.arch,
-        ))
-    });
-    packages.dedup_by(|a, b| {
-        a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch
-    });
+    packages.sort_by(|a, b| (a.ecosystem, &a.name, &a.version, &a.arch).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch)));
+    packages.dedup_by(|a, b| a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch);
     inv.packages = packages;
     inv
 }
@@ -190,12 +139,7 @@ mod tests {
         let names: HashSet<&str> = EXTRACTORS.iter().map(|e| e.name()).collect();
         assert_eq!(names.len(), EXTRACTORS.len(), "duplicate extractor names");
         for eco in Ecosystem::ALL {
-            assert!(
-                EXTRACTORS
-                    .iter()
-                    .any(|e| ecosystem_of(e.name()) == Some(*eco)),
-                "no extractor for {eco}"
-            );
+            assert!(EXTRACTORS.iter().any(|e| ecosystem_of(e.name()) == Some(*eco)), "no extractor for {eco}");
             assert!(!eco.version_scheme().is_empty());
         }
         for e in EXTRACTORS {

@@ -11,9 +11,7 @@ use std::process::Command;
 fn fixtures() -> PathBuf {
     std::env::var_os("DREDGE_FIXTURES")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-        })
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"))
 }
 
 /// (name, epoch or "", version, release, arch) as rpm prints them.
@@ -24,24 +22,10 @@ fn ours(ex: &dyn Extractor, file: &str) -> BTreeSet<String> {
         .into_iter()
         .filter_map(|f| match f {
             Fact::Package(p) => {
-                let vr = p
-                    .version
-                    .split_once(':')
-                    .map_or(p.version.as_str(), |(_, v)| v)
-                    .to_string();
-                let (v, r) = vr
-                    .rsplit_once('-')
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .expect("version-release");
+                let vr = p.version.split_once(':').map_or(p.version.as_str(), |(_, v)| v).to_string();
+                let (v, r) = vr.rsplit_once('-').map(|(a, b)| (a.to_string(), b.to_string())).expect("version-release");
                 let epoch = p.epoch.map(|e| e.to_string()).unwrap_or_default();
-                Some(format!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    p.name,
-                    epoch,
-                    v,
-                    r,
-                    p.arch.unwrap_or_default()
-                ))
+                Some(format!("{}\t{}\t{}\t{}\t{}", p.name, epoch, v, r, p.arch.unwrap_or_default()))
             }
             _ => None,
         })
@@ -54,33 +38,18 @@ fn rpm_qa(dir: &str, extra: &[&str]) -> BTreeSet<String> {
         .args(extra)
         .arg("--dbpath")
         .arg(&dbpath)
-        .args([
-            "-qa",
-            "--qf",
-            "%{NAME}\t%|EPOCH?{%{EPOCH}}:{}|\t%{VERSION}\t%{RELEASE}\t%{ARCH}\n",
-        ])
+        .args(["-qa", "--qf", "%{NAME}\t%|EPOCH?{%{EPOCH}}:{}|\t%{VERSION}\t%{RELEASE}\t%{ARCH}\n"])
         .output()
         .expect("rpm is installed (apt-get install rpm; .ci/run does)");
-    assert!(
-        out.status.success(),
-        "rpm failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| !l.starts_with("gpg-pubkey\t"))
-        .map(str::to_string)
-        .collect()
+    assert!(out.status.success(), "rpm failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.starts_with("gpg-pubkey\t")).map(str::to_string).collect()
 }
 
 #[test]
 fn sqlite_matches_rpm() {
     let expected = rpm_qa("rpmdb/cbl-mariner-2.0", &[]);
     assert_eq!(expected.len(), 129);
-    assert_eq!(
-        ours(&RpmSqlite, "rpmdb/cbl-mariner-2.0/rpmdb.sqlite"),
-        expected
-    );
+    assert_eq!(ours(&RpmSqlite, "rpmdb/cbl-mariner-2.0/rpmdb.sqlite"), expected);
 }
 
 #[test]
@@ -92,8 +61,7 @@ fn berkeley_db_matches_rpm() {
 
 #[test]
 fn ndb_matches_expected_list() {
-    let tsv = std::fs::read_to_string(fixtures().join("rpmdb/sle15-bci/expected-packages.tsv"))
-        .expect("fixture");
+    let tsv = std::fs::read_to_string(fixtures().join("rpmdb/sle15-bci/expected-packages.tsv")).expect("fixture");
     let expected: BTreeSet<String> = tsv.lines().skip(1).map(str::to_string).collect();
     assert_eq!(expected.len(), 35);
     assert_eq!(ours(&RpmNdb, "rpmdb/sle15-bci/Packages.db"), expected);
@@ -102,26 +70,13 @@ fn ndb_matches_expected_list() {
 #[test]
 fn damaged_databases_are_errors_not_panics() {
     for (ex, file) in [
-        (
-            &RpmSqlite as &dyn Extractor,
-            "rpmdb/cbl-mariner-2.0/rpmdb.sqlite",
-        ),
+        (&RpmSqlite as &dyn Extractor, "rpmdb/cbl-mariner-2.0/rpmdb.sqlite"),
         (&RpmBdb, "rpmdb/libuuid/Packages"),
         (&RpmNdb, "rpmdb/sle15-bci/Packages.db"),
     ] {
         let data = std::fs::read(fixtures().join(file)).expect("fixture");
         // Truncations at many points, and bytes flipped: never a panic.
-        for cut in [
-            0,
-            1,
-            15,
-            16,
-            100,
-            4096,
-            data.len() / 3,
-            data.len() / 2,
-            data.len() - 1,
-        ] {
+        for cut in [0, 1, 15, 16, 100, 4096, data.len() / 3, data.len() / 2, data.len() - 1] {
             let _ = ex.extract("x", &data[..cut.min(data.len())]);
         }
         let mut flipped = data.clone();

@@ -4,10 +4,7 @@
 
 use crate::spec::{self, ArchiveEntry, Descriptor, ImageConfig, MAX_JSON, ManifestDoc, Platform};
 use crate::store::{BlobStore, DirStore, TarStore};
-use crate::{
-    Image, ImageError, LayerDesc, LayerOpener, OpenOptions, SourceKind, choose_platform,
-    layers_from,
-};
+use crate::{Image, ImageError, LayerDesc, LayerOpener, OpenOptions, SourceKind, choose_platform, layers_from};
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -16,10 +13,7 @@ struct StoreOpener(Arc<dyn BlobStore>);
 
 impl LayerOpener for StoreOpener {
     fn open(&self, layer: &LayerDesc) -> Result<Box<dyn Read + Send>, ImageError> {
-        let member = layer
-            .member
-            .as_deref()
-            .ok_or_else(|| ImageError::Missing(format!("layer {} has no blob", layer.index)))?;
+        let member = layer.member.as_deref().ok_or_else(|| ImageError::Missing(format!("layer {} has no blob", layer.index)))?;
         self.0.open(member)
     }
 }
@@ -42,11 +36,7 @@ fn split_selector(spec: &str) -> (String, Option<String>) {
 }
 
 /// Opens a local image, detecting its kind unless `kind` says it.
-pub fn open_local(
-    kind: Option<SourceKind>,
-    spec: &str,
-    opts: &OpenOptions,
-) -> Result<Image, ImageError> {
+pub fn open_local(kind: Option<SourceKind>, spec: &str, opts: &OpenOptions) -> Result<Image, ImageError> {
     let (path_s, selector) = split_selector(spec);
     let path = Path::new(&path_s);
     let md = std::fs::metadata(path).map_err(|e| ImageError::Missing(format!("{path_s}: {e}")))?;
@@ -78,24 +68,16 @@ pub fn open_local(
     let kind = kind.unwrap_or(detected);
     match kind {
         SourceKind::DockerArchive => open_docker_archive(store, spec, selector.as_deref(), opts),
-        SourceKind::OciDir | SourceKind::OciArchive => {
-            open_oci_layout(store, kind, spec, selector.as_deref(), opts)
-        }
-        other => Err(ImageError::Invalid(format!(
-            "{} is not a local source",
-            other.as_str()
-        ))),
+        SourceKind::OciDir | SourceKind::OciArchive => open_oci_layout(store, kind, spec, selector.as_deref(), opts),
+        other => Err(ImageError::Invalid(format!("{} is not a local source", other.as_str()))),
     }
 }
 
 /// Reads a blob by digest from an OCI layout and verifies it.
 fn read_blob(store: &dyn BlobStore, digest: &str) -> Result<Vec<u8>, ImageError> {
-    let (alg, hex) = spec::split_digest(digest)
-        .ok_or_else(|| ImageError::Invalid(format!("malformed digest {digest:?}")))?;
+    let (alg, hex) = spec::split_digest(digest).ok_or_else(|| ImageError::Invalid(format!("malformed digest {digest:?}")))?;
     if alg != "sha256" {
-        return Err(ImageError::Unsupported(format!(
-            "digest algorithm {alg} ({digest})"
-        )));
+        return Err(ImageError::Unsupported(format!("digest algorithm {alg} ({digest})")));
     }
     let bytes = store.read_small(&format!("blobs/{alg}/{hex}"), MAX_JSON)?;
     verify(&bytes, digest)?;
@@ -105,9 +87,7 @@ fn read_blob(store: &dyn BlobStore, digest: &str) -> Result<Vec<u8>, ImageError>
 fn verify(bytes: &[u8], digest: &str) -> Result<(), ImageError> {
     let actual = spec::sha256_digest(bytes);
     if !actual.eq_ignore_ascii_case(digest) {
-        return Err(ImageError::Digest(format!(
-            "blob {digest} hashes to {actual}"
-        )));
+        return Err(ImageError::Digest(format!("blob {digest} hashes to {actual}")));
     }
     Ok(())
 }
@@ -118,18 +98,13 @@ fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Resul
 
 /// `alpine` → `docker.io/library/alpine:latest`, for comparing tags written in different forms.
 pub(crate) fn canonical_tag(t: &str) -> String {
-    crate::reference::Reference::parse(t)
-        .map(|r| r.canonical())
-        .unwrap_or_else(|_| t.to_string())
+    crate::reference::Reference::parse(t).map(|r| r.canonical()).unwrap_or_else(|_| t.to_string())
 }
 
 fn digest_matches(sel: &str, digest: &str) -> bool {
     let sel = sel.trim();
     digest.eq_ignore_ascii_case(sel)
-        || (sel.len() >= 12
-            && digest
-                .trim_start_matches("sha256:")
-                .starts_with(sel.trim_start_matches("sha256:")))
+        || (sel.len() >= 12 && digest.trim_start_matches("sha256:").starts_with(sel.trim_start_matches("sha256:")))
 }
 
 /// A docker save archive (or its unpacked directory).
@@ -140,53 +115,29 @@ pub fn open_docker_archive(
     opts: &OpenOptions,
 ) -> Result<Image, ImageError> {
     let what = store.describe();
-    let entries: Vec<ArchiveEntry> = parse_json(
-        &store.read_small("manifest.json", MAX_JSON)?,
-        &format!("{what}: manifest.json"),
-    )?;
+    let entries: Vec<ArchiveEntry> = parse_json(&store.read_small("manifest.json", MAX_JSON)?, &format!("{what}: manifest.json"))?;
     if entries.is_empty() {
-        return Err(ImageError::Invalid(format!(
-            "{what}: manifest.json lists no image"
-        )));
+        return Err(ImageError::Invalid(format!("{what}: manifest.json lists no image")));
     }
     let config_digest = |e: &ArchiveEntry| -> Option<String> {
-        let name = e
-            .config
-            .rsplit('/')
-            .next()
-            .unwrap_or(&e.config)
-            .trim_end_matches(".json");
+        let name = e.config.rsplit('/').next().unwrap_or(&e.config).trim_end_matches(".json");
         spec::split_digest(&format!("sha256:{name}")).map(|(_, h)| format!("sha256:{h}"))
     };
     let selected: Vec<&ArchiveEntry> = match selector {
         None => entries.iter().collect(),
-        Some(sel)
-            if sel.starts_with("sha256:")
-                || (sel.len() >= 12 && sel.bytes().all(|b| b.is_ascii_hexdigit())) =>
-        {
-            entries
-                .iter()
-                .filter(|e| config_digest(e).is_some_and(|d| digest_matches(sel, &d)))
-                .collect()
+        Some(sel) if sel.starts_with("sha256:") || (sel.len() >= 12 && sel.bytes().all(|b| b.is_ascii_hexdigit())) => {
+            entries.iter().filter(|e| config_digest(e).is_some_and(|d| digest_matches(sel, &d))).collect()
         }
         Some(sel) => {
             let want = canonical_tag(sel);
             entries
                 .iter()
-                .filter(|e| {
-                    e.repo_tags
-                        .iter()
-                        .flatten()
-                        .any(|t| canonical_tag(t) == want || t.rsplit(':').next() == Some(sel))
-                })
+                .filter(|e| e.repo_tags.iter().flatten().any(|t| canonical_tag(t) == want || t.rsplit(':').next() == Some(sel)))
                 .collect()
         }
     };
     if selected.is_empty() {
-        let tags: Vec<String> = entries
-            .iter()
-            .flat_map(|e| e.repo_tags.clone().unwrap_or_default())
-            .collect();
+        let tags: Vec<String> = entries.iter().flat_map(|e| e.repo_tags.clone().unwrap_or_default()).collect();
         return Err(ImageError::Missing(format!(
             "{what}: no image matches {:?} (the archive has: {})",
             selector.unwrap_or(""),
@@ -197,8 +148,7 @@ pub fn open_docker_archive(
     for e in selected {
         let bytes = store.read_small(&e.config, MAX_JSON)?;
         if let Some(d) = config_digest(e) {
-            verify(&bytes, &d)
-                .map_err(|err| ImageError::Digest(format!("{what}: config {}: {err}", e.config)))?;
+            verify(&bytes, &d).map_err(|err| ImageError::Digest(format!("{what}: config {}: {err}", e.config)))?;
         }
         let config: ImageConfig = parse_json(&bytes, &format!("{what}: {}", e.config))?;
         cands.push((config.platform(), (e, config, spec::sha256_digest(&bytes))));
@@ -208,16 +158,13 @@ pub fn open_docker_archive(
         .layers
         .iter()
         .map(|p| {
-            let digest = p.strip_prefix("blobs/sha256/").and_then(|h| {
-                spec::split_digest(&format!("sha256:{h}")).map(|_| format!("sha256:{h}"))
-            });
+            let digest =
+                p.strip_prefix("blobs/sha256/").and_then(|h| spec::split_digest(&format!("sha256:{h}")).map(|_| format!("sha256:{h}")));
             (digest, None, None, Some(p.clone()))
         })
         .collect();
     if entry.layers.is_empty() {
-        return Err(ImageError::Invalid(format!(
-            "{what}: the image has no layers"
-        )));
+        return Err(ImageError::Invalid(format!("{what}: the image has no layers")));
     }
     let layers = layers_from(&config, blobs, &what)?;
     Ok(Image {
@@ -248,16 +195,11 @@ fn collect(
     out: &mut Vec<OciCandidate>,
 ) -> Result<(), ImageError> {
     if depth > 4 {
-        return Err(ImageError::Invalid(
-            "image indexes nested more than 4 deep".into(),
-        ));
+        return Err(ImageError::Invalid("image indexes nested more than 4 deep".into()));
     }
     for d in descs {
         let mut names = names.to_vec();
-        for key in [
-            "org.opencontainers.image.ref.name",
-            "io.containerd.image.name",
-        ] {
+        for key in ["org.opencontainers.image.ref.name", "io.containerd.image.name"] {
             if let Some(n) = d.annotations.get(key) {
                 names.push(n.clone());
             }
@@ -268,20 +210,9 @@ fn collect(
                 let doc: ManifestDoc = parse_json(&bytes, &format!("index {}", d.digest))?;
                 let mut parents = parents.to_vec();
                 parents.push(d.digest.clone());
-                collect(
-                    store,
-                    doc.manifests.as_deref().unwrap_or(&[]),
-                    &names,
-                    &parents,
-                    depth + 1,
-                    out,
-                )?;
+                collect(store, doc.manifests.as_deref().unwrap_or(&[]), &names, &parents, depth + 1, out)?;
             }
-            spec::OCI_MANIFEST | spec::DOCKER_MANIFEST | "" => out.push(OciCandidate {
-                desc: d.clone(),
-                names,
-                parents: parents.to_vec(),
-            }),
+            spec::OCI_MANIFEST | spec::DOCKER_MANIFEST | "" => out.push(OciCandidate { desc: d.clone(), names, parents: parents.to_vec() }),
             spec::DOCKER_SCHEMA1 | spec::DOCKER_SCHEMA1_SIGNED => {
                 return Err(ImageError::Unsupported(format!(
                     "{}: Docker schema 1 manifests (deprecated in 2017); convert the image with a current tool",
@@ -296,9 +227,7 @@ fn collect(
 
 fn name_matches(names: &[String], sel: &str) -> bool {
     let want = canonical_tag(sel);
-    names.iter().any(|n| {
-        n == sel || canonical_tag(n) == want || n.rsplit_once(':').is_some_and(|(_, t)| t == sel)
-    })
+    names.iter().any(|n| n == sel || canonical_tag(n) == want || n.rsplit_once(':').is_some_and(|(_, t)| t == sel))
 }
 
 /// Loads an image manifest and its config by manifest digest, verifying both.
@@ -310,9 +239,7 @@ pub(crate) fn load_manifest(bytes: &[u8], digest: &str) -> Result<ManifestDoc, I
         )));
     }
     if doc.config.is_none() {
-        return Err(ImageError::Invalid(format!(
-            "manifest {digest} has no config"
-        )));
+        return Err(ImageError::Invalid(format!("manifest {digest} has no config")));
     }
     Ok(doc)
 }
@@ -327,66 +254,35 @@ pub fn open_oci_layout(
 ) -> Result<Image, ImageError> {
     let what = store.describe();
     if store.exists("oci-layout") {
-        let layout: serde_json::Value = parse_json(
-            &store.read_small("oci-layout", 64 << 10)?,
-            &format!("{what}: oci-layout"),
-        )?;
-        if layout
-            .get("imageLayoutVersion")
-            .and_then(|v| v.as_str())
-            .is_some_and(|v| !v.starts_with("1."))
-        {
-            return Err(ImageError::Unsupported(format!(
-                "{what}: image layout version {}",
-                layout["imageLayoutVersion"]
-            )));
+        let layout: serde_json::Value = parse_json(&store.read_small("oci-layout", 64 << 10)?, &format!("{what}: oci-layout"))?;
+        if layout.get("imageLayoutVersion").and_then(|v| v.as_str()).is_some_and(|v| !v.starts_with("1.")) {
+            return Err(ImageError::Unsupported(format!("{what}: image layout version {}", layout["imageLayoutVersion"])));
         }
     }
-    let index: ManifestDoc = parse_json(
-        &store.read_small("index.json", MAX_JSON)?,
-        &format!("{what}: index.json"),
-    )?;
+    let index: ManifestDoc = parse_json(&store.read_small("index.json", MAX_JSON)?, &format!("{what}: index.json"))?;
     let mut cands = Vec::new();
-    collect(
-        store.as_ref(),
-        index.manifests.as_deref().unwrap_or(&[]),
-        &[],
-        &[],
-        0,
-        &mut cands,
-    )?;
+    collect(store.as_ref(), index.manifests.as_deref().unwrap_or(&[]), &[], &[], 0, &mut cands)?;
     if cands.is_empty() {
-        return Err(ImageError::Invalid(format!(
-            "{what}: the layout holds no image manifest"
-        )));
+        return Err(ImageError::Invalid(format!("{what}: the layout holds no image manifest")));
     }
     let all_names: Vec<String> = cands.iter().flat_map(|c| c.names.clone()).collect();
     if let Some(sel) = selector {
         cands.retain(|c| {
             if sel.starts_with("sha256:") {
-                digest_matches(sel, &c.desc.digest)
-                    || c.parents.iter().any(|p| digest_matches(sel, p))
+                digest_matches(sel, &c.desc.digest) || c.parents.iter().any(|p| digest_matches(sel, p))
             } else {
                 name_matches(&c.names, sel)
             }
         });
         if cands.is_empty() {
-            return Err(ImageError::Missing(format!(
-                "{what}: no image matches {sel:?} (the layout has: {})",
-                all_names.join(", ")
-            )));
+            return Err(ImageError::Missing(format!("{what}: no image matches {sel:?} (the layout has: {})", all_names.join(", "))));
         }
     }
     // The same manifest reached through several index entries is one image.
     let mut unique: Vec<OciCandidate> = Vec::new();
     for c in cands {
         match unique.iter_mut().find(|u| u.desc.digest == c.desc.digest) {
-            Some(u) => u.names.extend(
-                c.names
-                    .into_iter()
-                    .filter(|n| !u.names.contains(n))
-                    .collect::<Vec<_>>(),
-            ),
+            Some(u) => u.names.extend(c.names.into_iter().filter(|n| !u.names.contains(n)).collect::<Vec<_>>()),
             None => unique.push(c),
         }
     }
@@ -394,61 +290,37 @@ pub fn open_oci_layout(
     for c in unique {
         let bytes = read_blob(store.as_ref(), &c.desc.digest)?;
         let doc = load_manifest(&bytes, &c.desc.digest)?;
-        let cfg_desc = doc.config.clone().ok_or_else(|| {
-            ImageError::Invalid(format!("manifest {} has no config", c.desc.digest))
-        })?;
+        let cfg_desc = doc.config.clone().ok_or_else(|| ImageError::Invalid(format!("manifest {} has no config", c.desc.digest)))?;
         let cfg_bytes = read_blob(store.as_ref(), &cfg_desc.digest)?;
         let config: ImageConfig = parse_json(&cfg_bytes, &format!("config {}", cfg_desc.digest))?;
         let platform = c
             .desc
             .platform
             .clone()
-            .map(|p| Platform {
-                architecture: spec::normalise_arch(&p.architecture),
-                ..p
-            })
+            .map(|p| Platform { architecture: spec::normalise_arch(&p.architecture), ..p })
             .unwrap_or_else(|| config.platform());
         by_platform.push((platform, (c, doc, config, cfg_desc.digest)));
     }
-    let (cand, doc, config, cfg_digest) =
-        choose_platform(by_platform, opts.platform.as_ref(), &what)?;
+    let (cand, doc, config, cfg_digest) = choose_platform(by_platform, opts.platform.as_ref(), &what)?;
     let mut blobs = Vec::new();
     for l in doc.layers.clone().unwrap_or_default() {
-        let (alg, hex) = spec::split_digest(&l.digest).ok_or_else(|| {
-            ImageError::Invalid(format!("{what}: malformed layer digest {:?}", l.digest))
-        })?;
+        let (alg, hex) =
+            spec::split_digest(&l.digest).ok_or_else(|| ImageError::Invalid(format!("{what}: malformed layer digest {:?}", l.digest)))?;
         if alg != "sha256" {
-            return Err(ImageError::Unsupported(format!(
-                "layer digest algorithm {alg}"
-            )));
+            return Err(ImageError::Unsupported(format!("layer digest algorithm {alg}")));
         }
         if l.media_type.contains("nondistributable") || l.media_type.contains("foreign") {
             if !store.exists(&format!("blobs/{alg}/{hex}")) {
-                return Err(ImageError::Missing(format!(
-                    "{what}: foreign layer {} is not in the layout",
-                    l.digest
-                )));
+                return Err(ImageError::Missing(format!("{what}: foreign layer {} is not in the layout", l.digest)));
             }
         }
-        blobs.push((
-            Some(l.digest.clone()),
-            u64::try_from(l.size).ok(),
-            Some(l.media_type.clone()),
-            Some(format!("blobs/{alg}/{hex}")),
-        ));
+        blobs.push((Some(l.digest.clone()), u64::try_from(l.size).ok(), Some(l.media_type.clone()), Some(format!("blobs/{alg}/{hex}"))));
     }
     if blobs.is_empty() {
-        return Err(ImageError::Invalid(format!(
-            "{what}: the image has no layers"
-        )));
+        return Err(ImageError::Invalid(format!("{what}: the image has no layers")));
     }
     let layers = layers_from(&config, blobs, &what)?;
-    let tags = cand
-        .names
-        .iter()
-        .filter(|n| !n.is_empty())
-        .cloned()
-        .collect();
+    let tags = cand.names.iter().filter(|n| !n.is_empty()).cloned().collect();
     Ok(Image {
         target: target.to_string(),
         source: kind,

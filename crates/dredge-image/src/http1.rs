@@ -15,34 +15,18 @@ const MAX_HEADERS: usize = 128;
 
 fn read_line<R: BufRead>(r: &mut R) -> io::Result<String> {
     let mut line = Vec::new();
-    let n = r
-        .by_ref()
-        .take(MAX_HEADER_LINE as u64)
-        .read_until(b'\n', &mut line)?;
+    let n = r.by_ref().take(MAX_HEADER_LINE as u64).read_until(b'\n', &mut line)?;
     if n == 0 {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "connection closed before the response",
-        ));
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed before the response"));
     }
     if !line.ends_with(b"\n") {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "response header line too long",
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "response header line too long"));
     }
     Ok(String::from_utf8_lossy(&line).trim_end().to_string())
 }
 
-pub fn get<S: Read + Write + Send + 'static>(
-    mut stream: S,
-    host: &str,
-    path: &str,
-) -> io::Result<Response> {
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: dredge\r\nConnection: close\r\n\r\n"
-    )?;
+pub fn get<S: Read + Write + Send + 'static>(mut stream: S, host: &str, path: &str) -> io::Result<Response> {
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: dredge\r\nConnection: close\r\n\r\n")?;
     stream.flush()?;
     let mut r = BufReader::with_capacity(256 << 10, stream);
     let status_line = read_line(&mut r)?;
@@ -50,20 +34,12 @@ pub fn get<S: Read + Write + Send + 'static>(
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse::<u16>().ok())
-        .ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("bad status line {status_line:?}"),
-            )
-        })?;
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("bad status line {status_line:?}")))?;
     let mut chunked = false;
     let mut length: Option<u64> = None;
     for i in 0.. {
         if i > MAX_HEADERS {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "too many response headers",
-            ));
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "too many response headers"));
         }
         let line = read_line(&mut r)?;
         if line.is_empty() {
@@ -79,11 +55,7 @@ pub fn get<S: Read + Write + Send + 'static>(
         }
     }
     let body: Box<dyn Read + Send> = if chunked {
-        Box::new(Chunked {
-            inner: r,
-            left: 0,
-            done: false,
-        })
+        Box::new(Chunked { inner: r, left: 0, done: false })
     } else if let Some(n) = length {
         Box::new(r.take(n))
     } else {
@@ -107,35 +79,23 @@ impl<R: BufRead> Read for Chunked<R> {
         if self.left == 0 {
             let line = read_line(&mut self.inner)?;
             let size = line.split(';').next().unwrap_or("").trim();
-            self.left = u64::from_str_radix(size, 16).map_err(|_| {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("bad chunk size {size:?}"),
-                )
-            })?;
+            self.left = u64::from_str_radix(size, 16)
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, format!("bad chunk size {size:?}")))?;
             if self.left == 0 {
                 self.done = true;
                 return Ok(0);
             }
         }
-        let want = buf
-            .len()
-            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "connection closed inside a chunk",
-            ));
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed inside a chunk"));
         }
         self.left -= n as u64;
         if self.left == 0 {
             let crlf = read_line(&mut self.inner)?;
             if !crlf.is_empty() {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "chunk not followed by CRLF",
-                ));
+                return Err(io::Error::new(io::ErrorKind::InvalidData, "chunk not followed by CRLF"));
             }
         }
         Ok(n)
@@ -163,11 +123,7 @@ mod tests {
     }
 
     fn body(resp: &str) -> io::Result<(u16, Vec<u8>)> {
-        let mut r = get(
-            Fake(io::Cursor::new(resp.as_bytes().to_vec()), Vec::new()),
-            "docker",
-            "/x",
-        )?;
+        let mut r = get(Fake(io::Cursor::new(resp.as_bytes().to_vec()), Vec::new()), "docker", "/x")?;
         let mut v = Vec::new();
         r.body.read_to_end(&mut v)?;
         Ok((r.status, v))
@@ -175,11 +131,11 @@ mod tests {
 
     #[test]
     fn chunked_and_sized() {
-        assert_eq!(body("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n").expect("ok"), (200, b"abcde".to_vec()));
         assert_eq!(
-            body("HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nnoEXTRA").expect("ok"),
-            (404, b"no".to_vec())
+            body("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n").expect("ok"),
+            (200, b"abcde".to_vec())
         );
+        assert_eq!(body("HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nnoEXTRA").expect("ok"), (404, b"no".to_vec()));
     }
 
     #[test]
@@ -187,15 +143,7 @@ mod tests {
         assert!(body("").is_err());
         assert!(body("garbage\r\n\r\n").is_err());
         assert!(body("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").is_err());
-        assert!(
-            body("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffff\r\nabc").is_err()
-        );
-        assert!(
-            body(&format!(
-                "HTTP/1.1 200 OK\r\nX: {}\r\n\r\n",
-                "a".repeat(40000)
-            ))
-            .is_err()
-        );
+        assert!(body("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffff\r\nabc").is_err());
+        assert!(body(&format!("HTTP/1.1 200 OK\r\nX: {}\r\n\r\n", "a".repeat(40000))).is_err());
     }
 }

@@ -53,10 +53,7 @@ pub enum ImageError {
 
 impl ImageError {
     pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
-        ImageError::Io {
-            what: what.into(),
-            source,
-        }
+        ImageError::Io { what: what.into(), source }
     }
 }
 
@@ -152,9 +149,7 @@ pub(crate) fn layers_from(
     }
     for d in diff_ids {
         if spec::split_digest(d).is_none() {
-            return Err(ImageError::Invalid(format!(
-                "{what}: malformed diff_id {d:?}"
-            )));
+            return Err(ImageError::Invalid(format!("{what}: malformed diff_id {d:?}")));
         }
     }
     let history = config.layer_history();
@@ -175,56 +170,25 @@ pub(crate) fn layers_from(
 
 /// Chooses one of several candidates by platform: the requested one; without a request, the only
 /// one, else the host's, else linux/amd64.
-pub(crate) fn choose_platform<T>(
-    cands: Vec<(Platform, T)>,
-    want: Option<&Platform>,
-    what: &str,
-) -> Result<T, ImageError> {
-    let listing = |c: &[(Platform, T)]| {
-        c.iter()
-            .map(|(p, _)| p.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+pub(crate) fn choose_platform<T>(cands: Vec<(Platform, T)>, want: Option<&Platform>, what: &str) -> Result<T, ImageError> {
+    let listing = |c: &[(Platform, T)]| c.iter().map(|(p, _)| p.to_string()).collect::<Vec<_>>().join(", ");
     if let Some(w) = want {
         let all = listing(&cands);
         let mut m: Vec<(Platform, T)> = cands.into_iter().filter(|(p, _)| p.satisfies(w)).collect();
         return match m.len() {
-            0 => Err(ImageError::Missing(format!(
-                "{what} has no image for platform {w} (it has: {all})"
-            ))),
+            0 => Err(ImageError::Missing(format!("{what} has no image for platform {w} (it has: {all})"))),
             1 => Ok(m.remove(0).1),
-            _ => Err(ImageError::Ambiguous(format!(
-                "{what} has several images for {w} ({}); add the variant",
-                listing(&m)
-            ))),
+            _ => Err(ImageError::Ambiguous(format!("{what} has several images for {w} ({}); add the variant", listing(&m)))),
         };
     }
     if cands.len() == 1 {
-        return Ok(cands
-            .into_iter()
-            .next()
-            .map(|(_, t)| t)
-            .ok_or_else(|| ImageError::Missing(what.to_string()))?);
+        return Ok(cands.into_iter().next().map(|(_, t)| t).ok_or_else(|| ImageError::Missing(what.to_string()))?);
     }
     let all = listing(&cands);
-    for fallback in [
-        Platform::host(),
-        Platform {
-            os: "linux".into(),
-            architecture: "amd64".into(),
-            variant: None,
-        },
-    ] {
+    for fallback in [Platform::host(), Platform { os: "linux".into(), architecture: "amd64".into(), variant: None }] {
         if let Some(pos) = cands.iter().position(|(p, _)| p.satisfies(&fallback)) {
-            return Ok(cands
-                .into_iter()
-                .nth(pos)
-                .map(|(_, t)| t)
-                .ok_or_else(|| ImageError::Missing(what.to_string()))?);
+            return Ok(cands.into_iter().nth(pos).map(|(_, t)| t).ok_or_else(|| ImageError::Missing(what.to_string()))?);
         }
     }
-    Err(ImageError::Ambiguous(format!(
-        "{what} holds images for {all}; choose one with --platform"
-    )))
+    Err(ImageError::Ambiguous(format!("{what} holds images for {all}; choose one with --platform")))
 }

@@ -15,8 +15,7 @@ pub struct Reference {
 impl Reference {
     pub fn parse(s: &str) -> Result<Reference, ImageError> {
         let bad = |why: &str| ImageError::Invalid(format!("image reference {s:?}: {why}"));
-        if s.is_empty() || s.len() > 4096 || s.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+        if s.is_empty() || s.len() > 4096 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad("empty, too long, or has spaces"));
         }
         let (rest, digest) = match s.split_once('@') {
@@ -29,9 +28,7 @@ impl Reference {
             None => (s, None),
         };
         let (registry, path) = match rest.split_once('/') {
-            Some((first, path))
-                if first.contains('.') || first.contains(':') || first == "localhost" =>
-            {
+            Some((first, path)) if first.contains('.') || first.contains(':') || first == "localhost" => {
                 (first.to_string(), path.to_string())
             }
             _ => ("docker.io".to_string(), rest.to_string()),
@@ -41,64 +38,30 @@ impl Reference {
             Some((r, t)) if !t.contains('/') => (r.to_string(), Some(t.to_string())),
             _ => (path, None),
         };
-        if repo.is_empty()
-            || repo
-                .split('/')
-                .any(|c| c.is_empty() || c == "." || c == "..")
-        {
+        if repo.is_empty() || repo.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
             return Err(bad("malformed repository"));
         }
-        if !repo
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-/".contains(&b))
-        {
-            return Err(bad(
-                "repository names are lowercase letters, digits and . _ - /",
-            ));
+        if !repo.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-/".contains(&b)) {
+            return Err(bad("repository names are lowercase letters, digits and . _ - /"));
         }
         if let Some(t) = &tag {
-            if t.is_empty()
-                || t.len() > 128
-                || !t
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-            {
+            if t.is_empty() || t.len() > 128 || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
                 return Err(bad("malformed tag"));
             }
         }
-        let repository = if registry == "docker.io" && !repo.contains('/') {
-            format!("library/{repo}")
-        } else {
-            repo
-        };
-        let tag = if tag.is_none() && digest.is_none() {
-            Some("latest".to_string())
-        } else {
-            tag
-        };
-        Ok(Reference {
-            registry,
-            repository,
-            tag,
-            digest,
-        })
+        let repository = if registry == "docker.io" && !repo.contains('/') { format!("library/{repo}") } else { repo };
+        let tag = if tag.is_none() && digest.is_none() { Some("latest".to_string()) } else { tag };
+        Ok(Reference { registry, repository, tag, digest })
     }
 
     /// The host to talk to (Docker Hub's API lives on another name).
     pub fn api_host(&self) -> &str {
-        if self.registry == "docker.io" {
-            "registry-1.docker.io"
-        } else {
-            &self.registry
-        }
+        if self.registry == "docker.io" { "registry-1.docker.io" } else { &self.registry }
     }
 
     /// The tag or digest to ask the registry for (digest wins).
     pub fn manifest_ref(&self) -> &str {
-        self.digest
-            .as_deref()
-            .or(self.tag.as_deref())
-            .unwrap_or("latest")
+        self.digest.as_deref().or(self.tag.as_deref()).unwrap_or("latest")
     }
 
     /// `docker.io/library/alpine:3.20` (tag form, for comparisons and SBOM names).
@@ -130,40 +93,21 @@ mod tests {
         let r = Reference::parse("alpine").expect("valid");
         assert_eq!(r.canonical(), "docker.io/library/alpine:latest");
         assert_eq!(r.api_host(), "registry-1.docker.io");
-        assert_eq!(
-            Reference::parse("bitnami/redis:7")
-                .expect("valid")
-                .canonical(),
-            "docker.io/bitnami/redis:7"
-        );
+        assert_eq!(Reference::parse("bitnami/redis:7").expect("valid").canonical(), "docker.io/bitnami/redis:7");
     }
 
     #[test]
     fn registries_ports_and_digests() {
         let d = format!("sha256:{}", "ab".repeat(32));
         let r = Reference::parse(&format!("127.0.0.1:5000/team/app:v1@{d}")).expect("valid");
-        assert_eq!(
-            (r.registry.as_str(), r.repository.as_str(), r.tag.as_deref()),
-            ("127.0.0.1:5000", "team/app", Some("v1"))
-        );
+        assert_eq!((r.registry.as_str(), r.repository.as_str(), r.tag.as_deref()), ("127.0.0.1:5000", "team/app", Some("v1")));
         assert_eq!(r.manifest_ref(), d);
-        assert_eq!(
-            Reference::parse("localhost/x").expect("valid").registry,
-            "localhost"
-        );
+        assert_eq!(Reference::parse("localhost/x").expect("valid").registry, "localhost");
     }
 
     #[test]
     fn rejects_garbage() {
-        for s in [
-            "",
-            "a b",
-            "Alpine",
-            "x/../y",
-            "x@sha256:zz",
-            "x:t@g",
-            "reg.io/",
-        ] {
+        for s in ["", "a b", "Alpine", "x/../y", "x@sha256:zz", "x:t@g", "reg.io/"] {
             assert!(Reference::parse(s).is_err(), "{s:?} should be rejected");
         }
     }

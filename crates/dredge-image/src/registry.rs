@@ -79,8 +79,7 @@ fn agent(opts: &RegistryOptions, verify: bool) -> Result<ureq::Agent, ImageError
     use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
     let mut tls = TlsConfig::builder();
     if let Some(ca) = &opts.ca_cert {
-        let pem = std::fs::read(ca)
-            .map_err(|e| ImageError::io(format!("reading --ca-cert {}", ca.display()), e))?;
+        let pem = std::fs::read(ca).map_err(|e| ImageError::io(format!("reading --ca-cert {}", ca.display()), e))?;
         let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
             .filter_map(|i| match i {
                 Ok(PemItem::Certificate(c)) => Some(c),
@@ -88,10 +87,7 @@ fn agent(opts: &RegistryOptions, verify: bool) -> Result<ureq::Agent, ImageError
             })
             .collect();
         if certs.is_empty() {
-            return Err(ImageError::Invalid(format!(
-                "--ca-cert {}: no PEM certificate in the file",
-                ca.display()
-            )));
+            return Err(ImageError::Invalid(format!("--ca-cert {}: no PEM certificate in the file", ca.display())));
         }
         tls = tls.root_certs(RootCerts::Specific(Arc::new(certs)));
     }
@@ -117,15 +113,10 @@ pub fn docker_config_credentials(registry: &str) -> Option<Credentials> {
     } else {
         registry.to_string()
     };
-    let found = docker_credential::get_credential(&key)
-        .or_else(|_| docker_credential::get_credential(&format!("https://{registry}")));
+    let found = docker_credential::get_credential(&key).or_else(|_| docker_credential::get_credential(&format!("https://{registry}")));
     match found {
-        Ok(docker_credential::DockerCredential::UsernamePassword(username, password)) => {
-            Some(Credentials::Basic { username, password })
-        }
-        Ok(docker_credential::DockerCredential::IdentityToken(t)) => {
-            Some(Credentials::IdentityToken(t))
-        }
+        Ok(docker_credential::DockerCredential::UsernamePassword(username, password)) => Some(Credentials::Basic { username, password }),
+        Ok(docker_credential::DockerCredential::IdentityToken(t)) => Some(Credentials::IdentityToken(t)),
         Err(_) => None,
     }
 }
@@ -135,13 +126,7 @@ fn is_retryable_status(s: u16) -> bool {
 }
 
 fn is_retryable_err(e: &ureq::Error) -> bool {
-    matches!(
-        e,
-        ureq::Error::Io(_)
-            | ureq::Error::ConnectionFailed
-            | ureq::Error::Timeout(_)
-            | ureq::Error::Protocol(_)
-    )
+    matches!(e, ureq::Error::Io(_) | ureq::Error::ConnectionFailed | ureq::Error::Timeout(_) | ureq::Error::Protocol(_))
 }
 
 /// Parses `Bearer realm="...",service="...",scope="..."` into its scheme and parameters.
@@ -155,19 +140,10 @@ pub fn parse_challenge(h: &str) -> Option<(String, HashMap<String, String>)> {
         let after = after.trim_start();
         let (v, next) = if let Some(q) = after.strip_prefix('"') {
             let end = q.find('"')?;
-            (
-                &q[..end],
-                q[end + 1..]
-                    .trim_start()
-                    .trim_start_matches(',')
-                    .trim_start(),
-            )
+            (&q[..end], q[end + 1..].trim_start().trim_start_matches(',').trim_start())
         } else {
             let end = after.find(',').unwrap_or(after.len());
-            (
-                &after[..end],
-                after[end..].trim_start_matches(',').trim_start(),
-            )
+            (&after[..end], after[end..].trim_start_matches(',').trim_start())
         };
         params.insert(k.trim().to_ascii_lowercase(), v.to_string());
         rest = next;
@@ -177,13 +153,7 @@ pub fn parse_challenge(h: &str) -> Option<(String, HashMap<String, String>)> {
 
 fn percent_encode(s: &str) -> String {
     s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
 }
 
@@ -192,10 +162,7 @@ impl RegistryClient {
         if opts.retries == 0 {
             opts.retries = 4;
         }
-        let credentials = opts
-            .credentials
-            .clone()
-            .or_else(|| docker_config_credentials(&reference.registry));
+        let credentials = opts.credentials.clone().or_else(|| docker_config_credentials(&reference.registry));
         let verify = !opts.insecure;
         Ok(RegistryClient(Arc::new(Inner {
             agent: agent(&opts, verify)?,
@@ -217,30 +184,18 @@ impl RegistryClient {
     }
 
     fn err(&self, message: impl Into<String>) -> ImageError {
-        ImageError::Registry {
-            registry: self.host().to_string(),
-            message: message.into(),
-        }
+        ImageError::Registry { registry: self.host().to_string(), message: message.into() }
     }
 
     /// HTTPS, unless `--insecure` and the registry answers only plain HTTP (Docker's rule for
     /// insecure registries).
     fn scheme(&self) -> Result<&'static str, ImageError> {
-        let mut s = self
-            .0
-            .scheme
-            .lock()
-            .map_err(|_| self.err("lock poisoned"))?;
+        let mut s = self.0.scheme.lock().map_err(|_| self.err("lock poisoned"))?;
         if let Some(s) = *s {
             return Ok(s);
         }
         let chosen = if self.0.opts.insecure {
-            match self
-                .0
-                .agent
-                .get(format!("https://{}/v2/", self.host()))
-                .call()
-            {
+            match self.0.agent.get(format!("https://{}/v2/", self.host())).call() {
                 Ok(_) => "https",
                 Err(_) => "http",
             }
@@ -251,12 +206,7 @@ impl RegistryClient {
         Ok(chosen)
     }
 
-    fn send(
-        &self,
-        url: &str,
-        accept: Option<&str>,
-        auth: Option<&str>,
-    ) -> Result<Response<ureq::Body>, ImageError> {
+    fn send(&self, url: &str, accept: Option<&str>, auth: Option<&str>) -> Result<Response<ureq::Body>, ImageError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -268,10 +218,7 @@ impl RegistryClient {
                 req = req.header("Authorization", a);
             }
             match req.call() {
-                Ok(resp)
-                    if is_retryable_status(resp.status().as_u16())
-                        && attempt < self.0.opts.retries =>
-                {
+                Ok(resp) if is_retryable_status(resp.status().as_u16()) && attempt < self.0.opts.retries => {
                     let wait = resp
                         .headers()
                         .get("retry-after")
@@ -282,9 +229,7 @@ impl RegistryClient {
                     std::thread::sleep(wait);
                 }
                 Ok(resp) => return Ok(resp),
-                Err(e) if is_retryable_err(&e) && attempt < self.0.opts.retries => {
-                    std::thread::sleep(backoff(attempt))
-                }
+                Err(e) if is_retryable_err(&e) && attempt < self.0.opts.retries => std::thread::sleep(backoff(attempt)),
                 Err(e) => return Err(self.err(format!("GET {url}: {e}"))),
             }
         }
@@ -293,31 +238,18 @@ impl RegistryClient {
     /// GET with authentication: the cached Authorization first; on 401, answer the challenge.
     fn get(&self, path: &str, accept: Option<&str>) -> Result<Response<ureq::Body>, ImageError> {
         let url = format!("{}://{}{}", self.scheme()?, self.host(), path);
-        let cached = self
-            .0
-            .auth
-            .lock()
-            .map_err(|_| self.err("lock poisoned"))?
-            .clone();
+        let cached = self.0.auth.lock().map_err(|_| self.err("lock poisoned"))?.clone();
         let resp = self.send(&url, accept, cached.as_deref())?;
         if resp.status().as_u16() != 401 {
             return Ok(resp);
         }
-        let challenge = resp
-            .headers()
-            .get("www-authenticate")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let challenge = resp.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let header = self.answer(&challenge)?;
         let resp = self.send(&url, accept, Some(&header))?;
         if resp.status().as_u16() == 401 {
             return Err(ImageError::Unauthorized {
                 registry: self.host().to_string(),
-                message: format!(
-                    "credentials refused for {} (check --username/--password or `docker login`)",
-                    self.0.reference.repository
-                ),
+                message: format!("credentials refused for {} (check --username/--password or `docker login`)", self.0.reference.repository),
             });
         }
         *self.0.auth.lock().map_err(|_| self.err("lock poisoned"))? = Some(header);
@@ -326,26 +258,23 @@ impl RegistryClient {
 
     fn basic(&self) -> Option<String> {
         match &self.0.credentials {
-            Some(Credentials::Basic { username, password }) => Some(format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"))
-            )),
+            Some(Credentials::Basic { username, password }) => {
+                Some(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"))))
+            }
             _ => None,
         }
     }
 
     fn answer(&self, challenge: &str) -> Result<String, ImageError> {
-        let unauthorized = |m: String| ImageError::Unauthorized {
-            registry: self.host().to_string(),
-            message: m,
-        };
-        let (scheme, params) = parse_challenge(challenge).ok_or_else(|| {
-            unauthorized(format!(
-                "unreadable WWW-Authenticate challenge {challenge:?}"
-            ))
-        })?;
+        let unauthorized = |m: String| ImageError::Unauthorized { registry: self.host().to_string(), message: m };
+        let (scheme, params) =
+            parse_challenge(challenge).ok_or_else(|| unauthorized(format!("unreadable WWW-Authenticate challenge {challenge:?}")))?;
         match scheme.as_str() {
-            "basic" => self.basic().ok_or_else(|| unauthorized("authentication required: pass --username/--password, set DREDGE_USERNAME/DREDGE_PASSWORD, or `docker login`".into())),
+            "basic" => self.basic().ok_or_else(|| {
+                unauthorized(
+                    "authentication required: pass --username/--password, set DREDGE_USERNAME/DREDGE_PASSWORD, or `docker login`".into(),
+                )
+            }),
             "bearer" => {
                 let realm = params.get("realm").ok_or_else(|| unauthorized("bearer challenge without realm".into()))?;
                 if !(realm.starts_with("https://") || realm.starts_with("http://")) {
@@ -373,18 +302,35 @@ impl RegistryClient {
                             .header("Content-Type", "application/x-www-form-urlencoded")
                             .send(form.as_bytes())
                             .map_err(|e| unauthorized(format!("token endpoint {realm}: {e}")))?;
-                        let body = resp.body_mut().with_config().limit(1 << 20).read_to_vec().map_err(|e| unauthorized(format!("token endpoint {realm}: {e}")))?;
-                        return token_from(&body).map(|t| format!("Bearer {t}")).ok_or_else(|| unauthorized(format!("token endpoint {realm} returned no token")));
+                        let body = resp
+                            .body_mut()
+                            .with_config()
+                            .limit(1 << 20)
+                            .read_to_vec()
+                            .map_err(|e| unauthorized(format!("token endpoint {realm}: {e}")))?;
+                        return token_from(&body)
+                            .map(|t| format!("Bearer {t}"))
+                            .ok_or_else(|| unauthorized(format!("token endpoint {realm} returned no token")));
                     }
                     _ => self.basic(),
                 };
                 let mut resp = self.send(&url, None, auth.as_deref())?;
                 let status = resp.status().as_u16();
                 if status != 200 {
-                    return Err(unauthorized(format!("token endpoint {realm} answered {status}{}", if auth.is_none() { " (no credentials given)" } else { "" })));
+                    return Err(unauthorized(format!(
+                        "token endpoint {realm} answered {status}{}",
+                        if auth.is_none() { " (no credentials given)" } else { "" }
+                    )));
                 }
-                let body = resp.body_mut().with_config().limit(1 << 20).read_to_vec().map_err(|e| unauthorized(format!("token endpoint {realm}: {e}")))?;
-                token_from(&body).map(|t| format!("Bearer {t}")).ok_or_else(|| unauthorized(format!("token endpoint {realm} returned no token")))
+                let body = resp
+                    .body_mut()
+                    .with_config()
+                    .limit(1 << 20)
+                    .read_to_vec()
+                    .map_err(|e| unauthorized(format!("token endpoint {realm}: {e}")))?;
+                token_from(&body)
+                    .map(|t| format!("Bearer {t}"))
+                    .ok_or_else(|| unauthorized(format!("token endpoint {realm} returned no token")))
             }
             other => Err(unauthorized(format!("unsupported authentication scheme {other:?}"))),
         }
@@ -393,34 +339,17 @@ impl RegistryClient {
     /// Fetches a manifest or index by tag or digest; returns its bytes and verified digest.
     fn manifest(&self, reference: &str) -> Result<(Vec<u8>, String, String), ImageError> {
         self.0.stats.manifests.fetch_add(1, Ordering::Relaxed);
-        let path = format!(
-            "/v2/{}/manifests/{}",
-            self.0.reference.repository, reference
-        );
+        let path = format!("/v2/{}/manifests/{}", self.0.reference.repository, reference);
         let mut resp = self.get(&path, Some(ACCEPT))?;
         let status = resp.status().as_u16();
         if status == 404 {
-            return Err(ImageError::Missing(format!(
-                "{}:{} in {}",
-                self.0.reference.repository,
-                reference,
-                self.host()
-            )));
+            return Err(ImageError::Missing(format!("{}:{} in {}", self.0.reference.repository, reference, self.host())));
         }
         if status != 200 {
             return Err(self.err(format!("GET {path} answered {status}")));
         }
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        let header_digest = resp
-            .headers()
-            .get("docker-content-digest")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let header_digest = resp.headers().get("docker-content-digest").and_then(|v| v.to_str().ok()).map(str::to_string);
         let body = resp
             .body_mut()
             .with_config()
@@ -429,10 +358,7 @@ impl RegistryClient {
             .map_err(|e| self.err(format!("reading manifest {reference}: {e}")))?;
         let actual = spec::sha256_digest(&body);
         if reference.starts_with("sha256:") && !actual.eq_ignore_ascii_case(reference) {
-            return Err(ImageError::Digest(format!(
-                "manifest {reference} from {} hashes to {actual}",
-                self.host()
-            )));
+            return Err(ImageError::Digest(format!("manifest {reference} from {} hashes to {actual}", self.host())));
         }
         if let Some(h) = header_digest {
             if h.starts_with("sha256:") && !h.eq_ignore_ascii_case(&actual) {
@@ -447,20 +373,13 @@ impl RegistryClient {
     fn blob_small(&self, digest: &str) -> Result<Vec<u8>, ImageError> {
         let mut r = self.blob(digest)?.take(MAX_JSON + 1);
         let mut v = Vec::new();
-        r.read_to_end(&mut v).map_err(|e| {
-            ImageError::io(format!("reading blob {digest} from {}", self.host()), e)
-        })?;
+        r.read_to_end(&mut v).map_err(|e| ImageError::io(format!("reading blob {digest} from {}", self.host()), e))?;
         if v.len() as u64 > MAX_JSON {
-            return Err(ImageError::TooLarge(format!(
-                "blob {digest} is larger than {MAX_JSON} bytes"
-            )));
+            return Err(ImageError::TooLarge(format!("blob {digest} is larger than {MAX_JSON} bytes")));
         }
         let actual = spec::sha256_digest(&v);
         if !actual.eq_ignore_ascii_case(digest) {
-            return Err(ImageError::Digest(format!(
-                "blob {digest} from {} hashes to {actual}",
-                self.host()
-            )));
+            return Err(ImageError::Digest(format!("blob {digest} from {} hashes to {actual}", self.host())));
         }
         Ok(v)
     }
@@ -475,11 +394,7 @@ impl RegistryClient {
         let resp = self.get(&path, None)?;
         match resp.status().as_u16() {
             200 => Ok(Box::new(resp.into_body().into_reader())),
-            404 => Err(ImageError::Missing(format!(
-                "blob {digest} in {}/{}",
-                self.host(),
-                self.0.reference.repository
-            ))),
+            404 => Err(ImageError::Missing(format!("blob {digest} in {}/{}", self.host(), self.0.reference.repository))),
             s => Err(self.err(format!("GET {path} answered {s}"))),
         }
     }
@@ -494,25 +409,15 @@ impl RegistryClient {
                 r.canonical()
             )));
         }
-        let doc: ManifestDoc = serde_json::from_slice(&bytes)
-            .map_err(|e| ImageError::Invalid(format!("manifest of {}: {e}", r.canonical())))?;
+        let doc: ManifestDoc =
+            serde_json::from_slice(&bytes).map_err(|e| ImageError::Invalid(format!("manifest of {}: {e}", r.canonical())))?;
         let (doc, digest) = if doc.is_index() {
             let cands: Vec<(Platform, spec::Descriptor)> = doc
                 .manifests
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|d| d.media_type != spec::OCI_INDEX && d.media_type != spec::DOCKER_LIST)
-                .filter_map(|d| {
-                    d.platform.clone().map(|p| {
-                        (
-                            Platform {
-                                architecture: spec::normalise_arch(&p.architecture),
-                                ..p
-                            },
-                            d,
-                        )
-                    })
-                })
+                .filter_map(|d| d.platform.clone().map(|p| (Platform { architecture: spec::normalise_arch(&p.architecture), ..p }, d)))
                 .filter(|(p, _)| p.os != "unknown")
                 .collect();
             let chosen = choose_platform(cands, self.0.opts.platform.as_ref(), &r.canonical())?;
@@ -521,20 +426,13 @@ impl RegistryClient {
         } else {
             (crate::archive::load_manifest(&bytes, &digest)?, digest)
         };
-        let cfg_desc = doc
-            .config
-            .clone()
-            .ok_or_else(|| ImageError::Invalid(format!("manifest {digest} has no config")))?;
+        let cfg_desc = doc.config.clone().ok_or_else(|| ImageError::Invalid(format!("manifest {digest} has no config")))?;
         let cfg_bytes = self.blob_small(&cfg_desc.digest)?;
-        let config: ImageConfig = serde_json::from_slice(&cfg_bytes)
-            .map_err(|e| ImageError::Invalid(format!("config {}: {e}", cfg_desc.digest)))?;
+        let config: ImageConfig =
+            serde_json::from_slice(&cfg_bytes).map_err(|e| ImageError::Invalid(format!("config {}: {e}", cfg_desc.digest)))?;
         if let Some(want) = &self.0.opts.platform {
             if !config.platform().satisfies(want) {
-                return Err(ImageError::Missing(format!(
-                    "{} is {} only, not {want}",
-                    r.canonical(),
-                    config.platform()
-                )));
+                return Err(ImageError::Missing(format!("{} is {} only, not {want}", r.canonical(), config.platform())));
             }
         }
         let blobs = doc
@@ -542,21 +440,11 @@ impl RegistryClient {
             .clone()
             .unwrap_or_default()
             .into_iter()
-            .map(|l| {
-                (
-                    Some(l.digest),
-                    u64::try_from(l.size).ok(),
-                    Some(l.media_type),
-                    None,
-                )
-            })
+            .map(|l| (Some(l.digest), u64::try_from(l.size).ok(), Some(l.media_type), None))
             .collect();
         let layers = layers_from(&config, blobs, &r.canonical())?;
         if layers.is_empty() {
-            return Err(ImageError::Invalid(format!(
-                "{}: the image has no layers",
-                r.canonical()
-            )));
+            return Err(ImageError::Invalid(format!("{}: the image has no layers", r.canonical())));
         }
         Ok(Image {
             target: target.to_string(),
@@ -574,11 +462,7 @@ impl RegistryClient {
 
 fn token_from(body: &[u8]) -> Option<String> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
-    v.get("token")
-        .or_else(|| v.get("access_token"))
-        .and_then(|t| t.as_str())
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
+    v.get("token").or_else(|| v.get("access_token")).and_then(|t| t.as_str()).filter(|t| !t.is_empty()).map(str::to_string)
 }
 
 fn backoff(attempt: u32) -> Duration {
@@ -587,10 +471,7 @@ fn backoff(attempt: u32) -> Duration {
 
 impl LayerOpener for RegistryClient {
     fn open(&self, layer: &LayerDesc) -> Result<Box<dyn Read + Send>, ImageError> {
-        let d = layer
-            .digest
-            .as_deref()
-            .ok_or_else(|| ImageError::Missing(format!("layer {} has no digest", layer.index)))?;
+        let d = layer.digest.as_deref().ok_or_else(|| ImageError::Missing(format!("layer {} has no digest", layer.index)))?;
         self.blob(d)
     }
 }
@@ -601,24 +482,21 @@ mod tests {
 
     #[test]
     fn challenges() {
-        let (s, p) = parse_challenge(r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#).expect("parses");
+        let (s, p) = parse_challenge(
+            r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#,
+        )
+        .expect("parses");
         assert_eq!(s, "bearer");
         assert_eq!(p["realm"], "https://auth.docker.io/token");
         assert_eq!(p["scope"], "repository:library/alpine:pull");
         let (s, p) = parse_challenge(r#"Basic realm="Registry Realm""#).expect("parses");
-        assert_eq!(
-            (s.as_str(), p["realm"].as_str()),
-            ("basic", "Registry Realm")
-        );
+        assert_eq!((s.as_str(), p["realm"].as_str()), ("basic", "Registry Realm"));
         assert!(parse_challenge(r#"Bearer realm="unterminated"#).is_none());
     }
 
     #[test]
     fn debug_hides_passwords() {
-        let c = Credentials::Basic {
-            username: "u".into(),
-            password: "hunter2".into(),
-        };
+        let c = Credentials::Basic { username: "u".into(), password: "hunter2".into() };
         assert!(!format!("{c:?}").contains("hunter2"));
     }
 }

@@ -33,20 +33,12 @@ impl Platform {
         if it.next().is_some() {
             return None;
         }
-        Some(Platform {
-            os,
-            architecture,
-            variant,
-        })
+        Some(Platform { os, architecture, variant })
     }
 
     /// linux and this machine's architecture.
     pub fn host() -> Platform {
-        Platform {
-            os: "linux".into(),
-            architecture: normalise_arch(std::env::consts::ARCH),
-            variant: None,
-        }
+        Platform { os: "linux".into(), architecture: normalise_arch(std::env::consts::ARCH), variant: None }
     }
 
     /// Does an image of platform `self` satisfy a request for `want`? A request without a variant
@@ -54,9 +46,7 @@ impl Platform {
     pub fn satisfies(&self, want: &Platform) -> bool {
         self.os == want.os
             && normalise_arch(&self.architecture) == want.architecture
-            && (want.variant.is_none()
-                || self.variant == want.variant
-                || (want.variant.as_deref() == Some("v8") && self.variant.is_none()))
+            && (want.variant.is_none() || self.variant == want.variant || (want.variant.as_deref() == Some("v8") && self.variant.is_none()))
     }
 }
 
@@ -117,9 +107,7 @@ impl ManifestDoc {
         self.manifests.is_some() && self.config.is_none()
     }
     pub fn is_schema1(&self) -> bool {
-        self.schema_version == 1
-            || self.media_type == DOCKER_SCHEMA1
-            || self.media_type == DOCKER_SCHEMA1_SIGNED
+        self.schema_version == 1 || self.media_type == DOCKER_SCHEMA1 || self.media_type == DOCKER_SCHEMA1_SIGNED
     }
 }
 
@@ -183,21 +171,12 @@ pub struct ImageConfig {
 
 impl ImageConfig {
     pub fn platform(&self) -> Platform {
-        Platform {
-            os: self.os.clone(),
-            architecture: normalise_arch(&self.architecture),
-            variant: self.variant.clone(),
-        }
+        Platform { os: self.os.clone(), architecture: normalise_arch(&self.architecture), variant: self.variant.clone() }
     }
 
     /// The history line of each non-empty layer, in layer order.
     pub fn layer_history(&self) -> Vec<Option<String>> {
-        let mut v: Vec<Option<String>> = self
-            .history
-            .iter()
-            .filter(|h| !h.empty_layer)
-            .map(|h| h.created_by.clone())
-            .collect();
+        let mut v: Vec<Option<String>> = self.history.iter().filter(|h| !h.empty_layer).map(|h| h.created_by.clone()).collect();
         v.resize(self.rootfs.diff_ids.len(), None);
         v
     }
@@ -217,14 +196,8 @@ pub struct ArchiveEntry {
 /// `sha256:<64 hex>` (or another algorithm with a hex value). Returns (algorithm, hex).
 pub fn split_digest(d: &str) -> Option<(&str, &str)> {
     let (alg, hex) = d.split_once(':')?;
-    let alg_ok = !alg.is_empty()
-        && alg
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(&b));
-    let hex_ok = hex.len() >= 32
-        && hex
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    let alg_ok = !alg.is_empty() && alg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(&b));
+    let hex_ok = hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
     (alg_ok && hex_ok).then_some((alg, hex))
 }
 
@@ -241,17 +214,10 @@ mod tests {
     fn platforms() {
         let p = Platform::parse("linux/arm64/v8").expect("valid");
         assert_eq!(p.to_string(), "linux/arm64/v8");
-        assert_eq!(
-            Platform::parse("linux/x86_64").map(|p| p.architecture),
-            Some("amd64".into())
-        );
+        assert_eq!(Platform::parse("linux/x86_64").map(|p| p.architecture), Some("amd64".into()));
         assert!(Platform::parse("linux").is_none());
         assert!(Platform::parse("a/b/c/d").is_none());
-        let img = Platform {
-            os: "linux".into(),
-            architecture: "arm64".into(),
-            variant: Some("v8".into()),
-        };
+        let img = Platform { os: "linux".into(), architecture: "arm64".into(), variant: Some("v8".into()) };
         assert!(img.satisfies(&Platform::parse("linux/arm64").expect("valid")));
         assert!(!img.satisfies(&Platform::parse("linux/amd64").expect("valid")));
     }

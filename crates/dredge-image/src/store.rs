@@ -16,12 +16,9 @@ pub trait BlobStore: Send + Sync {
     fn read_small(&self, path: &str, max: u64) -> Result<Vec<u8>, ImageError> {
         let mut r = self.open(path)?.take(max + 1);
         let mut v = Vec::new();
-        r.read_to_end(&mut v)
-            .map_err(|e| ImageError::io(format!("reading {path}"), e))?;
+        r.read_to_end(&mut v).map_err(|e| ImageError::io(format!("reading {path}"), e))?;
         if v.len() as u64 > max {
-            return Err(ImageError::Invalid(format!(
-                "{path} is larger than {max} bytes"
-            )));
+            return Err(ImageError::Invalid(format!("{path} is larger than {max} bytes")));
         }
         Ok(v)
     }
@@ -46,32 +43,20 @@ pub struct DirStore {
 
 impl DirStore {
     pub fn new(root: &Path) -> Self {
-        DirStore {
-            root: root.to_path_buf(),
-        }
+        DirStore { root: root.to_path_buf() }
     }
 }
 
 impl BlobStore for DirStore {
     fn open(&self, path: &str) -> Result<Box<dyn Read + Send>, ImageError> {
-        let rel = clean(path).ok_or_else(|| {
-            ImageError::Invalid(format!(
-                "member path {path:?} escapes {}",
-                self.root.display()
-            ))
-        })?;
+        let rel = clean(path).ok_or_else(|| ImageError::Invalid(format!("member path {path:?} escapes {}", self.root.display())))?;
         let full = self.root.join(&rel);
         // A symlinked blob could point anywhere on this machine: refuse it.
-        let md = std::fs::symlink_metadata(&full)
-            .map_err(|e| ImageError::Missing(format!("{} ({e})", full.display())))?;
+        let md = std::fs::symlink_metadata(&full).map_err(|e| ImageError::Missing(format!("{} ({e})", full.display())))?;
         if md.file_type().is_symlink() {
-            return Err(ImageError::Invalid(format!(
-                "{} is a symlink; refusing to follow it",
-                full.display()
-            )));
+            return Err(ImageError::Invalid(format!("{} is a symlink; refusing to follow it", full.display())));
         }
-        let f = File::open(&full)
-            .map_err(|e| ImageError::Missing(format!("{} ({e})", full.display())))?;
+        let f = File::open(&full).map_err(|e| ImageError::Missing(format!("{} ({e})", full.display())))?;
         Ok(Box::new(BufReader::with_capacity(256 << 10, f)))
     }
     fn exists(&self, path: &str) -> bool {
@@ -104,41 +89,27 @@ impl TarStore {
         let label = path.display().to_string();
         let f = File::open(path).map_err(|e| ImageError::io(format!("opening {label}"), e))?;
         let mut br = BufReader::new(f);
-        let head = br
-            .fill_buf()
-            .map_err(|e| ImageError::io(format!("reading {label}"), e))?
-            .to_vec();
-        let compressed =
-            head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
+        let head = br.fill_buf().map_err(|e| ImageError::io(format!("reading {label}"), e))?.to_vec();
+        let compressed = head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
         if !compressed {
             return Self::index(path.to_path_buf(), None, label);
         }
-        std::fs::create_dir_all(spool_dir)
-            .map_err(|e| ImageError::io(format!("creating {}", spool_dir.display()), e))?;
+        std::fs::create_dir_all(spool_dir).map_err(|e| ImageError::io(format!("creating {}", spool_dir.display()), e))?;
         let tmp = tempfile::Builder::new()
             .prefix("spool-")
             .suffix(".tar")
             .tempfile_in(spool_dir)
-            .map_err(|e| {
-                ImageError::io(
-                    format!("creating a spool file in {}", spool_dir.display()),
-                    e,
-                )
-            })?;
+            .map_err(|e| ImageError::io(format!("creating a spool file in {}", spool_dir.display()), e))?;
         let (mut out, tmp_path) = tmp.into_parts();
         let mut dec: Box<dyn Read> = if head.starts_with(&[0x1f, 0x8b]) {
             Box::new(flate2::bufread::MultiGzDecoder::new(br))
         } else {
-            Box::new(
-                zstd_reader(br).map_err(|e| ImageError::io(format!("decompressing {label}"), e))?,
-            )
+            Box::new(zstd_reader(br).map_err(|e| ImageError::io(format!("decompressing {label}"), e))?)
         };
         let n = io::copy(&mut (&mut dec).take(max_bytes + 1), &mut out)
             .map_err(|e| ImageError::Corrupt(format!("{label}: decompressing the archive: {e}")))?;
         if n > max_bytes {
-            return Err(ImageError::TooLarge(format!(
-                "{label} decompresses to more than {max_bytes} bytes (raise --max-image-size)"
-            )));
+            return Err(ImageError::TooLarge(format!("{label} decompresses to more than {max_bytes} bytes (raise --max-image-size)")));
         }
         Self::index(tmp_path.to_path_buf(), Some(tmp_path), label)
     }
@@ -148,41 +119,22 @@ impl TarStore {
         Self::index(path.to_path_buf(), Some(path), label)
     }
 
-    fn index(
-        file: PathBuf,
-        spool: Option<tempfile::TempPath>,
-        label: String,
-    ) -> Result<Self, ImageError> {
+    fn index(file: PathBuf, spool: Option<tempfile::TempPath>, label: String) -> Result<Self, ImageError> {
         let f = File::open(&file).map_err(|e| ImageError::io(format!("opening {label}"), e))?;
         let mut ar = tar::Archive::new(BufReader::new(f));
         let mut members = HashMap::new();
-        let entries = ar
-            .entries()
-            .map_err(|e| ImageError::Corrupt(format!("{label}: not a tar archive: {e}")))?;
+        let entries = ar.entries().map_err(|e| ImageError::Corrupt(format!("{label}: not a tar archive: {e}")))?;
         for e in entries {
-            let e = e.map_err(|e| {
-                ImageError::Corrupt(format!("{label}: not a valid tar archive: {e}"))
-            })?;
+            let e = e.map_err(|e| ImageError::Corrupt(format!("{label}: not a valid tar archive: {e}")))?;
             let raw = String::from_utf8_lossy(&e.path_bytes()).into_owned();
             let Some(path) = clean(&raw) else { continue };
             match e.header().entry_type() {
                 tar::EntryType::Regular | tar::EntryType::Continuous => {
-                    members.insert(
-                        path,
-                        Member::File {
-                            offset: e.raw_file_position(),
-                            size: e.size(),
-                        },
-                    );
+                    members.insert(path, Member::File { offset: e.raw_file_position(), size: e.size() });
                 }
                 tar::EntryType::Symlink | tar::EntryType::Link => {
-                    let target = e
-                        .link_name_bytes()
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        .unwrap_or_default();
-                    let resolved = if e.header().entry_type() == tar::EntryType::Symlink
-                        && !target.starts_with('/')
-                    {
+                    let target = e.link_name_bytes().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+                    let resolved = if e.header().entry_type() == tar::EntryType::Symlink && !target.starts_with('/') {
                         let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
                         format!("{dir}/{target}")
                     } else {
@@ -196,16 +148,9 @@ impl TarStore {
             }
         }
         if members.is_empty() {
-            return Err(ImageError::Corrupt(format!(
-                "{label}: empty or not a tar archive"
-            )));
+            return Err(ImageError::Corrupt(format!("{label}: empty or not a tar archive")));
         }
-        Ok(TarStore {
-            file,
-            members,
-            _spool: spool,
-            label,
-        })
+        Ok(TarStore { file, members, _spool: spool, label })
     }
 
     fn find(&self, path: &str) -> Option<(u64, u64)> {
@@ -230,13 +175,9 @@ fn zstd_reader<R: BufRead>(r: R) -> io::Result<impl Read> {
 
 impl BlobStore for TarStore {
     fn open(&self, path: &str) -> Result<Box<dyn Read + Send>, ImageError> {
-        let (offset, size) = self
-            .find(path)
-            .ok_or_else(|| ImageError::Missing(format!("{path} in {}", self.label)))?;
-        let mut f = File::open(&self.file)
-            .map_err(|e| ImageError::io(format!("opening {}", self.label), e))?;
-        f.seek(SeekFrom::Start(offset))
-            .map_err(|e| ImageError::io(format!("seeking in {}", self.label), e))?;
+        let (offset, size) = self.find(path).ok_or_else(|| ImageError::Missing(format!("{path} in {}", self.label)))?;
+        let mut f = File::open(&self.file).map_err(|e| ImageError::io(format!("opening {}", self.label), e))?;
+        f.seek(SeekFrom::Start(offset)).map_err(|e| ImageError::io(format!("seeking in {}", self.label), e))?;
         Ok(Box::new(BufReader::with_capacity(256 << 10, f.take(size))))
     }
     fn exists(&self, path: &str) -> bool {

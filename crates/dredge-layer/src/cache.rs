@@ -16,9 +16,7 @@ pub struct CacheKey(String);
 impl CacheKey {
     pub fn new(diff_id: &str, plugin_fingerprint: &str) -> Self {
         let mut h = Sha256::new();
-        h.update(format!(
-            "engine={ENGINE_VERSION}\ndiff_id={diff_id}\nplugins={plugin_fingerprint}\n"
-        ));
+        h.update(format!("engine={ENGINE_VERSION}\ndiff_id={diff_id}\nplugins={plugin_fingerprint}\n"));
         CacheKey(hex::encode(h.finalize()))
     }
     pub fn as_str(&self) -> &str {
@@ -72,11 +70,7 @@ impl LayerCache {
             let e = e?;
             let md = e.metadata()?;
             if md.is_file() {
-                v.push((
-                    e.path(),
-                    md.len(),
-                    md.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-                ));
+                v.push((e.path(), md.len(), md.modified().unwrap_or(SystemTime::UNIX_EPOCH)));
             }
         }
         Ok(v)
@@ -120,16 +114,9 @@ impl LayerCache {
 fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, fs::File)> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let name = format!(
-        ".tmp-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    );
+    let name = format!(".tmp-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
     let path = dir.join(name);
-    let f = fs::File::options()
-        .write(true)
-        .create_new(true)
-        .open(&path)?;
+    let f = fs::File::options().write(true).create_new(true).open(&path)?;
     Ok((path, f))
 }
 
@@ -139,14 +126,8 @@ mod tests {
 
     #[test]
     fn key_depends_on_plugins_and_layer() {
-        assert_ne!(
-            CacheKey::new("sha256:a", "os/apk@1"),
-            CacheKey::new("sha256:a", "os/apk@2")
-        );
-        assert_ne!(
-            CacheKey::new("sha256:a", "os/apk@1"),
-            CacheKey::new("sha256:b", "os/apk@1")
-        );
+        assert_ne!(CacheKey::new("sha256:a", "os/apk@1"), CacheKey::new("sha256:a", "os/apk@2"));
+        assert_ne!(CacheKey::new("sha256:a", "os/apk@1"), CacheKey::new("sha256:b", "os/apk@1"));
     }
 
     #[test]
@@ -154,16 +135,12 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("dredge-cache-test-{}", std::process::id()));
         let c = LayerCache::open(&dir, 10_000).expect("cache dir");
         let k = CacheKey::new("sha256:a", "x");
-        let f = LayerFacts {
-            diff_id: "sha256:a".into(),
-            ..Default::default()
-        };
+        let f = LayerFacts { diff_id: "sha256:a".into(), ..Default::default() };
         c.put(&k, &f).expect("put");
         assert_eq!(c.get(&k), Some(f.clone()));
         // Fill past the bound: old entries go, the size stays under it.
         for i in 0..200 {
-            c.put(&CacheKey::new(&format!("sha256:{i}"), "x"), &f)
-                .expect("put");
+            c.put(&CacheKey::new(&format!("sha256:{i}"), "x"), &f).expect("put");
         }
         assert!(c.size().expect("size") <= 10_000);
         c.clear().expect("clear");

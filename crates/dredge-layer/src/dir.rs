@@ -9,45 +9,25 @@ use std::io::Read;
 use std::path::Path;
 
 pub fn walk_dir(root: &Path, plugins: &PluginSet<'_>) -> std::io::Result<LayerFacts> {
-    let mut facts = LayerFacts {
-        index: 0,
-        compression: Compression::None,
-        diff_id: String::new(),
-        ..Default::default()
-    };
+    let mut facts = LayerFacts { index: 0, compression: Compression::None, diff_id: String::new(), ..Default::default() };
     let md = fs::metadata(root)?;
     if !md.is_dir() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("{} is not a directory", root.display()),
-        ));
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} is not a directory", root.display())));
     }
     let mut stack = vec![String::new()];
     let mut wanted = Vec::new();
     while let Some(rel) = stack.pop() {
-        let dir = if rel.is_empty() {
-            root.to_path_buf()
-        } else {
-            root.join(&rel)
-        };
+        let dir = if rel.is_empty() { root.to_path_buf() } else { root.join(&rel) };
         let rd = match fs::read_dir(&dir) {
             Ok(rd) => rd,
             Err(e) => {
-                facts.warnings.push(Warning {
-                    path: Some(format!("/{rel}")),
-                    layer: None,
-                    message: format!("cannot list directory: {e}"),
-                });
+                facts.warnings.push(Warning { path: Some(format!("/{rel}")), layer: None, message: format!("cannot list directory: {e}") });
                 continue;
             }
         };
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            let path = if rel.is_empty() {
-                name
-            } else {
-                format!("{rel}/{name}")
-            };
+            let path = if rel.is_empty() { name } else { format!("{rel}/{name}") };
             let Ok(ft) = e.file_type() else { continue };
             facts.stats.entries += 1;
             if ft.is_dir() {
@@ -55,16 +35,8 @@ pub fn walk_dir(root: &Path, plugins: &PluginSet<'_>) -> std::io::Result<LayerFa
             } else if ft.is_symlink() {
                 plugins.wanted_by(&path, &mut wanted);
                 if !wanted.is_empty() {
-                    let target = fs::read_link(e.path())
-                        .map(|t| t.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    facts.files.insert(
-                        path,
-                        FileFacts {
-                            kind: EntryKind::Symlink { target },
-                            facts: Vec::new(),
-                        },
-                    );
+                    let target = fs::read_link(e.path()).map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
+                    facts.files.insert(path, FileFacts { kind: EntryKind::Symlink { target }, facts: Vec::new() });
                 }
             } else if ft.is_file() {
                 facts.stats.files += 1;
@@ -72,30 +44,18 @@ pub fn walk_dir(root: &Path, plugins: &PluginSet<'_>) -> std::io::Result<LayerFa
                 if wanted.is_empty() {
                     continue;
                 }
-                let cap = wanted
-                    .iter()
-                    .map(|&i| plugins.get(i).max_file_size())
-                    .max()
-                    .unwrap_or(0);
+                let cap = wanted.iter().map(|&i| plugins.get(i).max_file_size()).max().unwrap_or(0);
                 let mut data = Vec::new();
-                let read =
-                    fs::File::open(e.path()).and_then(|f| f.take(cap + 1).read_to_end(&mut data));
-                let mut ff = FileFacts {
-                    kind: EntryKind::File,
-                    facts: Vec::new(),
-                };
+                let read = fs::File::open(e.path()).and_then(|f| f.take(cap + 1).read_to_end(&mut data));
+                let mut ff = FileFacts { kind: EntryKind::File, facts: Vec::new() };
                 match read {
-                    Err(err) => facts.warnings.push(Warning {
-                        path: Some(format!("/{path}")),
-                        layer: None,
-                        message: format!("cannot read: {err}"),
-                    }),
+                    Err(err) => {
+                        facts.warnings.push(Warning { path: Some(format!("/{path}")), layer: None, message: format!("cannot read: {err}") })
+                    }
                     Ok(n) if n as u64 > cap => facts.warnings.push(Warning {
                         path: Some(format!("/{path}")),
                         layer: None,
-                        message: format!(
-                            "file is larger than the {cap}-byte limit for its extractors; not read"
-                        ),
+                        message: format!("file is larger than the {cap}-byte limit for its extractors; not read"),
                     }),
                     Ok(_) => {
                         for &i in &wanted {

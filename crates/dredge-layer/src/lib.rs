@@ -86,13 +86,7 @@ impl Default for LayerFacts {
 impl LayerFacts {
     fn warn(&mut self, path: Option<&str>, msg: &str) {
         self.warnings.push(Warning {
-            path: path.map(|p| {
-                if p.starts_with('/') {
-                    p.to_string()
-                } else {
-                    format!("/{p}")
-                }
-            }),
+            path: path.map(|p| if p.starts_with('/') { p.to_string() } else { format!("/{p}") }),
             layer: Some(self.index),
             message: msg.to_string(),
         });
@@ -116,22 +110,10 @@ pub enum LayerError {
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "{layer}: blob digest mismatch: expected {expected}, content hashes to {actual} (tampered or corrupt blob)"
-    )]
-    DigestMismatch {
-        layer: String,
-        expected: String,
-        actual: String,
-    },
-    #[error(
-        "{layer}: diff_id mismatch: the config says {expected}, the uncompressed layer hashes to {actual} (tampered or corrupt layer)"
-    )]
-    DiffIdMismatch {
-        layer: String,
-        expected: String,
-        actual: String,
-    },
+    #[error("{layer}: blob digest mismatch: expected {expected}, content hashes to {actual} (tampered or corrupt blob)")]
+    DigestMismatch { layer: String, expected: String, actual: String },
+    #[error("{layer}: diff_id mismatch: the config says {expected}, the uncompressed layer hashes to {actual} (tampered or corrupt layer)")]
+    DiffIdMismatch { layer: String, expected: String, actual: String },
     #[error(
         "{layer}: decompressed content exceeds the image size limit of {limit} bytes (a decompression bomb, or raise --max-image-size)"
     )]
@@ -154,11 +136,7 @@ fn remove_within(map: &mut BTreeMap<String, MergedFile>, dir: &str) {
     }
     map.remove(dir);
     let prefix = format!("{dir}/");
-    let doomed: Vec<String> = map
-        .range(prefix.clone()..)
-        .take_while(|(k, _)| k.starts_with(&prefix))
-        .map(|(k, _)| k.clone())
-        .collect();
+    let doomed: Vec<String> = map.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, _)| k.clone()).collect();
     for k in doomed {
         map.remove(&k);
     }
@@ -175,10 +153,7 @@ pub fn merge(layers: &[LayerFacts]) -> BTreeMap<String, MergedFile> {
             let doomed: Vec<String> = if d.is_empty() {
                 view.keys().cloned().collect()
             } else {
-                view.range(prefix.clone()..)
-                    .take_while(|(k, _)| k.starts_with(&prefix))
-                    .map(|(k, _)| k.clone())
-                    .collect()
+                view.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, _)| k.clone()).collect()
             };
             for k in doomed {
                 view.remove(&k);
@@ -188,14 +163,7 @@ pub fn merge(layers: &[LayerFacts]) -> BTreeMap<String, MergedFile> {
             remove_within(&mut view, w);
         }
         for (path, ff) in &l.files {
-            view.insert(
-                path.clone(),
-                MergedFile {
-                    layer: l.index,
-                    kind: ff.kind.clone(),
-                    facts: ff.facts.clone(),
-                },
-            );
+            view.insert(path.clone(), MergedFile { layer: l.index, kind: ff.kind.clone(), facts: ff.facts.clone() });
         }
     }
     view
@@ -203,10 +171,7 @@ pub fn merge(layers: &[LayerFacts]) -> BTreeMap<String, MergedFile> {
 
 /// Follow symlinks recorded in the merged view (up to 40 hops, as the kernel does) to the path
 /// that holds content. `None` for a dangling link or a loop.
-pub fn resolve<'a>(
-    view: &'a BTreeMap<String, MergedFile>,
-    path: &str,
-) -> Option<(String, &'a MergedFile)> {
+pub fn resolve<'a>(view: &'a BTreeMap<String, MergedFile>, path: &str) -> Option<(String, &'a MergedFile)> {
     let mut cur = path.to_string();
     for _ in 0..40 {
         let f = view.get(&cur)?;
@@ -223,29 +188,14 @@ mod tests {
     use super::*;
     use dredge_model::{Ecosystem, Package};
 
-    fn layer(
-        index: usize,
-        files: &[(&str, &str)],
-        whiteouts: &[&str],
-        opaque: &[&str],
-    ) -> LayerFacts {
+    fn layer(index: usize, files: &[(&str, &str)], whiteouts: &[&str], opaque: &[&str]) -> LayerFacts {
         LayerFacts {
             index,
             files: files
                 .iter()
                 .map(|(p, name)| {
-                    let facts = if name.is_empty() {
-                        vec![]
-                    } else {
-                        vec![Fact::Package(Package::new(Ecosystem::Apk, *name, "1"))]
-                    };
-                    (
-                        p.to_string(),
-                        FileFacts {
-                            kind: EntryKind::File,
-                            facts,
-                        },
-                    )
+                    let facts = if name.is_empty() { vec![] } else { vec![Fact::Package(Package::new(Ecosystem::Apk, *name, "1"))] };
+                    (p.to_string(), FileFacts { kind: EntryKind::File, facts })
                 })
                 .collect(),
             whiteouts: whiteouts.iter().map(|s| s.to_string()).collect(),
@@ -256,74 +206,36 @@ mod tests {
 
     #[test]
     fn later_writer_replaces_and_keeps_its_layer() {
-        let v = merge(&[
-            layer(0, &[("a/db", "old")], &[], &[]),
-            layer(1, &[("a/db", "new")], &[], &[]),
-        ]);
+        let v = merge(&[layer(0, &[("a/db", "old")], &[], &[]), layer(1, &[("a/db", "new")], &[], &[])]);
         assert_eq!(v["a/db"].layer, 1);
         assert!(matches!(&v["a/db"].facts[0], Fact::Package(p) if p.name == "new"));
     }
 
     #[test]
     fn whiteout_deletes_file_and_subtree() {
-        let v = merge(&[
-            layer(0, &[("a/db", "x"), ("a/b/c", "y"), ("ab", "z")], &[], &[]),
-            layer(1, &[], &["a"], &[]),
-        ]);
+        let v = merge(&[layer(0, &[("a/db", "x"), ("a/b/c", "y"), ("ab", "z")], &[], &[]), layer(1, &[], &["a"], &[])]);
         assert_eq!(v.keys().collect::<Vec<_>>(), vec!["ab"]);
     }
 
     #[test]
     fn opaque_dir_hides_lower_children_but_not_same_layer() {
-        let v = merge(&[
-            layer(0, &[("d/old", "x"), ("e/keep", "y")], &[], &[]),
-            layer(1, &[("d/new", "z")], &[], &["d"]),
-        ]);
+        let v = merge(&[layer(0, &[("d/old", "x"), ("e/keep", "y")], &[], &[]), layer(1, &[("d/new", "z")], &[], &["d"])]);
         assert_eq!(v.keys().collect::<Vec<_>>(), vec!["d/new", "e/keep"]);
     }
 
     #[test]
     fn whiteout_then_rewrite_in_same_layer() {
-        let v = merge(&[
-            layer(0, &[("a/db", "x")], &[], &[]),
-            layer(1, &[("a/db", "y")], &["a"], &[]),
-        ]);
+        let v = merge(&[layer(0, &[("a/db", "x")], &[], &[]), layer(1, &[("a/db", "y")], &["a"], &[])]);
         assert_eq!(v["a/db"].layer, 1);
     }
 
     #[test]
     fn symlink_loops_do_not_hang() {
         let mut l = LayerFacts::default();
-        l.files.insert(
-            "a".into(),
-            FileFacts {
-                kind: EntryKind::Symlink { target: "b".into() },
-                facts: vec![],
-            },
-        );
-        l.files.insert(
-            "b".into(),
-            FileFacts {
-                kind: EntryKind::Symlink { target: "a".into() },
-                facts: vec![],
-            },
-        );
-        l.files.insert(
-            "c".into(),
-            FileFacts {
-                kind: EntryKind::Symlink {
-                    target: "/x/../d".into(),
-                },
-                facts: vec![],
-            },
-        );
-        l.files.insert(
-            "d".into(),
-            FileFacts {
-                kind: EntryKind::File,
-                facts: vec![],
-            },
-        );
+        l.files.insert("a".into(), FileFacts { kind: EntryKind::Symlink { target: "b".into() }, facts: vec![] });
+        l.files.insert("b".into(), FileFacts { kind: EntryKind::Symlink { target: "a".into() }, facts: vec![] });
+        l.files.insert("c".into(), FileFacts { kind: EntryKind::Symlink { target: "/x/../d".into() }, facts: vec![] });
+        l.files.insert("d".into(), FileFacts { kind: EntryKind::File, facts: vec![] });
         let v = merge(&[l]);
         assert!(resolve(&v, "a").is_none());
         assert_eq!(resolve(&v, "c").map(|(p, _)| p), Some("d".to_string()));

@@ -35,10 +35,7 @@ pub fn normalise(raw: &str) -> Result<NormalPath, PathProblem> {
     if parts.is_empty() {
         return Err(PathProblem::Empty);
     }
-    Ok(NormalPath {
-        path: parts.join("/"),
-        was_absolute,
-    })
+    Ok(NormalPath { path: parts.join("/"), was_absolute })
 }
 
 /// Resolve a symlink target found at `link_path` to a path inside the image, the way the kernel
@@ -58,17 +55,12 @@ pub fn resolve_link(link_path: &str, target: &str) -> Option<String> {
             c => parts.push(c),
         }
     }
-    if parts.is_empty() {
-        None
-    } else {
-        Some(parts.join("/"))
-    }
+    if parts.is_empty() { None } else { Some(parts.join("/")) }
 }
 
 /// Is `path` equal to `dir` or below it?
 pub fn is_within(path: &str, dir: &str) -> bool {
-    path == dir
-        || (path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/')
+    path == dir || (path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/')
 }
 
 #[cfg(test)]
@@ -77,10 +69,7 @@ mod tests {
 
     #[test]
     fn normalises_dots_and_slashes() {
-        assert_eq!(
-            normalise("./var/lib/../lib/dpkg//status").map(|p| p.path),
-            Ok("var/lib/dpkg/status".into())
-        );
+        assert_eq!(normalise("./var/lib/../lib/dpkg//status").map(|p| p.path), Ok("var/lib/dpkg/status".into()));
         assert_eq!(normalise("etc/").map(|p| p.path), Ok("etc".into()));
         let abs = normalise("/etc/passwd").expect("absolute paths are kept inside the root");
         assert_eq!(abs.path, "etc/passwd");
@@ -96,18 +85,9 @@ mod tests {
 
     #[test]
     fn links_resolve_inside_the_root() {
-        assert_eq!(
-            resolve_link("etc/os-release", "../usr/lib/os-release").as_deref(),
-            Some("usr/lib/os-release")
-        );
-        assert_eq!(
-            resolve_link("etc/os-release", "/usr/lib/os-release").as_deref(),
-            Some("usr/lib/os-release")
-        );
-        assert_eq!(
-            resolve_link("etc/x", "../../../../etc/shadow").as_deref(),
-            Some("etc/shadow")
-        );
+        assert_eq!(resolve_link("etc/os-release", "../usr/lib/os-release").as_deref(), Some("usr/lib/os-release"));
+        assert_eq!(resolve_link("etc/os-release", "/usr/lib/os-release").as_deref(), Some("usr/lib/os-release"));
+        assert_eq!(resolve_link("etc/x", "../../../../etc/shadow").as_deref(), Some("etc/shadow"));
         assert_eq!(resolve_link("etc/x", ".."), None);
     }
 

@@ -60,17 +60,11 @@ impl<'a> PluginSet<'a> {
             for pat in p.patterns() {
                 match *pat {
                     Pattern::Exact(path) => exact.entry(path).or_default().push(i),
-                    Pattern::DirFiles(dir, suffix) => {
-                        dirs.entry(dir).or_default().push((i, suffix))
-                    }
+                    Pattern::DirFiles(dir, suffix) => dirs.entry(dir).or_default().push((i, suffix)),
                 }
             }
         }
-        PluginSet {
-            plugins: plugins.to_vec(),
-            exact,
-            dirs,
-        }
+        PluginSet { plugins: plugins.to_vec(), exact, dirs }
     }
 
     /// The indexes of the plugins that want `path` (normalised, no leading `/`).
@@ -100,11 +94,7 @@ impl<'a> PluginSet<'a> {
 
     /// `name@version` of every plugin, sorted: part of the layer cache key.
     pub fn fingerprint(&self) -> String {
-        let mut v: Vec<String> = self
-            .plugins
-            .iter()
-            .map(|p| format!("{}@{}", p.name(), p.version()))
-            .collect();
+        let mut v: Vec<String> = self.plugins.iter().map(|p| format!("{}@{}", p.name(), p.version())).collect();
         v.sort();
         v.join(",")
     }

@@ -42,10 +42,7 @@ pub struct SizeBudget {
 
 impl SizeBudget {
     pub fn new(limit: u64) -> Self {
-        SizeBudget {
-            limit,
-            used: AtomicU64::new(0),
-        }
+        SizeBudget { limit, used: AtomicU64::new(0) }
     }
     fn spend(&self, n: u64) -> bool {
         self.used.fetch_add(n, Ordering::Relaxed) + n <= self.limit
@@ -90,10 +87,7 @@ impl<R: Read> Read for Hashing<R> {
                     return Err(io::Error::other(BudgetExceeded));
                 }
             }
-            let mut st = self
-                .state
-                .lock()
-                .map_err(|_| io::Error::other("hash state poisoned"))?;
+            let mut st = self.state.lock().map_err(|_| io::Error::other("hash state poisoned"))?;
             st.hasher.update(&buf[..n]);
             st.bytes += n as u64;
         }
@@ -126,79 +120,45 @@ fn finish(state: &Arc<Mutex<HashState>>) -> (String, u64) {
 
 /// Walk one layer. Reads the whole stream exactly once; keeps in memory only the files a plugin
 /// asked for (each under that plugin's size cap).
-pub fn walk_layer<R: Read>(
-    input: LayerInput<R>,
-    plugins: &PluginSet<'_>,
-    budget: &Arc<SizeBudget>,
-) -> Result<LayerFacts, LayerError> {
+pub fn walk_layer<R: Read>(input: LayerInput<R>, plugins: &PluginSet<'_>, budget: &Arc<SizeBudget>) -> Result<LayerFacts, LayerError> {
     let label = input.label.clone();
     let io_err = |what: &'static str, e: io::Error| {
         if is_budget(&e) {
-            LayerError::TooLarge {
-                layer: label.clone(),
-                limit: budget.limit(),
-            }
+            LayerError::TooLarge { layer: label.clone(), limit: budget.limit() }
         } else {
-            LayerError::Io {
-                layer: label.clone(),
-                what,
-                source: e,
-            }
+            LayerError::Io { layer: label.clone(), what, source: e }
         }
     };
 
     let raw_state = Arc::new(Mutex::new(HashState::default()));
-    let raw = Hashing {
-        inner: input.reader,
-        state: raw_state.clone(),
-        budget: None,
-    };
+    let raw = Hashing { inner: input.reader, state: raw_state.clone(), budget: None };
     let mut buffered = BufReader::with_capacity(256 << 10, raw);
-    let head = buffered
-        .fill_buf()
-        .map_err(|e| io_err("reading the layer blob", e))?;
+    let head = buffered.fill_buf().map_err(|e| io_err("reading the layer blob", e))?;
     let compression = Compression::sniff(head);
     let decoded: Box<dyn Read> = match compression {
         Compression::None => Box::new(buffered),
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
-        Compression::Zstd => Box::new(
-            zstd::stream::read::Decoder::with_buffer(buffered)
-                .map_err(|e| io_err("starting zstd", e))?,
-        ),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(|e| io_err("starting zstd", e))?),
     };
     let tar_state = Arc::new(Mutex::new(HashState::default()));
-    let tar_reader = Hashing {
-        inner: decoded,
-        state: tar_state.clone(),
-        budget: Some(budget.clone()),
-    };
+    let tar_reader = Hashing { inner: decoded, state: tar_state.clone(), budget: Some(budget.clone()) };
 
-    let mut facts = LayerFacts {
-        index: input.index,
-        compression,
-        ..Default::default()
-    };
+    let mut facts = LayerFacts { index: input.index, compression, ..Default::default() };
     let mut archive = tar::Archive::new(tar_reader);
     let mut wanted = Vec::new();
     // Bytes of wanted regular files seen in this layer, for hardlinks to them later in the layer.
     let mut kept: HashMap<String, Arc<Vec<u8>>> = HashMap::new();
     {
-        let entries = archive
-            .entries()
-            .map_err(|e| io_err("reading the tar stream", e))?;
+        let entries = archive.entries().map_err(|e| io_err("reading the tar stream", e))?;
         for entry in entries {
-            let mut entry =
-                entry.map_err(|e| tar_error(&label, e, &facts.stats, budget.limit()))?;
+            let mut entry = entry.map_err(|e| tar_error(&label, e, &facts.stats, budget.limit()))?;
             facts.stats.entries += 1;
             let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
             let np = match normalise(&raw_path) {
                 Ok(p) => p,
                 Err(PathProblem::Empty) => continue, // "./" — the root directory itself
                 Err(PathProblem::EscapesRoot) => {
-                    facts.warn(
-                        Some(&raw_path),
-                        "entry path escapes the image root (`..`); entry ignored",
-                    );
+                    facts.warn(Some(&raw_path), "entry path escapes the image root (`..`); entry ignored");
                     facts.stats.rejected += 1;
                     continue;
                 }
@@ -210,62 +170,37 @@ pub fn walk_layer<R: Read>(
             let kind = entry.header().entry_type();
 
             // Whiteouts: data, applied to lower layers by the merge.
-            let (dir, file) = path
-                .rsplit_once('/')
-                .map_or(("", path.as_str()), |(d, f)| (d, f));
+            let (dir, file) = path.rsplit_once('/').map_or(("", path.as_str()), |(d, f)| (d, f));
             if let Some(rest) = file.strip_prefix(".wh.") {
                 if rest == ".wh..opq" {
                     facts.opaque_dirs.push(dir.to_string());
                 } else if !rest.starts_with(".wh.") && !rest.is_empty() {
-                    facts.whiteouts.push(if dir.is_empty() {
-                        rest.to_string()
-                    } else {
-                        format!("{dir}/{rest}")
-                    });
+                    facts.whiteouts.push(if dir.is_empty() { rest.to_string() } else { format!("{dir}/{rest}") });
                 }
                 continue;
             }
 
             match kind {
-                tar::EntryType::Regular
-                | tar::EntryType::Continuous
-                | tar::EntryType::GNUSparse => {
+                tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
                     facts.stats.files += 1;
                     plugins.wanted_by(&path, &mut wanted);
                     if wanted.is_empty() {
                         continue; // the tar reader skips the data for us
                     }
                     let size = entry.header().size().unwrap_or(u64::MAX);
-                    let cap = wanted
-                        .iter()
-                        .map(|&i| plugins.get(i).max_file_size())
-                        .max()
-                        .unwrap_or(0);
+                    let cap = wanted.iter().map(|&i| plugins.get(i).max_file_size()).max().unwrap_or(0);
                     if size > cap {
-                        facts.warn(Some(&path), &format!("file of {size} bytes is larger than the {cap}-byte limit for its extractors; not read"));
-                        facts.files.insert(
-                            path,
-                            FileFacts {
-                                kind: EntryKind::File,
-                                facts: Vec::new(),
-                            },
+                        facts.warn(
+                            Some(&path),
+                            &format!("file of {size} bytes is larger than the {cap}-byte limit for its extractors; not read"),
                         );
+                        facts.files.insert(path, FileFacts { kind: EntryKind::File, facts: Vec::new() });
                         continue;
                     }
                     let mut data = Vec::with_capacity(size as usize);
-                    (&mut entry)
-                        .take(cap)
-                        .read_to_end(&mut data)
-                        .map_err(|e| io_err("reading a file from the layer", e))?;
+                    (&mut entry).take(cap).read_to_end(&mut data).map_err(|e| io_err("reading a file from the layer", e))?;
                     let data = Arc::new(data);
-                    let ff = run_plugins(
-                        plugins,
-                        &wanted,
-                        &path,
-                        &data,
-                        &mut facts.warnings,
-                        input.index,
-                    );
+                    let ff = run_plugins(plugins, &wanted, &path, &data, &mut facts.warnings, input.index);
                     kept.insert(path.clone(), data);
                     facts.files.insert(path, ff);
                 }
@@ -274,37 +209,16 @@ pub fn walk_layer<R: Read>(
                     if wanted.is_empty() {
                         continue;
                     }
-                    let target = entry
-                        .link_name_bytes()
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        .unwrap_or_default();
+                    let target = entry.link_name_bytes().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
                     let target_norm = normalise(&target).map(|p| p.path).unwrap_or_default();
                     match kept.get(&target_norm).cloned() {
                         Some(data) => {
-                            let ff = run_plugins(
-                                plugins,
-                                &wanted,
-                                &path,
-                                &data,
-                                &mut facts.warnings,
-                                input.index,
-                            );
+                            let ff = run_plugins(plugins, &wanted, &path, &data, &mut facts.warnings, input.index);
                             facts.files.insert(path, ff);
                         }
                         None => {
-                            facts.warn(
-                                Some(&path),
-                                &format!(
-                                    "hard link to {target} whose content was not kept; not read"
-                                ),
-                            );
-                            facts.files.insert(
-                                path,
-                                FileFacts {
-                                    kind: EntryKind::Hardlink { target },
-                                    facts: Vec::new(),
-                                },
-                            );
+                            facts.warn(Some(&path), &format!("hard link to {target} whose content was not kept; not read"));
+                            facts.files.insert(path, FileFacts { kind: EntryKind::Hardlink { target }, facts: Vec::new() });
                         }
                     }
                 }
@@ -313,17 +227,8 @@ pub fn walk_layer<R: Read>(
                     if wanted.is_empty() {
                         continue;
                     }
-                    let target = entry
-                        .link_name_bytes()
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        .unwrap_or_default();
-                    facts.files.insert(
-                        path,
-                        FileFacts {
-                            kind: EntryKind::Symlink { target },
-                            facts: Vec::new(),
-                        },
-                    );
+                    let target = entry.link_name_bytes().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+                    facts.files.insert(path, FileFacts { kind: EntryKind::Symlink { target }, facts: Vec::new() });
                 }
                 tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {
                     facts.stats.devices += 1;
@@ -335,8 +240,7 @@ pub fn walk_layer<R: Read>(
     // Drain the rest of the stream (tar end blocks, padding, trailing compressed bytes) so both
     // digests cover the whole blob.
     let mut tar_reader = archive.into_inner();
-    io::copy(&mut tar_reader, &mut io::sink())
-        .map_err(|e| io_err("reading the end of the layer", e))?;
+    io::copy(&mut tar_reader, &mut io::sink()).map_err(|e| io_err("reading the end of the layer", e))?;
     drop(tar_reader);
     let (diff_id, tar_bytes) = finish(&tar_state);
     let (digest, raw_bytes) = finish(&raw_state);
@@ -344,20 +248,12 @@ pub fn walk_layer<R: Read>(
     facts.stats.compressed_bytes = raw_bytes;
     if let Some(expected) = &input.expected_digest {
         if !expected.eq_ignore_ascii_case(&digest) {
-            return Err(LayerError::DigestMismatch {
-                layer: label,
-                expected: expected.clone(),
-                actual: digest,
-            });
+            return Err(LayerError::DigestMismatch { layer: label, expected: expected.clone(), actual: digest });
         }
     }
     if let Some(expected) = &input.expected_diff_id {
         if !expected.eq_ignore_ascii_case(&diff_id) {
-            return Err(LayerError::DiffIdMismatch {
-                layer: label,
-                expected: expected.clone(),
-                actual: diff_id,
-            });
+            return Err(LayerError::DiffIdMismatch { layer: label, expected: expected.clone(), actual: diff_id });
         }
     }
     facts.digest = Some(digest);
@@ -367,26 +263,12 @@ pub fn walk_layer<R: Read>(
 
 fn tar_error(label: &str, e: io::Error, stats: &LayerStats, limit: u64) -> LayerError {
     if is_budget(&e) {
-        return LayerError::TooLarge {
-            layer: label.to_string(),
-            limit,
-        };
+        return LayerError::TooLarge { layer: label.to_string(), limit };
     }
-    LayerError::NotTar {
-        layer: label.to_string(),
-        after_entries: stats.entries,
-        source: e,
-    }
+    LayerError::NotTar { layer: label.to_string(), after_entries: stats.entries, source: e }
 }
 
-fn run_plugins(
-    plugins: &PluginSet<'_>,
-    wanted: &[usize],
-    path: &str,
-    data: &[u8],
-    warnings: &mut Vec<Warning>,
-    layer: usize,
-) -> FileFacts {
+fn run_plugins(plugins: &PluginSet<'_>, wanted: &[usize], path: &str, data: &[u8], warnings: &mut Vec<Warning>, layer: usize) -> FileFacts {
     let mut out = Vec::new();
     for &i in wanted {
         let p = plugins.get(i);
@@ -395,15 +277,10 @@ fn run_plugins(
         }
         match p.extract(path, data) {
             Ok(mut f) => out.append(&mut f),
-            Err(e) => warnings.push(Warning {
-                path: Some(format!("/{path}")),
-                layer: Some(layer),
-                message: format!("{}: {}", p.name(), e),
-            }),
+            Err(e) => {
+                warnings.push(Warning { path: Some(format!("/{path}")), layer: Some(layer), message: format!("{}: {}", p.name(), e) })
+            }
         }
     }
-    FileFacts {
-        kind: EntryKind::File,
-        facts: out,
-    }
+    FileFacts { kind: EntryKind::File, facts: out }
 }

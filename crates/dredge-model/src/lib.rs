@@ -177,19 +177,11 @@ pub enum Fact {
     OsRelease { fields: BTreeMap<String, String> },
     /// A distro-specific release file (`/etc/alpine-release`, `/etc/debian_version`,
     /// `/etc/redhat-release` ...): weaker evidence than os-release.
-    OsHint {
-        id: String,
-        version: Option<String>,
-        pretty_name: Option<String>,
-    },
+    OsHint { id: String, version: Option<String>, pretty_name: Option<String> },
     /// An installed package as recorded by a package manager database.
     Package(Package),
     /// The files a package owns, from a file other than the package record (dpkg `info/*.list`).
-    OwnedFiles {
-        ecosystem: Ecosystem,
-        package: String,
-        files: Vec<String>,
-    },
+    OwnedFiles { ecosystem: Ecosystem, package: String, files: Vec<String> },
 }
 
 /// A problem with one file or layer that did not stop the scan.

@@ -28,10 +28,7 @@ pub fn package_purl(pkg: &Package, os: Option<&OsInfo>) -> String {
     let _ = purl.with_namespace(ns.clone());
     let version = match pkg.ecosystem {
         // The rpm purl carries the epoch as a qualifier and version-release as the version.
-        Ecosystem::Rpm => pkg
-            .version
-            .split_once(':')
-            .map_or(pkg.version.as_str(), |(_, v)| v),
+        Ecosystem::Rpm => pkg.version.split_once(':').map_or(pkg.version.as_str(), |(_, v)| v),
         _ => pkg.version.as_str(),
     };
     let _ = purl.with_version(version);
@@ -74,22 +71,14 @@ mod tests {
     use crate::SourcePackage;
 
     fn os(id: &str, v: &str) -> OsInfo {
-        OsInfo {
-            id: id.into(),
-            version_id: Some(v.into()),
-            source_path: "/etc/os-release".into(),
-            ..Default::default()
-        }
+        OsInfo { id: id.into(), version_id: Some(v.into()), source_path: "/etc/os-release".into(), ..Default::default() }
     }
 
     #[test]
     fn deb_purl_has_arch_distro_and_upstream() {
         let mut p = Package::new(Ecosystem::Deb, "libc6", "2.36-9+deb12u4");
         p.arch = Some("amd64".into());
-        p.source = Some(SourcePackage {
-            name: "glibc".into(),
-            version: None,
-        });
+        p.source = Some(SourcePackage { name: "glibc".into(), version: None });
         assert_eq!(
             package_purl(&p, Some(&os("debian", "12"))),
             "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12&upstream=glibc"
@@ -101,10 +90,7 @@ mod tests {
         let mut p = Package::new(Ecosystem::Rpm, "openssl", "1:3.0.7-25.el9");
         p.epoch = Some(1);
         p.arch = Some("x86_64".into());
-        assert_eq!(
-            package_purl(&p, Some(&os("rhel", "9.3"))),
-            "pkg:rpm/rhel/openssl@3.0.7-25.el9?arch=x86_64&distro=rhel-9.3&epoch=1"
-        );
+        assert_eq!(package_purl(&p, Some(&os("rhel", "9.3"))), "pkg:rpm/rhel/openssl@3.0.7-25.el9?arch=x86_64&distro=rhel-9.3&epoch=1");
     }
 
     #[test]

@@ -68,21 +68,14 @@ pub fn to_cyclonedx(r: &ScanReport) -> String {
         sprops.push(prop("dredge:image:repo-digest", d));
     }
     for l in &t.layers {
-        sprops.push(prop(
-            "dredge:image:layer",
-            format!("{} {}", l.index, l.digest.as_deref().unwrap_or(&l.diff_id)),
-        ));
+        sprops.push(prop("dredge:image:layer", format!("{} {}", l.index, l.digest.as_deref().unwrap_or(&l.diff_id))));
     }
     subject["properties"] = Value::Array(sprops);
 
     let mut components = Vec::new();
     let mut deps_of_subject = Vec::new();
     let os_ref = r.os.as_ref().map(|os| {
-        let bom_ref = format!(
-            "os:{}@{}",
-            os.id,
-            os.version_id.as_deref().unwrap_or("unknown")
-        );
+        let bom_ref = format!("os:{}@{}", os.id, os.version_id.as_deref().unwrap_or("unknown"));
         let mut c = json!({"type": "operating-system", "bom-ref": bom_ref, "name": os.id});
         if let Some(v) = &os.version_id {
             c["version"] = json!(v);
@@ -102,11 +95,7 @@ pub fn to_cyclonedx(r: &ScanReport) -> String {
     let mut pkg_refs = Vec::new();
     for (i, p) in r.packages.iter().enumerate() {
         // purls are unique per package in practice; the index keeps bom-refs unique regardless.
-        let bom_ref = if p.purl.is_empty() {
-            format!("pkg:{i}")
-        } else {
-            format!("{}#{i}", p.purl)
-        };
+        let bom_ref = if p.purl.is_empty() { format!("pkg:{i}") } else { format!("{}#{i}", p.purl) };
         let mut c = json!({
             "type": "library",
             "bom-ref": bom_ref,
@@ -135,16 +124,7 @@ pub fn to_cyclonedx(r: &ScanReport) -> String {
     } else {
         dependencies[0]["dependsOn"] = Value::Array(pkg_refs);
     }
-    let seed = format!(
-        "{}|{}|{}",
-        t.name,
-        subject_version,
-        r.packages
-            .iter()
-            .map(|p| p.purl.as_str())
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    let seed = format!("{}|{}|{}", t.name, subject_version, r.packages.iter().map(|p| p.purl.as_str()).collect::<Vec<_>>().join(","));
     let bom = json!({
         "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
         "bomFormat": "CycloneDX",

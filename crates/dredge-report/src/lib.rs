@@ -74,10 +74,7 @@ impl ScanReport {
         ScanReport {
             schema: "https://dredge.dev/schemas/inventory",
             schema_version: SCHEMA_VERSION,
-            tool: Tool {
-                name: "dredge",
-                version: env!("CARGO_PKG_VERSION"),
-            },
+            tool: Tool { name: "dredge", version: env!("CARGO_PKG_VERSION") },
             created,
             target,
             os: inv.os,
@@ -108,14 +105,7 @@ pub fn now_rfc3339() -> String {
 pub(crate) fn stable_uuid(seed: &str) -> String {
     use sha2::Digest;
     let h = hex::encode(sha2::Sha256::digest(seed.as_bytes()));
-    format!(
-        "{}-{}-5{}-a{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[13..16],
-        &h[17..20],
-        &h[20..32]
-    )
+    format!("{}-{}-5{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
 }
 
 /// A license string as a valid SPDX expression, or `None` when it is not one (`GPL2`, `custom`).
@@ -141,10 +131,7 @@ mod tests {
 
     #[test]
     fn license_expressions() {
-        assert_eq!(
-            spdx_expression("MIT AND BSD-2-Clause").as_deref(),
-            Some("MIT AND BSD-2-Clause")
-        );
+        assert_eq!(spdx_expression("MIT AND BSD-2-Clause").as_deref(), Some("MIT AND BSD-2-Clause"));
         assert_eq!(spdx_expression("GPL-2.0-only"), Some("GPL-2.0-only".into()));
         assert_eq!(spdx_expression("GPL2 or custom"), None);
     }

@@ -7,36 +7,15 @@ use std::collections::BTreeMap;
 
 /// SPDX ids allow letters, digits, `.` and `-` only.
 fn spdx_id(prefix: &str, s: &str) -> String {
-    let clean: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let clean: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect();
     format!("SPDXRef-{prefix}-{clean}")
 }
 
 pub fn to_spdx(r: &ScanReport) -> String {
     let t = &r.target;
-    let seed = format!(
-        "{}|{}|{}",
-        t.name,
-        t.image_id.as_deref().unwrap_or(""),
-        r.packages.len()
-    );
+    let seed = format!("{}|{}|{}", t.name, t.image_id.as_deref().unwrap_or(""), r.packages.len());
     let uuid = stable_uuid(&seed);
-    let root_id = spdx_id(
-        if t.kind == "image" {
-            "Image"
-        } else {
-            "Directory"
-        },
-        &t.name,
-    );
+    let root_id = spdx_id(if t.kind == "image" { "Image" } else { "Directory" }, &t.name);
     let mut root = json!({
         "name": t.name,
         "SPDXID": root_id,
@@ -49,8 +28,7 @@ pub fn to_spdx(r: &ScanReport) -> String {
     });
     if let Some(id) = &t.image_id {
         root["versionInfo"] = json!(id);
-        root["checksums"] =
-            json!([{"algorithm": "SHA256", "checksumValue": id.trim_start_matches("sha256:")}]);
+        root["checksums"] = json!([{"algorithm": "SHA256", "checksumValue": id.trim_start_matches("sha256:")}]);
     }
     let mut comment = vec![format!("source: {}", t.source)];
     if let Some(p) = &t.platform {
@@ -65,9 +43,8 @@ pub fn to_spdx(r: &ScanReport) -> String {
     root["comment"] = json!(comment.join("; "));
 
     let mut packages = vec![root];
-    let mut relationships = vec![
-        json!({"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": root_id}),
-    ];
+    let mut relationships =
+        vec![json!({"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": root_id})];
     let mut license_refs: BTreeMap<String, String> = BTreeMap::new();
     if let Some(os) = &r.os {
         let id = spdx_id("OperatingSystem", &os.id);
@@ -88,22 +65,13 @@ pub fn to_spdx(r: &ScanReport) -> String {
         relationships.push(json!({"spdxElementId": root_id, "relationshipType": "CONTAINS", "relatedSpdxElement": id}));
     }
     for (i, p) in r.packages.iter().enumerate() {
-        let id = spdx_id(
-            "Package",
-            &format!("{}-{}-{i}", p.ecosystem.purl_type(), p.name),
-        );
+        let id = spdx_id("Package", &format!("{}-{}-{i}", p.ecosystem.purl_type(), p.name));
         let declared = match &p.license {
             None => "NOASSERTION".to_string(),
             Some(l) => spdx_expression(l).unwrap_or_else(|| {
                 let lr = format!(
                     "LicenseRef-{}",
-                    l.chars()
-                        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                            c
-                        } else {
-                            '-'
-                        })
-                        .collect::<String>()
+                    l.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect::<String>()
                 );
                 license_refs.insert(lr.clone(), l.clone());
                 lr
@@ -130,23 +98,14 @@ pub fn to_spdx(r: &ScanReport) -> String {
             pkg["sourceInfo"] = json!(format!(
                 "built from source package {}{}",
                 src.name,
-                src.version
-                    .as_ref()
-                    .map(|v| format!(" {v}"))
-                    .unwrap_or_default()
+                src.version.as_ref().map(|v| format!(" {v}")).unwrap_or_default()
             ));
         }
         if let Some(loc) = &p.location {
             let layer = loc
                 .layer
                 .as_ref()
-                .map(|l| {
-                    format!(
-                        ", layer {} {}",
-                        l.index,
-                        l.digest.as_deref().unwrap_or(&l.diff_id)
-                    )
-                })
+                .map(|l| format!(", layer {} {}", l.index, l.digest.as_deref().unwrap_or(&l.diff_id)))
                 .unwrap_or_default();
             pkg["comment"] = json!(format!("found in {}{layer}", loc.path));
         }
@@ -165,10 +124,7 @@ pub fn to_spdx(r: &ScanReport) -> String {
     });
     if !license_refs.is_empty() {
         doc["hasExtractedLicensingInfos"] = Value::Array(
-            license_refs
-                .into_iter()
-                .map(|(id, text)| json!({"licenseId": id, "extractedText": text, "name": text}))
-                .collect(),
+            license_refs.into_iter().map(|(id, text)| json!({"licenseId": id, "extractedText": text, "name": text})).collect(),
         );
     }
     serde_json::to_string_pretty(&doc).unwrap_or_default()

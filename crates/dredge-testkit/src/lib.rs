@@ -40,11 +40,7 @@ fn header(path: &str, kind: tar::EntryType, size: u64) -> tar::Header {
     old.name[..n].copy_from_slice(&name[..n]);
     h.set_entry_type(kind);
     h.set_size(size);
-    h.set_mode(if kind == tar::EntryType::Directory {
-        0o755
-    } else {
-        0o644
-    });
+    h.set_mode(if kind == tar::EntryType::Directory { 0o755 } else { 0o644 });
     h.set_mtime(1_700_000_000);
     h.set_cksum();
     h
@@ -55,17 +51,10 @@ pub fn layer_tar(entries: &[Entry]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for e in entries {
         let r = match e {
-            Entry::File(p, d) => b.append(
-                &header(p, tar::EntryType::Regular, d.len() as u64),
-                d.as_slice(),
-            ),
+            Entry::File(p, d) => b.append(&header(p, tar::EntryType::Regular, d.len() as u64), d.as_slice()),
             Entry::Dir(p) => b.append(&header(p, tar::EntryType::Directory, 0), std::io::empty()),
             Entry::Symlink(p, t) | Entry::Hardlink(p, t) => {
-                let kind = if matches!(e, Entry::Symlink(..)) {
-                    tar::EntryType::Symlink
-                } else {
-                    tar::EntryType::Link
-                };
+                let kind = if matches!(e, Entry::Symlink(..)) { tar::EntryType::Symlink } else { tar::EntryType::Link };
                 let mut h = header(p, kind, 0);
                 let old = h.as_old_mut();
                 let n = t.len().min(old.linkname.len());
@@ -111,27 +100,15 @@ pub struct Layer {
 impl Layer {
     pub fn gz(entries: &[Entry], created_by: &str) -> Layer {
         let tar = layer_tar(entries);
-        Layer {
-            diff_id: sha256(&tar),
-            blob: gzip(&tar),
-            created_by: created_by.into(),
-        }
+        Layer { diff_id: sha256(&tar), blob: gzip(&tar), created_by: created_by.into() }
     }
     pub fn plain(entries: &[Entry], created_by: &str) -> Layer {
         let tar = layer_tar(entries);
-        Layer {
-            diff_id: sha256(&tar),
-            blob: tar,
-            created_by: created_by.into(),
-        }
+        Layer { diff_id: sha256(&tar), blob: tar, created_by: created_by.into() }
     }
     /// Arbitrary blob bytes with an explicit diff_id (for corrupt and tampered layers).
     pub fn raw(blob: Vec<u8>, diff_id: &str) -> Layer {
-        Layer {
-            blob,
-            diff_id: diff_id.into(),
-            created_by: "raw".into(),
-        }
+        Layer { blob, diff_id: diff_id.into(), created_by: "raw".into() }
     }
 }
 
@@ -204,16 +181,12 @@ pub fn docker_archive(path: &Path, layers: &[Layer], tag: &str) {
         add(&n, &l.blob);
         names.push(n);
     }
-    let manifest =
-        serde_json::to_vec(&json!([{"Config": cfg_name, "RepoTags": [tag], "Layers": names}]))
-            .expect("json");
+    let manifest = serde_json::to_vec(&json!([{"Config": cfg_name, "RepoTags": [tag], "Layers": names}])).expect("json");
     add("manifest.json", &manifest);
     std::fs::write(path, b.into_inner().expect("in memory")).expect("write archive");
 }
 
 /// The Alpine 3.9 installed database with the given packages (name, version).
 pub fn apk_db(pkgs: &[(&str, &str)]) -> String {
-    pkgs.iter()
-        .map(|(n, v)| format!("P:{n}\nV:{v}\nA:x86_64\n\n"))
-        .collect()
+    pkgs.iter().map(|(n, v)| format!("P:{n}\nV:{v}\nA:x86_64\n\n")).collect()
 }

@@ -144,9 +144,7 @@ fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size (e.g. 512MiB, 20GiB)"))?;
+    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a size (e.g. 512MiB, 20GiB)"))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
@@ -155,8 +153,7 @@ fn parse_size(s: &str) -> Result<u64, String> {
         "t" | "tb" | "tib" => 1 << 40,
         u => return Err(format!("unknown size unit {u:?}")),
     };
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("{s:?} is too large"))
+    n.checked_mul(mult).ok_or_else(|| format!("{s:?} is too large"))
 }
 
 fn default_cache_dir() -> PathBuf {
@@ -171,16 +168,11 @@ fn default_cache_dir() -> PathBuf {
 
 fn options(c: &CommonArgs) -> Result<ScanOptions> {
     let platform = match &c.platform {
-        Some(p) => Some(Platform::parse(p).ok_or_else(|| {
-            anyhow!("--platform {p:?}: expected os/arch[/variant], e.g. linux/arm64")
-        })?),
+        Some(p) => Some(Platform::parse(p).ok_or_else(|| anyhow!("--platform {p:?}: expected os/arch[/variant], e.g. linux/arm64"))?),
         None => None,
     };
     let credentials = match (&c.username, &c.password) {
-        (Some(u), Some(p)) => Some(Credentials::Basic {
-            username: u.clone(),
-            password: p.clone(),
-        }),
+        (Some(u), Some(p)) => Some(Credentials::Basic { username: u.clone(), password: p.clone() }),
         (None, None) => None,
         _ => bail!("--username and --password go together"),
     };
@@ -196,13 +188,7 @@ fn options(c: &CommonArgs) -> Result<ScanOptions> {
         cache_max_bytes: c.cache_max_size,
         max_image_size: c.max_image_size,
         image_src: c.image_src.clone(),
-        registry: RegistryOptions {
-            credentials,
-            insecure: c.insecure,
-            ca_cert: c.ca_cert.clone(),
-            retries: 4,
-            platform: None,
-        },
+        registry: RegistryOptions { credentials, insecure: c.insecure, ca_cert: c.ca_cert.clone(), retries: 4, platform: None },
         quiet: c.quiet,
         debug: c.debug,
     })
@@ -210,19 +196,11 @@ fn options(c: &CommonArgs) -> Result<ScanOptions> {
 
 fn emit(text: &str, output: Option<&PathBuf>) -> Result<()> {
     match output {
-        Some(p) => {
-            std::fs::write(p, text.as_bytes()).with_context(|| format!("writing {}", p.display()))
-        }
+        Some(p) => std::fs::write(p, text.as_bytes()).with_context(|| format!("writing {}", p.display())),
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())
-                .and_then(|_| {
-                    if text.ends_with('\n') {
-                        Ok(())
-                    } else {
-                        out.write_all(b"\n")
-                    }
-                })
+                .and_then(|_| if text.ends_with('\n') { Ok(()) } else { out.write_all(b"\n") })
                 .context("writing to stdout")
         }
     }
@@ -245,8 +223,7 @@ pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Image(a) => {
-            let spec =
-                target::parse(a.target.as_deref(), a.input.as_deref()).map_err(|e| anyhow!(e))?;
+            let spec = target::parse(a.target.as_deref(), a.input.as_deref()).map_err(|e| anyhow!(e))?;
             if let TargetSpec::Rootfs(d) = &spec {
                 bail!("{d} is a directory, not an image: use `dredge rootfs {d}`");
             }
@@ -260,8 +237,7 @@ pub fn run() -> Result<ExitCode> {
             emit(&text, a.output.as_ref())?;
         }
         Command::Sbom(a) => {
-            let spec =
-                target::parse(a.target.as_deref(), a.input.as_deref()).map_err(|e| anyhow!(e))?;
+            let spec = target::parse(a.target.as_deref(), a.input.as_deref()).map_err(|e| anyhow!(e))?;
             let o = options(&a.common)?;
             let r = match &spec {
                 TargetSpec::Rootfs(d) => scan::scan_rootfs(d)?,
@@ -269,9 +245,7 @@ pub fn run() -> Result<ExitCode> {
             };
             warn_all(&r, o.quiet);
             let text = match a.format {
-                SbomFormat::Cyclonedx | SbomFormat::CyclonedxJson => {
-                    dredge_report::to_cyclonedx(&r)
-                }
+                SbomFormat::Cyclonedx | SbomFormat::CyclonedxJson => dredge_report::to_cyclonedx(&r),
                 SbomFormat::SpdxJson => dredge_report::to_spdx(&r),
                 SbomFormat::Json => dredge_report::to_json(&r),
             };
@@ -288,16 +262,11 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Clean(a) => {
             let dir = a.cache_dir.unwrap_or_else(default_cache_dir);
-            let cache = dredge_layer::LayerCache::open(&dir, u64::MAX)
-                .with_context(|| format!("opening the cache in {}", dir.display()))?;
-            let freed = cache
-                .clear()
-                .with_context(|| format!("clearing {}", dir.display()))?;
+            let cache =
+                dredge_layer::LayerCache::open(&dir, u64::MAX).with_context(|| format!("opening the cache in {}", dir.display()))?;
+            let freed = cache.clear().with_context(|| format!("clearing {}", dir.display()))?;
             let _ = std::fs::remove_dir_all(dir.join("tmp"));
-            println!(
-                "removed {freed} bytes of cached layers from {}",
-                dir.display()
-            );
+            println!("removed {freed} bytes of cached layers from {}", dir.display());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -4,13 +4,8 @@
 use crate::target::{ImageSrc, TargetSpec};
 use anyhow::{Context, Result, anyhow, bail};
 use dredge_extract::{EXTRACTORS, assemble};
-use dredge_image::{
-    Daemon, Image, OpenOptions, Platform, Reference, RegistryClient, RegistryOptions,
-};
-use dredge_layer::{
-    CacheKey, LayerCache, LayerFacts, LayerInput, PluginSet, SizeBudget, merge, walk_dir,
-    walk_layer,
-};
+use dredge_image::{Daemon, Image, OpenOptions, Platform, Reference, RegistryClient, RegistryOptions};
+use dredge_layer::{CacheKey, LayerCache, LayerFacts, LayerInput, PluginSet, SizeBudget, merge, walk_dir, walk_layer};
 use dredge_model::{LayerRef, Warning};
 use dredge_report::{LayerInfo, ScanReport, Target};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -38,43 +33,26 @@ pub struct Stats {
 }
 
 fn open_options(o: &ScanOptions) -> OpenOptions {
-    OpenOptions {
-        platform: o.platform.clone(),
-        spool_dir: o.cache_dir.join("tmp"),
-        max_bytes: o.max_image_size,
-    }
+    OpenOptions { platform: o.platform.clone(), spool_dir: o.cache_dir.join("tmp"), max_bytes: o.max_image_size }
 }
 
 fn open_registry(name: &str, target: &str, o: &ScanOptions) -> Result<(Image, RegistryClient)> {
     let r = Reference::parse(name)?;
-    let client = RegistryClient::new(
-        r,
-        RegistryOptions {
-            platform: o.platform.clone(),
-            ..o.registry.clone()
-        },
-    )?;
+    let client = RegistryClient::new(r, RegistryOptions { platform: o.platform.clone(), ..o.registry.clone() })?;
     let img = client.resolve(target)?;
     Ok((img, client))
 }
 
 /// Resolves a target to an image. Returns the registry client too, when one was used, so its
 /// request counts can be reported.
-pub fn resolve(
-    spec: &TargetSpec,
-    target: &str,
-    o: &ScanOptions,
-) -> Result<(Image, Option<RegistryClient>)> {
+pub fn resolve(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<(Image, Option<RegistryClient>)> {
     let opts = open_options(o);
     match spec {
-        TargetSpec::Local(kind, path) => Ok((
-            dredge_image::open_local(*kind, path, &opts)
-                .with_context(|| format!("reading {path}"))?,
-            None,
-        )),
+        TargetSpec::Local(kind, path) => {
+            Ok((dredge_image::open_local(*kind, path, &opts).with_context(|| format!("reading {path}"))?, None))
+        }
         TargetSpec::Registry(name) => {
-            let (i, c) =
-                open_registry(name, target, o).with_context(|| format!("pulling {name}"))?;
+            let (i, c) = open_registry(name, target, o).with_context(|| format!("pulling {name}"))?;
             Ok((i, Some(c)))
         }
         TargetSpec::Daemon(name) => {
@@ -93,51 +71,30 @@ pub fn resolve(
                         match d.open(name, target, &opts) {
                             Ok(Some(img)) => return Ok((img, None)),
                             Ok(None) => notes.push("not in the Docker daemon".to_string()),
-                            Err(dredge_image::DaemonError::Unreachable(e)) => {
-                                notes.push(format!("daemon not reachable ({e})"))
-                            }
+                            Err(dredge_image::DaemonError::Unreachable(e)) => notes.push(format!("daemon not reachable ({e})")),
                             Err(e) => {
-                                return Err(anyhow!(e)
-                                    .context(format!("reading {name} from the Docker daemon")));
+                                return Err(anyhow!(e).context(format!("reading {name} from the Docker daemon")));
                             }
                         }
                     }
                     ImageSrc::Registry => {
-                        return open_registry(name, target, o)
-                            .map(|(i, c)| (i, Some(c)))
-                            .with_context(|| {
-                                if notes.is_empty() {
-                                    format!("pulling {name}")
-                                } else {
-                                    format!("pulling {name} ({})", notes.join("; "))
-                                }
-                            });
+                        return open_registry(name, target, o).map(|(i, c)| (i, Some(c))).with_context(|| {
+                            if notes.is_empty() { format!("pulling {name}") } else { format!("pulling {name} ({})", notes.join("; ")) }
+                        });
                     }
                 }
             }
-            bail!(
-                "{name}: {}",
-                if notes.is_empty() {
-                    "no image source to look in (--image-src)".to_string()
-                } else {
-                    notes.join("; ")
-                }
-            )
+            bail!("{name}: {}", if notes.is_empty() { "no image source to look in (--image-src)".to_string() } else { notes.join("; ") })
         }
         TargetSpec::Rootfs(_) => bail!("a root filesystem is not an image"),
     }
 }
 
 fn progress(o: &ScanOptions, len: u64, what: &str) -> ProgressBar {
-    let target = if o.quiet {
-        ProgressDrawTarget::hidden()
-    } else {
-        ProgressDrawTarget::stderr()
-    };
+    let target = if o.quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
     let pb = ProgressBar::with_draw_target(Some(len), target);
     pb.set_style(
-        ProgressStyle::with_template("{spinner} {msg} {pos}/{len} layers [{elapsed}]")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{spinner} {msg} {pos}/{len} layers [{elapsed}]").unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     pb.set_message(what.to_string());
     pb
@@ -151,21 +108,13 @@ pub fn analyse(img: &Image, o: &ScanOptions, stats: &Stats) -> Result<Vec<LayerF
     let cache = if o.no_cache {
         None
     } else {
-        Some(
-            LayerCache::open(&o.cache_dir, o.cache_max_bytes)
-                .with_context(|| format!("opening the cache in {}", o.cache_dir.display()))?,
-        )
+        Some(LayerCache::open(&o.cache_dir, o.cache_max_bytes).with_context(|| format!("opening the cache in {}", o.cache_dir.display()))?)
     };
     let budget = Arc::new(SizeBudget::new(o.max_image_size));
     let pb = progress(o, img.layers.len() as u64, "analysing");
     // Downloads wait on the network, so allow a few more layers in flight than there are cores.
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .max(4);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(4);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
     let results: Vec<Result<LayerFacts>> = pool.install(|| {
         img.layers
             .par_iter()
@@ -180,37 +129,22 @@ pub fn analyse(img: &Image, o: &ScanOptions, stats: &Stats) -> Result<Vec<LayerF
                     pb.inc(1);
                     return Ok(f);
                 }
-                let label = format!(
-                    "layer {} ({})",
-                    l.index,
-                    l.digest.as_deref().unwrap_or(&l.diff_id)
-                );
-                let reader = img
-                    .opener
-                    .open(l)
-                    .with_context(|| format!("opening {label}"))?;
-                let f = walk_layer(
-                    LayerInput {
-                        reader,
-                        index: l.index,
-                        expected_digest: l.digest.clone(),
-                        expected_diff_id: Some(l.diff_id.clone()),
-                        label,
-                    },
-                    &plugins,
-                    &budget,
-                )?;
+                let label = format!("layer {} ({})", l.index, l.digest.as_deref().unwrap_or(&l.diff_id));
+                let reader = img.opener.open(l).with_context(|| format!("opening {label}"))?;
+                let input = LayerInput {
+                    reader,
+                    index: l.index,
+                    expected_digest: l.digest.clone(),
+                    expected_diff_id: Some(l.diff_id.clone()),
+                    label: label.clone(),
+                };
+                let f = walk_layer(input, &plugins, &budget).map_err(|e| diagnose(img, l, &label, e))?;
                 stats.analysed.fetch_add(1, Ordering::Relaxed);
                 if let Some(c) = &cache {
                     // A cache that cannot be written costs speed next time, not correctness now.
                     if let Err(e) = c.put(&key, &f) {
                         if !o.quiet {
-                            pb.suspend(|| {
-                                eprintln!(
-                                    "dredge: warning: cannot write the layer cache in {}: {e}",
-                                    o.cache_dir.display()
-                                )
-                            });
+                            pb.suspend(|| eprintln!("dredge: warning: cannot write the layer cache in {}: {e}", o.cache_dir.display()));
                         }
                     }
                 }
@@ -223,16 +157,45 @@ pub fn analyse(img: &Image, o: &ScanOptions, stats: &Stats) -> Result<Vec<LayerF
     results.into_iter().collect()
 }
 
+/// A layer that failed to decompress or parse may simply have been tampered with: when the
+/// blob's digest is known, hash it again so the error names the real cause.
+fn diagnose(img: &Image, l: &dredge_image::LayerDesc, label: &str, e: dredge_layer::LayerError) -> anyhow::Error {
+    if matches!(e, dredge_layer::LayerError::Io { .. } | dredge_layer::LayerError::NotTar { .. }) {
+        if let (Some(expected), Ok(mut r)) = (l.digest.as_deref(), img.opener.open(l)) {
+            use sha2::Digest;
+            let mut h = sha2::Sha256::new();
+            let mut buf = vec![0u8; 1 << 16];
+            let mut intact = true;
+            loop {
+                match std::io::Read::read(&mut r, &mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => h.update(&buf[..n]),
+                    Err(_) => {
+                        intact = false;
+                        break;
+                    }
+                }
+            }
+            let actual = format!("sha256:{}", hex::encode(h.finalize()));
+            if intact && !actual.eq_ignore_ascii_case(expected) {
+                return anyhow!(dredge_layer::LayerError::DigestMismatch {
+                    layer: label.to_string(),
+                    expected: expected.to_string(),
+                    actual
+                });
+            }
+        }
+    }
+    anyhow!(e)
+}
+
 fn today() -> String {
     let d = time::OffsetDateTime::now_utc().date();
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 fn collect_warnings(layers: &[LayerFacts], mut inv_warnings: Vec<Warning>) -> Vec<Warning> {
-    let mut w: Vec<Warning> = layers
-        .iter()
-        .flat_map(|l| l.warnings.iter().cloned())
-        .collect();
+    let mut w: Vec<Warning> = layers.iter().flat_map(|l| l.warnings.iter().cloned()).collect();
     w.append(&mut inv_warnings);
     w.sort();
     w.dedup();
@@ -247,12 +210,7 @@ pub fn scan_image(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<Sc
     let refs: Vec<LayerRef> = img
         .layers
         .iter()
-        .map(|l| LayerRef {
-            index: l.index,
-            digest: l.digest.clone(),
-            diff_id: l.diff_id.clone(),
-            created_by: l.created_by.clone(),
-        })
+        .map(|l| LayerRef { index: l.index, digest: l.digest.clone(), diff_id: l.diff_id.clone(), created_by: l.created_by.clone() })
         .collect();
     let mut inv = assemble(&view, &refs, &today());
     inv.warnings = collect_warnings(&layers, std::mem::take(&mut inv.warnings));
@@ -300,8 +258,7 @@ pub fn scan_image(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<Sc
 
 pub fn scan_rootfs(dir: &str) -> Result<ScanReport> {
     let plugins = PluginSet::new(EXTRACTORS);
-    let facts = walk_dir(std::path::Path::new(dir), &plugins)
-        .with_context(|| format!("reading root filesystem {dir}"))?;
+    let facts = walk_dir(std::path::Path::new(dir), &plugins).with_context(|| format!("reading root filesystem {dir}"))?;
     let layers = vec![facts];
     let view = merge(&layers);
     let mut inv = assemble(&view, &[], &today());

@@ -23,9 +23,7 @@ pub enum ImageSrc {
 }
 
 fn is_image_layout_dir(p: &Path) -> bool {
-    p.join("oci-layout").exists()
-        || p.join("index.json").exists()
-        || p.join("manifest.json").exists()
+    p.join("oci-layout").exists() || p.join("index.json").exists() || p.join("manifest.json").exists()
 }
 
 pub fn parse(target: Option<&str>, input: Option<&str>) -> Result<TargetSpec, String> {
@@ -37,15 +35,9 @@ pub fn parse(target: Option<&str>, input: Option<&str>) -> Result<TargetSpec, St
     }
     let t = target.ok_or("nothing to scan: give an image name, a path, or --input FILE")?;
     let prefixed: &[(&str, fn(String) -> TargetSpec)] = &[
-        ("docker-archive:", |s| {
-            TargetSpec::Local(Some(SourceKind::DockerArchive), s)
-        }),
-        ("oci-dir:", |s| {
-            TargetSpec::Local(Some(SourceKind::OciDir), s)
-        }),
-        ("oci-archive:", |s| {
-            TargetSpec::Local(Some(SourceKind::OciArchive), s)
-        }),
+        ("docker-archive:", |s| TargetSpec::Local(Some(SourceKind::DockerArchive), s)),
+        ("oci-dir:", |s| TargetSpec::Local(Some(SourceKind::OciDir), s)),
+        ("oci-archive:", |s| TargetSpec::Local(Some(SourceKind::OciArchive), s)),
         ("registry:", TargetSpec::Registry),
         ("docker:", TargetSpec::Daemon),
         ("docker-daemon:", TargetSpec::Daemon),
@@ -62,11 +54,7 @@ pub fn parse(target: Option<&str>, input: Option<&str>) -> Result<TargetSpec, St
     }
     let path = Path::new(t);
     if path.is_dir() {
-        return Ok(if is_image_layout_dir(path) {
-            TargetSpec::Local(None, t.into())
-        } else {
-            TargetSpec::Rootfs(t.into())
-        });
+        return Ok(if is_image_layout_dir(path) { TargetSpec::Local(None, t.into()) } else { TargetSpec::Rootfs(t.into()) });
     }
     if path.exists() || t.starts_with('/') || t.starts_with("./") || t.starts_with("../") {
         return Ok(TargetSpec::Local(None, t.into()));
@@ -88,22 +76,10 @@ mod tests {
 
     #[test]
     fn prefixes_and_names() {
-        assert_eq!(
-            parse(Some("alpine:3.20"), None),
-            Ok(TargetSpec::Name("alpine:3.20".into()))
-        );
-        assert_eq!(
-            parse(Some("registry:localhost:5000/x"), None),
-            Ok(TargetSpec::Registry("localhost:5000/x".into()))
-        );
-        assert_eq!(
-            parse(Some("oci-dir:/l:tag"), None),
-            Ok(TargetSpec::Local(Some(SourceKind::OciDir), "/l:tag".into()))
-        );
-        assert_eq!(
-            parse(None, Some("x.tar")),
-            Ok(TargetSpec::Local(None, "x.tar".into()))
-        );
+        assert_eq!(parse(Some("alpine:3.20"), None), Ok(TargetSpec::Name("alpine:3.20".into())));
+        assert_eq!(parse(Some("registry:localhost:5000/x"), None), Ok(TargetSpec::Registry("localhost:5000/x".into())));
+        assert_eq!(parse(Some("oci-dir:/l:tag"), None), Ok(TargetSpec::Local(Some(SourceKind::OciDir), "/l:tag".into())));
+        assert_eq!(parse(None, Some("x.tar")), Ok(TargetSpec::Local(None, "x.tar".into())));
         assert!(parse(Some("a"), Some("b")).is_err());
         assert!(parse(None, None).is_err());
         assert!(parse(Some("docker:"), None).is_err());

@@ -38,57 +38,20 @@ fn alpine_39_from_every_local_source_equals_the_installed_db() {
         assert_eq!(r["os"]["version_id"], "3.9.6", "{target}");
         assert_eq!(r["os"]["end_of_life"], "2020-11-01", "{target}");
         let p = &r["packages"][0];
-        assert!(
-            p["purl"]
-                .as_str()
-                .unwrap_or("")
-                .starts_with("pkg:apk/alpine/"),
-            "{target}: {p}"
-        );
-        assert!(
-            p["purl"]
-                .as_str()
-                .unwrap_or("")
-                .contains("distro=alpine-3.9.6"),
-            "{target}: {p}"
-        );
+        assert!(p["purl"].as_str().unwrap_or("").starts_with("pkg:apk/alpine/"), "{target}: {p}");
+        assert!(p["purl"].as_str().unwrap_or("").contains("distro=alpine-3.9.6"), "{target}: {p}");
         assert_eq!(p["location"]["path"], "/lib/apk/db/installed");
         assert_eq!(p["location"]["layer"]["index"], 0);
-        assert_eq!(
-            p["location"]["layer"]["created_by"], "ADD alpine-minirootfs-3.9.6-x86_64.tar.gz /",
-            "{target}"
-        );
+        assert_eq!(p["location"]["layer"]["created_by"], "ADD alpine-minirootfs-3.9.6-x86_64.tar.gz /", "{target}");
     }
 }
 
 #[test]
 fn input_flag_detects_the_kind() {
     let c = cache();
-    let r = dredge_in(
-        c.path(),
-        &[
-            "sbom",
-            "--input",
-            &img("alpine-3.9.oci.tar"),
-            "--format",
-            "json",
-        ],
-    )
-    .ok()
-    .json();
+    let r = dredge_in(c.path(), &["sbom", "--input", &img("alpine-3.9.oci.tar"), "--format", "json"]).ok().json();
     assert_eq!(r["target"]["source"], "oci-archive");
-    let r = dredge_in(
-        c.path(),
-        &[
-            "sbom",
-            "--input",
-            &img("alpine-3.9.docker.tar"),
-            "--format",
-            "json",
-        ],
-    )
-    .ok()
-    .json();
+    let r = dredge_in(c.path(), &["sbom", "--input", &img("alpine-3.9.docker.tar"), "--format", "json"]).ok().json();
     assert_eq!(r["target"]["source"], "docker-archive");
     // skopeo writes the tag in its canonical form.
     assert_eq!(r["target"]["tags"][0], "docker.io/dredge-test/alpine:3.9");
@@ -103,10 +66,7 @@ fn a_package_removed_in_a_later_layer_is_gone() {
     assert_eq!(r["target"]["layers"].as_array().map(|a| a.len()), Some(3));
     // The database was rewritten by layer 1: every package now comes from it.
     assert_eq!(r["packages"][0]["location"]["layer"]["index"], 1);
-    assert_eq!(
-        r["packages"][0]["location"]["layer"]["created_by"],
-        "RUN apk del libc-utils"
-    );
+    assert_eq!(r["packages"][0]["location"]["layer"]["created_by"], "RUN apk del libc-utils");
 }
 
 #[test]
@@ -114,45 +74,22 @@ fn multi_arch_index_picks_the_platform() {
     let layout = img("oci");
     let amd = tsv(&images().join("expected/alpine-3.20-amd64.tsv"));
     let arm = tsv(&images().join("expected/alpine-3.20-arm64.tsv"));
-    let r = scan(&[
-        &format!("oci-dir:{layout}:alpine-3.20"),
-        "--platform",
-        "linux/amd64",
-    ]);
+    let r = scan(&[&format!("oci-dir:{layout}:alpine-3.20"), "--platform", "linux/amd64"]);
     assert_eq!(name_versions(&r), amd);
     assert_eq!(r["target"]["platform"], "linux/amd64");
     assert!(r["packages"][0]["arch"] == "x86_64");
-    let r = scan(&[
-        &format!("oci-dir:{layout}:alpine-3.20"),
-        "--platform",
-        "linux/arm64",
-    ]);
+    let r = scan(&[&format!("oci-dir:{layout}:alpine-3.20"), "--platform", "linux/arm64"]);
     assert_eq!(name_versions(&r), arm);
     assert_eq!(r["packages"][0]["arch"], "aarch64");
     // An index nested in an index, and the multi-image OCI archive.
-    let r = scan(&[
-        &format!("oci-dir:{layout}:nested"),
-        "--platform",
-        "linux/arm64/v8",
-    ]);
+    let r = scan(&[&format!("oci-dir:{layout}:nested"), "--platform", "linux/arm64/v8"]);
     assert_eq!(r["target"]["platform"], "linux/arm64");
     assert_eq!(name_versions(&r), arm);
-    let r = scan(&[
-        &format!("{}:alpine-3.20", img("multi.oci.tar")),
-        "--platform",
-        "linux/arm64",
-    ]);
+    let r = scan(&[&format!("{}:alpine-3.20", img("multi.oci.tar")), "--platform", "linux/arm64"]);
     assert_eq!(name_versions(&r), arm);
     // By digest of the index.
-    let digest = std::fs::read_to_string(images().join("expected/alpine-3.20-index.digest"))
-        .expect("digest")
-        .trim()
-        .to_string();
-    let r = scan(&[
-        &format!("oci-dir:{layout}@{digest}"),
-        "--platform",
-        "linux/arm64",
-    ]);
+    let digest = std::fs::read_to_string(images().join("expected/alpine-3.20-index.digest")).expect("digest").trim().to_string();
+    let r = scan(&[&format!("oci-dir:{layout}@{digest}"), "--platform", "linux/arm64"]);
     assert_eq!(name_versions(&r), arm);
 }
 
@@ -161,43 +98,15 @@ fn ambiguous_and_missing_choices_are_clear_errors() {
     let c = cache();
     let layout = img("oci");
     // Several images in the layout, no tag: say which exist.
-    let r = dredge_in(
-        c.path(),
-        &[
-            "image",
-            &format!("oci-dir:{layout}"),
-            "--platform",
-            "linux/s390x",
-        ],
-    );
+    let r = dredge_in(c.path(), &["image", &format!("oci-dir:{layout}"), "--platform", "linux/s390x"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("linux/s390x"), "{}", r.stderr);
-    let r = dredge_in(
-        c.path(),
-        &["image", &format!("oci-dir:{layout}:no-such-tag")],
-    );
+    let r = dredge_in(c.path(), &["image", &format!("oci-dir:{layout}:no-such-tag")]);
     assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("no image matches") && r.stderr.contains("alpine-3.9"),
-        "{}",
-        r.stderr
-    );
-    let r = dredge_in(
-        c.path(),
-        &[
-            "image",
-            &format!("oci-dir:{layout}:alpine-3.20"),
-            "--platform",
-            "windows/amd64",
-        ],
-    );
+    assert!(r.stderr.contains("no image matches") && r.stderr.contains("alpine-3.9"), "{}", r.stderr);
+    let r = dredge_in(c.path(), &["image", &format!("oci-dir:{layout}:alpine-3.20"), "--platform", "windows/amd64"]);
     assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("no image for platform windows/amd64")
-            && r.stderr.contains("linux/arm64"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("no image for platform windows/amd64") && r.stderr.contains("linux/arm64"), "{}", r.stderr);
 }
 
 #[test]
@@ -224,36 +133,14 @@ fn debian_minbase_equals_dpkg_query() {
     assert_eq!(got, expected);
     assert_eq!(r["os"]["id"], "debian");
     assert_eq!(r["os"]["version_id"], "12");
-    let libc = r["packages"]
-        .as_array()
-        .and_then(|a| a.iter().find(|p| p["name"] == "libc6"))
-        .expect("libc6")
-        .clone();
+    let libc = r["packages"].as_array().and_then(|a| a.iter().find(|p| p["name"] == "libc6")).expect("libc6").clone();
+    assert!(libc["purl"].as_str().unwrap_or("").starts_with("pkg:deb/debian/libc6@"), "{libc}");
     assert!(
-        libc["purl"]
-            .as_str()
-            .unwrap_or("")
-            .starts_with("pkg:deb/debian/libc6@"),
-        "{libc}"
-    );
-    assert!(
-        libc["purl"]
-            .as_str()
-            .unwrap_or("")
-            .contains("distro=debian-12")
-            && libc["purl"]
-                .as_str()
-                .unwrap_or("")
-                .contains("upstream=glibc"),
+        libc["purl"].as_str().unwrap_or("").contains("distro=debian-12") && libc["purl"].as_str().unwrap_or("").contains("upstream=glibc"),
         "{libc}"
     );
     // Ownership from info/*.list.
-    assert!(
-        libc["files"].as_array().is_some_and(|f| f
-            .iter()
-            .any(|x| x.as_str().is_some_and(|s| s.contains("libc.so.6")))),
-        "{libc}"
-    );
+    assert!(libc["files"].as_array().is_some_and(|f| f.iter().any(|x| x.as_str().is_some_and(|s| s.contains("libc.so.6")))), "{libc}");
 }
 
 #[test]
@@ -261,27 +148,15 @@ fn second_scan_is_served_from_the_cache() {
     let c = cache();
     let t = img("alpine-3.19-multi.docker.tar");
     let first = dredge_in(c.path(), &["image", &t, "--format", "json", "--debug"]).ok();
-    assert!(
-        first.stderr.contains("layers analysed 3, from cache 0"),
-        "{}",
-        first.stderr
-    );
+    assert!(first.stderr.contains("layers analysed 3, from cache 0"), "{}", first.stderr);
     let second = dredge_in(c.path(), &["image", &t, "--format", "json", "--debug"]).ok();
-    assert!(
-        second.stderr.contains("layers analysed 0, from cache 3"),
-        "{}",
-        second.stderr
-    );
+    assert!(second.stderr.contains("layers analysed 0, from cache 3"), "{}", second.stderr);
     assert_eq!(name_versions(&first.json()), name_versions(&second.json()));
     // `dredge clean` empties it.
     let cl = dredge_in(c.path(), &["clean"]).ok();
     assert!(cl.stdout.contains("removed"), "{}", cl.stdout);
     let third = dredge_in(c.path(), &["image", &t, "--format", "json", "--debug"]).ok();
-    assert!(
-        third.stderr.contains("layers analysed 3, from cache 0"),
-        "{}",
-        third.stderr
-    );
+    assert!(third.stderr.contains("layers analysed 3, from cache 0"), "{}", third.stderr);
 }
 
 #[test]
@@ -296,25 +171,8 @@ fn rootfs_directory_scan() {
         .expect("tar");
     assert!(st.success());
     let c = cache();
-    let r = dredge_in(
-        c.path(),
-        &[
-            "rootfs",
-            dir.path().to_str().expect("utf8"),
-            "--format",
-            "json",
-        ],
-    )
-    .ok()
-    .json();
-    assert_eq!(
-        name_versions(&r),
-        tsv(&images().join("expected/alpine-3.20-amd64.tsv"))
-    );
+    let r = dredge_in(c.path(), &["rootfs", dir.path().to_str().expect("utf8"), "--format", "json"]).ok().json();
+    assert_eq!(name_versions(&r), tsv(&images().join("expected/alpine-3.20-amd64.tsv")));
     let t = dredge_in(c.path(), &["rootfs", dir.path().to_str().expect("utf8")]).ok();
-    assert!(
-        t.stdout.contains("NAME") && t.stdout.contains("musl") && t.stdout.contains("packages"),
-        "{}",
-        t.stdout
-    );
+    assert!(t.stdout.contains("NAME") && t.stdout.contains("musl") && t.stdout.contains("packages"), "{}", t.stdout);
 }

@@ -50,26 +50,15 @@ impl Extractor for Apk {
                 "A" => p.arch = Some(v.to_string()),
                 "L" => p.license = Some(v.to_string()).filter(|s| !s.is_empty()),
                 "m" => p.maintainer = Some(v.to_string()),
-                "o" => {
-                    p.source = Some(SourcePackage {
-                        name: v.to_string(),
-                        version: None,
-                    })
-                }
+                "o" => p.source = Some(SourcePackage { name: v.to_string(), version: None }),
                 "F" => dir = v.to_string(),
-                "R" => p.files.push(if dir.is_empty() {
-                    format!("/{v}")
-                } else {
-                    format!("/{dir}/{v}")
-                }),
+                "R" => p.files.push(if dir.is_empty() { format!("/{v}") } else { format!("/{dir}/{v}") }),
                 _ => {}
             }
         }
         finish(&mut cur, &mut dir, &mut out);
         if !saw_field && !text.trim().is_empty() {
-            return Err(ExtractError::new(
-                "no `X:value` records: not an apk installed database",
-            ));
+            return Err(ExtractError::new("no `X:value` records: not an apk installed database"));
         }
         Ok(out)
     }
@@ -82,32 +71,17 @@ mod tests {
     #[test]
     fn records_with_files() {
         let db = "C:Q1abc\nP:musl\nV:1.2.5-r0\nA:x86_64\nL:MIT\no:musl\nF:lib\nR:ld-musl-x86_64.so.1\nR:libc.musl-x86_64.so.1\n\nP:busybox\nV:1.36.1-r29\nF:bin\nR:busybox\n";
-        let f = Apk
-            .extract("lib/apk/db/installed", db.as_bytes())
-            .expect("parses");
+        let f = Apk.extract("lib/apk/db/installed", db.as_bytes()).expect("parses");
         assert_eq!(f.len(), 2);
-        let Fact::Package(p) = &f[0] else {
-            panic!("package expected")
-        };
-        assert_eq!(
-            (p.name.as_str(), p.version.as_str(), p.license.as_deref()),
-            ("musl", "1.2.5-r0", Some("MIT"))
-        );
-        assert_eq!(
-            p.files,
-            vec!["/lib/ld-musl-x86_64.so.1", "/lib/libc.musl-x86_64.so.1"]
-        );
+        let Fact::Package(p) = &f[0] else { panic!("package expected") };
+        assert_eq!((p.name.as_str(), p.version.as_str(), p.license.as_deref()), ("musl", "1.2.5-r0", Some("MIT")));
+        assert_eq!(p.files, vec!["/lib/ld-musl-x86_64.so.1", "/lib/libc.musl-x86_64.so.1"]);
     }
 
     #[test]
     fn truncated_record_without_version_is_dropped() {
-        let f = Apk
-            .extract("lib/apk/db/installed", b"P:musl\nV:1\n\nP:half")
-            .expect("parses");
+        let f = Apk.extract("lib/apk/db/installed", b"P:musl\nV:1\n\nP:half").expect("parses");
         assert_eq!(f.len(), 1);
-        assert!(
-            Apk.extract("lib/apk/db/installed", b"\x00\x01binary junk")
-                .is_err()
-        );
+        assert!(Apk.extract("lib/apk/db/installed", b"\x00\x01binary junk").is_err());
     }
 }

@@ -29,10 +29,7 @@ pub(crate) fn stanzas(text: &str) -> Vec<Vec<(&str, &str)>> {
 }
 
 fn field<'a>(st: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
-    st.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| *v)
-        .filter(|v| !v.is_empty())
+    st.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| *v).filter(|v| !v.is_empty())
 }
 
 fn package(st: &[(&str, &str)], require_status: bool) -> Option<Package> {
@@ -54,19 +51,10 @@ fn package(st: &[(&str, &str)], require_status: bool) -> Option<Package> {
     p.source = Some(match field(st, "Source") {
         // `Source: name (version)` when the source version differs from the binary's.
         Some(src) => match src.split_once('(') {
-            Some((n, v)) => SourcePackage {
-                name: n.trim().to_string(),
-                version: Some(v.trim_end_matches(')').trim().to_string()),
-            },
-            None => SourcePackage {
-                name: src.to_string(),
-                version: None,
-            },
+            Some((n, v)) => SourcePackage { name: n.trim().to_string(), version: Some(v.trim_end_matches(')').trim().to_string()) },
+            None => SourcePackage { name: src.to_string(), version: None },
         },
-        None => SourcePackage {
-            name: name.to_string(),
-            version: None,
-        },
+        None => SourcePackage { name: name.to_string(), version: None },
     });
     Some(p)
 }
@@ -93,34 +81,19 @@ impl Extractor for Dpkg {
             };
             let pkg = stem.split_once(':').map_or(stem, |(n, _)| n);
             let text = String::from_utf8_lossy(data);
-            let files = text
-                .lines()
-                .filter(|l| l.starts_with('/') && *l != "/.")
-                .map(str::to_string)
-                .collect();
-            return Ok(vec![Fact::OwnedFiles {
-                ecosystem: Ecosystem::Deb,
-                package: pkg.to_string(),
-                files,
-            }]);
+            let files = text.lines().filter(|l| l.starts_with('/') && *l != "/.").map(str::to_string).collect();
+            return Ok(vec![Fact::OwnedFiles { ecosystem: Ecosystem::Deb, package: pkg.to_string(), files }]);
         }
         if path.starts_with("var/lib/dpkg/status.d/") && path.ends_with(".md5sums") {
             return Ok(Vec::new());
         }
-        let text = std::str::from_utf8(data)
-            .map_err(|e| ExtractError::new(format!("not UTF-8 text: {e}")))?;
+        let text = std::str::from_utf8(data).map_err(|e| ExtractError::new(format!("not UTF-8 text: {e}")))?;
         let status_file = path == "var/lib/dpkg/status";
         let st = stanzas(text);
-        if !st.is_empty() && st.iter().all(|s| field(s, "Package").is_none()) {
-            return Err(ExtractError::new(
-                "no `Package:` field in any stanza: not a dpkg status file",
-            ));
+        if !text.trim().is_empty() && st.iter().all(|s| field(s, "Package").is_none()) {
+            return Err(ExtractError::new("no `Package:` field in any stanza: not a dpkg status file"));
         }
-        Ok(st
-            .iter()
-            .filter_map(|s| package(s, status_file))
-            .map(Fact::Package)
-            .collect())
+        Ok(st.iter().filter_map(|s| package(s, status_file)).map(Fact::Package).collect())
     }
 }
 
@@ -132,13 +105,7 @@ mod tests {
         Dpkg.extract(path, text.as_bytes())
             .expect("parses")
             .into_iter()
-            .filter_map(|f| {
-                if let Fact::Package(p) = f {
-                    Some(p)
-                } else {
-                    None
-                }
-            })
+            .filter_map(|f| if let Fact::Package(p) = f { Some(p) } else { None })
             .collect()
     }
 
@@ -150,56 +117,28 @@ mod tests {
         let p = pkgs("var/lib/dpkg/status", text);
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].source.as_ref().map(|s| s.name.as_str()), Some("glibc"));
-        assert_eq!(
-            p[1].source,
-            Some(SourcePackage {
-                name: "gcc-12".into(),
-                version: Some("12.2.0-14".into())
-            })
-        );
+        assert_eq!(p[1].source, Some(SourcePackage { name: "gcc-12".into(), version: Some("12.2.0-14".into()) }));
     }
 
     #[test]
     fn distroless_status_d_has_no_status_field() {
-        assert_eq!(
-            pkgs(
-                "var/lib/dpkg/status.d/base",
-                "Package: base-files\nVersion: 12.4\nArchitecture: amd64\n"
-            )
-            .len(),
-            1
-        );
+        assert_eq!(pkgs("var/lib/dpkg/status.d/base", "Package: base-files\nVersion: 12.4\nArchitecture: amd64\n").len(), 1);
         assert!(pkgs("var/lib/dpkg/status.d/base.md5sums", "abc  /etc/x\n").is_empty());
     }
 
     #[test]
     fn list_files_become_ownership() {
-        let f = Dpkg
-            .extract(
-                "var/lib/dpkg/info/libc6:amd64.list",
-                b"/.\n/lib\n/lib/x.so\n",
-            )
-            .expect("parses");
+        let f = Dpkg.extract("var/lib/dpkg/info/libc6:amd64.list", b"/.\n/lib\n/lib/x.so\n").expect("parses");
         assert_eq!(
             f,
-            vec![Fact::OwnedFiles {
-                ecosystem: Ecosystem::Deb,
-                package: "libc6".into(),
-                files: vec!["/lib".into(), "/lib/x.so".into()]
-            }]
+            vec![Fact::OwnedFiles { ecosystem: Ecosystem::Deb, package: "libc6".into(), files: vec!["/lib".into(), "/lib/x.so".into()] }]
         );
     }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        assert!(
-            Dpkg.extract("var/lib/dpkg/status", &[0xff, 0xfe, 0])
-                .is_err()
-        );
-        assert!(
-            Dpkg.extract("var/lib/dpkg/status", b"hello: world\n")
-                .is_err()
-        );
+        assert!(Dpkg.extract("var/lib/dpkg/status", &[0xff, 0xfe, 0]).is_err());
+        assert!(Dpkg.extract("var/lib/dpkg/status", b"hello: world\n").is_err());
         assert!(pkgs("var/lib/dpkg/status", "").is_empty());
     }
 }

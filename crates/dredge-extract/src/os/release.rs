@@ -47,12 +47,7 @@ pub fn parse_os_release(text: &str) -> BTreeMap<String, String> {
     text.lines()
         .filter(|l| !l.trim_start().starts_with('#'))
         .filter_map(|l| l.split_once('='))
-        .filter(|(k, _)| {
-            !k.trim().is_empty()
-                && k.trim()
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
+        .filter(|(k, _)| !k.trim().is_empty() && k.trim().chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
         .map(|(k, v)| (k.trim().to_string(), unquote(v)))
         .collect()
 }
@@ -73,10 +68,7 @@ fn redhat_like(text: &str) -> Option<(String, Option<String>)> {
     .iter()
     .find(|(needle, _)| lower.contains(needle))
     .map(|(_, id)| id.to_string())?;
-    let version = text
-        .split_whitespace()
-        .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
-        .map(str::to_string);
+    let version = text.split_whitespace().find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit())).map(str::to_string);
     Some((id, version))
 }
 
@@ -114,22 +106,10 @@ impl Extractor for OsRelease {
                 }
                 Fact::OsRelease { fields }
             }
-            "etc/alpine-release" => Fact::OsHint {
-                id: "alpine".into(),
-                version: Some(first).filter(|s| !s.is_empty()),
-                pretty_name: None,
-            },
-            "etc/debian_version" => Fact::OsHint {
-                id: "debian".into(),
-                version: Some(first).filter(|s| !s.is_empty()),
-                pretty_name: None,
-            },
+            "etc/alpine-release" => Fact::OsHint { id: "alpine".into(), version: Some(first).filter(|s| !s.is_empty()), pretty_name: None },
+            "etc/debian_version" => Fact::OsHint { id: "debian".into(), version: Some(first).filter(|s| !s.is_empty()), pretty_name: None },
             _ => match redhat_like(&first) {
-                Some((id, version)) => Fact::OsHint {
-                    id,
-                    version,
-                    pretty_name: Some(first),
-                },
+                Some((id, version)) => Fact::OsHint { id, version, pretty_name: Some(first) },
                 None => return Ok(Vec::new()),
             },
         };
@@ -140,8 +120,7 @@ impl Extractor for OsRelease {
 /// Known end-of-life dates (`YYYY-MM-DD`, end of the distro's standard or LTS support) of common
 /// releases. A release not listed gets no end-of-life claim.
 pub fn end_of_life(id: &str, version: &str) -> Option<&'static str> {
-    let major_minor =
-        |v: &str, parts: usize| v.split('.').take(parts).collect::<Vec<_>>().join(".");
+    let major_minor = |v: &str, parts: usize| v.split('.').take(parts).collect::<Vec<_>>().join(".");
     let table: &[(&str, &str, &str)] = &[
         ("alpine", "3.9", "2020-11-01"),
         ("alpine", "3.10", "2021-05-01"),
@@ -179,10 +158,7 @@ pub fn end_of_life(id: &str, version: &str) -> Option<&'static str> {
         "alpine" | "ubuntu" | "mariner" => major_minor(version, 2),
         _ => major_minor(version, 1),
     };
-    table
-        .iter()
-        .find(|(i, v, _)| *i == id && *v == key)
-        .map(|(_, _, d)| *d)
+    table.iter().find(|(i, v, _)| *i == id && *v == key).map(|(_, _, d)| *d)
 }
 
 #[cfg(test)]
@@ -191,9 +167,7 @@ mod tests {
 
     #[test]
     fn os_release_quoting() {
-        let f = parse_os_release(
-            "# c\nNAME=\"Debian GNU/Linux\"\nID=debian\nVERSION_ID='12'\nX=\"a \\\"q\\\"\"\n",
-        );
+        let f = parse_os_release("# c\nNAME=\"Debian GNU/Linux\"\nID=debian\nVERSION_ID='12'\nX=\"a \\\"q\\\"\"\n");
         assert_eq!(f["NAME"], "Debian GNU/Linux");
         assert_eq!(f["VERSION_ID"], "12");
         assert_eq!(f["X"], "a \"q\"");
@@ -201,14 +175,8 @@ mod tests {
 
     #[test]
     fn redhat_release_lines() {
-        assert_eq!(
-            redhat_like("Red Hat Enterprise Linux release 8.9 (Ootpa)"),
-            Some(("rhel".into(), Some("8.9".into())))
-        );
-        assert_eq!(
-            redhat_like("CentOS Linux release 7.9.2009 (Core)"),
-            Some(("centos".into(), Some("7.9.2009".into())))
-        );
+        assert_eq!(redhat_like("Red Hat Enterprise Linux release 8.9 (Ootpa)"), Some(("rhel".into(), Some("8.9".into()))));
+        assert_eq!(redhat_like("CentOS Linux release 7.9.2009 (Core)"), Some(("centos".into(), Some("7.9.2009".into()))));
         assert_eq!(redhat_like("something else"), None);
     }
 

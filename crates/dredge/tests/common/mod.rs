@@ -13,27 +13,17 @@ pub fn repo() -> PathBuf {
 }
 
 pub fn fixtures() -> PathBuf {
-    std::env::var_os("DREDGE_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared/fixtures"))
+    std::env::var_os("DREDGE_FIXTURES").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared/fixtures"))
 }
 
 /// The generated test images; built on first use (fails loudly if the tools are missing).
 pub fn images() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let out = std::env::var_os("DREDGE_TESTIMAGES")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/var/tmp/dredge-testimages"));
-        let st = Command::new("bash")
-            .arg(repo().join("testdata/make-images.sh"))
-            .env("DREDGE_TESTIMAGES", &out)
-            .status()
-            .expect("bash runs");
-        assert!(
-            st.success(),
-            "testdata/make-images.sh failed (needs umoci, skopeo, jq, debootstrap: run .ci/setup)"
-        );
+        let out = std::env::var_os("DREDGE_TESTIMAGES").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/var/tmp/dredge-testimages"));
+        let st =
+            Command::new("bash").arg(repo().join("testdata/make-images.sh")).env("DREDGE_TESTIMAGES", &out).status().expect("bash runs");
+        assert!(st.success(), "testdata/make-images.sh failed (needs umoci, skopeo, jq, debootstrap: run .ci/setup)");
         out
     })
 }
@@ -46,19 +36,11 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
     }
     pub fn ok(self) -> Self {
-        assert_eq!(
-            self.code, 0,
-            "dredge failed:\nstdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
+        assert_eq!(self.code, 0, "dredge failed:\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
         self
     }
 }
@@ -93,12 +75,6 @@ pub fn name_versions(report: &Value) -> BTreeSet<String> {
         .as_array()
         .expect("packages")
         .iter()
-        .map(|p| {
-            format!(
-                "{}\t{}",
-                p["name"].as_str().unwrap_or(""),
-                p["version"].as_str().unwrap_or("")
-            )
-        })
+        .map(|p| format!("{}\t{}", p["name"].as_str().unwrap_or(""), p["version"].as_str().unwrap_or("")))
         .collect()
 }

@@ -40,48 +40,29 @@ pub struct Header<'a> {
 }
 
 fn be32(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 4)
-        .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+    b.get(at..at + 4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 impl<'a> Header<'a> {
     pub fn parse(blob: &'a [u8]) -> Result<Self, ExtractError> {
-        let il = be32(blob, 0)
-            .ok_or_else(|| ExtractError::new("rpm header shorter than 8 bytes"))?
-            as usize;
-        let dl = be32(blob, 4)
-            .ok_or_else(|| ExtractError::new("rpm header shorter than 8 bytes"))?
-            as usize;
+        let il = be32(blob, 0).ok_or_else(|| ExtractError::new("rpm header shorter than 8 bytes"))? as usize;
+        let dl = be32(blob, 4).ok_or_else(|| ExtractError::new("rpm header shorter than 8 bytes"))? as usize;
         if il == 0 || il > MAX_TAGS || dl > MAX_DATA {
-            return Err(ExtractError::new(format!(
-                "rpm header with implausible sizes (il={il}, dl={dl})"
-            )));
+            return Err(ExtractError::new(format!("rpm header with implausible sizes (il={il}, dl={dl})")));
         }
         let data_start = 8 + il * 16;
-        let data = blob.get(data_start..data_start + dl).ok_or_else(|| {
-            ExtractError::new(format!(
-                "rpm header truncated: needs {} bytes, has {}",
-                data_start + dl,
-                blob.len()
-            ))
-        })?;
+        let data = blob
+            .get(data_start..data_start + dl)
+            .ok_or_else(|| ExtractError::new(format!("rpm header truncated: needs {} bytes, has {}", data_start + dl, blob.len())))?;
         let mut entries = Vec::with_capacity(il);
         for i in 0..il {
             let at = 8 + i * 16;
-            let (Some(tag), Some(ty), Some(offset), Some(count)) = (
-                be32(blob, at),
-                be32(blob, at + 4),
-                be32(blob, at + 8),
-                be32(blob, at + 12),
-            ) else {
+            let (Some(tag), Some(ty), Some(offset), Some(count)) =
+                (be32(blob, at), be32(blob, at + 4), be32(blob, at + 8), be32(blob, at + 12))
+            else {
                 return Err(ExtractError::new("rpm header index truncated"));
             };
-            entries.push(Entry {
-                tag,
-                ty,
-                offset: offset as usize,
-                count: count as usize,
-            });
+            entries.push(Entry { tag, ty, offset: offset as usize, count: count as usize });
         }
         Ok(Header { entries, data })
     }
@@ -99,9 +80,7 @@ impl<'a> Header<'a> {
     pub fn string(&self, tag: u32) -> Option<String> {
         let e = self.entry(tag)?;
         match e.ty {
-            TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18NSTRING => {
-                self.cstr(e.offset).map(|(s, _)| s.to_string())
-            }
+            TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18NSTRING => self.cstr(e.offset).map(|(s, _)| s.to_string()),
             _ => None,
         }
     }
@@ -134,44 +113,31 @@ impl<'a> Header<'a> {
         if e.ty != TYPE_INT32 {
             return Vec::new();
         }
-        (0..e.count.min(self.data.len() / 4))
-            .map_while(|i| be32(self.data, e.offset + i * 4))
-            .collect()
+        (0..e.count.min(self.data.len() / 4)).map_while(|i| be32(self.data, e.offset + i * 4)).collect()
     }
 }
 
 /// Splits a source rpm file name (`util-linux-2.32.1-42.el8_8.src.rpm`) into name and
 /// version-release.
 fn source_rpm(s: &str) -> Option<SourcePackage> {
-    let base = s
-        .strip_suffix(".src.rpm")
-        .or_else(|| s.strip_suffix(".nosrc.rpm"))?;
+    let base = s.strip_suffix(".src.rpm").or_else(|| s.strip_suffix(".nosrc.rpm"))?;
     let (rest, release) = base.rsplit_once('-')?;
     let (name, version) = rest.rsplit_once('-')?;
-    Some(SourcePackage {
-        name: name.to_string(),
-        version: Some(format!("{version}-{release}")),
-    })
+    Some(SourcePackage { name: name.to_string(), version: Some(format!("{version}-{release}")) })
 }
 
 /// One package from one header blob. `None` for pseudo-packages (`gpg-pubkey`: imported signing
 /// keys, not software).
 pub fn package_from_blob(blob: &[u8]) -> Result<Option<Package>, ExtractError> {
     let h = Header::parse(blob)?;
-    let name = h
-        .string(TAG_NAME)
-        .ok_or_else(|| ExtractError::new("rpm header without a NAME"))?;
+    let name = h.string(TAG_NAME).ok_or_else(|| ExtractError::new("rpm header without a NAME"))?;
     if name == "gpg-pubkey" {
         return Ok(None);
     }
     let version = h.string(TAG_VERSION).unwrap_or_default();
     let release = h.string(TAG_RELEASE).unwrap_or_default();
     let epoch = h.int32s(TAG_EPOCH).first().copied();
-    let vr = if release.is_empty() {
-        version
-    } else {
-        format!("{version}-{release}")
-    };
+    let vr = if release.is_empty() { version } else { format!("{version}-{release}") };
     let full = match epoch {
         Some(e) if e > 0 => format!("{e}:{vr}"),
         _ => vr,
@@ -186,12 +152,8 @@ pub fn package_from_blob(blob: &[u8]) -> Result<Option<Package>, ExtractError> {
     p.source = h.string(TAG_SOURCERPM).and_then(|s| source_rpm(&s));
     let dirs = h.strings(TAG_DIRNAMES);
     let idx = h.int32s(TAG_DIRINDEXES);
-    let mut files: Vec<String> = h
-        .strings(TAG_BASENAMES)
-        .iter()
-        .zip(idx.iter())
-        .filter_map(|(b, &i)| dirs.get(i as usize).map(|d| format!("{d}{b}")))
-        .collect();
+    let mut files: Vec<String> =
+        h.strings(TAG_BASENAMES).iter().zip(idx.iter()).filter_map(|(b, &i)| dirs.get(i as usize).map(|d| format!("{d}{b}"))).collect();
     files.sort();
     p.files = files;
     Ok(Some(p))
@@ -204,10 +166,7 @@ mod tests {
     #[test]
     fn source_rpm_names() {
         let s = source_rpm("util-linux-2.32.1-42.el8_8.src.rpm").expect("parses");
-        assert_eq!(
-            (s.name.as_str(), s.version.as_deref()),
-            ("util-linux", Some("2.32.1-42.el8_8"))
-        );
+        assert_eq!((s.name.as_str(), s.version.as_deref()), ("util-linux", Some("2.32.1-42.el8_8")));
         assert!(source_rpm("garbage").is_none());
     }
 

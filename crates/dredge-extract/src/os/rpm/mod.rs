@@ -24,9 +24,7 @@ fn packages(blobs: Vec<Vec<u8>>) -> Result<Vec<Fact>, ExtractError> {
         }
     }
     match first_err {
-        Some(e) if facts.is_empty() => Err(ExtractError::new(format!(
-            "no readable package in {total} records: {e}"
-        ))),
+        Some(e) if facts.is_empty() => Err(ExtractError::new(format!("no readable package in {total} records: {e}"))),
         _ => Ok(facts),
     }
 }
@@ -42,10 +40,7 @@ impl Extractor for RpmBdb {
         1
     }
     fn patterns(&self) -> &'static [Pattern] {
-        &[
-            Pattern::Exact("var/lib/rpm/Packages"),
-            Pattern::Exact("usr/lib/sysimage/rpm/Packages"),
-        ]
+        &[Pattern::Exact("var/lib/rpm/Packages"), Pattern::Exact("usr/lib/sysimage/rpm/Packages")]
     }
     fn max_file_size(&self) -> u64 {
         MAX_DB
@@ -64,10 +59,7 @@ impl Extractor for RpmNdb {
         1
     }
     fn patterns(&self) -> &'static [Pattern] {
-        &[
-            Pattern::Exact("var/lib/rpm/Packages.db"),
-            Pattern::Exact("usr/lib/sysimage/rpm/Packages.db"),
-        ]
+        &[Pattern::Exact("var/lib/rpm/Packages.db"), Pattern::Exact("usr/lib/sysimage/rpm/Packages.db")]
     }
     fn max_file_size(&self) -> u64 {
         MAX_DB
@@ -86,10 +78,7 @@ impl Extractor for RpmSqlite {
         1
     }
     fn patterns(&self) -> &'static [Pattern] {
-        &[
-            Pattern::Exact("var/lib/rpm/rpmdb.sqlite"),
-            Pattern::Exact("usr/lib/sysimage/rpm/rpmdb.sqlite"),
-        ]
+        &[Pattern::Exact("var/lib/rpm/rpmdb.sqlite"), Pattern::Exact("usr/lib/sysimage/rpm/rpmdb.sqlite")]
     }
     fn max_file_size(&self) -> u64 {
         MAX_DB

@@ -12,56 +12,38 @@ const BLOCK: usize = 16;
 const MAX_SLOT_PAGES: usize = 2048;
 
 fn le32(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 4)
-        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    b.get(at..at + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 pub fn values(data: &[u8]) -> Result<Vec<Vec<u8>>, ExtractError> {
     if le32(data, 0) != Some(HEADER_MAGIC) || le32(data, 4) != Some(0) {
-        return Err(ExtractError::new(
-            "not an rpm ndb database (bad magic or version)",
-        ));
+        return Err(ExtractError::new("not an rpm ndb database (bad magic or version)"));
     }
     let npages = le32(data, 12).unwrap_or(0) as usize;
     if npages == 0 || npages > MAX_SLOT_PAGES {
-        return Err(ExtractError::new(format!(
-            "ndb database with {npages} slot pages"
-        )));
+        return Err(ExtractError::new(format!("ndb database with {npages} slot pages")));
     }
     let slots_end = (npages * PAGE).min(data.len());
     let mut out = Vec::new();
     // The first two 16-byte slots hold the database header.
     let mut at = 2 * BLOCK;
     while at + BLOCK <= slots_end {
-        let (Some(magic), Some(pkg), Some(blk)) =
-            (le32(data, at), le32(data, at + 4), le32(data, at + 8))
-        else {
+        let (Some(magic), Some(pkg), Some(blk)) = (le32(data, at), le32(data, at + 4), le32(data, at + 8)) else {
             break;
         };
         at += BLOCK;
         if magic != SLOT_MAGIC {
-            return Err(ExtractError::new(format!(
-                "bad ndb slot magic at offset {}",
-                at - BLOCK
-            )));
+            return Err(ExtractError::new(format!("bad ndb slot magic at offset {}", at - BLOCK)));
         }
         if pkg == 0 {
             continue;
         }
         let start = blk as usize * BLOCK;
-        let (Some(bmagic), Some(bpkg), Some(len)) = (
-            le32(data, start),
-            le32(data, start + 4),
-            le32(data, start + 12),
-        ) else {
-            return Err(ExtractError::new(format!(
-                "ndb blob of package {pkg} is past the end of the file"
-            )));
+        let (Some(bmagic), Some(bpkg), Some(len)) = (le32(data, start), le32(data, start + 4), le32(data, start + 12)) else {
+            return Err(ExtractError::new(format!("ndb blob of package {pkg} is past the end of the file")));
         };
         if bmagic != BLOB_MAGIC || bpkg != pkg {
-            return Err(ExtractError::new(format!(
-                "ndb blob of package {pkg} has a bad header"
-            )));
+            return Err(ExtractError::new(format!("ndb blob of package {pkg} has a bad header")));
         }
         let blob = data
             .get(start + BLOCK..start + BLOCK + len as usize)

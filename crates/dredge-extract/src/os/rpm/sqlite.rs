@@ -16,18 +16,10 @@ pub fn values(data: &[u8]) -> Result<Vec<Vec<u8>>, ExtractError> {
         copy[18] = 1;
         copy[19] = 1;
     }
-    let mut conn = Connection::open_with_flags(
-        ":memory:",
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(err)?;
-    conn.deserialize_read_exact(rusqlite::MAIN_DB, copy.as_slice(), copy.len(), true)
-        .map_err(err)?;
-    let mut stmt = conn
-        .prepare("SELECT blob FROM Packages ORDER BY hnum")
-        .map_err(err)?;
-    let rows = stmt
-        .query_map([], |r| r.get::<_, Vec<u8>>(0))
-        .map_err(err)?;
+    let mut conn =
+        Connection::open_with_flags(":memory:", OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(err)?;
+    conn.deserialize_read_exact(rusqlite::MAIN_DB, copy.as_slice(), copy.len(), true).map_err(err)?;
+    let mut stmt = conn.prepare("SELECT blob FROM Packages ORDER BY hnum").map_err(err)?;
+    let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0)).map_err(err)?;
     rows.collect::<Result<Vec<_>, _>>().map_err(err)
 }
