@@ -84,6 +84,27 @@ cp -a "$DEBIAN_ROOT/." "$work/debian-12/rootfs/"
 dpkg-query --admindir="$DEBIAN_ROOT/var/lib/dpkg" -W -f '${db:Status-Abbrev}\t${Package}\t${Version}\t${Architecture}\t${source:Package}\t${source:Version}\n' \
   | awk -F'\t' '$1 ~ /^ii/ {print $2"\t"$3"\t"$4"\t"$5"\t"$6}' | sort > expected/debian-12.tsv
 layer debian-12 "debootstrap --variant=minbase bookworm"
+# rpm databases in the three formats (the fixtures hold only the database files), each as an
+# image at the path its distro uses; Mariner's os-release as that distro writes it.
+rpmq() { rpm "$@" -qa --qf '%{NAME}\t%|EPOCH?{%{EPOCH}}:{}|\t%{VERSION}\t%{RELEASE}\t%{ARCH}\n' 2>/dev/null | grep -v '^gpg-pubkey' | sort; }
+new rpm-sqlite
+mkdir -p "$work/rpm-sqlite/rootfs/var/lib/rpm" "$work/rpm-sqlite/rootfs/etc"
+cp "$FIX/rpmdb/cbl-mariner-2.0/rpmdb.sqlite" "$work/rpm-sqlite/rootfs/var/lib/rpm/"
+printf 'NAME="Common Base Linux Mariner"\nVERSION="2.0"\nID=mariner\nVERSION_ID="2.0"\nPRETTY_NAME="CBL-Mariner/Linux"\n' > "$work/rpm-sqlite/rootfs/etc/os-release"
+layer rpm-sqlite "COPY rpmdb.sqlite /var/lib/rpm/"
+rpmq --dbpath "$FIX/rpmdb/cbl-mariner-2.0" > expected/rpm-sqlite.tsv
+new rpm-bdb
+mkdir -p "$work/rpm-bdb/rootfs/var/lib/rpm"
+cp "$FIX/rpmdb/libuuid/Packages" "$work/rpm-bdb/rootfs/var/lib/rpm/"
+layer rpm-bdb "COPY Packages /var/lib/rpm/"
+rpmq --dbpath "$FIX/rpmdb/libuuid" -D '_db_backend bdb_ro' > expected/rpm-bdb.tsv
+new rpm-ndb
+mkdir -p "$work/rpm-ndb/rootfs/usr/lib/sysimage/rpm"
+cp "$FIX/rpmdb/sle15-bci/Packages.db" "$work/rpm-ndb/rootfs/usr/lib/sysimage/rpm/"
+layer rpm-ndb "COPY Packages.db /usr/lib/sysimage/rpm/"
+tail -n +2 "$FIX/rpmdb/sle15-bci/expected-packages.tsv" | sort > expected/rpm-ndb.tsv
+for t in rpm-sqlite rpm-bdb rpm-ndb; do [ -s expected/$t.tsv ] || { echo "empty oracle for $t" >&2; exit 1; }; done
+
 umoci gc --layout $L
 
 # Archives, written by skopeo from the layout.

@@ -114,7 +114,18 @@ pub(crate) fn spdx_expression(s: &str) -> Option<String> {
     if s.is_empty() {
         return None;
     }
-    spdx::Expression::parse(s).ok().map(|_| s.to_string())
+    if spdx::Expression::parse(s).is_ok() {
+        return Some(s.to_string());
+    }
+    // apk writes several licenses separated by spaces (`MPL-2.0 GPL-2.0-or-later`): all apply.
+    let words: Vec<&str> = s.split_whitespace().collect();
+    if words.len() > 1 && !words.iter().any(|w| ["AND", "OR", "WITH", "and", "or"].contains(w)) {
+        let joined = words.join(" AND ");
+        if spdx::Expression::parse(&joined).is_ok() {
+            return Some(joined);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -134,5 +145,6 @@ mod tests {
         assert_eq!(spdx_expression("MIT AND BSD-2-Clause").as_deref(), Some("MIT AND BSD-2-Clause"));
         assert_eq!(spdx_expression("GPL-2.0-only"), Some("GPL-2.0-only".into()));
         assert_eq!(spdx_expression("GPL2 or custom"), None);
+        assert_eq!(spdx_expression("MPL-2.0 GPL-2.0-or-later").as_deref(), Some("MPL-2.0 AND GPL-2.0-or-later"));
     }
 }
