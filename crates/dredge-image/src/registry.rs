@@ -403,7 +403,7 @@ impl RegistryClient {
     pub fn resolve(&self, target: &str) -> Result<Image, ImageError> {
         let r = self.0.reference.clone();
         let (bytes, digest, content_type) = self.manifest(r.manifest_ref())?;
-        if content_type.contains("manifest.v1") {
+        if content_type.starts_with(spec::DOCKER_SCHEMA1) || content_type.starts_with(spec::DOCKER_SCHEMA1_SIGNED) {
             return Err(ImageError::Unsupported(format!(
                 "{}: Docker schema 1 manifest (deprecated in 2017); push the image again with a current client",
                 r.canonical()
