@@ -144,6 +144,14 @@ pub fn open_docker_archive(
             tags.join(", ")
         )));
     }
+    if selector.is_none() && selected.len() > 1 {
+        let tags: Vec<String> = selected.iter().map(|e| e.repo_tags.clone().unwrap_or_default().join("|")).collect();
+        return Err(ImageError::Ambiguous(format!(
+            "{what} holds {} images ({}); choose one with PATH:TAG or PATH@IMAGE-ID",
+            selected.len(),
+            tags.join(", ")
+        )));
+    }
     let mut cands = Vec::new();
     for e in selected {
         let bytes = store.read_small(&e.config, MAX_JSON)?;
@@ -265,7 +273,12 @@ pub fn open_oci_layout(
     if cands.is_empty() {
         return Err(ImageError::Invalid(format!("{what}: the layout holds no image manifest")));
     }
-    let all_names: Vec<String> = cands.iter().flat_map(|c| c.names.clone()).collect();
+    let mut all_names: Vec<String> = Vec::new();
+    for n in cands.iter().flat_map(|c| c.names.iter()) {
+        if !all_names.contains(n) {
+            all_names.push(n.clone());
+        }
+    }
     if let Some(sel) = selector {
         cands.retain(|c| {
             if sel.starts_with("sha256:") {
@@ -276,6 +289,18 @@ pub fn open_oci_layout(
         });
         if cands.is_empty() {
             return Err(ImageError::Missing(format!("{what}: no image matches {sel:?} (the layout has: {})", all_names.join(", "))));
+        }
+    }
+    // Several images (not several platforms of one image) need a choice.
+    if selector.is_none() {
+        let mut groups: Vec<&Vec<String>> = cands.iter().map(|c| &c.names).collect();
+        groups.sort();
+        groups.dedup();
+        if groups.len() > 1 {
+            return Err(ImageError::Ambiguous(format!(
+                "{what} holds several images ({}); choose one with PATH:TAG or PATH@DIGEST",
+                all_names.join(", ")
+            )));
         }
     }
     // The same manifest reached through several index entries is one image.

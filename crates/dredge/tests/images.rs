@@ -98,9 +98,9 @@ fn ambiguous_and_missing_choices_are_clear_errors() {
     let c = cache();
     let layout = img("oci");
     // Several images in the layout, no tag: say which exist.
-    let r = dredge_in(c.path(), &["image", &format!("oci-dir:{layout}"), "--platform", "linux/s390x"]);
+    let r = dredge_in(c.path(), &["image", &format!("oci-dir:{layout}")]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("linux/s390x"), "{}", r.stderr);
+    assert!(r.stderr.contains("holds several images") && r.stderr.contains("alpine-3.9, alpine-3.19"), "{}", r.stderr);
     let r = dredge_in(c.path(), &["image", &format!("oci-dir:{layout}:no-such-tag")]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no image matches") && r.stderr.contains("alpine-3.9"), "{}", r.stderr);
