@@ -22,6 +22,37 @@ pub fn ecosystem_of(name: &str) -> Option<Ecosystem> {
     }
 }
 
+/// The table of supported files in `docs/supported-formats.md`, generated from [`EXTRACTORS`]
+/// (a test keeps the committed file equal to this).
+pub fn supported_formats_markdown() -> String {
+    let mut out = String::from(
+        "# Supported files\n\nGenerated from the extractor registry (`crates/dredge-extract/src/lib.rs`) by \
+         `DREDGE_UPDATE_DOCS=1 cargo test -p dredge-extract supported_formats`; do not edit by hand.\n\n\
+         | extractor | version | ecosystem | version scheme | files |\n|---|---|---|---|---|\n",
+    );
+    for e in EXTRACTORS {
+        let eco = ecosystem_of(e.name());
+        let files: Vec<String> = e
+            .patterns()
+            .iter()
+            .map(|p| match p {
+                dredge_layer::Pattern::Exact(f) => format!("`/{f}`"),
+                dredge_layer::Pattern::DirFiles(d, "") => format!("`/{d}/*`"),
+                dredge_layer::Pattern::DirFiles(d, s) => format!("`/{d}/*{s}`"),
+            })
+            .collect();
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            e.name(),
+            e.version(),
+            eco.map_or("(OS identity)".to_string(), |x| x.describe().to_string()),
+            eco.map_or("-", |x| x.version_scheme()),
+            files.join(", ")
+        ));
+    }
+    out
+}
+
 fn os_from(view: &BTreeMap<String, MergedFile>) -> Option<OsInfo> {
     for file in os::release::RELEASE_FILES {
         let Some((path, mf)) = resolve(view, file) else {
@@ -133,6 +164,17 @@ pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today:
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn supported_formats_doc_is_generated_from_the_registry() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/supported-formats.md");
+        let want = supported_formats_markdown();
+        if std::env::var_os("DREDGE_UPDATE_DOCS").is_some() {
+            std::fs::write(&path, &want).expect("write docs");
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(have, want, "docs/supported-formats.md is stale: run DREDGE_UPDATE_DOCS=1 cargo test -p dredge-extract supported_formats");
+    }
 
     #[test]
     fn registry_names_are_unique_and_ecosystems_covered() {
