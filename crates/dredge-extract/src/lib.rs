@@ -173,7 +173,10 @@ mod tests {
             std::fs::write(&path, &want).expect("write docs");
         }
         let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(have, want, "docs/supported-formats.md is stale: run DREDGE_UPDATE_DOCS=1 cargo test -p dredge-extract supported_formats");
+        assert_eq!(
+            have, want,
+            "docs/supported-formats.md is stale: run DREDGE_UPDATE_DOCS=1 cargo test -p dredge-extract supported_formats"
+        );
     }
 
     #[test]

@@ -159,9 +159,11 @@ pub fn open_docker_archive(
             verify(&bytes, &d).map_err(|err| ImageError::Digest(format!("{what}: config {}: {err}", e.config)))?;
         }
         let config: ImageConfig = parse_json(&bytes, &format!("{what}: {}", e.config))?;
-        cands.push((config.platform(), (e, config, spec::sha256_digest(&bytes))));
+        let digest = spec::sha256_digest(&bytes);
+        let raw = String::from_utf8(bytes).map_err(|_| ImageError::Invalid(format!("{what}: config {} is not UTF-8", e.config)))?;
+        cands.push((config.platform(), (e, config, digest, raw)));
     }
-    let (entry, config, cfg_digest) = choose_platform(cands, opts.platform.as_ref(), &what)?;
+    let (entry, config, cfg_digest, config_raw) = choose_platform(cands, opts.platform.as_ref(), &what)?;
     let blobs = entry
         .layers
         .iter()
@@ -183,8 +185,10 @@ pub fn open_docker_archive(
         manifest_digest: None,
         config_digest: cfg_digest,
         config,
+        config_raw,
         layers,
         opener: Box::new(StoreOpener(store)),
+        notes: Vec::new(),
     })
 }
 
@@ -318,15 +322,16 @@ pub fn open_oci_layout(
         let cfg_desc = doc.config.clone().ok_or_else(|| ImageError::Invalid(format!("manifest {} has no config", c.desc.digest)))?;
         let cfg_bytes = read_blob(store.as_ref(), &cfg_desc.digest)?;
         let config: ImageConfig = parse_json(&cfg_bytes, &format!("config {}", cfg_desc.digest))?;
+        let raw = String::from_utf8(cfg_bytes).map_err(|_| ImageError::Invalid(format!("config {} is not UTF-8", cfg_desc.digest)))?;
         let platform = c
             .desc
             .platform
             .clone()
             .map(|p| Platform { architecture: spec::normalise_arch(&p.architecture), ..p })
             .unwrap_or_else(|| config.platform());
-        by_platform.push((platform, (c, doc, config, cfg_desc.digest)));
+        by_platform.push((platform, (c, doc, config, cfg_desc.digest, raw)));
     }
-    let (cand, doc, config, cfg_digest) = choose_platform(by_platform, opts.platform.as_ref(), &what)?;
+    let (cand, doc, config, cfg_digest, config_raw) = choose_platform(by_platform, opts.platform.as_ref(), &what)?;
     let mut blobs = Vec::new();
     for l in doc.layers.clone().unwrap_or_default() {
         let (alg, hex) =
@@ -354,7 +359,9 @@ pub fn open_oci_layout(
         manifest_digest: Some(cand.desc.digest.clone()),
         config_digest: cfg_digest,
         config,
+        config_raw,
         layers,
         opener: Box::new(StoreOpener(store)),
+        notes: Vec::new(),
     })
 }

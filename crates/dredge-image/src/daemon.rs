@@ -3,7 +3,7 @@
 //! save archive) into the cache directory and read like any docker archive.
 
 use crate::store::TarStore;
-use crate::{Image, ImageError, OpenOptions, SourceKind, http1};
+use crate::{Image, ImageError, IsCached, OpenOptions, SourceKind, http1};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -85,11 +85,25 @@ impl Daemon {
         }
     }
 
-    /// Exports and opens `name`; `None` when the daemon does not have it.
-    pub fn open(&self, name: &str, target: &str, opts: &OpenOptions) -> Result<Option<Image>, DaemonError> {
+    /// Exports and opens `name`; `None` when the daemon does not have it. When the image's config
+    /// was kept from an earlier scan and every layer is cached, nothing is exported at all.
+    pub fn open(&self, name: &str, target: &str, opts: &OpenOptions, is_cached: IsCached<'_>) -> Result<Option<Image>, DaemonError> {
         let Some(inspect) = self.inspect(name)? else {
             return Ok(None);
         };
+        let strings = |k: &str| -> Vec<String> {
+            inspect
+                .get(k)
+                .and_then(|v| v.as_array())
+                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                .unwrap_or_default()
+        };
+        let id = inspect.get("Id").and_then(|v| v.as_str()).unwrap_or("").to_string();
+        if let Some(mut img) = self.from_kept_config(&id, target, opts, is_cached) {
+            img.repo_digests = strings("RepoDigests");
+            img.tags = strings("RepoTags");
+            return Ok(Some(img));
+        }
         let mut resp = self.request(&Self::path_for(name, "get")?)?;
         if resp.status != 200 {
             return Err(ImageError::Daemon(format!("export of {name} answered {}", resp.status)).into());
@@ -112,19 +126,64 @@ impl Daemon {
         let store = TarStore::open_spooled(path, format!("docker daemon image {name}"))?;
         let mut img = crate::archive::open_docker_archive(Arc::new(store), target, None, opts)?;
         img.source = SourceKind::Daemon;
-        let strings = |k: &str| -> Vec<String> {
-            inspect
-                .get(k)
-                .and_then(|v| v.as_array())
-                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
-                .unwrap_or_default()
-        };
+        self.keep_config(&img, opts);
         img.repo_digests = strings("RepoDigests");
         let tags = strings("RepoTags");
         if !tags.is_empty() {
             img.tags = tags;
         }
         Ok(Some(img))
+    }
+}
+
+struct NoBlobs;
+impl crate::LayerOpener for NoBlobs {
+    fn open(&self, layer: &crate::LayerDesc) -> Result<Box<dyn Read + Send>, ImageError> {
+        Err(ImageError::Missing(format!("layer {} was expected in the cache", layer.index)))
+    }
+}
+
+impl Daemon {
+    fn keep_config(&self, img: &Image, opts: &OpenOptions) {
+        let Some(dir) = &opts.config_dir else { return };
+        let Some((_, hex)) = crate::spec::split_digest(&img.config_digest) else { return };
+        if let Ok(bytes) = serde_json::to_vec(&img.config_raw) {
+            let _ = std::fs::create_dir_all(dir);
+            let tmp = dir.join(format!(".{hex}.tmp"));
+            if std::fs::write(&tmp, bytes).is_ok() {
+                let _ = std::fs::rename(&tmp, dir.join(format!("{hex}.json")));
+            }
+        }
+    }
+
+    /// An image from a config kept by an earlier scan, if it still hashes to the image ID and
+    /// all its layers are cached.
+    fn from_kept_config(&self, id: &str, target: &str, opts: &OpenOptions, is_cached: IsCached<'_>) -> Option<Image> {
+        let dir = opts.config_dir.as_ref()?;
+        let (_, hex) = crate::spec::split_digest(id)?;
+        let raw: String = serde_json::from_slice(&std::fs::read(dir.join(format!("{hex}.json"))).ok()?).ok()?;
+        if !crate::spec::sha256_digest(raw.as_bytes()).eq_ignore_ascii_case(id) {
+            return None;
+        }
+        let config: crate::ImageConfig = serde_json::from_str(&raw).ok()?;
+        if config.rootfs.diff_ids.is_empty() || !config.rootfs.diff_ids.iter().all(|d| is_cached(d)) {
+            return None;
+        }
+        let blobs = config.rootfs.diff_ids.iter().map(|_| (None, None, None, None)).collect();
+        let layers = crate::layers_from(&config, blobs, target).ok()?;
+        Some(Image {
+            target: target.to_string(),
+            source: SourceKind::Daemon,
+            tags: Vec::new(),
+            repo_digests: Vec::new(),
+            manifest_digest: None,
+            config_digest: id.to_string(),
+            config,
+            config_raw: raw,
+            layers,
+            opener: Box::new(NoBlobs),
+            notes: vec!["daemon export skipped: config and every layer cached".into()],
+        })
     }
 }
 

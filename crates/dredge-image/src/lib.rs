@@ -112,8 +112,12 @@ pub struct Image {
     /// Digest of the config: the image ID.
     pub config_digest: String,
     pub config: ImageConfig,
+    /// The config exactly as stored (its sha256 is `config_digest`).
+    pub config_raw: String,
     pub layers: Vec<LayerDesc>,
     pub opener: Box<dyn LayerOpener>,
+    /// How the source served the image, for `--debug` (`daemon export skipped: ...`).
+    pub notes: Vec<String>,
 }
 
 impl Image {
@@ -131,7 +135,13 @@ pub struct OpenOptions {
     pub spool_dir: PathBuf,
     /// Largest decompressed archive accepted.
     pub max_bytes: u64,
+    /// Where image configs are kept by digest, so that a daemon image whose layers are all cached
+    /// needs no export (`None`: no such cache).
+    pub config_dir: Option<PathBuf>,
 }
+
+/// Answers whether a layer (by diff_id) is in the layer cache.
+pub type IsCached<'a> = &'a (dyn Fn(&str) -> bool + Sync);
 
 /// Builds the layer list from a config and the manifest's layer descriptors, checking they agree.
 pub(crate) fn layers_from(

@@ -454,8 +454,10 @@ impl RegistryClient {
             manifest_digest: Some(digest),
             config_digest: cfg_desc.digest,
             config,
+            config_raw: String::from_utf8_lossy(&cfg_bytes).into_owned(),
             layers,
             opener: Box::new(self.clone()),
+            notes: Vec::new(),
         })
     }
 }

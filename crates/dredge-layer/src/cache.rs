@@ -54,6 +54,11 @@ impl LayerCache {
         Some(facts)
     }
 
+    /// Is there an entry for `key`? (No read, no touch.)
+    pub fn contains(&self, key: &CacheKey) -> bool {
+        self.file(key).is_file()
+    }
+
     /// Stores an entry atomically (temp file + rename) and enforces the size bound.
     pub fn put(&self, key: &CacheKey, facts: &LayerFacts) -> std::io::Result<()> {
         let bytes = serde_json::to_vec(facts).map_err(std::io::Error::other)?;

@@ -33,7 +33,12 @@ pub struct Stats {
 }
 
 fn open_options(o: &ScanOptions) -> OpenOptions {
-    OpenOptions { platform: o.platform.clone(), spool_dir: o.cache_dir.join("tmp"), max_bytes: o.max_image_size }
+    OpenOptions {
+        platform: o.platform.clone(),
+        spool_dir: o.cache_dir.join("tmp"),
+        max_bytes: o.max_image_size,
+        config_dir: (!o.no_cache).then(|| o.cache_dir.join("configs")),
+    }
 }
 
 fn open_registry(name: &str, target: &str, o: &ScanOptions) -> Result<(Image, RegistryClient)> {
@@ -47,6 +52,9 @@ fn open_registry(name: &str, target: &str, o: &ScanOptions) -> Result<(Image, Re
 /// request counts can be reported.
 pub fn resolve(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<(Image, Option<RegistryClient>)> {
     let opts = open_options(o);
+    let fingerprint = PluginSet::new(EXTRACTORS).fingerprint();
+    let cache = if o.no_cache { None } else { LayerCache::open(&o.cache_dir, o.cache_max_bytes).ok() };
+    let is_cached = |diff_id: &str| cache.as_ref().is_some_and(|c| c.contains(&CacheKey::new(diff_id, &fingerprint)));
     match spec {
         TargetSpec::Local(kind, path) => {
             Ok((dredge_image::open_local(*kind, path, &opts).with_context(|| format!("reading {path}"))?, None))
@@ -57,7 +65,7 @@ pub fn resolve(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<(Imag
         }
         TargetSpec::Daemon(name) => {
             let d = Daemon::from_env()?;
-            match d.open(name, target, &opts)? {
+            match d.open(name, target, &opts, &is_cached)? {
                 Some(img) => Ok((img, None)),
                 None => bail!("the Docker daemon has no image {name}"),
             }
@@ -68,7 +76,7 @@ pub fn resolve(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<(Imag
                 match src {
                     ImageSrc::Daemon => {
                         let d = Daemon::from_env()?;
-                        match d.open(name, target, &opts) {
+                        match d.open(name, target, &opts, &is_cached) {
                             Ok(Some(img)) => return Ok((img, None)),
                             Ok(None) => notes.push("not in the Docker daemon".to_string()),
                             Err(dredge_image::DaemonError::Unreachable(e)) => notes.push(format!("daemon not reachable ({e})")),
@@ -215,6 +223,9 @@ pub fn scan_image(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<Sc
     let mut inv = assemble(&view, &refs, &today());
     inv.warnings = collect_warnings(&layers, std::mem::take(&mut inv.warnings));
     if o.debug {
+        for n in &img.notes {
+            eprintln!("dredge: debug: {n}");
+        }
         eprintln!(
             "dredge: debug: layers analysed {}, from cache {}{}",
             stats.analysed.load(Ordering::Relaxed),

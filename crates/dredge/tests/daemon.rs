@@ -27,6 +27,12 @@ fn image_by_name_comes_from_the_daemon() {
     // The explicit prefix, and the daemon as the only source.
     let v = dredge_in(c.path(), &["sbom", "docker:dredge-test/alpine:3.9", "--format", "json"]).ok().json();
     assert_eq!(v["target"]["source"], "docker-daemon");
+    // A second scan of the same daemon image exports nothing: the kept config and cached layers serve it.
+    let again = dredge_in(c.path(), &["image", "dredge-test/alpine:3.9", "--format", "json", "--debug"]).ok();
+    assert!(again.stderr.contains("layers analysed 0, from cache 1"), "{}", again.stderr);
+    assert!(again.stderr.contains("daemon export skipped"), "{}", again.stderr);
+    assert!(!c.path().join("tmp").read_dir().map(|mut d| d.next().is_some()).unwrap_or(false), "no spool left behind");
+    assert_eq!(name_versions(&again.json()), name_versions(&v));
     let r = dredge_in(c.path(), &["image", "docker:dredge-test/not-there:1"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("has no image dredge-test/not-there:1"), "{}", r.stderr);
