@@ -33,17 +33,19 @@ if [ ! -f image.docker.tar ]; then
   umoci unpack --image layout:large bundle >/dev/null
   # Four layers: the base system, the JDK, Debian's node modules, an app with node_modules.
   rsync -a --exclude /usr/lib/jvm --exclude /usr/share/nodejs rootfs/ bundle/rootfs/
-  umoci repack --history.created_by "debootstrap bookworm (base)" --image layout:large bundle
+  umoci repack --refresh-bundle --history.created_by "debootstrap bookworm (base)" --image layout:large bundle
   rsync -a rootfs/usr/lib/jvm/ bundle/rootfs/usr/lib/jvm/
-  umoci repack --history.created_by "COPY /usr/lib/jvm" --image layout:large bundle
+  umoci repack --refresh-bundle --history.created_by "COPY /usr/lib/jvm" --image layout:large bundle
   rsync -a rootfs/usr/share/nodejs/ bundle/rootfs/usr/share/nodejs/
-  umoci repack --history.created_by "COPY /usr/share/nodejs" --image layout:large bundle
+  umoci repack --refresh-bundle --history.created_by "COPY /usr/share/nodejs" --image layout:large bundle
   # An application with a big node_modules: Debian's real node packages laid out as npm would.
   mkdir -p bundle/rootfs/app
   rsync -a rootfs/usr/share/nodejs/ bundle/rootfs/app/node_modules/
   printf '{"name":"bench-app","version":"1.0.0"}\n' > bundle/rootfs/app/package.json
-  umoci repack --history.created_by "COPY app /app" --image layout:large bundle
+  umoci repack --refresh-bundle --history.created_by "COPY app /app" --image layout:large bundle
   rm -rf bundle
+  n=$(jq '.layers | length' layout/blobs/sha256/$(jq -r '.manifests[0].digest' layout/index.json | cut -d: -f2))
+  [ "$n" = 4 ] || { echo "bench: expected 4 layers, umoci made $n" >&2; exit 1; }
   skopeo copy -q oci:layout:large docker-archive:image.docker.tar:dredge-bench/debian-large:1
   # A layout holding only this image, gzip layers (as registries serve them).
   rm -rf oci && skopeo copy -q oci:layout:large oci:oci:large

@@ -123,7 +123,8 @@ impl TarStore {
         let f = File::open(&file).map_err(|e| ImageError::io(format!("opening {label}"), e))?;
         let mut ar = tar::Archive::new(BufReader::new(f));
         let mut members = HashMap::new();
-        let entries = ar.entries().map_err(|e| ImageError::Corrupt(format!("{label}: not a tar archive: {e}")))?;
+        // Seek over member data: indexing a large archive reads its headers only.
+        let entries = ar.entries_with_seek().map_err(|e| ImageError::Corrupt(format!("{label}: not a tar archive: {e}")))?;
         for e in entries {
             let e = e.map_err(|e| ImageError::Corrupt(format!("{label}: not a valid tar archive: {e}")))?;
             let raw = String::from_utf8_lossy(&e.path_bytes()).into_owned();

@@ -76,6 +76,8 @@ struct Hashing<R> {
     inner: R,
     state: Arc<Mutex<HashState>>,
     budget: Option<Arc<SizeBudget>>,
+    /// Off once an uncompressed blob is recognised: the tar hash then covers the same bytes.
+    active: bool,
 }
 
 impl<R: Read> Read for Hashing<R> {
@@ -88,7 +90,9 @@ impl<R: Read> Read for Hashing<R> {
                 }
             }
             let mut st = self.state.lock().map_err(|_| io::Error::other("hash state poisoned"))?;
-            st.hasher.update(&buf[..n]);
+            if self.active {
+                st.hasher.update(&buf[..n]);
+            }
             st.bytes += n as u64;
         }
         Ok(n)
@@ -131,20 +135,25 @@ pub fn walk_layer<R: Read>(input: LayerInput<R>, plugins: &PluginSet<'_>, budget
     };
 
     let raw_state = Arc::new(Mutex::new(HashState::default()));
-    let raw = Hashing { inner: input.reader, state: raw_state.clone(), budget: None };
+    let raw = Hashing { inner: input.reader, state: raw_state.clone(), budget: None, active: true };
     let mut buffered = BufReader::with_capacity(256 << 10, raw);
     let head = buffered.fill_buf().map_err(|e| io_err("reading the layer blob", e))?;
     let compression = Compression::sniff(head);
+    if compression == Compression::None {
+        // The blob is the tar: hashing it once (as the diff_id) gives both digests.
+        buffered.get_mut().active = false;
+    }
     let decoded: Box<dyn Read> = match compression {
         Compression::None => Box::new(buffered),
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(|e| io_err("starting zstd", e))?),
     };
     let tar_state = Arc::new(Mutex::new(HashState::default()));
-    let tar_reader = Hashing { inner: decoded, state: tar_state.clone(), budget: Some(budget.clone()) };
+    let tar_reader = Hashing { inner: decoded, state: tar_state.clone(), budget: Some(budget.clone()), active: true };
 
     let mut facts = LayerFacts { index: input.index, compression, ..Default::default() };
-    let mut archive = tar::Archive::new(tar_reader);
+    // The tar reader asks for 512-byte headers; hash and count in large chunks below it.
+    let mut archive = tar::Archive::new(BufReader::with_capacity(256 << 10, tar_reader));
     let mut wanted = Vec::new();
     // Bytes of wanted regular files seen in this layer, for hardlinks to them later in the layer.
     let mut kept: HashMap<String, Arc<Vec<u8>>> = HashMap::new();
@@ -243,7 +252,8 @@ pub fn walk_layer<R: Read>(input: LayerInput<R>, plugins: &PluginSet<'_>, budget
     io::copy(&mut tar_reader, &mut io::sink()).map_err(|e| io_err("reading the end of the layer", e))?;
     drop(tar_reader);
     let (diff_id, tar_bytes) = finish(&tar_state);
-    let (digest, raw_bytes) = finish(&raw_state);
+    let (raw_digest, raw_bytes) = finish(&raw_state);
+    let digest = if compression == Compression::None { diff_id.clone() } else { raw_digest };
     facts.stats.uncompressed_bytes = tar_bytes;
     facts.stats.compressed_bytes = raw_bytes;
     if let Some(expected) = &input.expected_digest {

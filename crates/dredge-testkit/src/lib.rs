@@ -106,6 +106,10 @@ impl Layer {
         let tar = layer_tar(entries);
         Layer { diff_id: sha256(&tar), blob: tar, created_by: created_by.into() }
     }
+    pub fn zstd(entries: &[Entry], created_by: &str) -> Layer {
+        let tar = layer_tar(entries);
+        Layer { diff_id: sha256(&tar), blob: zstd::encode_all(tar.as_slice(), 3).expect("in memory"), created_by: created_by.into() }
+    }
     /// Arbitrary blob bytes with an explicit diff_id (for corrupt and tampered layers).
     pub fn raw(blob: Vec<u8>, diff_id: &str) -> Layer {
         Layer { blob, diff_id: diff_id.into(), created_by: "raw".into() }

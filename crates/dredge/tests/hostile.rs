@@ -39,6 +39,18 @@ fn expect_error(r: &Run, needles: &[&str]) {
 fn no_tamper(_: &str, _: &mut Vec<u8>) {}
 
 #[test]
+fn compression_is_found_by_magic_not_media_type() {
+    // The layout labels every layer tar+gzip; these are zstd, gzip and plain.
+    let z = Layer::zstd(&[Entry::file("lib/apk/db/installed", apk_db(&[("zstd-pkg", "1-r0")]))], "zstd layer");
+    let g = Layer::gz(&[Entry::file("etc/alpine-release", "3.20.3\n")], "gzip layer");
+    let p = Layer::plain(&[Entry::file("usr/share/x", "y")], "plain layer");
+    let (r, _d) = run_layout(&[z, g, p], no_tamper);
+    let v = r.ok().json();
+    assert_eq!(name_versions(&v).into_iter().collect::<Vec<_>>(), vec!["zstd-pkg\t1-r0"]);
+    assert_eq!(v["os"]["id"], "alpine");
+}
+
+#[test]
 fn whiteout_removes_the_database() {
     let wh = Layer::gz(&[Entry::file("lib/apk/db/.wh.installed", "")], "RUN rm /lib/apk/db/installed");
     let (r, _d) = run_layout(&[base(), wh], no_tamper);
