@@ -288,3 +288,46 @@ fn gzip_bomb_stops_early_with_bounded_memory() {
     let rss: u64 = stderr.lines().find_map(|l| l.strip_prefix("maxrss_kb=")).and_then(|v| v.trim().parse().ok()).expect("maxrss");
     assert!(rss < 200_000, "peak memory {rss} KiB should stay far below the bomb's size");
 }
+
+#[test]
+fn nothing_is_written_outside_the_cache_dir() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let (home, cwd, tmp) = (root.path().join("home"), root.path().join("cwd"), root.path().join("tmp"));
+    for d in [&home, &cwd, &tmp] {
+        std::fs::create_dir_all(d).expect("mkdir");
+    }
+    // A gzipped archive (spooled into the cache), an escaping entry, and a tampered layout.
+    let archive = root.path().join("in.tar.gz");
+    let layers = [base(), Layer::gz(&[Entry::file("../../escape", "x")], "x")];
+    docker_archive(&root.path().join("in.tar"), &layers, "x:1");
+    std::fs::write(&archive, gzip(&std::fs::read(root.path().join("in.tar")).expect("read"))).expect("write");
+    for args in [vec!["image", archive.to_str().expect("utf8")], vec!["sbom", archive.to_str().expect("utf8"), "-o", "/dev/null"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dredge"))
+            .args(&args)
+            .current_dir(&cwd)
+            .env("HOME", &home)
+            .env("TMPDIR", &tmp)
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("DREDGE_CACHE_DIR")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let mut written = Vec::new();
+    let mut stack = vec![home.clone(), cwd.clone(), tmp.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("list").flatten() {
+            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                stack.push(e.path());
+            } else {
+                written.push(e.path());
+            }
+        }
+    }
+    let cache = home.join(".cache/dredge");
+    assert!(!written.is_empty(), "the cache should hold the layers");
+    for w in &written {
+        assert!(w.starts_with(&cache), "{} was written outside the cache dir", w.display());
+    }
+    assert!(!cache.join("tmp").read_dir().map(|mut d| d.next().is_some()).unwrap_or(false), "the spooled archive is removed");
+}
