@@ -142,7 +142,7 @@ pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today:
             if p.ecosystem == Ecosystem::Rpm && rpm_db.as_deref() != Some(path.as_str()) {
                 continue;
             }
-            let mut p = p.clone();
+            let mut p = (**p).clone();
             if let Some(files) = owned.get(&(p.ecosystem, p.name.as_str())) {
                 if p.files.is_empty() {
                     p.files = (*files).clone();

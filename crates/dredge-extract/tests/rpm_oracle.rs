@@ -1,5 +1,6 @@
 //! The three rpm database formats from ../shared/fixtures, compared with rpm itself (sqlite, bdb)
 //! and with the published expected list (ndb, which Debian's rpm cannot read).
+#![allow(clippy::panic, clippy::unwrap_used)]
 
 use dredge_extract::os::rpm::{RpmBdb, RpmNdb, RpmSqlite};
 use dredge_layer::Extractor;

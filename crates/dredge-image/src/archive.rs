@@ -339,10 +339,9 @@ pub fn open_oci_layout(
         if alg != "sha256" {
             return Err(ImageError::Unsupported(format!("layer digest algorithm {alg}")));
         }
-        if l.media_type.contains("nondistributable") || l.media_type.contains("foreign") {
-            if !store.exists(&format!("blobs/{alg}/{hex}")) {
-                return Err(ImageError::Missing(format!("{what}: foreign layer {} is not in the layout", l.digest)));
-            }
+        let foreign = l.media_type.contains("nondistributable") || l.media_type.contains("foreign");
+        if foreign && !store.exists(&format!("blobs/{alg}/{hex}")) {
+            return Err(ImageError::Missing(format!("{what}: foreign layer {} is not in the layout", l.digest)));
         }
         blobs.push((Some(l.digest.clone()), u64::try_from(l.size).ok(), Some(l.media_type.clone()), Some(format!("blobs/{alg}/{hex}"))));
     }

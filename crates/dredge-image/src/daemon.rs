@@ -99,7 +99,7 @@ impl Daemon {
                 .unwrap_or_default()
         };
         let id = inspect.get("Id").and_then(|v| v.as_str()).unwrap_or("").to_string();
-        if let Some(mut img) = self.from_kept_config(&id, target, opts, is_cached) {
+        if let Some(mut img) = self.image_from_kept_config(&id, target, opts, is_cached) {
             img.repo_digests = strings("RepoDigests");
             img.tags = strings("RepoTags");
             return Ok(Some(img));
@@ -158,7 +158,7 @@ impl Daemon {
 
     /// An image from a config kept by an earlier scan, if it still hashes to the image ID and
     /// all its layers are cached.
-    fn from_kept_config(&self, id: &str, target: &str, opts: &OpenOptions, is_cached: IsCached<'_>) -> Option<Image> {
+    fn image_from_kept_config(&self, id: &str, target: &str, opts: &OpenOptions, is_cached: IsCached<'_>) -> Option<Image> {
         let dir = opts.config_dir.as_ref()?;
         let (_, hex) = crate::spec::split_digest(id)?;
         let raw: String = serde_json::from_slice(&std::fs::read(dir.join(format!("{hex}.json"))).ok()?).ok()?;

@@ -143,12 +143,11 @@ pub struct OpenOptions {
 /// Answers whether a layer (by diff_id) is in the layer cache.
 pub type IsCached<'a> = &'a (dyn Fn(&str) -> bool + Sync);
 
+/// What a manifest says of one layer blob: digest, size, media type, path inside the container.
+pub(crate) type BlobDesc = (Option<String>, Option<u64>, Option<String>, Option<String>);
+
 /// Builds the layer list from a config and the manifest's layer descriptors, checking they agree.
-pub(crate) fn layers_from(
-    config: &ImageConfig,
-    blobs: Vec<(Option<String>, Option<u64>, Option<String>, Option<String>)>,
-    what: &str,
-) -> Result<Vec<LayerDesc>, ImageError> {
+pub(crate) fn layers_from(config: &ImageConfig, blobs: Vec<BlobDesc>, what: &str) -> Result<Vec<LayerDesc>, ImageError> {
     let diff_ids = &config.rootfs.diff_ids;
     if diff_ids.len() != blobs.len() {
         return Err(ImageError::Invalid(format!(
@@ -192,12 +191,12 @@ pub(crate) fn choose_platform<T>(cands: Vec<(Platform, T)>, want: Option<&Platfo
         };
     }
     if cands.len() == 1 {
-        return Ok(cands.into_iter().next().map(|(_, t)| t).ok_or_else(|| ImageError::Missing(what.to_string()))?);
+        return cands.into_iter().next().map(|(_, t)| t).ok_or_else(|| ImageError::Missing(what.to_string()));
     }
     let all = listing(&cands);
     for fallback in [Platform::host(), Platform { os: "linux".into(), architecture: "amd64".into(), variant: None }] {
         if let Some(pos) = cands.iter().position(|(p, _)| p.satisfies(&fallback)) {
-            return Ok(cands.into_iter().nth(pos).map(|(_, t)| t).ok_or_else(|| ImageError::Missing(what.to_string()))?);
+            return cands.into_iter().nth(pos).map(|(_, t)| t).ok_or_else(|| ImageError::Missing(what.to_string()));
         }
     }
     Err(ImageError::Ambiguous(format!("{what} holds images for {all}; choose one with --platform")))

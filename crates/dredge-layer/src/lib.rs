@@ -194,7 +194,8 @@ mod tests {
             files: files
                 .iter()
                 .map(|(p, name)| {
-                    let facts = if name.is_empty() { vec![] } else { vec![Fact::Package(Package::new(Ecosystem::Apk, *name, "1"))] };
+                    let facts =
+                        if name.is_empty() { vec![] } else { vec![Fact::Package(Box::new(Package::new(Ecosystem::Apk, *name, "1")))] };
                     (p.to_string(), FileFacts { kind: EntryKind::File, facts })
                 })
                 .collect(),

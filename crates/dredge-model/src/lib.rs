@@ -179,7 +179,7 @@ pub enum Fact {
     /// `/etc/redhat-release` ...): weaker evidence than os-release.
     OsHint { id: String, version: Option<String>, pretty_name: Option<String> },
     /// An installed package as recorded by a package manager database.
-    Package(Package),
+    Package(Box<Package>),
     /// The files a package owns, from a file other than the package record (dpkg `info/*.list`).
     OwnedFiles { ecosystem: Ecosystem, package: String, files: Vec<String> },
 }

@@ -26,6 +26,9 @@ fn is_image_layout_dir(p: &Path) -> bool {
     p.join("oci-layout").exists() || p.join("index.json").exists() || p.join("manifest.json").exists()
 }
 
+/// Builds a target from the text after its prefix.
+type Ctor = fn(String) -> TargetSpec;
+
 pub fn parse(target: Option<&str>, input: Option<&str>) -> Result<TargetSpec, String> {
     if let Some(i) = input {
         if target.is_some() {
@@ -34,7 +37,7 @@ pub fn parse(target: Option<&str>, input: Option<&str>) -> Result<TargetSpec, St
         return Ok(TargetSpec::Local(None, i.to_string()));
     }
     let t = target.ok_or("nothing to scan: give an image name, a path, or --input FILE")?;
-    let prefixed: &[(&str, fn(String) -> TargetSpec)] = &[
+    let prefixed: &[(&str, Ctor)] = &[
         ("docker-archive:", |s| TargetSpec::Local(Some(SourceKind::DockerArchive), s)),
         ("oci-dir:", |s| TargetSpec::Local(Some(SourceKind::OciDir), s)),
         ("oci-archive:", |s| TargetSpec::Local(Some(SourceKind::OciArchive), s)),

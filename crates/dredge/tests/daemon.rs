@@ -1,5 +1,6 @@
 //! The Docker daemon as an image source, against the machine's real Docker Engine: images loaded
 //! from our skopeo-made archives and built `FROM scratch` from the fixtures.
+#![allow(clippy::panic, clippy::unwrap_used)]
 
 mod common;
 use common::*;

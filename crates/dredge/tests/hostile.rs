@@ -1,6 +1,7 @@
 //! Hostile and broken images: each is a clear error naming what and where (exit code 2) or a
 //! warning on the one file, never a panic; memory stays bounded; nothing is written outside the
 //! cache directory.
+#![allow(clippy::panic, clippy::unwrap_used)]
 
 mod common;
 use common::*;
@@ -147,7 +148,7 @@ fn truncated_gzip_layer() {
     let full = base();
     let cut = full.blob[..full.blob.len() / 2].to_vec();
     let l = Layer::raw(cut, &full.diff_id);
-    let (r, _d) = run_layout(&[l.clone()], no_tamper);
+    let (r, _d) = run_layout(std::slice::from_ref(&l), no_tamper);
     expect_error(&r, &["layer 0", &sha256(&l.blob)]);
 }
 

@@ -1,6 +1,7 @@
 //! Against a real registry (Debian's docker-registry on 127.0.0.1) with TLS, htpasswd basic auth
 //! or bearer tokens, images pushed by skopeo (not by us): pulls, platform choice, credentials from
 //! flags, environment and docker config, retries, and a cached re-scan that downloads no layer.
+#![allow(clippy::panic, clippy::unwrap_used)]
 
 mod common;
 use common::*;

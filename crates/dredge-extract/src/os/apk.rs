@@ -9,7 +9,7 @@ fn finish(cur: &mut Option<Package>, dir: &mut String, out: &mut Vec<Fact>) {
     if let Some(mut p) = cur.take() {
         if !p.name.is_empty() && !p.version.is_empty() {
             p.files.sort();
-            out.push(Fact::Package(p));
+            out.push(Fact::Package(Box::new(p)));
         }
     }
     dir.clear();

@@ -37,13 +37,9 @@ fn package(st: &[(&str, &str)], require_status: bool) -> Option<Package> {
     let version = field(st, "Version")?;
     match field(st, "Status") {
         // "want flag state": only packages whose state is installed are in the image.
-        Some(status) => {
-            if status.split_whitespace().nth(2) != Some("installed") {
-                return None;
-            }
-        }
+        Some(status) if status.split_whitespace().nth(2) != Some("installed") => return None,
         None if require_status => return None,
-        None => {}
+        _ => {}
     }
     let mut p = Package::new(Ecosystem::Deb, name, version);
     p.arch = field(st, "Architecture").map(str::to_string);
@@ -93,7 +89,7 @@ impl Extractor for Dpkg {
         if !text.trim().is_empty() && st.iter().all(|s| field(s, "Package").is_none()) {
             return Err(ExtractError::new("no `Package:` field in any stanza: not a dpkg status file"));
         }
-        Ok(st.iter().filter_map(|s| package(s, status_file)).map(Fact::Package).collect())
+        Ok(st.iter().filter_map(|s| package(s, status_file)).map(|p| Fact::Package(Box::new(p))).collect())
     }
 }
 
@@ -105,7 +101,7 @@ mod tests {
         Dpkg.extract(path, text.as_bytes())
             .expect("parses")
             .into_iter()
-            .filter_map(|f| if let Fact::Package(p) = f { Some(p) } else { None })
+            .filter_map(|f| if let Fact::Package(p) = f { Some(*p) } else { None })
             .collect()
     }
 

@@ -16,7 +16,7 @@ fn packages(blobs: Vec<Vec<u8>>) -> Result<Vec<Fact>, ExtractError> {
     let mut first_err = None;
     for b in blobs {
         match header::package_from_blob(&b) {
-            Ok(Some(p)) => facts.push(Fact::Package(p)),
+            Ok(Some(p)) => facts.push(Fact::Package(Box::new(p))),
             Ok(None) => {}
             Err(e) => {
                 first_err.get_or_insert(e);
