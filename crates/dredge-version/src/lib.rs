@@ -1,0 +1,27 @@
+//! Version ordering, one module per scheme. Each `compare` is total (any two strings compare,
+//! malformed ones included, without panicking) and tested differentially against the scheme's
+//! reference implementation where the machine has one.
+
+use std::cmp::Ordering;
+
+pub mod apk;
+pub mod dpkg;
+pub mod rpm;
+
+/// A version scheme dredge can order versions of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Dpkg,
+    Rpm,
+    Apk,
+}
+
+impl Scheme {
+    pub fn compare(self, a: &str, b: &str) -> Ordering {
+        match self {
+            Scheme::Dpkg => dpkg::compare(a, b),
+            Scheme::Rpm => rpm::compare_evr(a, b),
+            Scheme::Apk => apk::compare(a, b),
+        }
+    }
+}
