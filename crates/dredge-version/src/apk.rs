@@ -36,11 +36,9 @@ impl Cursor<'_> {
                 match c {
                     b'.' => n = Tok::DigitOrZero,
                     b'_' => n = Tok::Suffix,
-                    b'-' => {
-                        if self.s.get(1) == Some(&b'r') {
-                            n = Tok::RevisionNo;
-                            self.s = &self.s[1..];
-                        }
+                    b'-' if self.s.get(1) == Some(&b'r') => {
+                        n = Tok::RevisionNo;
+                        self.s = &self.s[1..];
                     }
                     _ => {}
                 }
