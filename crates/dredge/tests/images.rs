@@ -177,3 +177,18 @@ fn rootfs_directory_scan() {
     let t = dredge_in(c.path(), &["rootfs", dir.path().to_str().expect("utf8")]).ok();
     assert!(t.stdout.contains("NAME") && t.stdout.contains("musl") && t.stdout.contains("packages"), "{}", t.stdout);
 }
+
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let c = cache();
+    let t = img("debian-12.docker.tar");
+    let cmd = format!("{} image --cache-dir {} {t} --format json -o /dev/null", env!("CARGO_BIN_EXE_dredge"), c.path().display());
+    // `script` gives dredge a pseudo-terminal.
+    let tty = std::process::Command::new("script").args(["-qec", &cmd, "/dev/null"]).output().expect("script (bsdutils) runs");
+    assert!(String::from_utf8_lossy(&tty.stdout).contains("analysing"), "{}", String::from_utf8_lossy(&tty.stdout));
+    let quiet = std::process::Command::new("script").args(["-qec", &format!("{cmd} --quiet --no-cache"), "/dev/null"]).output().expect("script runs");
+    assert!(!String::from_utf8_lossy(&quiet.stdout).contains("analysing"));
+    // Not a terminal: nothing on stderr but the report's warnings.
+    let piped = dredge_in(c.path(), &["image", &t, "--format", "json", "--no-cache"]).ok();
+    assert!(!piped.stderr.contains("analysing"), "{}", piped.stderr);
+}
