@@ -9,7 +9,7 @@ pub mod os;
 
 /// The registry: adding a file format is one file and one line here.
 pub static EXTRACTORS: &[&dyn Extractor] =
-    &[&os::release::OsRelease, &os::dpkg::Dpkg, &os::apk::Apk, &os::rpm::RpmSqlite, &os::rpm::RpmBdb, &os::rpm::RpmNdb];
+    &[&os::release::OsRelease, &os::dpkg::Dpkg, &os::apk::Apk, &os::rpm::RPM_SQLITE, &os::rpm::RPM_BDB, &os::rpm::RPM_NDB];
 
 /// Which ecosystem each extractor serves (`None` for context extractors such as os-release);
 /// used by the docs table and the registry test.

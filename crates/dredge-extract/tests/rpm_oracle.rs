@@ -2,7 +2,7 @@
 //! and with the published expected list (ndb, which Debian's rpm cannot read).
 #![allow(clippy::panic, clippy::unwrap_used)]
 
-use dredge_extract::os::rpm::{RpmBdb, RpmNdb, RpmSqlite};
+use dredge_extract::os::rpm::{RPM_BDB, RPM_NDB, RPM_SQLITE};
 use dredge_layer::Extractor;
 use dredge_model::Fact;
 use std::collections::BTreeSet;
@@ -50,14 +50,14 @@ fn rpm_qa(dir: &str, extra: &[&str]) -> BTreeSet<String> {
 fn sqlite_matches_rpm() {
     let expected = rpm_qa("rpmdb/cbl-mariner-2.0", &[]);
     assert_eq!(expected.len(), 129);
-    assert_eq!(ours(&RpmSqlite, "rpmdb/cbl-mariner-2.0/rpmdb.sqlite"), expected);
+    assert_eq!(ours(&RPM_SQLITE, "rpmdb/cbl-mariner-2.0/rpmdb.sqlite"), expected);
 }
 
 #[test]
 fn berkeley_db_matches_rpm() {
     let expected = rpm_qa("rpmdb/libuuid", &["-D", "_db_backend bdb_ro"]);
     assert_eq!(expected.len(), 1);
-    assert_eq!(ours(&RpmBdb, "rpmdb/libuuid/Packages"), expected);
+    assert_eq!(ours(&RPM_BDB, "rpmdb/libuuid/Packages"), expected);
 }
 
 #[test]
@@ -65,15 +65,15 @@ fn ndb_matches_expected_list() {
     let tsv = std::fs::read_to_string(fixtures().join("rpmdb/sle15-bci/expected-packages.tsv")).expect("fixture");
     let expected: BTreeSet<String> = tsv.lines().skip(1).map(str::to_string).collect();
     assert_eq!(expected.len(), 35);
-    assert_eq!(ours(&RpmNdb, "rpmdb/sle15-bci/Packages.db"), expected);
+    assert_eq!(ours(&RPM_NDB, "rpmdb/sle15-bci/Packages.db"), expected);
 }
 
 #[test]
 fn damaged_databases_are_errors_not_panics() {
     for (ex, file) in [
-        (&RpmSqlite as &dyn Extractor, "rpmdb/cbl-mariner-2.0/rpmdb.sqlite"),
-        (&RpmBdb, "rpmdb/libuuid/Packages"),
-        (&RpmNdb, "rpmdb/sle15-bci/Packages.db"),
+        (&RPM_SQLITE as &dyn Extractor, "rpmdb/cbl-mariner-2.0/rpmdb.sqlite"),
+        (&RPM_BDB, "rpmdb/libuuid/Packages"),
+        (&RPM_NDB, "rpmdb/sle15-bci/Packages.db"),
     ] {
         let data = std::fs::read(fixtures().join(file)).expect("fixture");
         // Truncations at many points, and bytes flipped: never a panic.

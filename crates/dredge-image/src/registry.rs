@@ -302,15 +302,7 @@ impl RegistryClient {
                             .header("Content-Type", "application/x-www-form-urlencoded")
                             .send(form.as_bytes())
                             .map_err(|e| unauthorized(format!("token endpoint {realm}: {e}")))?;
-                        let body = resp
-                            .body_mut()
-                            .with_config()
-                            .limit(1 << 20)
-                            .read_to_vec()
-                            .map_err(|e| unauthorized(format!("token endpoint {realm}: {e}")))?;
-                        return token_from(&body)
-                            .map(|t| format!("Bearer {t}"))
-                            .ok_or_else(|| unauthorized(format!("token endpoint {realm} returned no token")));
+                        return bearer_from(&mut resp, realm).map_err(unauthorized);
                     }
                     _ => self.basic(),
                 };
@@ -322,15 +314,7 @@ impl RegistryClient {
                         if auth.is_none() { " (no credentials given)" } else { "" }
                     )));
                 }
-                let body = resp
-                    .body_mut()
-                    .with_config()
-                    .limit(1 << 20)
-                    .read_to_vec()
-                    .map_err(|e| unauthorized(format!("token endpoint {realm}: {e}")))?;
-                token_from(&body)
-                    .map(|t| format!("Bearer {t}"))
-                    .ok_or_else(|| unauthorized(format!("token endpoint {realm} returned no token")))
+                bearer_from(&mut resp, realm).map_err(unauthorized)
             }
             other => Err(unauthorized(format!("unsupported authentication scheme {other:?}"))),
         }
@@ -460,6 +444,12 @@ impl RegistryClient {
             notes: Vec::new(),
         })
     }
+}
+
+/// The `Authorization` header from a token endpoint's answer (at most 1 MiB of JSON).
+fn bearer_from(resp: &mut Response<ureq::Body>, realm: &str) -> Result<String, String> {
+    let body = resp.body_mut().with_config().limit(1 << 20).read_to_vec().map_err(|e| format!("token endpoint {realm}: {e}"))?;
+    token_from(&body).map(|t| format!("Bearer {t}")).ok_or_else(|| format!("token endpoint {realm} returned no token"))
 }
 
 fn token_from(body: &[u8]) -> Option<String> {

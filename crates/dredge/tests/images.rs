@@ -186,7 +186,10 @@ fn progress_shows_on_a_terminal_only() {
     // `script` gives dredge a pseudo-terminal.
     let tty = std::process::Command::new("script").args(["-qec", &cmd, "/dev/null"]).output().expect("script (bsdutils) runs");
     assert!(String::from_utf8_lossy(&tty.stdout).contains("analysing"), "{}", String::from_utf8_lossy(&tty.stdout));
-    let quiet = std::process::Command::new("script").args(["-qec", &format!("{cmd} --quiet --no-cache"), "/dev/null"]).output().expect("script runs");
+    let quiet = std::process::Command::new("script")
+        .args(["-qec", &format!("{cmd} --quiet --no-cache"), "/dev/null"])
+        .output()
+        .expect("script runs");
     assert!(!String::from_utf8_lossy(&quiet.stdout).contains("analysing"));
     // Not a terminal: nothing on stderr but the report's warnings.
     let piped = dredge_in(c.path(), &["image", &t, "--format", "json", "--no-cache"]).ok();

@@ -29,61 +29,52 @@ fn packages(blobs: Vec<Vec<u8>>) -> Result<Vec<Fact>, ExtractError> {
     }
 }
 
-const MAX_DB: u64 = 256 << 20;
+/// Reads every header blob of one database format.
+type ReadBlobs = fn(&[u8]) -> Result<Vec<Vec<u8>>, ExtractError>;
 
-pub struct RpmBdb;
-impl Extractor for RpmBdb {
+/// One rpm database format: where it lives and how to get the header blobs out of it.
+pub struct RpmDb {
+    name: &'static str,
+    patterns: &'static [Pattern],
+    values: ReadBlobs,
+}
+
+impl Extractor for RpmDb {
     fn name(&self) -> &'static str {
-        "os/rpm/bdb"
+        self.name
     }
     fn version(&self) -> u32 {
         1
     }
     fn patterns(&self) -> &'static [Pattern] {
-        &[Pattern::Exact("var/lib/rpm/Packages"), Pattern::Exact("usr/lib/sysimage/rpm/Packages")]
+        self.patterns
     }
     fn max_file_size(&self) -> u64 {
-        MAX_DB
+        // rpm databases of large images reach tens of MiB.
+        256 << 20
     }
     fn extract(&self, _path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
-        packages(bdb::values(data)?)
+        packages((self.values)(data)?)
     }
 }
 
-pub struct RpmNdb;
-impl Extractor for RpmNdb {
-    fn name(&self) -> &'static str {
-        "os/rpm/ndb"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn patterns(&self) -> &'static [Pattern] {
-        &[Pattern::Exact("var/lib/rpm/Packages.db"), Pattern::Exact("usr/lib/sysimage/rpm/Packages.db")]
-    }
-    fn max_file_size(&self) -> u64 {
-        MAX_DB
-    }
-    fn extract(&self, _path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
-        packages(ndb::values(data)?)
-    }
-}
+/// SQLite (`rpmdb.sqlite`, rpm >= 4.16: Fedora, RHEL 9, Mariner, Amazon Linux 2023).
+pub static RPM_SQLITE: RpmDb = RpmDb {
+    name: "os/rpm/sqlite",
+    patterns: &[Pattern::Exact("var/lib/rpm/rpmdb.sqlite"), Pattern::Exact("usr/lib/sysimage/rpm/rpmdb.sqlite")],
+    values: sqlite::values,
+};
 
-pub struct RpmSqlite;
-impl Extractor for RpmSqlite {
-    fn name(&self) -> &'static str {
-        "os/rpm/sqlite"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn patterns(&self) -> &'static [Pattern] {
-        &[Pattern::Exact("var/lib/rpm/rpmdb.sqlite"), Pattern::Exact("usr/lib/sysimage/rpm/rpmdb.sqlite")]
-    }
-    fn max_file_size(&self) -> u64 {
-        MAX_DB
-    }
-    fn extract(&self, _path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
-        packages(sqlite::values(data)?)
-    }
-}
+/// Berkeley DB hash (`Packages`, rpm < 4.16: RHEL/CentOS <= 8, Amazon Linux 2).
+pub static RPM_BDB: RpmDb = RpmDb {
+    name: "os/rpm/bdb",
+    patterns: &[Pattern::Exact("var/lib/rpm/Packages"), Pattern::Exact("usr/lib/sysimage/rpm/Packages")],
+    values: bdb::values,
+};
+
+/// rpm's own ndb format (`Packages.db`: SUSE).
+pub static RPM_NDB: RpmDb = RpmDb {
+    name: "os/rpm/ndb",
+    patterns: &[Pattern::Exact("var/lib/rpm/Packages.db"), Pattern::Exact("usr/lib/sysimage/rpm/Packages.db")],
+    values: ndb::values,
+};
