@@ -84,6 +84,22 @@ cp -a "$DEBIAN_ROOT/." "$work/debian-12/rootfs/"
 dpkg-query --admindir="$DEBIAN_ROOT/var/lib/dpkg" -W -f '${db:Status-Abbrev}\t${Package}\t${Version}\t${Architecture}\t${source:Package}\t${source:Version}\n' \
   | awk -F'\t' '$1 ~ /^ii/ {print $2"\t"$3"\t"$4"\t"$5"\t"$6}' | sort > expected/debian-12.tsv
 layer debian-12 "debootstrap --variant=minbase bookworm"
+# A distroless-style image: os-release and one dpkg status file per package in status.d/ (as
+# Google's distroless images carry them), made from three packages of the debootstrap tree.
+new distroless
+mkdir -p "$work/distroless/rootfs/var/lib/dpkg/status.d" "$work/distroless/rootfs/etc" "$work/distroless/rootfs/usr/lib"
+cp "$DEBIAN_ROOT/usr/lib/os-release" "$work/distroless/rootfs/usr/lib/os-release"
+ln -s ../usr/lib/os-release "$work/distroless/rootfs/etc/os-release"
+for p in base-files libc6 tzdata; do
+  awk -v p="$p" 'BEGIN{RS="";ORS="\n"} $0 ~ ("(^|\n)Package: " p "\n") {print}' "$DEBIAN_ROOT/var/lib/dpkg/status" \
+    | grep -v '^Status:' > "$work/distroless/rootfs/var/lib/dpkg/status.d/$p"
+  [ -s "$work/distroless/rootfs/var/lib/dpkg/status.d/$p" ] || { echo "no stanza for $p" >&2; exit 1; }
+  echo "d41d8cd98f00b204e9800998ecf8427e  usr/share/doc/$p/copyright" > "$work/distroless/rootfs/var/lib/dpkg/status.d/$p.md5sums"
+done
+layer distroless "COPY status.d /var/lib/dpkg/status.d"
+awk -F'\t' '$1=="base-files"||$1=="libc6"||$1=="tzdata" {print $1"\t"$2}' expected/debian-12.tsv | sort > expected/distroless.tsv
+[ "$(wc -l < expected/distroless.tsv)" = 3 ] || { echo "distroless oracle should list 3 packages" >&2; exit 1; }
+
 # rpm databases in the three formats (the fixtures hold only the database files), each as an
 # image at the path its distro uses; Mariner's os-release as that distro writes it.
 rpmq() { rpm "$@" -qa --qf '%{NAME}\t%|EPOCH?{%{EPOCH}}:{}|\t%{VERSION}\t%{RELEASE}\t%{ARCH}\n' 2>/dev/null | grep -v '^gpg-pubkey' | sort; }

@@ -195,3 +195,12 @@ fn progress_shows_on_a_terminal_only() {
     let piped = dredge_in(c.path(), &["image", &t, "--format", "json", "--no-cache"]).ok();
     assert!(!piped.stderr.contains("analysing"), "{}", piped.stderr);
 }
+
+#[test]
+fn distroless_status_d_and_linked_os_release() {
+    let v = scan(&[&format!("oci-dir:{}:distroless", img("oci"))]);
+    assert_eq!(name_versions(&v), tsv(&images().join("expected/distroless.tsv")));
+    assert_eq!(v["os"]["id"], "debian");
+    assert_eq!(v["os"]["source_path"], "/usr/lib/os-release", "etc/os-release is a symlink to it");
+    assert!(v["packages"][0]["location"]["path"].as_str().is_some_and(|p| p.starts_with("/var/lib/dpkg/status.d/")));
+}

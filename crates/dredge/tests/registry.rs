@@ -316,6 +316,17 @@ fn tls_and_basic_auth() {
     .json();
     assert_eq!(name_versions(&v).len(), 14);
 
+    // The same helper named per registry (credHelpers).
+    std::fs::write(dc.join("config.json"), format!(r#"{{"credHelpers":{{"{}":"dredgetest"}}}}"#, reg.host())).expect("write");
+    let v = dredge_env(
+        cache.path(),
+        &["image", &target, "--ca-cert", &ca, "--format", "json"],
+        &[("DOCKER_CONFIG", dc.to_str().expect("utf8")), ("PATH", &path)],
+    )
+    .ok()
+    .json();
+    assert_eq!(name_versions(&v).len(), 14);
+
     // A reference that does not exist.
     let r = dredge_env(
         cache.path(),
