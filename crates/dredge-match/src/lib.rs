@@ -1,0 +1,345 @@
+//! Matching an inventory against the advisory database: the OS release picks the OSV ecosystem,
+//! each package is looked up by the name its advisories use (Debian: source package; Alpine:
+//! origin; rpm: name), OSV ranges are evaluated with the ecosystem's version scheme, and every
+//! finding records why it matched.
+
+use dredge_model::{Ecosystem, Inventory, Location, OsInfo, Package};
+use dredge_version::Scheme;
+use dredge_vulndb::osv::{Affected, Event, Range};
+use dredge_vulndb::{Candidate, Db, DbError};
+use serde::Serialize;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+mod severity;
+pub use severity::{Severity, rate};
+
+/// Whether a fix exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// A fixed version exists: upgrade to it.
+    Fixed,
+    /// No fix is published yet.
+    Affected,
+}
+
+/// Why a finding was reported: enough for a person to check it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Why {
+    /// The ecosystem and package name that were looked up.
+    pub ecosystem: String,
+    pub package: String,
+    /// The version compared (for Debian the source version), and the scheme.
+    pub version: String,
+    pub scheme: &'static str,
+    /// The range or version list that contains it, as written in the advisory.
+    pub matched: String,
+    /// The advisory records that agree (ids), and the database source they came from.
+    pub records: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// The id reported: a CVE when one of the linked records has it.
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub package: String,
+    pub ecosystem: Ecosystem,
+    pub installed: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    pub purl: String,
+    pub fixed_versions: Vec<String>,
+    pub status: Status,
+    pub severity: Severity,
+    /// Which source gave the severity (`distro`, `CVSS_V3 7.5`, `advisory`, `none`).
+    pub severity_source: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    pub why: Why,
+}
+
+/// The OSV ecosystems that hold advisories for an OS release, most specific first.
+pub fn os_ecosystems(os: &OsInfo) -> Vec<String> {
+    let v = os.version_id.clone().unwrap_or_default();
+    let major = v.split('.').next().unwrap_or("").to_string();
+    let minor2 = v.split('.').take(2).collect::<Vec<_>>().join(".");
+    match os.id.as_str() {
+        "alpine" => vec![format!("Alpine:v{minor2}")],
+        "debian" => vec![format!("Debian:{major}")],
+        "ubuntu" => vec![format!("Ubuntu:{v}:LTS"), format!("Ubuntu:{v}")],
+        "almalinux" => vec![format!("AlmaLinux:{major}")],
+        "rocky" => vec![format!("Rocky Linux:{major}")],
+        "rhel" => vec![format!("Red Hat:enterprise_linux:{major}::baseos"), format!("Red Hat:enterprise_linux:{major}::appstream")],
+        "opensuse-leap" => vec![format!("openSUSE:Leap {v}")],
+        "sles" => vec![format!("SUSE:Linux Enterprise Server {}", v.replace('.', " SP"))],
+        "wolfi" => vec!["Wolfi".into()],
+        "chainguard" => vec!["Chainguard".into()],
+        "mariner" => vec![format!("Mariner:{minor2}")],
+        "azurelinux" => vec![format!("Azure Linux:{minor2}")],
+        _ => vec![],
+    }
+}
+
+/// The name advisories use for a package, and the version to compare.
+fn query(p: &Package) -> (String, String) {
+    match p.ecosystem {
+        // Debian advisories are per source package, and versions are source versions.
+        Ecosystem::Deb => match &p.source {
+            Some(s) => (s.name.clone(), s.version.clone().unwrap_or_else(|| p.version.clone())),
+            None => (p.name.clone(), p.version.clone()),
+        },
+        // secdb and OSV Alpine data are per origin (the source package).
+        Ecosystem::Apk => (p.source.as_ref().map_or_else(|| p.name.clone(), |s| s.name.clone()), p.version.clone()),
+        Ecosystem::Rpm => (p.name.clone(), p.version.clone()),
+    }
+}
+
+fn scheme(e: Ecosystem) -> Scheme {
+    match e {
+        Ecosystem::Deb => Scheme::Dpkg,
+        Ecosystem::Apk => Scheme::Apk,
+        Ecosystem::Rpm => Scheme::Rpm,
+    }
+}
+
+fn scheme_name(s: Scheme) -> &'static str {
+    match s {
+        Scheme::Dpkg => "dpkg",
+        Scheme::Rpm => "rpm",
+        Scheme::Apk => "apk",
+    }
+}
+
+/// Is `v` inside an OSV range? Events are applied in version order: `introduced` opens,
+/// `fixed` and `limit` close at their version, `last_affected` closes after its version.
+pub fn in_range(range: &Range, v: &str, s: Scheme) -> bool {
+    fn key(e: &Event) -> (Option<&str>, u8) {
+        if let Some(x) = &e.introduced {
+            (Some(x.as_str()), 0)
+        } else if let Some(x) = &e.fixed {
+            (Some(x.as_str()), 1)
+        } else if let Some(x) = &e.last_affected {
+            (Some(x.as_str()), 2)
+        } else {
+            (e.limit.as_deref(), 3)
+        }
+    }
+    let mut events: Vec<&Event> = range.events.iter().filter(|e| key(e).0.is_some()).collect();
+    events.sort_by(|a, b| {
+        let (va, ka) = key(a);
+        let (vb, kb) = key(b);
+        let (va, vb) = (va.unwrap_or("0"), vb.unwrap_or("0"));
+        let ord = match (va == "0" && ka == 0, vb == "0" && kb == 0) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            _ => s.compare(va, vb),
+        };
+        ord.then(ka.cmp(&kb))
+    });
+    let mut affected = false;
+    for e in events {
+        if let Some(x) = &e.introduced {
+            if x == "0" || s.compare(v, x) != Ordering::Less {
+                affected = true;
+            }
+        } else if let Some(x) = &e.fixed {
+            if s.compare(v, x) != Ordering::Less {
+                affected = false;
+            }
+        } else if let Some(x) = &e.last_affected {
+            if s.compare(v, x) == Ordering::Greater {
+                affected = false;
+            }
+        } else if let Some(x) = &e.limit {
+            if s.compare(v, x) != Ordering::Less {
+                affected = false;
+            }
+        }
+    }
+    affected
+}
+
+fn describe(range: &Range) -> String {
+    let parts: Vec<String> = range
+        .events
+        .iter()
+        .filter_map(|e| {
+            e.introduced
+                .as_ref()
+                .map(|x| format!("introduced {x}"))
+                .or_else(|| e.fixed.as_ref().map(|x| format!("fixed {x}")))
+                .or_else(|| e.last_affected.as_ref().map(|x| format!("last_affected {x}")))
+                .or_else(|| e.limit.as_ref().map(|x| format!("limit {x}")))
+        })
+        .collect();
+    format!("{} [{}]", range.kind, parts.join(", "))
+}
+
+/// Does this affected entry cover `v`? Returns what matched and the fixed versions above `v`.
+pub fn affects(aff: &Affected, v: &str, s: Scheme) -> Option<(String, Vec<String>)> {
+    if aff.versions.iter().any(|x| s.compare(x, v) == Ordering::Equal) {
+        let fixed = aff
+            .ranges
+            .iter()
+            .flat_map(|r| r.events.iter().filter_map(|e| e.fixed.clone()))
+            .filter(|f| s.compare(f, v) == Ordering::Greater)
+            .collect();
+        return Some((format!("versions list contains {v}"), fixed));
+    }
+    for r in &aff.ranges {
+        if r.kind != "ECOSYSTEM" && r.kind != "SEMVER" {
+            continue; // GIT ranges need commit data
+        }
+        if in_range(r, v, s) {
+            let mut fixed: Vec<String> =
+                r.events.iter().filter_map(|e| e.fixed.clone()).filter(|f| s.compare(f, v) == Ordering::Greater).collect();
+            fixed.sort_by(|a, b| s.compare(a, b));
+            fixed.truncate(1); // the next fix up, not every later fix of other branches
+            return Some((describe(r), fixed));
+        }
+    }
+    None
+}
+
+/// Notes about the match (no advisories for this OS, unknown OS ...), for people.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct MatchResult {
+    pub findings: Vec<Finding>,
+    pub notes: Vec<String>,
+}
+
+/// Links records that name each other (ids and aliases) into groups: one problem, one finding.
+fn group(hits: Vec<(Candidate, String, Vec<String>)>) -> Vec<Vec<(Candidate, String, Vec<String>)>> {
+    let mut groups: Vec<(Vec<String>, Vec<(Candidate, String, Vec<String>)>)> = Vec::new();
+    for h in hits {
+        let mut names: Vec<String> = h.0.advisory.aliases.clone();
+        names.push(h.0.advisory.id.clone());
+        let joined: Vec<usize> =
+            groups.iter().enumerate().filter(|(_, (n, _))| n.iter().any(|x| names.contains(x))).map(|(i, _)| i).collect();
+        let mut merged = (names, vec![h]);
+        for i in joined.into_iter().rev() {
+            let (n, mut m) = groups.remove(i);
+            merged.0.extend(n);
+            merged.1.append(&mut m);
+        }
+        groups.push(merged);
+    }
+    groups.into_iter().map(|(_, m)| m).collect()
+}
+
+pub fn match_inventory(inv: &Inventory, db: &Db) -> Result<MatchResult, DbError> {
+    let mut res = MatchResult::default();
+    let Some(os) = &inv.os else {
+        if !inv.packages.is_empty() {
+            res.notes.push("no OS detected: OS packages are not matched".into());
+        }
+        return Ok(res);
+    };
+    let candidates = os_ecosystems(os);
+    let mut ecos = Vec::new();
+    for e in &candidates {
+        if db.has_ecosystem(e)? {
+            ecos.push(e.clone());
+        }
+    }
+    if ecos.is_empty() {
+        res.notes.push(format!(
+            "the advisory database has no data for {} {} (looked for {}): its packages were not matched",
+            os.id,
+            os.version_id.as_deref().unwrap_or(""),
+            if candidates.is_empty() { "no known ecosystem".to_string() } else { candidates.join(", ") }
+        ));
+        return Ok(res);
+    }
+    for p in &inv.packages {
+        let (name, version) = query(p);
+        let s = scheme(p.ecosystem);
+        let mut hits = Vec::new();
+        for eco in &ecos {
+            for c in db.lookup(eco, &name)? {
+                if let Some((matched, fixed)) = affects(&c.affected, &version, s) {
+                    hits.push((c, matched, fixed));
+                }
+            }
+        }
+        for g in group(hits) {
+            res.findings.push(finding(p, &name, &version, s, &ecos, g));
+        }
+    }
+    res.findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.package.cmp(&b.package)).then_with(|| a.id.cmp(&b.id)));
+    Ok(res)
+}
+
+fn finding(p: &Package, name: &str, version: &str, s: Scheme, ecos: &[String], g: Vec<(Candidate, String, Vec<String>)>) -> Finding {
+    let mut ids: Vec<String> = Vec::new();
+    for (c, _, _) in &g {
+        for x in std::iter::once(&c.advisory.id).chain(c.advisory.aliases.iter()) {
+            if !ids.contains(x) {
+                ids.push(x.clone());
+            }
+        }
+    }
+    ids.sort();
+    let id = ids.iter().find(|x| x.starts_with("CVE-")).cloned().unwrap_or_else(|| ids[0].clone());
+    let aliases: Vec<String> = ids.iter().filter(|x| **x != id).cloned().collect();
+    let mut fixed: Vec<String> = g.iter().flat_map(|(_, _, f)| f.clone()).collect();
+    fixed.sort_by(|a, b| s.compare(a, b));
+    fixed.dedup();
+    // The best-rated record decides the severity, distro ratings first.
+    let (severity, severity_source) = g
+        .iter()
+        .map(|(c, _, _)| rate(&c.advisory, &c.affected))
+        .max_by_key(|(sev, src)| (severity::source_rank(src), *sev))
+        .unwrap_or((Severity::Unknown, "none".into()));
+    let title = g.iter().find_map(|(c, _, _)| c.advisory.summary.clone().filter(|t| !t.is_empty())).unwrap_or_default();
+    let mut references: Vec<String> = g.iter().flat_map(|(c, _, _)| c.advisory.references.iter().map(|r| r.url.clone())).collect();
+    references.sort();
+    references.dedup();
+    let matched = g.first().map(|(_, m, _)| m.clone()).unwrap_or_default();
+    let mut records: Vec<String> = g.iter().map(|(c, _, _)| c.advisory.id.clone()).collect();
+    records.sort();
+    records.dedup();
+    Finding {
+        id,
+        aliases,
+        package: p.name.clone(),
+        ecosystem: p.ecosystem,
+        installed: p.version.clone(),
+        arch: p.arch.clone(),
+        purl: p.purl.clone(),
+        status: if fixed.is_empty() { Status::Affected } else { Status::Fixed },
+        fixed_versions: fixed,
+        severity,
+        severity_source,
+        title,
+        references,
+        location: p.location.clone(),
+        why: Why {
+            ecosystem: ecos.join(", "),
+            package: name.to_string(),
+            version: version.to_string(),
+            scheme: scheme_name(s),
+            matched,
+            records,
+        },
+    }
+}
+
+/// Counts per severity, highest first, for summaries.
+pub fn counts(findings: &[Finding]) -> BTreeMap<Severity, usize> {
+    let mut m = BTreeMap::new();
+    for f in findings {
+        *m.entry(f.severity).or_insert(0) += 1;
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,127 @@
+//! Severity: the distro's own rating first, then CVSS vectors scored here (v4, v3.x, v2), then
+//! the advisory's label. The source of the rating is reported with it.
+
+use dredge_vulndb::osv::{Advisory, Affected};
+use serde::Serialize;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    Unknown,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn parse_label(s: &str) -> Option<Severity> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "critical" => Severity::Critical,
+            "high" | "important" => Severity::High,
+            "medium" | "moderate" => Severity::Medium,
+            "low" | "negligible" | "unimportant" | "minor" => Severity::Low,
+            "unknown" | "not yet assigned" | "none" => Severity::Unknown,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Unknown => "UNKNOWN",
+            Severity::Low => "LOW",
+            Severity::Medium => "MEDIUM",
+            Severity::High => "HIGH",
+            Severity::Critical => "CRITICAL",
+        }
+    }
+}
+
+fn from_cvss(sev: cvss::Severity) -> Severity {
+    match sev {
+        cvss::Severity::None => Severity::Unknown,
+        cvss::Severity::Low => Severity::Low,
+        cvss::Severity::Medium => Severity::Medium,
+        cvss::Severity::High => Severity::High,
+        cvss::Severity::Critical => Severity::Critical,
+    }
+}
+
+/// Scores a CVSS vector (`CVSS:3.1/...`, `CVSS:4.0/...`, or a bare v2 vector).
+pub fn score_cvss(vector: &str) -> Option<(f64, Severity)> {
+    if let Ok(c) = cvss::Cvss::from_str(vector) {
+        return Some((c.score(), from_cvss(c.severity())));
+    }
+    let v2 = cvss::v2::Vector::from_str(vector.trim_start_matches("CVSS:2.0/")).ok()?;
+    let s = v2.score();
+    Some((s.value(), from_cvss(s.severity())))
+}
+
+/// How much a source of severity is trusted, for choosing among linked records.
+pub fn source_rank(src: &str) -> u8 {
+    if src.starts_with("distro") {
+        3
+    } else if src.starts_with("CVSS") {
+        2
+    } else if src == "advisory" {
+        1
+    } else {
+        0
+    }
+}
+
+fn label_in(v: &Option<serde_json::Value>) -> Option<Severity> {
+    v.as_ref()?.get("severity")?.as_str().and_then(Severity::parse_label)
+}
+
+/// The severity of one record for one affected package, and where it came from.
+pub fn rate(adv: &Advisory, aff: &Affected) -> (Severity, String) {
+    for s in &aff.severity {
+        if !s.kind.starts_with("CVSS") {
+            if let Some(l) = Severity::parse_label(&s.score) {
+                return (l, format!("distro ({})", s.kind));
+            }
+        }
+    }
+    if let Some(l) = label_in(&aff.ecosystem_specific).or_else(|| label_in(&aff.database_specific)) {
+        return (l, "distro".into());
+    }
+    let mut best: Option<(u8, f64, Severity, String)> = None;
+    for s in aff.severity.iter().chain(adv.severity.iter()) {
+        let rank = match s.kind.as_str() {
+            "CVSS_V4" => 3,
+            "CVSS_V3" => 2,
+            "CVSS_V2" => 1,
+            _ => continue,
+        };
+        if let Some((score, sev)) = score_cvss(&s.score) {
+            if best.as_ref().is_none_or(|b| rank > b.0) {
+                best = Some((rank, score, sev, s.kind.clone()));
+            }
+        }
+    }
+    if let Some((_, score, sev, kind)) = best {
+        return (sev, format!("{kind} {score:.1}"));
+    }
+    if let Some(l) = label_in(&adv.database_specific) {
+        return (l, "advisory".into());
+    }
+    (Severity::Unknown, "none".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cvss_scores() {
+        let (s, sev) = score_cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H").expect("v3");
+        assert_eq!((s, sev), (9.8, Severity::Critical));
+        let (s, sev) = score_cvss("AV:N/AC:L/Au:N/C:P/I:P/A:P").expect("v2");
+        assert_eq!((s, sev), (7.5, Severity::High));
+        let (_, sev) = score_cvss("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N").expect("v4");
+        assert_eq!(sev, Severity::Critical);
+        assert!(score_cvss("garbage").is_none());
+    }
+}

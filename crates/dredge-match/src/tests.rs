@@ -1,0 +1,89 @@
+//! OSV range semantics, edge cases.
+
+use super::*;
+use dredge_vulndb::osv::{Affected, Event, Range};
+
+fn ev(kind: &str, v: &str) -> Event {
+    let mut e = Event::default();
+    match kind {
+        "i" => e.introduced = Some(v.into()),
+        "f" => e.fixed = Some(v.into()),
+        "l" => e.last_affected = Some(v.into()),
+        _ => e.limit = Some(v.into()),
+    }
+    e
+}
+
+fn range(events: &[(&str, &str)]) -> Range {
+    Range { kind: "ECOSYSTEM".into(), events: events.iter().map(|(k, v)| ev(k, v)).collect() }
+}
+
+#[test]
+fn introduced_fixed() {
+    let r = range(&[("i", "0"), ("f", "1.2-r0")]);
+    assert!(in_range(&r, "1.1-r9", Scheme::Apk));
+    assert!(!in_range(&r, "1.2-r0", Scheme::Apk));
+    assert!(!in_range(&r, "1.2-r1", Scheme::Apk));
+}
+
+#[test]
+fn last_affected_includes_its_version() {
+    let r = range(&[("i", "1.0"), ("l", "1.5")]);
+    assert!(!in_range(&r, "0.9", Scheme::Dpkg));
+    assert!(in_range(&r, "1.0", Scheme::Dpkg));
+    assert!(in_range(&r, "1.5", Scheme::Dpkg));
+    assert!(!in_range(&r, "1.5.1", Scheme::Dpkg));
+}
+
+#[test]
+fn several_windows_in_one_range_and_unsorted_events() {
+    // Two windows, written out of order: [1.0, 1.2) and [2.0, 2.3).
+    let r = range(&[("f", "2.3"), ("i", "2.0"), ("f", "1.2"), ("i", "1.0")]);
+    for (v, want) in
+        [("0.5", false), ("1.0", true), ("1.1", true), ("1.2", false), ("1.9", false), ("2.0", true), ("2.2", true), ("2.3", false)]
+    {
+        assert_eq!(in_range(&r, v, Scheme::Dpkg), want, "{v}");
+    }
+}
+
+#[test]
+fn limit_closes_the_range() {
+    let r = range(&[("i", "0"), ("x", "3.0")]);
+    assert!(in_range(&r, "2.9", Scheme::Rpm));
+    assert!(!in_range(&r, "3.0", Scheme::Rpm));
+}
+
+#[test]
+fn epochs_and_tildes() {
+    let r = range(&[("i", "0"), ("f", "1:2.0-1")]);
+    assert!(!in_range(&r, "1:2.0-1", Scheme::Rpm));
+    assert!(in_range(&r, "3.0-1", Scheme::Rpm), "no epoch is epoch 0, below 1:");
+    let r = range(&[("i", "0"), ("f", "1.0")]);
+    assert!(in_range(&r, "1.0~rc1", Scheme::Dpkg));
+}
+
+#[test]
+fn explicit_versions_and_next_fix() {
+    let aff = Affected {
+        versions: vec!["1.4".into()],
+        ranges: vec![range(&[("i", "0"), ("f", "1.2"), ("i", "1.3"), ("f", "1.5"), ("f", "2.0")])],
+        ..Default::default()
+    };
+    assert!(affects(&aff, "1.4", Scheme::Dpkg).is_some());
+    let (m, fixed) = affects(&aff, "1.1", Scheme::Dpkg).expect("affected");
+    assert!(m.contains("introduced 0"), "{m}");
+    assert_eq!(fixed, vec!["1.2"], "the next fix up");
+    assert!(affects(&aff, "1.2", Scheme::Dpkg).is_none());
+    // GIT ranges are not evaluated on versions.
+    let git = Affected { ranges: vec![Range { kind: "GIT".into(), events: vec![ev("i", "0")] }], ..Default::default() };
+    assert!(affects(&git, "1.0", Scheme::Dpkg).is_none());
+}
+
+#[test]
+fn distro_ecosystem_names() {
+    let os = |id: &str, v: &str| OsInfo { id: id.into(), version_id: Some(v.into()), ..Default::default() };
+    assert_eq!(os_ecosystems(&os("alpine", "3.9.6")), vec!["Alpine:v3.9"]);
+    assert_eq!(os_ecosystems(&os("debian", "12")), vec!["Debian:12"]);
+    assert_eq!(os_ecosystems(&os("ubuntu", "22.04"))[0], "Ubuntu:22.04:LTS");
+    assert_eq!(os_ecosystems(&os("almalinux", "9.3")), vec!["AlmaLinux:9"]);
+}
