@@ -65,8 +65,26 @@ pub struct ScanReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<OsInfo>,
     pub packages: Vec<Package>,
+    /// Present when the scan matched advisories (even if it found none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vulnerabilities: Option<Vec<dredge_match::Finding>>,
+    /// The advisory database the findings came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseInfo>,
+    /// Statements about coverage (no advisories for this OS, ignored findings ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
+}
+
+/// Which database a report used: a report says what it was computed from.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseInfo {
+    pub path: String,
+    pub built_at: String,
+    pub schema_version: u32,
+    pub sources: Vec<String>,
 }
 
 impl ScanReport {
@@ -79,6 +97,9 @@ impl ScanReport {
             target,
             os: inv.os,
             packages: inv.packages,
+            vulnerabilities: None,
+            database: None,
+            notes: Vec::new(),
             warnings: inv.warnings,
         }
     }

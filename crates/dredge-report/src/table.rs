@@ -17,6 +17,10 @@ pub fn to_table(r: &ScanReport) -> String {
     } else {
         let _ = writeln!(out, "OS: not detected");
     }
+    if let Some(v) = &r.vulnerabilities {
+        vulnerabilities(&mut out, r, v);
+        return out;
+    }
     let rows: Vec<[String; 5]> = r
         .packages
         .iter()
@@ -44,4 +48,67 @@ pub fn to_table(r: &ScanReport) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "{} packages", r.packages.len());
     out
+}
+
+/// Columns laid out by their widest cell; the last column is not padded.
+fn grid(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
+    let mut w: Vec<usize> = head.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (i, c) in row.iter().enumerate() {
+            w[i] = w[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        cells.iter().enumerate().map(|(i, c)| format!("{c:<width$}", width = w[i])).collect::<Vec<_>>().join("  ").trim_end().to_string()
+    };
+    let _ = writeln!(out, "{}", line(head.to_vec()));
+    for row in rows {
+        let _ = writeln!(out, "{}", line(row.iter().map(String::as_str).collect()));
+    }
+}
+
+fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[dredge_match::Finding]) {
+    let counts = dredge_match::counts(v);
+    let summary: Vec<String> = [
+        dredge_match::Severity::Unknown,
+        dredge_match::Severity::Low,
+        dredge_match::Severity::Medium,
+        dredge_match::Severity::High,
+        dredge_match::Severity::Critical,
+    ]
+    .iter()
+    .map(|s| format!("{}: {}", s.as_str(), counts.get(s).copied().unwrap_or(0)))
+    .collect();
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Total: {} ({})", v.len(), summary.join(", "));
+    for n in &r.notes {
+        let _ = writeln!(out, "Note: {n}");
+    }
+    if v.is_empty() {
+        return;
+    }
+    let _ = writeln!(out);
+    let rows: Vec<Vec<String>> = v
+        .iter()
+        .map(|f| {
+            let mut title: String = f.title.chars().take(60).collect();
+            if f.title.chars().count() > 60 {
+                title.push_str("...");
+            }
+            vec![
+                f.package.clone(),
+                f.id.clone(),
+                f.severity.as_str().to_string(),
+                match f.status {
+                    dredge_match::Status::Fixed => "fixed".to_string(),
+                    dredge_match::Status::Affected => "affected".to_string(),
+                },
+                f.installed.clone(),
+                f.fixed_versions.join(", "),
+                f.location.as_ref().and_then(|l| l.layer.as_ref()).map(|l| l.index.to_string()).unwrap_or_else(|| "-".into()),
+                title,
+            ]
+        })
+        .collect();
+    grid(out, &["PACKAGE", "VULNERABILITY", "SEVERITY", "STATUS", "INSTALLED", "FIXED", "LAYER", "TITLE"], &rows);
 }

@@ -59,20 +59,32 @@ impl Scalar {
     }
 }
 
-/// `CVE-2019-1234`, also from `CVE 2019-1234` and `CVE-2019-1234 (note)`.
+/// `CVE-2019-1234`, also from `CVE 2019-1234`, `CVE_2019-1234` and `CVE-2019-1234 (note)`;
+/// other ids such as `XSA-284` as written. `CVE-????-?????  XSA-284` gives the XSA id.
 fn normalise_id(raw: &str) -> Option<String> {
-    let t = raw.trim();
-    if let Some(rest) = t.strip_prefix("CVE").map(|r| r.trim_start_matches([' ', '-'])) {
-        let id: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
-        let mut parts = id.split('-');
-        if let (Some(y), Some(n)) = (parts.next(), parts.next()) {
-            if y.len() == 4 && !n.is_empty() {
+    let t = raw.trim().replace("CVE ", "CVE-").replace("CVE_", "CVE-");
+    for tok in t.split_whitespace() {
+        if let Some(rest) = tok.strip_prefix("CVE-") {
+            let mut parts = rest.splitn(2, '-');
+            let (y, n) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let n: String = n.chars().take_while(|c| c.is_ascii_digit()).collect();
+            if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty() {
                 return Some(format!("CVE-{y}-{n}"));
             }
+            continue;
         }
-        return None;
+        // Other advisory ids: letters, a dash, digits (`XSA-284`, `GHSA-...`).
+        if let Some((pfx, num)) = tok.split_once('-') {
+            if !pfx.is_empty()
+                && pfx.bytes().all(|b| b.is_ascii_uppercase())
+                && !num.is_empty()
+                && num.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            {
+                return Some(tok.to_string());
+            }
+        }
     }
-    t.split_whitespace().next().map(str::to_string)
+    None
 }
 
 /// The OSV ecosystem of a secdb: `Alpine:v3.9` (the distro version as the secdb names it).
@@ -135,6 +147,8 @@ mod tests {
         assert_eq!(normalise_id("CVE-2019-1234 (some note)").as_deref(), Some("CVE-2019-1234"));
         assert_eq!(normalise_id("XSA-123").as_deref(), Some("XSA-123"));
         assert_eq!(normalise_id("CVE-abc"), None);
+        assert_eq!(normalise_id("CVE-????-?????  XSA-284").as_deref(), Some("XSA-284"));
+        assert_eq!(normalise_id("CVE_2019-2426").as_deref(), Some("CVE-2019-2426"));
     }
 
     #[test]

@@ -32,6 +32,58 @@ enum Command {
     Rootfs(RootfsArgs),
     /// Remove the layer cache.
     Clean(CleanArgs),
+    /// Build and inspect the advisory database.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Build the database from OSV sources (JSON/YAML files, directories, zip or tar.gz
+    /// archives) and Alpine/Wolfi secdb files.
+    Build(DbBuildArgs),
+    /// Show the database's age, sources, counts and schema version.
+    Status(DbStatusArgs),
+}
+
+#[derive(Args)]
+struct DbBuildArgs {
+    /// A source (repeat for several).
+    #[arg(long = "source", required = true)]
+    sources: Vec<PathBuf>,
+    /// Where to write it (default: <cache-dir>/db/dredge.db).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    #[arg(long, env = "DREDGE_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct DbStatusArgs {
+    /// The database (default: <cache-dir>/db/dredge.db).
+    #[arg(long)]
+    db: Option<PathBuf>,
+    #[arg(long, env = "DREDGE_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    #[arg(long, short, value_enum, default_value = "table")]
+    format: ImageFormat,
+}
+
+#[derive(Args)]
+struct VulnArgs {
+    /// The advisory database (default: <cache-dir>/db/dredge.db). Without one, only packages
+    /// are reported.
+    #[arg(long, env = "DREDGE_DB")]
+    db: Option<PathBuf>,
+    /// Report only these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
+    #[arg(long, value_delimiter = ',')]
+    severity: Vec<String>,
+    /// Exit with this code when findings remain after the filters (operational errors stay 2).
+    #[arg(long, default_value_t = 0)]
+    exit_code: u8,
+    /// Leave out findings without a fixed version.
+    #[arg(long)]
+    ignore_unfixed: bool,
 }
 
 #[derive(Args)]
@@ -105,6 +157,8 @@ struct ImageArgs {
     output: Option<PathBuf>,
     #[command(flatten)]
     common: CommonArgs,
+    #[command(flatten)]
+    vuln: VulnArgs,
 }
 
 #[derive(Args)]
@@ -137,6 +191,92 @@ struct RootfsArgs {
 struct CleanArgs {
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
+}
+
+fn db_status_table(st: &dredge_vulndb::Status) -> String {
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    let _ = writeln!(o, "database: {}", st.path);
+    let _ = writeln!(o, "schema version: {}", st.schema_version);
+    let _ = writeln!(
+        o,
+        "built: {} (dredge {}){}",
+        st.built_at,
+        st.dredge_version,
+        age(&st.built_at).map(|d| format!(", {d} days ago")).unwrap_or_default()
+    );
+    let _ = writeln!(o, "advisories: {}, affected packages: {}", st.advisories, st.affected_packages);
+    let _ = writeln!(o, "sources:");
+    for s in &st.sources {
+        let _ = writeln!(
+            o,
+            "  {} ({} records, {} withdrawn, {} unreadable; fetched {})",
+            s.location, s.records, s.withdrawn, s.errors, s.fetched_at
+        );
+    }
+    let _ = writeln!(o, "ecosystems:");
+    for (e, n) in &st.ecosystems {
+        let _ = writeln!(o, "  {e}: {n}");
+    }
+    o
+}
+
+/// Whole days since an RFC 3339 time.
+fn age(rfc3339: &str) -> Option<i64> {
+    let t = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339).ok()?;
+    Some((time::OffsetDateTime::now_utc() - t).whole_days())
+}
+
+/// Matches the report's packages against the database, applies the filters, and says whether
+/// findings remain (for `--exit-code`). A missing default database is a note, not an error;
+/// a database named with `--db` must exist.
+fn vulns(r: &mut ScanReport, db_path: &std::path::Path, a: &VulnArgs, explicit: bool) -> Result<bool> {
+    if !db_path.is_file() && !explicit {
+        r.notes
+            .push(format!("no advisory database at {}: packages only (build one with `dredge db build --source ...`)", db_path.display()));
+        return Ok(false);
+    }
+    let db = dredge_vulndb::Db::open(db_path)?;
+    let st = db.status()?;
+    if let Some(days) = age(&st.built_at) {
+        if days >= 1 {
+            r.warnings.push(dredge_model::Warning {
+                path: None,
+                layer: None,
+                message: format!("the advisory database is {days} days old (built {}): rebuild it for current advisories", st.built_at),
+            });
+        }
+    }
+    let inv = dredge_model::Inventory { os: r.os.clone(), packages: r.packages.clone(), warnings: Vec::new() };
+    let m = dredge_match::match_inventory(&inv, &db)?;
+    let wanted: Vec<dredge_match::Severity> = a
+        .severity
+        .iter()
+        .map(|s| {
+            dredge_match::Severity::parse_label(s)
+                .ok_or_else(|| anyhow!("--severity {s:?}: expected UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL"))
+        })
+        .collect::<Result<_>>()?;
+    let total = m.findings.len();
+    let findings: Vec<dredge_match::Finding> = m
+        .findings
+        .into_iter()
+        .filter(|f| wanted.is_empty() || wanted.contains(&f.severity))
+        .filter(|f| !(a.ignore_unfixed && f.status == dredge_match::Status::Affected))
+        .collect();
+    if findings.len() != total {
+        r.notes.push(format!("{} of {total} findings left out by --severity/--ignore-unfixed", total - findings.len()));
+    }
+    r.notes.extend(m.notes);
+    r.database = Some(dredge_report::DatabaseInfo {
+        path: st.path.clone(),
+        built_at: st.built_at.clone(),
+        schema_version: st.schema_version,
+        sources: st.sources.iter().map(|s| s.location.clone()).collect(),
+    });
+    let gate = !findings.is_empty();
+    r.vulnerabilities = Some(findings);
+    Ok(gate)
 }
 
 /// `512MiB`, `2GiB`, `1G`, `1000` (bytes).
@@ -228,13 +368,18 @@ pub fn run() -> Result<ExitCode> {
                 bail!("{d} is a directory, not an image: use `dredge rootfs {d}`");
             }
             let o = options(&a.common)?;
-            let r = scan::scan_image(&spec, &target_name(&a.target, &a.input), &o)?;
+            let mut r = scan::scan_image(&spec, &target_name(&a.target, &a.input), &o)?;
+            let db = a.vuln.db.clone().unwrap_or_else(|| o.cache_dir.join("db/dredge.db"));
+            let gate = vulns(&mut r, &db, &a.vuln, a.vuln.db.is_some())?;
             warn_all(&r, o.quiet);
             let text = match a.format {
                 ImageFormat::Table => dredge_report::to_table(&r),
                 ImageFormat::Json => dredge_report::to_json(&r),
             };
             emit(&text, a.output.as_ref())?;
+            if gate && a.vuln.exit_code != 0 {
+                return Ok(ExitCode::from(a.vuln.exit_code));
+            }
         }
         Command::Sbom(a) => {
             let spec = target::parse(a.target.as_deref(), a.input.as_deref()).map_err(|e| anyhow!(e))?;
@@ -267,6 +412,38 @@ pub fn run() -> Result<ExitCode> {
             let freed = cache.clear().with_context(|| format!("clearing {}", dir.display()))?;
             let _ = std::fs::remove_dir_all(dir.join("tmp"));
             println!("removed {freed} bytes of cached layers from {}", dir.display());
+        }
+        Command::Db(DbCommand::Build(a)) => {
+            let out = a.output.unwrap_or_else(|| a.cache_dir.unwrap_or_else(default_cache_dir).join("db/dredge.db"));
+            let mut sources = Vec::new();
+            for s in &a.sources {
+                let loaded = dredge_vulndb::load_path(s)?;
+                for e in loaded.errors.iter().take(5) {
+                    eprintln!("dredge: warning: {e}");
+                }
+                if loaded.errors.len() > 5 {
+                    eprintln!("dredge: warning: {} more unreadable records in {}", loaded.errors.len() - 5, s.display());
+                }
+                sources.push(dredge_vulndb::BuildSource { loaded, etag: None, last_modified: None });
+            }
+            let started = std::time::Instant::now();
+            let st = dredge_vulndb::build(&out, sources, &dredge_report::now_rfc3339())?;
+            eprintln!(
+                "dredge: built {} ({} advisories, {} affected packages) in {:.1}s",
+                out.display(),
+                st.advisories,
+                st.affected_packages,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Command::Db(DbCommand::Status(a)) => {
+            let path = a.db.unwrap_or_else(|| a.cache_dir.unwrap_or_else(default_cache_dir).join("db/dredge.db"));
+            let st = dredge_vulndb::Db::open(&path)?.status()?;
+            let text = match a.format {
+                ImageFormat::Json => serde_json::to_string_pretty(&st)?,
+                ImageFormat::Table => db_status_table(&st),
+            };
+            emit(&text, None)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,193 @@
+//! Vulnerabilities end to end on real advisory data: the Alpine 3.9 secdb and PyPA's OSV
+//! database from ../shared/fixtures, built with `dredge db build`, matched against real images.
+#![allow(clippy::panic, clippy::unwrap_used)]
+
+mod common;
+use common::*;
+use dredge_testkit::{Entry, Layer, oci_layout};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn build_db(dir: &Path) -> PathBuf {
+    let db = dir.join("advisories.db");
+    let f = fixtures();
+    let r = dredge_in(
+        &dir.join("cache"),
+        &[
+            "db",
+            "build",
+            "--source",
+            f.join("alpine-secdb/v3.9-main.yaml").to_str().unwrap(),
+            "--source",
+            f.join("alpine-secdb/v3.9-community.yaml").to_str().unwrap(),
+            "--source",
+            f.join("osv/pypa-advisory-database.tar.gz").to_str().unwrap(),
+            "--output",
+            db.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    assert!(r.stderr.contains("built"), "{}", r.stderr);
+    db
+}
+
+#[test]
+fn real_sources_load_completely() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = build_db(dir.path());
+    let st = dredge_in(&dir.path().join("cache"), &["db", "status", "--db", db.to_str().unwrap(), "--format", "json"]).ok().json();
+    assert_eq!(st["schema_version"], 1);
+    // PyPA: every YAML record of the archive is either in the database or withdrawn; none unreadable.
+    let listing = Command::new("tar").arg("tzf").arg(fixtures().join("osv/pypa-advisory-database.tar.gz")).output().unwrap();
+    let files = String::from_utf8_lossy(&listing.stdout).lines().filter(|l| l.ends_with(".yaml")).count();
+    let pypa = st["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["location"].as_str().unwrap().ends_with("pypa-advisory-database.tar.gz"))
+        .unwrap()
+        .clone();
+    assert_eq!(pypa["errors"], 0, "{pypa}");
+    assert!(pypa["withdrawn"].as_u64().unwrap() > 0, "PyPA has withdrawn records; they are excluded");
+    assert_eq!(pypa["records"].as_u64().unwrap() + pypa["withdrawn"].as_u64().unwrap(), files as u64);
+    let pypi = st["ecosystems"].as_array().unwrap().iter().find(|e| e[0] == "PyPI").unwrap().clone();
+    assert_eq!(pypi[1], pypa["records"]);
+    // secdb: one record per (package, fixed version, id), counted here with PyYAML.
+    let count = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys,yaml\nn=0\nfor f in sys.argv[1:]:\n  d=yaml.safe_load(open(f))\n  for p in d['packages']:\n    for k,v in p['pkg']['secfixes'].items():\n      if str(k)!='0': n+=len(v or [])\nprint(n)",
+        )
+        .arg(fixtures().join("alpine-secdb/v3.9-main.yaml"))
+        .arg(fixtures().join("alpine-secdb/v3.9-community.yaml"))
+        .output()
+        .unwrap();
+    let expected: u64 = String::from_utf8_lossy(&count.stdout).trim().parse().unwrap();
+    let secdb_records: u64 = st["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["location"].as_str().unwrap().contains("alpine-secdb"))
+        .map(|s| s["records"].as_u64().unwrap())
+        .sum();
+    assert_eq!(secdb_records, expected);
+}
+
+fn scan(db: &Path, target: &str, extra: &[&str]) -> Run {
+    let c = tempfile::tempdir().unwrap();
+    let mut args = vec!["image", target, "--db", db.to_str().unwrap(), "--format", "json", "--image-src", "registry"];
+    args.extend_from_slice(extra);
+    dredge_in(c.path(), &args)
+}
+
+#[test]
+fn alpine_396_is_fully_patched_against_its_secdb() {
+    // 3.9.6 is the last 3.9 point release: every fix in the 3.9 secdb is at or below its versions
+    // (busybox 1.29.3-r10, musl 1.1.20-r5 are the newest fixes; openssl 1.1.1g > 1.1.1d-r0).
+    let dir = tempfile::tempdir().unwrap();
+    let db = build_db(dir.path());
+    let v = scan(&db, &format!("oci-archive:{}", repo().join("testdata/images/alpine-3.9.6.oci.tar").display()), &[]).ok().json();
+    assert_eq!(v["vulnerabilities"], Value::Array(vec![]));
+    assert!(v["database"]["sources"].to_string().contains("v3.9-main.yaml"));
+}
+
+/// The real Alpine 3.9.6 installed database with three packages set back to older real releases.
+fn downgraded_image(dir: &Path) -> String {
+    let rootfs = dir.join("rootfs");
+    std::fs::create_dir_all(&rootfs).unwrap();
+    let st = Command::new("tar")
+        .arg("xzf")
+        .arg(fixtures().join("alpine/alpine-minirootfs-3.9.6-x86_64.tar.gz"))
+        .arg("-C")
+        .arg(&rootfs)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let db = std::fs::read_to_string(rootfs.join("lib/apk/db/installed")).unwrap();
+    let old = db.replace("V:1.29.3-r10", "V:1.29.3-r9").replace("V:1.1.20-r5", "V:1.1.20-r4").replace("V:1.1.1g-r0", "V:1.1.1a-r1");
+    assert_ne!(db, old);
+    let os_release = std::fs::read_to_string(rootfs.join("etc/os-release")).unwrap();
+    let layer = Layer::gz(&[Entry::file("etc/os-release", os_release), Entry::file("lib/apk/db/installed", old)], "ADD older packages");
+    let layout = dir.join("layout");
+    oci_layout(&layout, &[layer], "old", |_, _| {});
+    format!("oci-dir:{}", layout.display())
+}
+
+#[test]
+fn downgraded_packages_match_exactly_the_secdb_entries_above_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = build_db(dir.path());
+    let target = downgraded_image(dir.path());
+    let v = scan(&db, &target, &[]).ok().json();
+    let got: BTreeSet<String> = v["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} fixed:{}",
+                f["package"].as_str().unwrap(),
+                f["installed"].as_str().unwrap(),
+                f["id"].as_str().unwrap(),
+                f["fixed_versions"][0].as_str().unwrap()
+            )
+        })
+        .collect();
+    // Read by hand from v3.9-main.yaml: busybox (1.29.3-r10: CVE-2018-20679, CVE-2019-5747),
+    // musl (1.1.20-r5: CVE-2019-14697), openssl (1.1.1b-r1: CVE-2019-1543; 1.1.1d-r0:
+    // CVE-2019-1547, CVE-2019-1549, CVE-2019-1563; 1.1.1a-r0 is below 1.1.1a-r1). Each applies to
+    // every binary package of that origin.
+    let mut expected = BTreeSet::new();
+    for p in ["busybox", "ssl_client"] {
+        for id in ["CVE-2018-20679", "CVE-2019-5747"] {
+            expected.insert(format!("{p} 1.29.3-r9 {id} fixed:1.29.3-r10"));
+        }
+    }
+    for p in ["musl", "musl-utils"] {
+        expected.insert(format!("{p} 1.1.20-r4 CVE-2019-14697 fixed:1.1.20-r5"));
+    }
+    for p in ["libcrypto1.1", "libssl1.1"] {
+        expected.insert(format!("{p} 1.1.1a-r1 CVE-2019-1543 fixed:1.1.1b-r1"));
+        for id in ["CVE-2019-1547", "CVE-2019-1549", "CVE-2019-1563"] {
+            expected.insert(format!("{p} 1.1.1a-r1 {id} fixed:1.1.1d-r0"));
+        }
+    }
+    assert_eq!(got, expected);
+    let f = &v["vulnerabilities"][0];
+    assert_eq!(f["status"], "fixed");
+    assert_eq!(f["severity"], "UNKNOWN", "the secdb carries no severity");
+    assert_eq!(f["why"]["ecosystem"], "Alpine:v3.9");
+    assert_eq!(f["why"]["scheme"], "apk");
+    assert!(f["why"]["matched"].as_str().unwrap().starts_with("ECOSYSTEM [introduced 0, fixed "), "{f}");
+    assert_eq!(f["location"]["layer"]["created_by"], "ADD older packages");
+    // The table: a summary line and one row per finding.
+    let c = tempfile::tempdir().unwrap();
+    let t = dredge_in(c.path(), &["image", &target, "--db", db.to_str().unwrap()]).ok();
+    assert!(t.stdout.contains("Total: 14 (UNKNOWN: 14, LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0)"), "{}", t.stdout);
+    assert!(t.stdout.contains("CVE-2019-14697"));
+}
+
+#[test]
+fn ci_gate_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = build_db(dir.path());
+    let target = downgraded_image(dir.path());
+    assert_eq!(scan(&db, &target, &["--exit-code", "1"]).code, 1, "findings over the threshold");
+    let r = scan(&db, &target, &["--exit-code", "1", "--severity", "CRITICAL,HIGH"]);
+    assert_eq!(r.code, 0, "all findings are UNKNOWN: none over HIGH\n{}", r.stderr);
+    assert_eq!(r.json()["vulnerabilities"], Value::Array(vec![]));
+    assert_eq!(scan(&db, &target, &["--exit-code", "3", "--severity", "UNKNOWN"]).code, 3);
+    assert_eq!(scan(&db, &target, &["--exit-code", "1", "--ignore-unfixed"]).code, 1, "every finding has a fix");
+    // Operational failures stay 2 whatever --exit-code says.
+    let r = scan(Path::new("/nonexistent/db.sqlite"), &target, &["--exit-code", "1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("/nonexistent/db.sqlite"), "{}", r.stderr);
+    let r = scan(&db, &target, &["--severity", "BAD"]);
+    assert_eq!(r.code, 2);
+    // Without any database: packages only, and a note saying so.
+    let c = tempfile::tempdir().unwrap();
+    let r = dredge_in(c.path(), &["image", &target, "--format", "json", "--exit-code", "1"]).ok();
+    assert!(r.json()["notes"].to_string().contains("no advisory database"));
+}
