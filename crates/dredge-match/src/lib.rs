@@ -215,9 +215,12 @@ pub struct MatchResult {
     pub notes: Vec<String>,
 }
 
+/// A record that affects a package: the record, what matched, the fixed versions above it.
+type Hit = (Candidate, String, Vec<String>);
+
 /// Links records that name each other (ids and aliases) into groups: one problem, one finding.
-fn group(hits: Vec<(Candidate, String, Vec<String>)>) -> Vec<Vec<(Candidate, String, Vec<String>)>> {
-    let mut groups: Vec<(Vec<String>, Vec<(Candidate, String, Vec<String>)>)> = Vec::new();
+fn group(hits: Vec<Hit>) -> Vec<Vec<Hit>> {
+    let mut groups: Vec<(Vec<String>, Vec<Hit>)> = Vec::new();
     for h in hits {
         let mut names: Vec<String> = h.0.advisory.aliases.clone();
         names.push(h.0.advisory.id.clone());
@@ -277,7 +280,7 @@ pub fn match_inventory(inv: &Inventory, db: &Db) -> Result<MatchResult, DbError>
     Ok(res)
 }
 
-fn finding(p: &Package, name: &str, version: &str, s: Scheme, ecos: &[String], g: Vec<(Candidate, String, Vec<String>)>) -> Finding {
+fn finding(p: &Package, name: &str, version: &str, s: Scheme, ecos: &[String], g: Vec<Hit>) -> Finding {
     let mut ids: Vec<String> = Vec::new();
     for (c, _, _) in &g {
         for x in std::iter::once(&c.advisory.id).chain(c.advisory.aliases.iter()) {

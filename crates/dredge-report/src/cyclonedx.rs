@@ -124,6 +124,52 @@ pub fn to_cyclonedx(r: &ScanReport) -> String {
     } else {
         dependencies[0]["dependsOn"] = Value::Array(pkg_refs);
     }
+    let vulnerabilities: Option<Vec<Value>> = r.vulnerabilities.as_ref().map(|v| {
+        v.iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let target = r
+                    .packages
+                    .iter()
+                    .position(|p| p.purl == f.purl && p.name == f.package && p.version == f.installed)
+                    .map(|k| if r.packages[k].purl.is_empty() { format!("pkg:{k}") } else { format!("{}#{k}", r.packages[k].purl) });
+                let (method, score) = match f.severity_source.split_whitespace().collect::<Vec<_>>().as_slice() {
+                    ["CVSS_V4", s] => ("CVSSv4", s.parse::<f64>().ok()),
+                    ["CVSS_V3", s] => ("CVSSv31", s.parse::<f64>().ok()),
+                    ["CVSS_V2", s] => ("CVSSv2", s.parse::<f64>().ok()),
+                    _ => ("other", None),
+                };
+                let mut rating = json!({"severity": f.severity.as_str().to_ascii_lowercase(), "method": method, "source": {"name": f.severity_source}});
+                if let Some(sc) = score {
+                    rating["score"] = json!(sc);
+                }
+                let mut v = json!({
+                    "bom-ref": format!("vuln:{i}"),
+                    "id": f.id,
+                    "source": {"name": f.why.records.join(", ")},
+                    "ratings": [rating],
+                    "advisories": f.references.iter().filter(|u| u.starts_with("http")).map(|u| json!({"url": u})).collect::<Vec<_>>(),
+                    "properties": [
+                        prop("dredge:status", match f.status { dredge_match::Status::Fixed => "fixed", dredge_match::Status::Affected => "affected" }),
+                        prop("dredge:why:matched", &f.why.matched),
+                    ],
+                });
+                if !f.aliases.is_empty() {
+                    v["references"] = Value::Array(f.aliases.iter().map(|a| json!({"id": a, "source": {"name": "alias"}})).collect());
+                }
+                if !f.title.is_empty() {
+                    v["description"] = json!(f.title);
+                }
+                if !f.fixed_versions.is_empty() {
+                    v["recommendation"] = json!(format!("Upgrade {} to {}", f.package, f.fixed_versions.join(" or ")));
+                }
+                if let Some(t) = target {
+                    v["affects"] = json!([{"ref": t, "versions": [{"version": f.installed, "status": "affected"}]}]);
+                }
+                v
+            })
+            .collect()
+    });
     let seed = format!("{}|{}|{}", t.name, subject_version, r.packages.iter().map(|p| p.purl.as_str()).collect::<Vec<_>>().join(","));
     let bom = json!({
         "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
@@ -139,5 +185,9 @@ pub fn to_cyclonedx(r: &ScanReport) -> String {
         "components": components,
         "dependencies": dependencies,
     });
+    let mut bom = bom;
+    if let Some(v) = vulnerabilities {
+        bom["vulnerabilities"] = Value::Array(v);
+    }
     serde_json::to_string_pretty(&bom).unwrap_or_default()
 }

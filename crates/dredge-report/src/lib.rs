@@ -4,10 +4,12 @@ use dredge_model::{Inventory, OsInfo, Package, Warning};
 use serde::Serialize;
 
 mod cyclonedx;
+mod sarif;
 mod spdx_json;
 mod table;
 
 pub use cyclonedx::to_cyclonedx;
+pub use sarif::to_sarif;
 pub use spdx_json::to_spdx;
 pub use table::to_table;
 

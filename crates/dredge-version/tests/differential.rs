@@ -34,17 +34,17 @@ impl Rng {
 /// Versions that stress the edge cases: tildes, pluses, letters, leading zeros, epochs.
 fn deb_version(r: &mut Rng) -> String {
     let mut s = String::new();
-    if r.next() % 5 == 0 {
+    if r.next().is_multiple_of(5) {
         s.push_str(&format!("{}:", r.next() % 3));
     }
     s.push_str(&r.num());
     for _ in 0..(r.next() % 4) {
         s.push_str(r.pick(&[".", ".", "+", "~", "a", "b", "~rc", "+dfsg", ".git", "~~", "z"]));
-        if r.next() % 3 != 0 {
+        if !r.next().is_multiple_of(3) {
             s.push_str(&r.num());
         }
     }
-    if r.next() % 2 == 0 {
+    if r.next().is_multiple_of(2) {
         s.push('-');
         s.push_str(&r.num());
         for _ in 0..(r.next() % 3) {
@@ -57,17 +57,17 @@ fn deb_version(r: &mut Rng) -> String {
 
 fn rpm_version(r: &mut Rng) -> String {
     let mut s = String::new();
-    if r.next() % 5 == 0 {
+    if r.next().is_multiple_of(5) {
         s.push_str(&format!("{}:", r.next() % 3));
     }
     s.push_str(&r.num());
     for _ in 0..(r.next() % 4) {
         s.push_str(r.pick(&[".", ".", "_", "~", "^", "a", "p", "rc", "git", "..", "+"]));
-        if r.next() % 3 != 0 {
+        if !r.next().is_multiple_of(3) {
             s.push_str(&r.num());
         }
     }
-    if r.next() % 2 == 0 {
+    if r.next().is_multiple_of(2) {
         s.push('-');
         s.push_str(&r.num());
         s.push_str(r.pick(&[".el8", ".el9_3", ".fc39", ".cm2", "", ".1", "~beta"]));

@@ -28,34 +28,39 @@ pub struct Pkg {
     pub secfixes: BTreeMap<Scalar, Option<Vec<Scalar>>>,
 }
 
-/// A YAML scalar read as text whatever its YAML type.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(untagged)]
-pub enum Scalar {
-    S(String),
-    I(i64),
-    F(f64Ord),
-}
+/// A YAML scalar read as text whatever its YAML type (`0`, `1.2`, `1.2.3-r0`). Numbers keep
+/// the text they were written with, so `1.10` stays `1.10`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Scalar(pub String);
 
-/// Floats appear as versions like `1.2` written without quotes.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Deserialize)]
-#[allow(non_camel_case_types)]
-#[serde(transparent)]
-pub struct f64Ord(pub f64);
-impl Eq for f64Ord {}
-impl Ord for f64Ord {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&o.0)
+impl<'de> serde::Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a scalar")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
 impl Scalar {
     pub fn text(&self) -> String {
-        match self {
-            Scalar::S(s) => s.clone(),
-            Scalar::I(i) => i.to_string(),
-            Scalar::F(f) => f.0.to_string(),
-        }
+        self.0.clone()
     }
 }
 
@@ -153,12 +158,12 @@ mod tests {
 
     #[test]
     fn yaml_with_numeric_keys() {
-        let y = "distroversion: v3.9\nreponame: main\npackages:\n  - pkg:\n      name: musl\n      secfixes:\n        1.1.20-r5:\n          - CVE-2019-14697\n        0:\n          - CVE-2020-1\n        1.2:\n          - CVE-2021-2\n";
+        let y = "distroversion: v3.9\nreponame: main\npackages:\n  - pkg:\n      name: musl\n      secfixes:\n        1.1.20-r5:\n          - CVE-2019-14697\n        0:\n          - CVE-2020-1\n        1.10:\n          - CVE-2021-2\n";
         let db: SecDb = serde_saphyr::from_str(y).expect("parses");
         let (adv, skipped) = to_advisories(&db, "Alpine");
         assert_eq!(skipped, 0);
         assert_eq!(adv.len(), 2, "the `0` entry is not an advisory: {adv:?}");
         assert!(adv.iter().all(|a| a.affected[0].package.ecosystem == "Alpine:v3.9"));
-        assert!(adv.iter().any(|a| a.affected[0].ranges[0].events[1].fixed.as_deref() == Some("1.2")));
+        assert!(adv.iter().any(|a| a.affected[0].ranges[0].events[1].fixed.as_deref() == Some("1.10")), "{adv:?}");
     }
 }

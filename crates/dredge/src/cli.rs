@@ -134,6 +134,16 @@ enum ImageFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum VulnFormat {
+    Table,
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// CycloneDX 1.6 with a `vulnerabilities` section.
+    Cyclonedx,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum SbomFormat {
     Cyclonedx,
     #[value(name = "cyclonedx-json")]
@@ -152,7 +162,7 @@ struct ImageArgs {
     #[arg(long)]
     input: Option<String>,
     #[arg(long, short, value_enum, default_value = "table")]
-    format: ImageFormat,
+    format: VulnFormat,
     #[arg(long, short)]
     output: Option<PathBuf>,
     #[command(flatten)]
@@ -373,8 +383,10 @@ pub fn run() -> Result<ExitCode> {
             let gate = vulns(&mut r, &db, &a.vuln, a.vuln.db.is_some())?;
             warn_all(&r, o.quiet);
             let text = match a.format {
-                ImageFormat::Table => dredge_report::to_table(&r),
-                ImageFormat::Json => dredge_report::to_json(&r),
+                VulnFormat::Table => dredge_report::to_table(&r),
+                VulnFormat::Json => dredge_report::to_json(&r),
+                VulnFormat::Sarif => dredge_report::to_sarif(&r),
+                VulnFormat::Cyclonedx => dredge_report::to_cyclonedx(&r),
             };
             emit(&text, a.output.as_ref())?;
             if gate && a.vuln.exit_code != 0 {

@@ -191,3 +191,40 @@ fn ci_gate_contract() {
     let r = dredge_in(c.path(), &["image", &target, "--format", "json", "--exit-code", "1"]).ok();
     assert!(r.json()["notes"].to_string().contains("no advisory database"));
 }
+
+#[test]
+fn sarif_and_cyclonedx_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = build_db(dir.path());
+    let target = downgraded_image(dir.path());
+    let c = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("r.sarif");
+    dredge_in(c.path(), &["image", &target, "--db", db.to_str().unwrap(), "--format", "sarif", "-o", sarif.to_str().unwrap()]).ok();
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    assert_eq!(run["results"].as_array().unwrap().len(), 14);
+    // One rule per advisory id (CVE-2019-14697 affects two packages: one rule, two results).
+    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 7);
+    assert_eq!(run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "lib/apk/db/installed");
+    // sarif-tools (the Microsoft SARIF toolkit) reads it and counts the same results.
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg("import sys\nfrom sarif import loader\nprint(loader.load_sarif_file(sys.argv[1]).get_result_count())")
+        .arg(&sarif)
+        .output()
+        .expect("python3 with sarif-tools (.ci/setup installs it)");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "14", "{}", String::from_utf8_lossy(&out.stderr));
+    // CycloneDX with a vulnerabilities section, validated by the official schema.
+    let cdx = dir.path().join("r.cdx.json");
+    dredge_in(c.path(), &["image", &target, "--db", db.to_str().unwrap(), "--format", "cyclonedx", "-o", cdx.to_str().unwrap()]).ok();
+    let out = Command::new("python3").arg(repo().join("testdata/validate-sbom.py")).arg("cyclonedx").arg(&cdx).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&cdx).unwrap()).unwrap();
+    let vulns = v["vulnerabilities"].as_array().unwrap();
+    assert_eq!(vulns.len(), 14);
+    let refs: BTreeSet<&str> = v["components"].as_array().unwrap().iter().filter_map(|c| c["bom-ref"].as_str()).collect();
+    for x in vulns {
+        assert!(refs.contains(x["affects"][0]["ref"].as_str().unwrap()), "affects points at a component: {x}");
+    }
+}
