@@ -12,6 +12,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 mod severity;
+pub mod suppress;
 pub use severity::{Severity, rate};
 
 /// Whether a fix exists.

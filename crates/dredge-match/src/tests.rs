@@ -87,3 +87,73 @@ fn distro_ecosystem_names() {
     assert_eq!(os_ecosystems(&os("ubuntu", "22.04"))[0], "Ubuntu:22.04:LTS");
     assert_eq!(os_ecosystems(&os("almalinux", "9.3")), vec!["AlmaLinux:9"]);
 }
+
+fn finding(id: &str, aliases: &[&str], purl: &str) -> Finding {
+    Finding {
+        id: id.into(),
+        aliases: aliases.iter().map(|s| s.to_string()).collect(),
+        package: "musl".into(),
+        ecosystem: dredge_model::Ecosystem::Apk,
+        installed: "1.1.20-r4".into(),
+        arch: None,
+        purl: purl.into(),
+        fixed_versions: vec![],
+        status: Status::Fixed,
+        severity: Severity::Unknown,
+        severity_source: "none".into(),
+        title: String::new(),
+        references: vec![],
+        location: None,
+        why: Why {
+            ecosystem: String::new(),
+            package: String::new(),
+            version: String::new(),
+            scheme: "apk",
+            matched: String::new(),
+            records: vec![],
+        },
+    }
+}
+
+#[test]
+fn ignore_file_with_expiry_and_unused_entries() {
+    use suppress::*;
+    let f = IgnoreFile::parse(
+        "ignore:\n  - id: CVE-1\n    reason: r\n  - id: GHSA-x\n    purl: pkg:apk/alpine/musl\n    expires: 2030-01-01\n  - id: CVE-3\n    expires: 2020-01-01\n  - purl: pkg:apk/alpine/zlib\n",
+    )
+    .expect("valid");
+    let purl = "pkg:apk/alpine/musl@1.1.20-r4?arch=x86_64&distro=alpine-3.9.6";
+    let (kept, n, warnings) = apply_ignores(
+        vec![finding("CVE-1", &[], purl), finding("CVE-2", &["GHSA-x"], purl), finding("CVE-3", &[], purl), finding("CVE-4", &[], purl)],
+        &f,
+        "2026-11-29",
+    );
+    assert_eq!(n, 2);
+    assert_eq!(kept.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), vec!["CVE-3", "CVE-4"]);
+    assert!(warnings.iter().any(|w| w.contains("expired on 2020-01-01")), "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.contains("pkg:apk/alpine/zlib") && w.contains("matched no finding")), "{warnings:?}");
+    assert!(IgnoreFile::parse("ignore:\n  - reason: nothing to match\n").is_err());
+    assert!(IgnoreFile::parse("ignore:\n  - id: X\n    expires: tomorrow\n").is_err());
+    assert!(IgnoreFile::parse("ignore:\n  - id: X\n    typo: 1\n").is_err());
+}
+
+#[test]
+fn openvex_not_affected() {
+    use suppress::*;
+    let purl = "pkg:apk/alpine/musl@1.1.20-r4?arch=x86_64";
+    let vex = Vex::parse(
+        r#"{"@context":"https://openvex.dev/ns/v0.2.0","statements":[
+            {"vulnerability":{"name":"CVE-1"},"products":[{"@id":"pkg:oci/app","subcomponents":[{"@id":"pkg:apk/alpine/musl@1.1.20-r4"}]}],"status":"not_affected","justification":"vulnerable_code_not_in_execute_path"},
+            {"vulnerability":"CVE-2","products":["pkg:apk/alpine/zlib"],"status":"not_affected"},
+            {"vulnerability":{"name":"CVE-3"},"products":[{"@id":"pkg:oci/app"}],"status":"under_investigation"},
+            {"vulnerability":{"name":"CVE-4"},"products":[{"@id":"pkg:oci/app"}],"status":"fixed"}]}"#,
+    )
+    .expect("valid");
+    let (kept, n) = apply_vex(
+        vec![finding("CVE-1", &[], purl), finding("CVE-2", &[], purl), finding("CVE-3", &[], purl), finding("X", &["CVE-4"], purl)],
+        &[vex],
+    );
+    assert_eq!(n, 2);
+    assert_eq!(kept.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), vec!["CVE-2", "CVE-3"]);
+    assert!(Vex::parse("{").is_err());
+}

@@ -84,6 +84,13 @@ struct VulnArgs {
     /// Leave out findings without a fixed version.
     #[arg(long)]
     ignore_unfixed: bool,
+    /// Ignore file (YAML: ids and/or purls, optional expiry and reason). Default: `.dredgeignore`
+    /// in the current directory, when there is one.
+    #[arg(long)]
+    ignorefile: Option<PathBuf>,
+    /// OpenVEX document: `not_affected` and `fixed` statements suppress findings (repeatable).
+    #[arg(long)]
+    vex: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -268,7 +275,7 @@ fn vulns(r: &mut ScanReport, db_path: &std::path::Path, a: &VulnArgs, explicit: 
         })
         .collect::<Result<_>>()?;
     let total = m.findings.len();
-    let findings: Vec<dredge_match::Finding> = m
+    let mut findings: Vec<dredge_match::Finding> = m
         .findings
         .into_iter()
         .filter(|f| wanted.is_empty() || wanted.contains(&f.severity))
@@ -276,6 +283,31 @@ fn vulns(r: &mut ScanReport, db_path: &std::path::Path, a: &VulnArgs, explicit: 
         .collect();
     if findings.len() != total {
         r.notes.push(format!("{} of {total} findings left out by --severity/--ignore-unfixed", total - findings.len()));
+    }
+    let ignorefile = a.ignorefile.clone().or_else(|| Some(PathBuf::from(".dredgeignore")).filter(|p| p.is_file()));
+    if let Some(path) = ignorefile {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading ignore file {}", path.display()))?;
+        let file = dredge_match::suppress::IgnoreFile::parse(&text).map_err(|e| anyhow!("ignore file {}: {e}", path.display()))?;
+        let (kept, n, warnings) = dredge_match::suppress::apply_ignores(findings, &file, &scan::today());
+        findings = kept;
+        if n > 0 {
+            r.notes.push(format!("{n} findings ignored by {}", path.display()));
+        }
+        for w in warnings {
+            r.warnings.push(dredge_model::Warning { path: Some(path.display().to_string()), layer: None, message: w });
+        }
+    }
+    if !a.vex.is_empty() {
+        let mut docs = Vec::new();
+        for p in &a.vex {
+            let text = std::fs::read_to_string(p).with_context(|| format!("reading VEX document {}", p.display()))?;
+            docs.push(dredge_match::suppress::Vex::parse(&text).map_err(|e| anyhow!("{}: {e}", p.display()))?);
+        }
+        let (kept, n) = dredge_match::suppress::apply_vex(findings, &docs);
+        findings = kept;
+        if n > 0 {
+            r.notes.push(format!("{n} findings marked not_affected or fixed by VEX"));
+        }
     }
     r.notes.extend(m.notes);
     r.database = Some(dredge_report::DatabaseInfo {

@@ -197,7 +197,7 @@ fn diagnose(img: &Image, l: &dredge_image::LayerDesc, label: &str, e: dredge_lay
     anyhow!(e)
 }
 
-fn today() -> String {
+pub fn today() -> String {
     let d = time::OffsetDateTime::now_utc().date();
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }

@@ -228,3 +228,62 @@ fn sarif_and_cyclonedx_reports() {
         assert!(refs.contains(x["affects"][0]["ref"].as_str().unwrap()), "affects points at a component: {x}");
     }
 }
+
+#[test]
+fn ignore_file_with_expiry_and_vex_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = build_db(dir.path());
+    let target = downgraded_image(dir.path());
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(
+        work.join(".dredgeignore"),
+        "ignore:\n  - purl: pkg:apk/alpine/busybox\n    reason: no shell in production\n  - purl: pkg:apk/alpine/ssl_client\n    expires: 2999-12-31\n    reason: unused\n  - id: CVE-2019-14697\n    expires: 2020-01-01\n    reason: old exception\n  - id: CVE-1999-0001\n    reason: never matches\n",
+    )
+    .unwrap();
+    std::fs::write(
+        work.join("app.vex.json"),
+        r#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.com/vex/1","author":"dredge tests","timestamp":"2026-11-01T00:00:00Z","version":1,
+            "statements":[{"vulnerability":{"name":"CVE-2019-1543"},"products":[{"@id":"pkg:oci/app"}],"status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}]}"#,
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_dredge"));
+        c.args(["image", &target, "--db", db.to_str().unwrap(), "--format", "json"])
+            .args(extra)
+            .current_dir(&work)
+            .env("DREDGE_CACHE_DIR", dir.path().join("c"));
+        let out = c.output().unwrap();
+        (
+            out.status.code(),
+            serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // The default .dredgeignore in the working directory: busybox and ssl_client findings go;
+    // the expired exception for musl is reported again, with a warning; the unused one is named.
+    let (code, v, err) = run(&["--exit-code", "4"]);
+    assert_eq!(code, Some(4));
+    let ids: Vec<String> = v["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}", f["package"].as_str().unwrap(), f["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(ids.len(), 10, "{ids:?}");
+    assert!(!ids.iter().any(|x| x.starts_with("busybox ") || x.starts_with("ssl_client ")));
+    assert!(ids.iter().any(|x| x == "musl CVE-2019-14697"));
+    assert!(err.contains("expired on 2020-01-01") && err.contains("CVE-1999-0001") && err.contains("matched no finding"), "{err}");
+    assert!(v["notes"].to_string().contains("4 findings ignored by .dredgeignore"), "{}", v["notes"]);
+    // VEX on top: CVE-2019-1543 is not_affected for the whole image (both openssl packages).
+    let (_, v, _) = run(&["--vex", "app.vex.json"]);
+    assert_eq!(v["vulnerabilities"].as_array().unwrap().len(), 8);
+    assert!(!v["vulnerabilities"].to_string().contains("CVE-2019-1543"));
+    // A broken ignore file or VEX document is an operational error.
+    std::fs::write(work.join("bad.yaml"), "ignore:\n  - id: X\n    expires: soon\n").unwrap();
+    let (code, _, err) = run(&["--ignorefile", "bad.yaml", "--exit-code", "1"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("bad.yaml") && err.contains("expires"), "{err}");
+    let (code, _, _) = run(&["--vex", "missing.json"]);
+    assert_eq!(code, Some(2));
+}
