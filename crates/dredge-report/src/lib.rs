@@ -5,11 +5,13 @@ use serde::Serialize;
 
 mod cyclonedx;
 mod sarif;
+mod sbom_in;
 mod spdx_json;
 mod table;
 
 pub use cyclonedx::to_cyclonedx;
 pub use sarif::to_sarif;
+pub use sbom_in::{inventory_from_sbom, package_from_purl};
 pub use spdx_json::to_spdx;
 pub use table::to_table;
 

@@ -35,6 +35,25 @@ enum Command {
     /// Build and inspect the advisory database.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Match the packages of an SBOM (CycloneDX or SPDX JSON, from dredge or another tool).
+    #[command(name = "sbom-scan")]
+    SbomScan(SbomScanArgs),
+}
+
+#[derive(Args)]
+struct SbomScanArgs {
+    /// The SBOM file.
+    file: PathBuf,
+    #[arg(long, short, value_enum, default_value = "table")]
+    format: VulnFormat,
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    #[arg(long, env = "DREDGE_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    #[arg(long, short)]
+    quiet: bool,
+    #[command(flatten)]
+    vuln: VulnArgs,
 }
 
 #[derive(Subcommand)]
@@ -456,6 +475,39 @@ pub fn run() -> Result<ExitCode> {
             let freed = cache.clear().with_context(|| format!("clearing {}", dir.display()))?;
             let _ = std::fs::remove_dir_all(dir.join("tmp"));
             println!("removed {freed} bytes of cached layers from {}", dir.display());
+        }
+        Command::SbomScan(a) => {
+            let text = std::fs::read_to_string(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
+            let (inv, skipped) = dredge_report::inventory_from_sbom(&text).map_err(|e| anyhow!("{}: {e}", a.file.display()))?;
+            let kind = if text.contains("\"bomFormat\"") { "cyclonedx" } else { "spdx" };
+            let t = dredge_report::Target {
+                name: a.file.display().to_string(),
+                kind: "sbom",
+                source: kind.into(),
+                image_id: None,
+                manifest_digest: None,
+                repo_digests: vec![],
+                tags: vec![],
+                platform: None,
+                layers: vec![],
+            };
+            let mut r = ScanReport::new(t, inv, dredge_report::now_rfc3339());
+            if skipped > 0 {
+                r.notes.push(format!("{skipped} SBOM components are not OS packages dredge matches yet (no purl, or another ecosystem)"));
+            }
+            let db = a.vuln.db.clone().unwrap_or_else(|| a.cache_dir.clone().unwrap_or_else(default_cache_dir).join("db/dredge.db"));
+            let gate = vulns(&mut r, &db, &a.vuln, true)?;
+            warn_all(&r, a.quiet);
+            let text = match a.format {
+                VulnFormat::Table => dredge_report::to_table(&r),
+                VulnFormat::Json => dredge_report::to_json(&r),
+                VulnFormat::Sarif => dredge_report::to_sarif(&r),
+                VulnFormat::Cyclonedx => dredge_report::to_cyclonedx(&r),
+            };
+            emit(&text, a.output.as_ref())?;
+            if gate && a.vuln.exit_code != 0 {
+                return Ok(ExitCode::from(a.vuln.exit_code));
+            }
         }
         Command::Db(DbCommand::Build(a)) => {
             let out = a.output.unwrap_or_else(|| a.cache_dir.unwrap_or_else(default_cache_dir).join("db/dredge.db"));

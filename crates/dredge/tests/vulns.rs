@@ -287,3 +287,34 @@ fn ignore_file_with_expiry_and_vex_through_the_binary() {
     let (code, _, _) = run(&["--vex", "missing.json"]);
     assert_eq!(code, Some(2));
 }
+
+#[test]
+fn rescanning_the_sbom_gives_the_same_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = build_db(dir.path());
+    let target = downgraded_image(dir.path());
+    let c = tempfile::tempdir().unwrap();
+    let key = |v: &Value| -> BTreeSet<String> {
+        v["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {} {} {} {} {}", f["id"], f["package"], f["installed"], f["fixed_versions"], f["severity"], f["purl"]))
+            .collect()
+    };
+    let direct = dredge_in(c.path(), &["image", &target, "--db", db.to_str().unwrap(), "--format", "json"]).ok().json();
+    assert_eq!(key(&direct).len(), 14);
+    for fmt in ["cyclonedx", "spdx-json"] {
+        let sbom = dir.path().join(format!("sbom.{fmt}"));
+        dredge_in(c.path(), &["sbom", &target, "--format", fmt, "-o", sbom.to_str().unwrap()]).ok();
+        let again =
+            dredge_in(c.path(), &["sbom-scan", sbom.to_str().unwrap(), "--db", db.to_str().unwrap(), "--format", "json"]).ok().json();
+        assert_eq!(key(&again), key(&direct), "{fmt}");
+        assert_eq!(again["target"]["kind"], "sbom");
+    }
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"hello\": 1}").unwrap();
+    let r = dredge_in(c.path(), &["sbom-scan", bad.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("neither a CycloneDX nor an SPDX"), "{}", r.stderr);
+}

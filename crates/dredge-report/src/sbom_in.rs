@@ -1,0 +1,160 @@
+//! Reading SBOMs back into an inventory (`dredge sbom-scan`): CycloneDX JSON and SPDX 2.x JSON, from
+//! dredge or from other tools. Packages come from purls; the OS from the operating-system
+//! component (CycloneDX), the OPERATING-SYSTEM package (SPDX) or the purls' `distro` qualifier.
+
+use dredge_model::{Ecosystem, Inventory, OsInfo, Package, SourcePackage, package_purl};
+use packageurl::PackageUrl;
+use serde_json::Value;
+use std::str::FromStr;
+
+/// A package from its purl, or `None` for ecosystems dredge does not match yet.
+pub fn package_from_purl(purl: &str) -> Option<(Package, Option<String>)> {
+    let p = PackageUrl::from_str(purl).ok()?;
+    let ecosystem = match p.ty() {
+        "deb" => Ecosystem::Deb,
+        "apk" => Ecosystem::Apk,
+        "rpm" => Ecosystem::Rpm,
+        _ => return None,
+    };
+    let q = |k: &str| p.qualifiers().iter().find(|(key, _)| key.as_ref() == k).map(|(_, v)| v.to_string());
+    let version = p.version()?.to_string();
+    let epoch = q("epoch").and_then(|e| e.parse::<u32>().ok());
+    let full = match (ecosystem, epoch) {
+        (Ecosystem::Rpm, Some(e)) if e > 0 => format!("{e}:{version}"),
+        _ => version,
+    };
+    let mut pkg = Package::new(ecosystem, p.name(), full);
+    pkg.arch = q("arch");
+    pkg.epoch = epoch;
+    pkg.source = q("upstream").map(|u| {
+        // `name`, `name@version` (deb), or `name-version-release.src.rpm` (rpm).
+        if ecosystem == Ecosystem::Rpm {
+            let base = u.trim_end_matches(".src.rpm");
+            let mut parts = base.rsplitn(3, '-');
+            let (r, v, n) = (parts.next(), parts.next(), parts.next());
+            match (n, v, r) {
+                (Some(n), Some(v), Some(r)) => SourcePackage { name: n.to_string(), version: Some(format!("{v}-{r}")) },
+                _ => SourcePackage { name: base.to_string(), version: None },
+            }
+        } else {
+            match u.split_once('@') {
+                Some((n, v)) => SourcePackage { name: n.to_string(), version: Some(v.to_string()) },
+                None => SourcePackage { name: u, version: None },
+            }
+        }
+    });
+    if pkg.source.is_none() && ecosystem == Ecosystem::Deb {
+        pkg.source = Some(SourcePackage { name: pkg.name.clone(), version: None });
+    }
+    Some((pkg, q("distro")))
+}
+
+/// `alpine-3.9.6` → (alpine, 3.9.6); a bare `3.9.6` (Trivy) needs the id from elsewhere.
+fn os_from_distro(distro: &str, ns: Option<&str>) -> Option<OsInfo> {
+    let (id, version) = match distro.rsplit_once('-') {
+        Some((id, v)) if v.chars().next().is_some_and(|c| c.is_ascii_digit()) && !id.is_empty() => (id.to_string(), v.to_string()),
+        _ => (ns?.to_string(), distro.to_string()),
+    };
+    Some(OsInfo { id, version_id: Some(version), source_path: "(sbom)".into(), ..Default::default() })
+}
+
+fn walk_cdx(components: &[Value], purls: &mut Vec<String>, os: &mut Option<OsInfo>) {
+    for c in components {
+        if c["type"] == "operating-system" && os.is_none() {
+            if let Some(name) = c["name"].as_str() {
+                *os = Some(OsInfo {
+                    id: name.to_ascii_lowercase(),
+                    version_id: c["version"].as_str().map(str::to_string),
+                    source_path: "(sbom)".into(),
+                    ..Default::default()
+                });
+            }
+        }
+        if let Some(p) = c["purl"].as_str() {
+            purls.push(p.to_string());
+        }
+        if let Some(sub) = c["components"].as_array() {
+            walk_cdx(sub, purls, os);
+        }
+    }
+}
+
+/// Parses an SBOM (CycloneDX JSON or SPDX JSON) into an inventory. Returns the inventory and the
+/// number of components that were skipped (no purl, or an ecosystem not matched yet).
+pub fn inventory_from_sbom(text: &str) -> Result<(Inventory, usize), String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let mut purls = Vec::new();
+    let mut os = None;
+    let mut total = 0;
+    if v["bomFormat"] == "CycloneDX" {
+        let comps = v["components"].as_array().cloned().unwrap_or_default();
+        total = comps.len();
+        walk_cdx(&comps, &mut purls, &mut os);
+    } else if v["spdxVersion"].as_str().is_some_and(|s| s.starts_with("SPDX-2")) {
+        for p in v["packages"].as_array().cloned().unwrap_or_default() {
+            total += 1;
+            if p["primaryPackagePurpose"] == "OPERATING-SYSTEM" && os.is_none() {
+                if let Some(name) = p["name"].as_str() {
+                    os = Some(OsInfo {
+                        id: name.to_ascii_lowercase(),
+                        version_id: p["versionInfo"].as_str().map(str::to_string),
+                        source_path: "(sbom)".into(),
+                        ..Default::default()
+                    });
+                }
+            }
+            for r in p["externalRefs"].as_array().cloned().unwrap_or_default() {
+                if r["referenceType"] == "purl" {
+                    if let Some(l) = r["referenceLocator"].as_str() {
+                        purls.push(l.to_string());
+                    }
+                }
+            }
+        }
+    } else {
+        return Err("neither a CycloneDX nor an SPDX 2 JSON document".into());
+    }
+    let mut packages = Vec::new();
+    for p in &purls {
+        let Some((mut pkg, distro)) = package_from_purl(p) else { continue };
+        if os.is_none() {
+            let ns = PackageUrl::from_str(p).ok().and_then(|u| u.namespace().map(str::to_string));
+            os = distro.as_deref().and_then(|d| os_from_distro(d, ns.as_deref()));
+        }
+        pkg.purl = p.clone();
+        packages.push(pkg);
+    }
+    for p in &mut packages {
+        if p.purl.is_empty() {
+            p.purl = package_purl(p, os.as_ref());
+        }
+    }
+    packages.sort_by(|a, b| (a.ecosystem, &a.name, &a.version, &a.arch).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch)));
+    packages.dedup_by(|a, b| a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch);
+    let skipped = total.saturating_sub(packages.len() + usize::from(os.is_some()));
+    Ok((Inventory { os, packages, warnings: Vec::new() }, skipped))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purls_of_dredge_syft_and_trivy() {
+        let (p, d) = package_from_purl("pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12&upstream=glibc").expect("deb");
+        assert_eq!(
+            (p.name.as_str(), p.version.as_str(), p.source.as_ref().map(|s| s.name.as_str())),
+            ("libc6", "2.36-9+deb12u4", Some("glibc"))
+        );
+        assert_eq!(d.as_deref(), Some("debian-12"));
+        let (p, _) =
+            package_from_purl("pkg:rpm/rhel/openssl@3.0.7-25.el9?arch=x86_64&epoch=1&upstream=openssl-3.0.7-25.el9.src.rpm").expect("rpm");
+        assert_eq!(p.version, "1:3.0.7-25.el9");
+        assert_eq!(p.source, Some(SourcePackage { name: "openssl".into(), version: Some("3.0.7-25.el9".into()) }));
+        assert!(package_from_purl("pkg:npm/lodash@4.17.20").is_none());
+        // Trivy writes `distro=3.9.6`; the namespace gives the id.
+        let os = os_from_distro("3.9.6", Some("alpine")).expect("os");
+        assert_eq!((os.id.as_str(), os.version_id.as_deref()), ("alpine", Some("3.9.6")));
+        assert!(inventory_from_sbom("{\"x\":1}").is_err());
+    }
+}
