@@ -9,6 +9,7 @@ use std::path::Path;
 mod load;
 pub mod osv;
 pub mod secdb;
+pub mod update;
 
 pub use load::{Loaded, load_path, read_zip};
 pub use osv::Advisory;
@@ -47,6 +48,8 @@ pub struct Status {
     pub path: String,
     pub schema_version: u32,
     pub built_at: String,
+    /// Built, or last found unchanged by `db update`.
+    pub current_at: String,
     pub dredge_version: String,
     pub advisories: usize,
     pub affected_packages: usize,
@@ -194,6 +197,22 @@ impl Db {
         self.meta("built_at")
     }
 
+    /// When the database was last known current: built, or checked by an update that found every
+    /// source unchanged. Staleness is measured from here.
+    pub fn current_at(&self) -> String {
+        let checked = self.meta("checked_at");
+        let built = self.built_at();
+        if checked > built { checked } else { built }
+    }
+
+    /// Records that an update found the sources unchanged at `now`.
+    pub fn mark_checked(path: &Path, now: &str) -> Result<(), DbError> {
+        let e = dberr(path);
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(&e)?;
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('checked_at', ?1)", [now]).map_err(&e)?;
+        Ok(())
+    }
+
     pub fn status(&self) -> Result<Status, DbError> {
         let count = |sql: &str| -> Result<usize, DbError> {
             self.conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as usize).map_err(|e| self.err(e))
@@ -230,6 +249,7 @@ impl Db {
             path: self.path.clone(),
             schema_version: SCHEMA_VERSION,
             built_at: self.built_at(),
+            current_at: self.current_at(),
             dredge_version: self.meta("dredge_version"),
             advisories: count("SELECT COUNT(*) FROM advisories")?,
             affected_packages: count("SELECT COUNT(*) FROM affected")?,

@@ -63,6 +63,22 @@ enum DbCommand {
     Build(DbBuildArgs),
     /// Show the database's age, sources, counts and schema version.
     Status(DbStatusArgs),
+    /// Download the sources again (conditional requests: unchanged ones cost one request) and
+    /// rebuild the database when something changed. Without --source: the sources the database
+    /// was built from, else OSV's distribution exports.
+    Update(DbUpdateArgs),
+}
+
+#[derive(Args)]
+struct DbUpdateArgs {
+    /// A source URL or path (repeat for several).
+    #[arg(long = "source")]
+    sources: Vec<String>,
+    /// The database (default: <cache-dir>/db/dredge.db).
+    #[arg(long)]
+    db: Option<PathBuf>,
+    #[arg(long, env = "DREDGE_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -110,6 +126,12 @@ struct VulnArgs {
     /// OpenVEX document: `not_affected` and `fixed` statements suppress findings (repeatable).
     #[arg(long)]
     vex: Vec<PathBuf>,
+    /// Do not update a database older than a day before matching.
+    #[arg(long)]
+    skip_db_update: bool,
+    /// No network use for advisories (implies --skip-db-update).
+    #[arg(long)]
+    offline: bool,
 }
 
 #[derive(Args)]
@@ -266,15 +288,29 @@ fn age(rfc3339: &str) -> Option<i64> {
 /// Matches the report's packages against the database, applies the filters, and says whether
 /// findings remain (for `--exit-code`). A missing default database is a note, not an error;
 /// a database named with `--db` must exist.
-fn vulns(r: &mut ScanReport, db_path: &std::path::Path, a: &VulnArgs, explicit: bool) -> Result<bool> {
+fn vulns(r: &mut ScanReport, db_path: &std::path::Path, cache: &std::path::Path, a: &VulnArgs, explicit: bool) -> Result<bool> {
     if !db_path.is_file() && !explicit {
         r.notes
             .push(format!("no advisory database at {}: packages only (build one with `dredge db build --source ...`)", db_path.display()));
         return Ok(false);
     }
-    let db = dredge_vulndb::Db::open(db_path)?;
-    let st = db.status()?;
-    if let Some(days) = age(&st.built_at) {
+    let mut db = dredge_vulndb::Db::open(db_path)?;
+    let mut st = db.status()?;
+    let stale = age(&st.current_at).is_some_and(|d| d >= 1);
+    if stale && !a.skip_db_update && !a.offline && st.sources.iter().any(|s| s.location.starts_with("http")) {
+        match dredge_vulndb::update::update(db_path, &[], &cache.join("db"), &dredge_report::now_rfc3339()) {
+            Ok(_) => {
+                db = dredge_vulndb::Db::open(db_path)?;
+                st = db.status()?;
+            }
+            Err(e) => r.warnings.push(dredge_model::Warning {
+                path: None,
+                layer: None,
+                message: format!("advisory update failed, using the existing database: {e}"),
+            }),
+        }
+    }
+    if let Some(days) = age(&st.current_at) {
         if days >= 1 {
             r.warnings.push(dredge_model::Warning {
                 path: None,
@@ -431,7 +467,7 @@ pub fn run() -> Result<ExitCode> {
             let o = options(&a.common)?;
             let mut r = scan::scan_image(&spec, &target_name(&a.target, &a.input), &o)?;
             let db = a.vuln.db.clone().unwrap_or_else(|| o.cache_dir.join("db/dredge.db"));
-            let gate = vulns(&mut r, &db, &a.vuln, a.vuln.db.is_some())?;
+            let gate = vulns(&mut r, &db, &o.cache_dir, &a.vuln, a.vuln.db.is_some())?;
             warn_all(&r, o.quiet);
             let text = match a.format {
                 VulnFormat::Table => dredge_report::to_table(&r),
@@ -495,8 +531,9 @@ pub fn run() -> Result<ExitCode> {
             if skipped > 0 {
                 r.notes.push(format!("{skipped} SBOM components are not OS packages dredge matches yet (no purl, or another ecosystem)"));
             }
-            let db = a.vuln.db.clone().unwrap_or_else(|| a.cache_dir.clone().unwrap_or_else(default_cache_dir).join("db/dredge.db"));
-            let gate = vulns(&mut r, &db, &a.vuln, true)?;
+            let cache = a.cache_dir.clone().unwrap_or_else(default_cache_dir);
+            let db = a.vuln.db.clone().unwrap_or_else(|| cache.join("db/dredge.db"));
+            let gate = vulns(&mut r, &db, &cache, &a.vuln, true)?;
             warn_all(&r, a.quiet);
             let text = match a.format {
                 VulnFormat::Table => dredge_report::to_table(&r),
@@ -530,6 +567,24 @@ pub fn run() -> Result<ExitCode> {
                 st.advisories,
                 st.affected_packages,
                 started.elapsed().as_secs_f64()
+            );
+        }
+        Command::Db(DbCommand::Update(a)) => {
+            let cache = a.cache_dir.unwrap_or_else(default_cache_dir);
+            let path = a.db.unwrap_or_else(|| cache.join("db/dredge.db"));
+            let out = dredge_vulndb::update::update(&path, &a.sources, &cache.join("db"), &dredge_report::now_rfc3339())?;
+            for f in &out.fetches {
+                eprintln!(
+                    "dredge: {} {}",
+                    f.location,
+                    if f.downloaded { format!("downloaded ({} bytes)", f.bytes) } else { "unchanged".into() }
+                );
+            }
+            eprintln!(
+                "dredge: {} {} ({} advisories)",
+                path.display(),
+                if out.rebuilt { "rebuilt" } else { "is up to date" },
+                out.status.advisories
             );
         }
         Command::Db(DbCommand::Status(a)) => {

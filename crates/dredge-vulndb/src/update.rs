@@ -1,0 +1,176 @@
+//! `dredge db update`: download the configured sources over HTTP with conditional requests (an
+//! unchanged source costs one request and no download), keep each in the cache, and rebuild the
+//! database only when something changed. Every file is written to a temporary name and renamed,
+//! so a killed update leaves the previous files and database usable.
+
+use crate::{BuildSource, DbError, Status, build, load_path};
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// OSV's public per-ecosystem exports of the distributions dredge matches.
+pub const DEFAULT_SOURCES: &[&str] = &[
+    "https://osv-vulnerabilities.storage.googleapis.com/Alpine/all.zip",
+    "https://osv-vulnerabilities.storage.googleapis.com/Debian/all.zip",
+    "https://osv-vulnerabilities.storage.googleapis.com/Ubuntu/all.zip",
+    "https://osv-vulnerabilities.storage.googleapis.com/AlmaLinux/all.zip",
+    "https://osv-vulnerabilities.storage.googleapis.com/Rocky%20Linux/all.zip",
+    "https://osv-vulnerabilities.storage.googleapis.com/Wolfi/all.zip",
+    "https://osv-vulnerabilities.storage.googleapis.com/Chainguard/all.zip",
+];
+
+/// Largest source accepted (OSV's biggest export is a few hundred MiB).
+const MAX_SOURCE: u64 = 2 << 30;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Meta {
+    url: String,
+    etag: Option<String>,
+    last_modified: Option<String>,
+}
+
+fn is_url(s: &str) -> bool {
+    s.starts_with("http://") || s.starts_with("https://")
+}
+
+fn key(url: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    // A stable, short, filesystem-safe name; collisions would only cost a re-download.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    url.hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+/// The file extension `load_path` needs to read a download.
+fn extension(url: &str) -> &'static str {
+    let path = url.split(['?', '#']).next().unwrap_or(url).to_ascii_lowercase();
+    if path.ends_with(".zip") {
+        "zip"
+    } else if path.ends_with(".tar.gz") || path.ends_with(".tgz") {
+        "tar.gz"
+    } else if path.ends_with(".yaml") || path.ends_with(".yml") {
+        "yaml"
+    } else {
+        "json"
+    }
+}
+
+/// What happened to one source.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fetch {
+    pub location: String,
+    /// Downloaded anew (false: 304 Not Modified, or a local path).
+    pub downloaded: bool,
+    pub bytes: u64,
+}
+
+fn fetch(agent: &ureq::Agent, url: &str, dir: &Path) -> Result<(PathBuf, Meta, Fetch), DbError> {
+    let err = |m: String| DbError::Source { source_name: url.to_string(), message: m };
+    let base = dir.join(key(url));
+    let file = base.with_extension(extension(url));
+    let meta_path = base.with_extension("meta.json");
+    let old: Option<Meta> = std::fs::read(&meta_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).filter(|_| file.is_file());
+    let mut req = agent.get(url);
+    if let Some(m) = &old {
+        if let Some(e) = &m.etag {
+            req = req.header("If-None-Match", e);
+        }
+        if let Some(l) = &m.last_modified {
+            req = req.header("If-Modified-Since", l);
+        }
+    }
+    let resp = req.call().map_err(|e| err(e.to_string()))?;
+    let status = resp.status().as_u16();
+    if status == 304 {
+        if let Some(m) = old {
+            return Ok((file, m, Fetch { location: url.to_string(), downloaded: false, bytes: 0 }));
+        }
+    }
+    if status != 200 {
+        return Err(err(format!("HTTP {status}")));
+    }
+    let header = |h: &str| resp.headers().get(h).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let meta = Meta { url: url.to_string(), etag: header("etag"), last_modified: header("last-modified") };
+    let tmp = base.with_extension(format!("download-{}", std::process::id()));
+    let mut out = std::fs::File::create(&tmp).map_err(|e| err(format!("{}: {e}", tmp.display())))?;
+    let mut body = resp.into_body().into_reader().take(MAX_SOURCE + 1);
+    let n = std::io::copy(&mut body, &mut out).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        err(format!("download interrupted: {e}"))
+    })?;
+    if n > MAX_SOURCE {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(format!("larger than {MAX_SOURCE} bytes")));
+    }
+    out.sync_all().ok();
+    std::fs::rename(&tmp, &file).map_err(|e| err(e.to_string()))?;
+    let mut m = std::fs::File::create(&meta_path).map_err(|e| err(e.to_string()))?;
+    m.write_all(&serde_json::to_vec(&meta).unwrap_or_default()).map_err(|e| err(e.to_string()))?;
+    Ok((file, meta, Fetch { location: url.to_string(), downloaded: true, bytes: n }))
+}
+
+/// The outcome of an update.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpdateOutcome {
+    pub fetches: Vec<Fetch>,
+    /// The database was rebuilt (false: every source was unchanged).
+    pub rebuilt: bool,
+    pub status: Status,
+}
+
+/// Updates the database at `db` from `sources` (URLs or local paths; empty = the sources the
+/// database was built from, else [`DEFAULT_SOURCES`]). Downloads live in `cache/sources`.
+pub fn update(db: &Path, sources: &[String], cache: &Path, now: &str) -> Result<UpdateOutcome, DbError> {
+    let recorded_set: Vec<String> = crate::Db::open(db)
+        .ok()
+        .and_then(|d| d.status().ok())
+        .map(|s| s.sources.into_iter().map(|s| s.location).collect())
+        .unwrap_or_default();
+    let sources: Vec<String> = if !sources.is_empty() {
+        sources.to_vec()
+    } else {
+        let recorded =
+            crate::Db::open(db).ok().and_then(|d| d.status().ok()).map(|s| s.sources.into_iter().map(|s| s.location).collect::<Vec<_>>());
+        match recorded {
+            Some(r) if !r.is_empty() => r,
+            _ => DEFAULT_SOURCES.iter().map(|s| s.to_string()).collect(),
+        }
+    };
+    let dir = cache.join("sources");
+    std::fs::create_dir_all(&dir).map_err(|e| DbError::Database { path: dir.display().to_string(), message: e.to_string() })?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(15)))
+        .timeout_recv_response(Some(Duration::from_secs(60)))
+        .user_agent(format!("dredge/{}", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into();
+    let mut fetches = Vec::new();
+    let mut built = Vec::new();
+    for s in &sources {
+        if is_url(s) {
+            let (file, meta, f) = fetch(&agent, s, &dir)?;
+            let mut loaded = load_path(&file)?;
+            loaded.location = s.clone();
+            built.push(BuildSource { loaded, etag: meta.etag, last_modified: meta.last_modified });
+            fetches.push(f);
+        } else {
+            built.push(BuildSource { loaded: load_path(Path::new(s))?, etag: None, last_modified: None });
+            fetches.push(Fetch { location: s.clone(), downloaded: false, bytes: 0 });
+        }
+    }
+    let any_local = sources.iter().any(|s| !is_url(s));
+    let mut wanted: Vec<&String> = sources.iter().collect();
+    wanted.sort();
+    let mut had: Vec<&String> = recorded_set.iter().collect();
+    had.sort();
+    let changed = fetches.iter().any(|f| f.downloaded) || any_local || wanted != had || crate::Db::open(db).is_err();
+    if !changed {
+        crate::Db::mark_checked(db, now)?;
+        let status = crate::Db::open(db)?.status()?;
+        return Ok(UpdateOutcome { fetches, rebuilt: false, status });
+    }
+    let status = build(db, built, now)?;
+    Ok(UpdateOutcome { fetches, rebuilt: true, status })
+}

@@ -1,0 +1,176 @@
+//! `dredge db update` against a local HTTP server (the real download path): conditional requests,
+//! only changed sources downloaded, an interrupted update leaves the old database working, and
+//! stale databases updated before a scan unless --skip-db-update/--offline.
+#![allow(clippy::panic, clippy::unwrap_used)]
+
+mod common;
+use common::*;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+struct Server {
+    port: u16,
+    root: PathBuf,
+    log: PathBuf,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(slow: Option<&str>) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("www");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::copy(fixtures().join("alpine-secdb/v3.9-main.yaml"), root.join("alpine-v3.9-main.yaml")).unwrap();
+    std::fs::copy(fixtures().join("osv/pypa-advisory-database.tar.gz"), root.join("pypa.tar.gz")).unwrap();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let log = dir.path().join("requests.log");
+    let mut c = Command::new("python3");
+    c.arg(repo().join("testdata/http-source.py")).arg(port.to_string()).arg(&root).arg(&log);
+    if let Some(s) = slow {
+        c.arg(s);
+    }
+    let child = c.spawn().unwrap();
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(10), "http server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Server { port, root, log, child, _dir: dir }
+}
+
+impl Server {
+    fn url(&self, p: &str) -> String {
+        format!("http://127.0.0.1:{}/{p}", self.port)
+    }
+    fn requests(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log).unwrap_or_default().lines().map(str::to_string).collect()
+    }
+}
+
+fn dredge(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dredge"));
+    c.args(args).env("DREDGE_CACHE_DIR", cache).env_remove("SOURCE_DATE_EPOCH");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+fn status(cache: &Path, db: &Path) -> serde_json::Value {
+    dredge(cache, &["db", "status", "--db", db.to_str().unwrap(), "--format", "json"], &[]).ok().json()
+}
+
+#[test]
+fn conditional_requests_and_partial_changes() {
+    let s = serve(None);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("adv.db");
+    let (a, p) = (s.url("alpine-v3.9-main.yaml"), s.url("pypa.tar.gz"));
+    let r = dredge(dir.path(), &["db", "update", "--db", db.to_str().unwrap(), "--source", &a, "--source", &p], &[]).ok();
+    assert!(r.stderr.contains("rebuilt"), "{}", r.stderr);
+    assert_eq!(s.requests(), vec!["GET /alpine-v3.9-main.yaml 200", "GET /pypa.tar.gz 200"]);
+    let st = status(dir.path(), &db);
+    assert!(st["sources"].to_string().contains("\"etag\""), "the ETag is recorded: {st}");
+    let first = st["advisories"].as_u64().unwrap();
+    // Nothing changed: one conditional request per source, no download, no rebuild.
+    let built = st["built_at"].clone();
+    let r = dredge(dir.path(), &["db", "update", "--db", db.to_str().unwrap()], &[]).ok();
+    assert!(r.stderr.contains("is up to date"), "{}", r.stderr);
+    assert_eq!(s.requests()[2..], ["GET /alpine-v3.9-main.yaml 304", "GET /pypa.tar.gz 304"]);
+    assert_eq!(status(dir.path(), &db)["built_at"], built, "not rebuilt");
+    // One source changes: only it is downloaded, and the database is rebuilt.
+    let y = s.root.join("alpine-v3.9-main.yaml");
+    let text = std::fs::read_to_string(&y).unwrap().replace(
+        "        1.1.20-r5:\n          - CVE-2019-14697\n",
+        "        1.1.20-r6:\n          - CVE-2019-14697\n          - CVE-2099-0001\n",
+    );
+    std::fs::write(&y, text).unwrap();
+    let r = dredge(dir.path(), &["db", "update", "--db", db.to_str().unwrap()], &[]).ok();
+    assert!(r.stderr.contains("rebuilt"), "{}", r.stderr);
+    assert_eq!(s.requests()[4..], ["GET /alpine-v3.9-main.yaml 200", "GET /pypa.tar.gz 304"]);
+    assert_eq!(status(dir.path(), &db)["advisories"].as_u64().unwrap(), first + 1);
+    // An unreachable source is an error; the database stays as it was.
+    let r = dredge(dir.path(), &["db", "update", "--db", db.to_str().unwrap(), "--source", &s.url("missing.zip")], &[]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("missing.zip") && r.stderr.contains("404"), "{}", r.stderr);
+    assert_eq!(status(dir.path(), &db)["advisories"].as_u64().unwrap(), first + 1);
+}
+
+#[test]
+fn an_interrupted_update_leaves_the_old_database_working() {
+    let s = serve(Some("/pypa.tar.gz"));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("adv.db");
+    dredge(dir.path(), &["db", "update", "--db", db.to_str().unwrap(), "--source", &s.url("alpine-v3.9-main.yaml")], &[]).ok();
+    let before = status(dir.path(), &db);
+    // The PyPA archive trickles out in 4 KiB pieces: kill the update in the middle of it.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dredge"))
+        .args([
+            "db",
+            "update",
+            "--db",
+            db.to_str().unwrap(),
+            "--source",
+            &s.url("alpine-v3.9-main.yaml"),
+            "--source",
+            &s.url("pypa.tar.gz"),
+        ])
+        .env("DREDGE_CACHE_DIR", dir.path())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !s.requests().iter().any(|l| l.contains("pypa.tar.gz")) {
+        assert!(start.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    child.kill().unwrap();
+    let st = child.wait().unwrap();
+    assert!(!st.success(), "killed mid-download");
+    let after = status(dir.path(), &db);
+    assert_eq!(after["advisories"], before["advisories"]);
+    assert_eq!(after["sources"], before["sources"]);
+    // And it still serves scans.
+    let img = format!("oci-archive:{}", repo().join("testdata/images/alpine-3.9.6.oci.tar").display());
+    let v = dredge(dir.path(), &["image", &img, "--db", db.to_str().unwrap(), "--format", "json", "--offline"], &[]).ok().json();
+    assert_eq!(v["vulnerabilities"], serde_json::json!([]));
+}
+
+#[test]
+fn stale_databases_are_updated_before_a_scan() {
+    let s = serve(None);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("adv.db");
+    // Built "in 2023": older than a day.
+    dredge(
+        dir.path(),
+        &["db", "update", "--db", db.to_str().unwrap(), "--source", &s.url("alpine-v3.9-main.yaml")],
+        &[("SOURCE_DATE_EPOCH", "1700000000")],
+    )
+    .ok();
+    let img = format!("oci-archive:{}", repo().join("testdata/images/alpine-3.9.6.oci.tar").display());
+    let n = s.requests().len();
+    for flag in ["--offline", "--skip-db-update"] {
+        let r = dredge(dir.path(), &["image", &img, "--db", db.to_str().unwrap(), flag], &[]).ok();
+        assert!(r.stderr.contains("days old"), "a stale database is a warning: {}", r.stderr);
+    }
+    assert_eq!(s.requests().len(), n, "--offline and --skip-db-update make no request");
+    let r = dredge(dir.path(), &["image", &img, "--db", db.to_str().unwrap()], &[]).ok();
+    assert_eq!(s.requests()[n..], ["GET /alpine-v3.9-main.yaml 304"]);
+    assert!(!r.stderr.contains("days old"), "checked just now: {}", r.stderr);
+    let r = dredge(dir.path(), &["image", &img, "--db", db.to_str().unwrap()], &[]).ok();
+    assert_eq!(s.requests().len(), n + 1, "a fresh database is not checked again: {}", r.stderr);
+}
