@@ -5,15 +5,16 @@
 
 use dredge_model::{Ecosystem, Inventory, Location, OsInfo, Package};
 use dredge_version::Scheme;
-use dredge_vulndb::osv::{Affected, Event, Range};
-use dredge_vulndb::{Candidate, Db, DbError};
+use dredge_vulndb::osv::{Event, Range};
+use dredge_vulndb::{Candidate, Db, DbError, Head, Ranges};
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::sync::Arc;
 
-mod severity;
 pub mod suppress;
-pub use severity::{Severity, rate};
+pub use dredge_vulndb::severity::{self, Severity, rate};
 
 /// Whether a fix exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -184,7 +185,7 @@ fn describe(range: &Range) -> String {
 }
 
 /// Does this affected entry cover `v`? Returns what matched and the fixed versions above `v`.
-pub fn affects(aff: &Affected, v: &str, s: Scheme) -> Option<(String, Vec<String>)> {
+pub fn affects(aff: &Ranges, v: &str, s: Scheme) -> Option<(String, Vec<String>)> {
     if aff.versions.iter().any(|x| s.compare(x, v) == Ordering::Equal) {
         let fixed = aff
             .ranges
@@ -216,15 +217,16 @@ pub struct MatchResult {
     pub notes: Vec<String>,
 }
 
-/// A record that affects a package: the record, what matched, the fixed versions above it.
-type Hit = (Candidate, String, Vec<String>);
+/// A record that affects a package: the entry, its advisory's head, what matched, the fixed
+/// versions above the installed one.
+type Hit = (Candidate, Arc<Head>, String, Vec<String>);
 
 /// Links records that name each other (ids and aliases) into groups: one problem, one finding.
 fn group(hits: Vec<Hit>) -> Vec<Vec<Hit>> {
     let mut groups: Vec<(Vec<String>, Vec<Hit>)> = Vec::new();
     for h in hits {
-        let mut names: Vec<String> = h.0.advisory.aliases.clone();
-        names.push(h.0.advisory.id.clone());
+        let mut names: Vec<String> = h.1.aliases.clone();
+        names.push(h.1.id.clone());
         let joined: Vec<usize> =
             groups.iter().enumerate().filter(|(_, (n, _))| n.iter().any(|x| names.contains(x))).map(|(i, _)| i).collect();
         let mut merged = (names, vec![h]);
@@ -262,14 +264,24 @@ pub fn match_inventory(inv: &Inventory, db: &Db) -> Result<MatchResult, DbError>
         ));
         return Ok(res);
     }
+    // One query per ecosystem for every package name of the image.
+    let mut names: Vec<String> = inv.packages.iter().map(|p| query(p).0).collect();
+    names.sort();
+    names.dedup();
+    let mut by_eco: Vec<HashMap<String, Vec<Candidate>>> = Vec::new();
+    for e in &ecos {
+        by_eco.push(db.lookup_many(e, &names)?);
+    }
+    let mut heads: HashMap<String, Arc<Head>> = HashMap::new();
     for p in &inv.packages {
         let (name, version) = query(p);
         let s = scheme(p.ecosystem);
         let mut hits = Vec::new();
-        for eco in &ecos {
-            for c in db.lookup(eco, &name)? {
-                if let Some((matched, fixed)) = affects(&c.affected, &version, s) {
-                    hits.push((c, matched, fixed));
+        for m in &by_eco {
+            for c in m.get(&name).into_iter().flatten() {
+                if let Some((matched, fixed)) = affects(&c.ranges, &version, s) {
+                    let head = heads.entry(c.advisory_id.clone()).or_insert_with(|| Arc::new(c.head())).clone();
+                    hits.push((c.clone(), head, matched, fixed));
                 }
             }
         }
@@ -283,8 +295,8 @@ pub fn match_inventory(inv: &Inventory, db: &Db) -> Result<MatchResult, DbError>
 
 fn finding(p: &Package, name: &str, version: &str, s: Scheme, ecos: &[String], g: Vec<Hit>) -> Finding {
     let mut ids: Vec<String> = Vec::new();
-    for (c, _, _) in &g {
-        for x in std::iter::once(&c.advisory.id).chain(c.advisory.aliases.iter()) {
+    for (_, h, _, _) in &g {
+        for x in std::iter::once(&h.id).chain(h.aliases.iter()) {
             if !ids.contains(x) {
                 ids.push(x.clone());
             }
@@ -293,21 +305,21 @@ fn finding(p: &Package, name: &str, version: &str, s: Scheme, ecos: &[String], g
     ids.sort();
     let id = ids.iter().find(|x| x.starts_with("CVE-")).cloned().unwrap_or_else(|| ids[0].clone());
     let aliases: Vec<String> = ids.iter().filter(|x| **x != id).cloned().collect();
-    let mut fixed: Vec<String> = g.iter().flat_map(|(_, _, f)| f.clone()).collect();
+    let mut fixed: Vec<String> = g.iter().flat_map(|(_, _, _, f)| f.clone()).collect();
     fixed.sort_by(|a, b| s.compare(a, b));
     fixed.dedup();
     // The best-rated record decides the severity, distro ratings first.
     let (severity, severity_source) = g
         .iter()
-        .map(|(c, _, _)| rate(&c.advisory, &c.affected))
+        .map(|(c, _, _, _)| (c.severity, c.severity_source.clone()))
         .max_by_key(|(sev, src)| (severity::source_rank(src), *sev))
         .unwrap_or((Severity::Unknown, "none".into()));
-    let title = g.iter().find_map(|(c, _, _)| c.advisory.summary.clone().filter(|t| !t.is_empty())).unwrap_or_default();
-    let mut references: Vec<String> = g.iter().flat_map(|(c, _, _)| c.advisory.references.iter().map(|r| r.url.clone())).collect();
+    let title = g.iter().find_map(|(_, h, _, _)| h.summary.clone().filter(|t| !t.is_empty())).unwrap_or_default();
+    let mut references: Vec<String> = g.iter().flat_map(|(_, h, _, _)| h.references.iter().cloned()).collect();
     references.sort();
     references.dedup();
-    let matched = g.first().map(|(_, m, _)| m.clone()).unwrap_or_default();
-    let mut records: Vec<String> = g.iter().map(|(c, _, _)| c.advisory.id.clone()).collect();
+    let matched = g.first().map(|(_, _, m, _)| m.clone()).unwrap_or_default();
+    let mut records: Vec<String> = g.iter().map(|(c, _, _, _)| c.advisory_id.clone()).collect();
     records.sort();
     records.dedup();
     Finding {

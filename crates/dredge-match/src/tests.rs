@@ -1,7 +1,8 @@
 //! OSV range semantics, edge cases.
 
 use super::*;
-use dredge_vulndb::osv::{Affected, Event, Range};
+use dredge_vulndb::Ranges as Affected;
+use dredge_vulndb::osv::{Event, Range};
 
 fn ev(kind: &str, v: &str) -> Event {
     let mut e = Event::default();
@@ -67,7 +68,6 @@ fn explicit_versions_and_next_fix() {
     let aff = Affected {
         versions: vec!["1.4".into()],
         ranges: vec![range(&[("i", "0"), ("f", "1.2"), ("i", "1.3"), ("f", "1.5"), ("f", "2.0")])],
-        ..Default::default()
     };
     assert!(affects(&aff, "1.4", Scheme::Dpkg).is_some());
     let (m, fixed) = affects(&aff, "1.1", Scheme::Dpkg).expect("affected");
@@ -75,7 +75,7 @@ fn explicit_versions_and_next_fix() {
     assert_eq!(fixed, vec!["1.2"], "the next fix up");
     assert!(affects(&aff, "1.2", Scheme::Dpkg).is_none());
     // GIT ranges are not evaluated on versions.
-    let git = Affected { ranges: vec![Range { kind: "GIT".into(), events: vec![ev("i", "0")] }], ..Default::default() };
+    let git = Affected { ranges: vec![Range { kind: "GIT".into(), events: vec![ev("i", "0")] }], versions: vec![] };
     assert!(affects(&git, "1.0", Scheme::Dpkg).is_none());
 }
 

@@ -9,6 +9,7 @@ use std::path::Path;
 mod load;
 pub mod osv;
 pub mod secdb;
+pub mod severity;
 pub mod update;
 
 pub use load::{Loaded, load_path, read_zip};
@@ -57,103 +58,164 @@ pub struct Status {
     pub sources: Vec<SourceInfo>,
 }
 
-/// A source to build from: what was loaded and how it was fetched.
-pub struct BuildSource {
-    pub loaded: Loaded,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-}
-
 const SCHEMA: &str = "
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE sources(location TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, fetched_at TEXT NOT NULL,
                      records INTEGER NOT NULL, withdrawn INTEGER NOT NULL, errors INTEGER NOT NULL);
-CREATE TABLE advisories(id TEXT PRIMARY KEY, source TEXT NOT NULL, modified TEXT, doc TEXT NOT NULL);
-CREATE TABLE affected(advisory_id TEXT NOT NULL, ecosystem TEXT NOT NULL, package TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE advisories(id TEXT PRIMARY KEY, source TEXT NOT NULL, modified TEXT, head TEXT NOT NULL);
+CREATE TABLE affected(advisory_id TEXT NOT NULL, ecosystem TEXT NOT NULL, package TEXT NOT NULL, ranges TEXT NOT NULL,
+                      severity TEXT NOT NULL, severity_source TEXT NOT NULL);
 CREATE INDEX affected_by_package ON affected(ecosystem, package);
+CREATE INDEX affected_by_advisory ON affected(advisory_id);
 CREATE TABLE aliases(alias TEXT NOT NULL, advisory_id TEXT NOT NULL);
 CREATE INDEX aliases_by_alias ON aliases(alias);
+CREATE INDEX aliases_by_advisory ON aliases(advisory_id);
 ";
 
-/// Builds a database at `out` from sources, atomically: written to a temporary file beside it and
-/// renamed over it, so an interrupted build leaves the previous database intact.
-pub fn build(out: &Path, sources: Vec<BuildSource>, now: &str) -> Result<Status, DbError> {
+/// What a finding shows of an advisory (the rest of the record is not kept).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct Head {
+    pub id: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+/// What matching needs of an affected entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct Ranges {
+    #[serde(default)]
+    pub ranges: Vec<osv::Range>,
+    #[serde(default)]
+    pub versions: Vec<String>,
+}
+
+/// A source to build from.
+#[derive(Debug, Clone)]
+pub struct SourceSpec {
+    /// What provenance records (URL or path).
+    pub location: String,
+    /// Where the data is on disk.
+    pub path: std::path::PathBuf,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+fn insert(tx: &rusqlite::Transaction<'_>, source: &str, a: Advisory) -> rusqlite::Result<()> {
+    let existing: Option<Option<String>> =
+        tx.query_row("SELECT modified FROM advisories WHERE id = ?1", [&a.id], |r| r.get(0)).optional()?;
+    if let Some(old) = existing {
+        // One record per id: the most recently modified copy wins when sources overlap.
+        if old >= a.modified {
+            return Ok(());
+        }
+        tx.execute("DELETE FROM affected WHERE advisory_id = ?1", [&a.id])?;
+        tx.execute("DELETE FROM aliases WHERE advisory_id = ?1", [&a.id])?;
+        tx.execute("DELETE FROM advisories WHERE id = ?1", [&a.id])?;
+    }
+    let head = Head {
+        id: a.id.clone(),
+        aliases: a.aliases.clone(),
+        summary: a.summary.clone(),
+        references: a.references.iter().map(|r| r.url.clone()).collect(),
+    };
+    tx.prepare_cached("INSERT INTO advisories(id, source, modified, head) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
+        a.id,
+        source,
+        a.modified,
+        serde_json::to_string(&head).unwrap_or_default()
+    ])?;
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO affected(advisory_id, ecosystem, package, ranges, severity, severity_source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for aff in &a.affected {
+        let (sev, src) = severity::rate(&a, aff);
+        let ranges = Ranges { ranges: aff.ranges.clone(), versions: aff.versions.clone() };
+        ins.execute(params![
+            a.id,
+            aff.package.ecosystem,
+            aff.package.name,
+            serde_json::to_string(&ranges).unwrap_or_default(),
+            sev.as_str(),
+            src
+        ])?;
+    }
+    let mut al = tx.prepare_cached("INSERT INTO aliases(alias, advisory_id) VALUES (?1, ?2)")?;
+    for alias in &a.aliases {
+        al.execute(params![alias, a.id])?;
+    }
+    Ok(())
+}
+
+/// Builds a database at `out` from sources, streaming their records into it (memory stays
+/// bounded by the largest record), atomically: written to a temporary file beside it and renamed
+/// over it, so an interrupted build leaves the previous database intact.
+pub fn build(out: &Path, sources: &[SourceSpec], now: &str) -> Result<(Status, Vec<Loaded>), DbError> {
     let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| DbError::Database { path: dir.display().to_string(), message: e.to_string() })?;
     let tmp = dir.join(format!(".{}.tmp-{}", out.file_name().and_then(|n| n.to_str()).unwrap_or("db"), std::process::id()));
     let _ = std::fs::remove_file(&tmp);
     let e = dberr(&tmp);
+    let mut reports = Vec::new();
     {
         let mut conn = Connection::open(&tmp).map_err(&e)?;
-        conn.execute_batch("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=4096;").map_err(&e)?;
+        conn.execute_batch("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=4096; PRAGMA cache_size=-65536;")
+            .map_err(&e)?;
         conn.execute_batch(SCHEMA).map_err(&e)?;
         let tx = conn.transaction().map_err(&e)?;
-        {
-            // One record per id: the most recently modified copy wins when sources overlap.
-            let mut best: HashMap<String, (usize, Advisory)> = HashMap::new();
-            for (si, s) in sources.iter().enumerate() {
-                for a in &s.loaded.advisories {
-                    match best.get(&a.id) {
-                        Some((_, old)) if old.modified >= a.modified => {}
-                        _ => {
-                            best.insert(a.id.clone(), (si, a.clone()));
-                        }
-                    }
-                }
-            }
-            let mut ids: Vec<&String> = best.keys().collect();
-            ids.sort();
-            let mut ins_adv = tx.prepare("INSERT INTO advisories(id, source, modified, doc) VALUES (?1, ?2, ?3, ?4)").map_err(&e)?;
-            let mut ins_aff =
-                tx.prepare("INSERT INTO affected(advisory_id, ecosystem, package, doc) VALUES (?1, ?2, ?3, ?4)").map_err(&e)?;
-            let mut ins_alias = tx.prepare("INSERT INTO aliases(alias, advisory_id) VALUES (?1, ?2)").map_err(&e)?;
-            for id in ids {
-                let (si, a) = &best[id];
-                let mut head = a.clone();
-                head.affected.clear();
-                let doc = serde_json::to_string(&head).unwrap_or_default();
-                ins_adv.execute(params![a.id, sources[*si].loaded.location, a.modified, doc]).map_err(&e)?;
-                for aff in &a.affected {
-                    let doc = serde_json::to_string(aff).unwrap_or_default();
-                    ins_aff.execute(params![a.id, aff.package.ecosystem, aff.package.name, doc]).map_err(&e)?;
-                }
-                for alias in &a.aliases {
-                    ins_alias.execute(params![alias, a.id]).map_err(&e)?;
-                }
-            }
-            let mut ins_src = tx
-                .prepare("INSERT OR REPLACE INTO sources(location, etag, last_modified, fetched_at, records, withdrawn, errors) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-                .map_err(&e)?;
-            for s in &sources {
-                ins_src
-                    .execute(params![
-                        s.loaded.location,
-                        s.etag,
-                        s.last_modified,
-                        now,
-                        s.loaded.advisories.len() as i64,
-                        s.loaded.withdrawn as i64,
-                        s.loaded.errors.len() as i64
-                    ])
-                    .map_err(&e)?;
-            }
-            let mut meta = tx.prepare("INSERT INTO meta(key, value) VALUES (?1, ?2)").map_err(&e)?;
-            meta.execute(params!["schema_version", SCHEMA_VERSION.to_string()]).map_err(&e)?;
-            meta.execute(params!["built_at", now]).map_err(&e)?;
-            meta.execute(params!["dredge_version", env!("CARGO_PKG_VERSION")]).map_err(&e)?;
+        for spec in sources {
+            let mut sink = |a: Advisory| insert(&tx, &spec.location, a).map_err(&e);
+            let mut loaded = load_path(&spec.path, &mut sink)?;
+            loaded.location = spec.location.clone();
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO sources(location, etag, last_modified, fetched_at, records, withdrawn, errors) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    spec.location,
+                    spec.etag,
+                    spec.last_modified,
+                    now,
+                    loaded.records as i64,
+                    loaded.withdrawn as i64,
+                    loaded.errors.len() as i64
+                ])
+            })
+            .map_err(&e)?;
+            reports.push(loaded);
+        }
+        for (k, v) in [
+            ("schema_version", SCHEMA_VERSION.to_string()),
+            ("built_at", now.to_string()),
+            ("dredge_version", env!("CARGO_PKG_VERSION").to_string()),
+        ] {
+            tx.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![k, v]).map_err(&e)?;
         }
         tx.commit().map_err(&e)?;
         conn.execute_batch("ANALYZE; VACUUM;").map_err(&e)?;
     }
     std::fs::rename(&tmp, out).map_err(|err| DbError::Database { path: out.display().to_string(), message: err.to_string() })?;
-    Db::open(out)?.status()
+    Ok((Db::open(out)?.status()?, reports))
 }
 
-/// One affected entry of an advisory for a package, with the advisory it belongs to.
+/// One affected entry for a looked-up package: its ranges, its severity (rated when the database
+/// was built), and the advisory's head, parsed only when the entry matches.
 #[derive(Debug, Clone)]
 pub struct Candidate {
-    pub advisory: std::sync::Arc<Advisory>,
-    pub affected: osv::Affected,
+    pub advisory_id: String,
+    pub ranges: Ranges,
+    pub severity: severity::Severity,
+    pub severity_source: String,
+    head: std::sync::Arc<str>,
+}
+
+impl Candidate {
+    pub fn head(&self) -> Head {
+        serde_json::from_str(&self.head).unwrap_or_else(|_| Head { id: self.advisory_id.clone(), ..Default::default() })
+    }
 }
 
 pub struct Db {
@@ -258,21 +320,46 @@ impl Db {
         })
     }
 
-    /// Every affected entry for `package` in `ecosystem`, with its advisory.
+    /// Every affected entry for `package` in `ecosystem`.
     pub fn lookup(&self, ecosystem: &str, package: &str) -> Result<Vec<Candidate>, DbError> {
+        Ok(self.lookup_many(ecosystem, &[package.to_string()])?.remove(package).unwrap_or_default())
+    }
+
+    /// Affected entries for many packages of one ecosystem in one query (a scan asks for all its
+    /// packages at once), keyed by package name.
+    pub fn lookup_many(&self, ecosystem: &str, packages: &[String]) -> Result<HashMap<String, Vec<Candidate>>, DbError> {
+        let names = serde_json::to_string(packages).unwrap_or_else(|_| "[]".into());
         let mut st = self
             .conn
-            .prepare_cached("SELECT a.doc, f.doc FROM affected f JOIN advisories a ON a.id = f.advisory_id WHERE f.ecosystem = ?1 AND f.package = ?2 ORDER BY a.id")
+            .prepare_cached(
+                "SELECT f.package, f.advisory_id, f.ranges, f.severity, f.severity_source, a.head FROM affected f \
+                 JOIN advisories a ON a.id = f.advisory_id \
+                 WHERE f.ecosystem = ?1 AND f.package IN (SELECT value FROM json_each(?2)) ORDER BY f.package, f.advisory_id",
+            )
             .map_err(|e| self.err(e))?;
-        let rows =
-            st.query_map(params![ecosystem, package], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
+        let rows = st
+            .query_map(params![ecosystem, names], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out: HashMap<String, Vec<Candidate>> = HashMap::new();
         for row in rows {
-            let (a, f) = row.map_err(|e| self.err(e))?;
-            let (Ok(advisory), Ok(affected)) = (serde_json::from_str::<Advisory>(&a), serde_json::from_str::<osv::Affected>(&f)) else {
-                continue;
-            };
-            out.push(Candidate { advisory: std::sync::Arc::new(advisory), affected });
+            let (package, advisory_id, ranges, sev, sev_src, head) = row.map_err(|e| self.err(e))?;
+            let Ok(ranges) = serde_json::from_str::<Ranges>(&ranges) else { continue };
+            out.entry(package).or_default().push(Candidate {
+                advisory_id,
+                ranges,
+                severity: severity::Severity::parse_label(&sev).unwrap_or(severity::Severity::Unknown),
+                severity_source: sev_src,
+                head: head.into(),
+            });
         }
         Ok(out)
     }

@@ -10,12 +10,14 @@ use std::path::Path;
 /// Largest single record file read (the biggest real OSV records are a few MiB).
 const MAX_RECORD: u64 = 32 << 20;
 
-/// What one source yielded.
+/// What one source yielded; the records themselves go to the sink as they are read, so memory
+/// stays bounded by the largest record, not the source.
 #[derive(Debug, Default)]
 pub struct Loaded {
     /// Where it came from (path or URL), for provenance.
     pub location: String,
-    pub advisories: Vec<Advisory>,
+    /// Records handed to the sink.
+    pub records: usize,
     /// Withdrawn records, excluded.
     pub withdrawn: usize,
     /// Files or entries that could not be read (`file: why`).
@@ -23,8 +25,11 @@ pub struct Loaded {
     pub files: usize,
 }
 
+/// Receives each record; an error stops the load (the database could not be written).
+pub type Sink<'a> = &'a mut dyn FnMut(Advisory) -> Result<(), DbError>;
+
 impl Loaded {
-    fn take(&mut self, name: &str, bytes: &[u8]) {
+    fn take(&mut self, name: &str, bytes: &[u8], sink: Sink<'_>) -> Result<(), DbError> {
         self.files += 1;
         let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
         match parse_document(bytes, yaml) {
@@ -35,19 +40,24 @@ impl Loaded {
                     } else if a.id.is_empty() {
                         self.errors.push(format!("{name}: record without an id"));
                     } else {
-                        self.advisories.push(a);
+                        self.records += 1;
+                        sink(a)?;
                     }
                 }
             }
             Ok(Doc::SecDb(db, family)) => {
-                let (mut adv, skipped) = secdb::to_advisories(&db, family);
+                let (adv, skipped) = secdb::to_advisories(&db, family);
                 if skipped > 0 {
                     self.errors.push(format!("{name}: {skipped} secfixes entries without a recognisable id"));
                 }
-                self.advisories.append(&mut adv);
+                for a in adv {
+                    self.records += 1;
+                    sink(a)?;
+                }
             }
             Err(e) => self.errors.push(format!("{name}: {e}")),
         }
+        Ok(())
     }
 }
 
@@ -57,6 +67,10 @@ enum Doc {
 }
 
 fn parse_document(bytes: &[u8], yaml: bool) -> Result<Doc, String> {
+    // The common case, one OSV JSON record, straight into the typed model.
+    if !yaml && bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') && !contains(bytes, b"\"secfixes\"") {
+        return serde_json::from_slice::<Advisory>(bytes).map(|a| Doc::Advisories(vec![a])).map_err(|e| format!("not an OSV record: {e}"));
+    }
     let value: serde_json::Value = if yaml {
         let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
         serde_saphyr::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?
@@ -83,13 +97,17 @@ fn parse_document(bytes: &[u8], yaml: bool) -> Result<Doc, String> {
     }
 }
 
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
 fn wanted(name: &str) -> bool {
     name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml")
 }
 
 /// Loads one source from a local path: a record file, a directory (recursively), a `.zip` or a
 /// `.tar.gz`/`.tgz`.
-pub fn load_path(path: &Path) -> Result<Loaded, DbError> {
+pub fn load_path(path: &Path, sink: Sink<'_>) -> Result<Loaded, DbError> {
     let location = path.display().to_string();
     let mut out = Loaded { location: location.clone(), ..Default::default() };
     let md = std::fs::metadata(path).map_err(|e| DbError::Source { source_name: location.clone(), message: e.to_string() })?;
@@ -107,7 +125,7 @@ pub fn load_path(path: &Path) -> Result<Loaded, DbError> {
                 if ft.is_dir() {
                     stack.push(p);
                 } else if ft.is_file() && wanted(&p.to_string_lossy()) {
-                    read_file(&p, &mut out);
+                    read_file(&p, &mut out, sink)?;
                 }
             }
         }
@@ -115,35 +133,37 @@ pub fn load_path(path: &Path) -> Result<Loaded, DbError> {
         let name = path.to_string_lossy().to_string();
         if name.ends_with(".zip") {
             let f = std::fs::File::open(path).map_err(|e| DbError::Source { source_name: location.clone(), message: e.to_string() })?;
-            read_zip(f, &mut out).map_err(|m| DbError::Source { source_name: location.clone(), message: m })?;
+            read_zip(f, &mut out, sink)?;
         } else if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
             let f = std::fs::File::open(path).map_err(|e| DbError::Source { source_name: location.clone(), message: e.to_string() })?;
-            read_targz(f, &mut out).map_err(|m| DbError::Source { source_name: location.clone(), message: m })?;
+            read_targz(f, &mut out, sink)?;
         } else {
-            read_file(path, &mut out);
+            read_file(path, &mut out, sink)?;
         }
     }
-    if out.advisories.is_empty() && !out.errors.is_empty() {
+    if out.records == 0 && !out.errors.is_empty() {
         return Err(DbError::Source { source_name: location, message: format!("nothing readable: {}", out.errors[0]) });
     }
     Ok(out)
 }
 
-fn read_file(p: &Path, out: &mut Loaded) {
+fn read_file(p: &Path, out: &mut Loaded, sink: Sink<'_>) -> Result<(), DbError> {
     let name = p.display().to_string();
     match std::fs::File::open(p).and_then(|f| {
         let mut v = Vec::new();
         f.take(MAX_RECORD + 1).read_to_end(&mut v).map(|_| v)
     }) {
         Ok(v) if v.len() as u64 > MAX_RECORD => out.errors.push(format!("{name}: larger than {MAX_RECORD} bytes")),
-        Ok(v) => out.take(&name, &v),
+        Ok(v) => out.take(&name, &v, sink)?,
         Err(e) => out.errors.push(format!("{name}: {e}")),
     }
+    Ok(())
 }
 
 /// Reads an OSV-style zip (one record per `.json` entry) from any seekable reader.
-pub fn read_zip<R: Read + std::io::Seek>(r: R, out: &mut Loaded) -> Result<(), String> {
-    let mut z = zip::ZipArchive::new(r).map_err(|e| format!("not a zip archive: {e}"))?;
+pub fn read_zip<R: Read + std::io::Seek>(r: R, out: &mut Loaded, sink: Sink<'_>) -> Result<(), DbError> {
+    let mut z = zip::ZipArchive::new(r)
+        .map_err(|e| DbError::Source { source_name: out.location.clone(), message: format!("not a zip archive: {e}") })?;
     for i in 0..z.len() {
         let mut f = match z.by_index(i) {
             Ok(f) => f,
@@ -164,28 +184,30 @@ pub fn read_zip<R: Read + std::io::Seek>(r: R, out: &mut Loaded) -> Result<(), S
         // The declared size may lie (zip bombs): read at most the cap.
         match (&mut f).take(MAX_RECORD + 1).read_to_end(&mut v) {
             Ok(_) if v.len() as u64 > MAX_RECORD => out.errors.push(format!("{name}: larger than {MAX_RECORD} bytes")),
-            Ok(_) => out.take(&name, &v),
+            Ok(_) => out.take(&name, &v, sink)?,
             Err(e) => out.errors.push(format!("{name}: {e}")),
         }
     }
     Ok(())
 }
 
-fn read_targz<R: Read>(r: R, out: &mut Loaded) -> Result<(), String> {
+fn read_targz<R: Read>(r: R, out: &mut Loaded, sink: Sink<'_>) -> Result<(), DbError> {
+    let loc = out.location.clone();
+    let bad = |m: String| DbError::Source { source_name: loc.clone(), message: m };
     let mut ar = tar::Archive::new(flate2::read::MultiGzDecoder::new(r));
-    let entries = ar.entries().map_err(|e| format!("not a tar.gz archive: {e}"))?;
+    let entries = ar.entries().map_err(|e| bad(format!("not a tar.gz archive: {e}")))?;
     for e in entries {
-        let mut e = e.map_err(|e| format!("corrupt tar.gz archive: {e}"))?;
+        let mut e = e.map_err(|e| bad(format!("corrupt tar.gz archive: {e}")))?;
         let name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
         if e.header().entry_type() != tar::EntryType::Regular || !wanted(&name) {
             continue;
         }
         let mut v = Vec::new();
-        (&mut e).take(MAX_RECORD + 1).read_to_end(&mut v).map_err(|e| format!("{name}: {e}"))?;
+        (&mut e).take(MAX_RECORD + 1).read_to_end(&mut v).map_err(|e| bad(format!("{name}: {e}")))?;
         if v.len() as u64 > MAX_RECORD {
             out.errors.push(format!("{name}: larger than {MAX_RECORD} bytes"));
         } else {
-            out.take(&name, &v);
+            out.take(&name, &v, sink)?;
         }
     }
     Ok(())

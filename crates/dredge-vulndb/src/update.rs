@@ -3,7 +3,7 @@
 //! database only when something changed. Every file is written to a temporary name and renamed,
 //! so a killed update leaves the previous files and database usable.
 
-use crate::{BuildSource, DbError, Status, build, load_path};
+use crate::{DbError, SourceSpec, Status, build};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -151,12 +151,10 @@ pub fn update(db: &Path, sources: &[String], cache: &Path, now: &str) -> Result<
     for s in &sources {
         if is_url(s) {
             let (file, meta, f) = fetch(&agent, s, &dir)?;
-            let mut loaded = load_path(&file)?;
-            loaded.location = s.clone();
-            built.push(BuildSource { loaded, etag: meta.etag, last_modified: meta.last_modified });
+            built.push(SourceSpec { location: s.clone(), path: file, etag: meta.etag, last_modified: meta.last_modified });
             fetches.push(f);
         } else {
-            built.push(BuildSource { loaded: load_path(Path::new(s))?, etag: None, last_modified: None });
+            built.push(SourceSpec { location: s.clone(), path: PathBuf::from(s), etag: None, last_modified: None });
             fetches.push(Fetch { location: s.clone(), downloaded: false, bytes: 0 });
         }
     }
@@ -171,6 +169,6 @@ pub fn update(db: &Path, sources: &[String], cache: &Path, now: &str) -> Result<
         let status = crate::Db::open(db)?.status()?;
         return Ok(UpdateOutcome { fetches, rebuilt: false, status });
     }
-    let status = build(db, built, now)?;
+    let (status, _) = build(db, &built, now)?;
     Ok(UpdateOutcome { fetches, rebuilt: true, status })
 }

@@ -132,6 +132,9 @@ struct VulnArgs {
     /// No network use for advisories (implies --skip-db-update).
     #[arg(long)]
     offline: bool,
+    /// Print how long matching took (stderr).
+    #[arg(long = "debug-timing", hide = true)]
+    debug_timing: bool,
 }
 
 #[derive(Args)]
@@ -320,7 +323,16 @@ fn vulns(r: &mut ScanReport, db_path: &std::path::Path, cache: &std::path::Path,
         }
     }
     let inv = dredge_model::Inventory { os: r.os.clone(), packages: r.packages.clone(), warnings: Vec::new() };
+    let started = std::time::Instant::now();
     let m = dredge_match::match_inventory(&inv, &db)?;
+    if a.debug_timing {
+        eprintln!(
+            "dredge: debug: matched {} packages in {:.1} ms ({} findings before filters)",
+            inv.packages.len(),
+            started.elapsed().as_secs_f64() * 1000.0,
+            m.findings.len()
+        );
+    }
     let wanted: Vec<dredge_match::Severity> = a
         .severity
         .iter()
@@ -548,19 +560,21 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Db(DbCommand::Build(a)) => {
             let out = a.output.unwrap_or_else(|| a.cache_dir.unwrap_or_else(default_cache_dir).join("db/dredge.db"));
-            let mut sources = Vec::new();
-            for s in &a.sources {
-                let loaded = dredge_vulndb::load_path(s)?;
+            let sources: Vec<dredge_vulndb::SourceSpec> = a
+                .sources
+                .iter()
+                .map(|s| dredge_vulndb::SourceSpec { location: s.display().to_string(), path: s.clone(), etag: None, last_modified: None })
+                .collect();
+            let started = std::time::Instant::now();
+            let (st, reports) = dredge_vulndb::build(&out, &sources, &dredge_report::now_rfc3339())?;
+            for (s, loaded) in a.sources.iter().zip(&reports) {
                 for e in loaded.errors.iter().take(5) {
                     eprintln!("dredge: warning: {e}");
                 }
                 if loaded.errors.len() > 5 {
                     eprintln!("dredge: warning: {} more unreadable records in {}", loaded.errors.len() - 5, s.display());
                 }
-                sources.push(dredge_vulndb::BuildSource { loaded, etag: None, last_modified: None });
             }
-            let started = std::time::Instant::now();
-            let st = dredge_vulndb::build(&out, sources, &dredge_report::now_rfc3339())?;
             eprintln!(
                 "dredge: built {} ({} advisories, {} affected packages) in {:.1}s",
                 out.display(),

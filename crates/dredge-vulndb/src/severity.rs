@@ -1,7 +1,7 @@
 //! Severity: the distro's own rating first, then CVSS vectors scored here (v4, v3.x, v2), then
 //! the advisory's label. The source of the rating is reported with it.
 
-use dredge_vulndb::osv::{Advisory, Affected};
+use crate::osv::{Advisory, Affected};
 use serde::Serialize;
 use std::str::FromStr;
 
