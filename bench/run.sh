@@ -165,4 +165,6 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f×", a / b; el
   echo "dredge's cold time; on gzip layers decompression is, and dredge (zlib-rs, layers in parallel)"
   echo "finishes before GNU gzip alone decompresses the same layers."
 } > "$repo/BENCHMARKS.md"
+# The advisory database section (its own script, also runnable alone).
+bash "$here/db.sh" >/dev/null
 cat "$repo/BENCHMARKS.md"
