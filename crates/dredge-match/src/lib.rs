@@ -115,6 +115,7 @@ fn scheme_name(s: Scheme) -> &'static str {
         Scheme::Dpkg => "dpkg",
         Scheme::Rpm => "rpm",
         Scheme::Apk => "apk",
+        Scheme::Pep440 => "pep440",
     }
 }
 

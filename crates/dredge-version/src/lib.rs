@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 
 pub mod apk;
 pub mod dpkg;
+pub mod pep440;
 pub mod rpm;
 
 /// A version scheme dredge can order versions of.
@@ -14,6 +15,8 @@ pub enum Scheme {
     Dpkg,
     Rpm,
     Apk,
+    /// Python (PEP 440).
+    Pep440,
 }
 
 impl Scheme {
@@ -22,6 +25,7 @@ impl Scheme {
             Scheme::Dpkg => dpkg::compare(a, b),
             Scheme::Rpm => rpm::compare_evr(a, b),
             Scheme::Apk => apk::compare(a, b),
+            Scheme::Pep440 => pep440::compare(a, b),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! this machine: `dpkg --compare-versions` and rpm's own `rpm.vercmp`.
 #![allow(clippy::panic, clippy::unwrap_used)]
 
-use dredge_version::{dpkg, rpm};
+use dredge_version::{dpkg, pep440, rpm};
 use std::cmp::Ordering;
 use std::io::Write;
 use std::process::Command;
@@ -140,4 +140,82 @@ fn rpm_agrees_with_rpm_vercmp() {
         }
     }
     assert!(mismatches.is_empty(), "{} of {} pairs differ:\n{}", mismatches.len(), all.len(), mismatches.join("\n"));
+}
+
+fn py_version(r: &mut Rng) -> String {
+    let mut s = String::new();
+    if r.next().is_multiple_of(8) {
+        s.push_str(&format!("{}!", r.next() % 3));
+    }
+    if r.next().is_multiple_of(10) {
+        s.push('v');
+    }
+    let parts = 1 + r.next() % 4;
+    let nums: Vec<String> =
+        (0..parts).map(|_| r.num().trim_start_matches('0').to_string()).map(|x| if x.is_empty() { "0".into() } else { x }).collect();
+    s.push_str(&nums.join("."));
+    if r.next().is_multiple_of(3) {
+        s.push_str(r.pick(&["a", "b", "rc", "alpha", "beta", "c", "pre", "preview", ".a", "-rc", "_b"]));
+        if !r.next().is_multiple_of(4) {
+            s.push_str(&format!("{}", r.next() % 12));
+        }
+    }
+    if r.next().is_multiple_of(4) {
+        s.push_str(r.pick(&[".post", "post", "-", ".rev", "-post"]));
+        s.push_str(&format!("{}", r.next() % 5));
+    }
+    if r.next().is_multiple_of(4) {
+        s.push_str(r.pick(&[".dev", "dev", "-dev"]));
+        if !r.next().is_multiple_of(3) {
+            s.push_str(&format!("{}", r.next() % 5));
+        }
+    }
+    if r.next().is_multiple_of(6) {
+        s.push('+');
+        s.push_str(r.pick(&["local", "1", "abc.2", "ubuntu-1", "7.x", "0"]));
+    }
+    s
+}
+
+#[test]
+fn pep440_agrees_with_python_packaging() {
+    let all = pairs(py_version, 5000, 0x1234_5678_9abc_def1);
+    let script = "import sys\nfrom packaging.version import Version, InvalidVersion\nfor line in sys.stdin:\n    a, b = line.rstrip('\\n').split('\\t')\n    try:\n        x, y = Version(a), Version(b)\n        print(-1 if x < y else (1 if x > y else 0))\n    except InvalidVersion:\n        print('invalid')\n";
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 with packaging (.ci/setup installs it)");
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        for (a, b) in &all {
+            writeln!(stdin, "{a}\t{b}").unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let answers: Vec<&str> = text.lines().collect();
+    assert_eq!(answers.len(), all.len());
+    let mut mismatches = Vec::new();
+    let mut valid = 0;
+    for ((a, b), ans) in all.iter().zip(answers) {
+        if ans == "invalid" {
+            continue;
+        }
+        valid += 1;
+        let want = match ans {
+            "-1" => Ordering::Less,
+            "0" => Ordering::Equal,
+            _ => Ordering::Greater,
+        };
+        let got = pep440::compare(a, b);
+        if got != want || pep440::parse(a).is_none() || pep440::parse(b).is_none() {
+            mismatches.push(format!("{a} vs {b}: packaging {want:?}, dredge {got:?}"));
+        }
+    }
+    assert!(valid > 4000, "most generated pairs are valid PEP 440 ({valid})");
+    assert!(mismatches.is_empty(), "{} of {valid} pairs differ:\n{}", mismatches.len(), mismatches.join("\n"));
 }
