@@ -256,6 +256,113 @@ impl RegistryClient {
         Ok(resp)
     }
 
+    /// Runs a request with the cached Authorization; on 401 answers the challenge and runs it
+    /// once more (push needs a token with the push scope, which the challenge names).
+    fn authed(&self, run: &Attempt<'_>, what: &str) -> Result<Response<ureq::Body>, ImageError> {
+        let cached = self.0.auth.lock().map_err(|_| self.err("lock poisoned"))?.clone();
+        let resp = run(cached.as_deref()).map_err(|e| self.err(format!("{what}: {e}")))?;
+        if resp.status().as_u16() != 401 {
+            return Ok(resp);
+        }
+        let challenge = resp.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let header = self.answer(&challenge)?;
+        let resp = run(Some(&header)).map_err(|e| self.err(format!("{what}: {e}")))?;
+        if resp.status().as_u16() == 401 || resp.status().as_u16() == 403 {
+            return Err(ImageError::Unauthorized {
+                registry: self.host().to_string(),
+                message: format!("{what}: not allowed for these credentials"),
+            });
+        }
+        *self.0.auth.lock().map_err(|_| self.err("lock poisoned"))? = Some(header);
+        Ok(resp)
+    }
+
+    /// Uploads a file as a blob (one monolithic PUT) unless the registry has it; returns its
+    /// digest and size.
+    pub fn push_blob(&self, file: &std::path::Path) -> Result<(String, u64), ImageError> {
+        let digest = {
+            use sha2::Digest;
+            let mut f = std::fs::File::open(file).map_err(|e| ImageError::io(format!("reading {}", file.display()), e))?;
+            let mut h = sha2::Sha256::new();
+            std::io::copy(&mut f, &mut h).map_err(|e| ImageError::io(format!("reading {}", file.display()), e))?;
+            format!("sha256:{}", hex::encode(h.finalize()))
+        };
+        let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+        let base = format!("{}://{}", self.scheme()?, self.host());
+        let repo = &self.0.reference.repository;
+        let head = format!("{base}/v2/{repo}/blobs/{digest}");
+        let r = self.authed(
+            &|auth| {
+                let mut q = self.0.agent.head(&head);
+                if let Some(a) = auth {
+                    q = q.header("Authorization", a);
+                }
+                q.call()
+            },
+            "checking for the blob",
+        )?;
+        if r.status().as_u16() == 200 {
+            return Ok((digest, size));
+        }
+        let start = format!("{base}/v2/{repo}/blobs/uploads/");
+        let r = self.authed(
+            &|auth| {
+                let mut q = self.0.agent.post(&start).header("Content-Length", "0");
+                if let Some(a) = auth {
+                    q = q.header("Authorization", a);
+                }
+                q.send(&[][..])
+            },
+            "starting an upload",
+        )?;
+        if r.status().as_u16() != 202 {
+            return Err(self.err(format!("starting an upload answered {}", r.status())));
+        }
+        let loc =
+            r.headers().get("location").and_then(|v| v.to_str().ok()).ok_or_else(|| self.err("upload without a Location"))?.to_string();
+        let loc = if loc.starts_with("http") { loc } else { format!("{base}{loc}") };
+        let put = format!("{loc}{}digest={digest}", if loc.contains('?') { '&' } else { '?' });
+        let r = self.authed(
+            &|auth| {
+                let f = std::fs::File::open(file).map_err(ureq::Error::Io)?;
+                let mut q = self.0.agent.put(&put).header("Content-Type", "application/octet-stream");
+                if let Some(a) = auth {
+                    q = q.header("Authorization", a);
+                }
+                q.send(&f)
+            },
+            "uploading the blob",
+        )?;
+        if r.status().as_u16() != 201 {
+            return Err(self.err(format!("uploading {digest} answered {}", r.status())));
+        }
+        Ok((digest, size))
+    }
+
+    /// Stores a manifest under a tag; returns its digest.
+    pub fn push_manifest(&self, tag: &str, media_type: &str, body: &[u8]) -> Result<String, ImageError> {
+        let url = format!("{}://{}/v2/{}/manifests/{tag}", self.scheme()?, self.host(), self.0.reference.repository);
+        let r = self.authed(
+            &|auth| {
+                let mut q = self.0.agent.put(&url).header("Content-Type", media_type);
+                if let Some(a) = auth {
+                    q = q.header("Authorization", a);
+                }
+                q.send(body)
+            },
+            "storing the manifest",
+        )?;
+        if r.status().as_u16() != 201 {
+            return Err(self.err(format!("storing the manifest answered {}", r.status())));
+        }
+        Ok(spec::sha256_digest(body))
+    }
+
+    /// A manifest by tag or digest: its bytes and verified digest.
+    pub fn fetch_manifest(&self, reference: &str) -> Result<(Vec<u8>, String), ImageError> {
+        self.manifest(reference).map(|(b, d, _)| (b, d))
+    }
+
     fn basic(&self) -> Option<String> {
         match &self.0.credentials {
             Some(Credentials::Basic { username, password }) => {
@@ -451,6 +558,9 @@ fn bearer_from(resp: &mut Response<ureq::Body>, realm: &str) -> Result<String, S
     let body = resp.body_mut().with_config().limit(1 << 20).read_to_vec().map_err(|e| format!("token endpoint {realm}: {e}"))?;
     token_from(&body).map(|t| format!("Bearer {t}")).ok_or_else(|| format!("token endpoint {realm} returned no token"))
 }
+
+/// One try of a request, given the Authorization header to send (if any).
+type Attempt<'a> = dyn Fn(Option<&str>) -> Result<Response<ureq::Body>, ureq::Error> + 'a;
 
 fn token_from(body: &[u8]) -> Option<String> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;

@@ -63,10 +63,65 @@ enum DbCommand {
     Build(DbBuildArgs),
     /// Show the database's age, sources, counts and schema version.
     Status(DbStatusArgs),
+    /// Publish the database as an OCI artifact in a registry (for air-gapped use).
+    Push(DbPushArgs),
+    /// Fetch a database published with `db push` (digest verified, replaced atomically).
+    Pull(DbPullArgs),
     /// Download the sources again (conditional requests: unchanged ones cost one request) and
     /// rebuild the database when something changed. Without --source: the sources the database
     /// was built from, else OSV's distribution exports.
     Update(DbUpdateArgs),
+}
+
+#[derive(Args)]
+struct RegistryArgs {
+    /// Registry user name.
+    #[arg(long, env = "DREDGE_USERNAME")]
+    username: Option<String>,
+    /// Registry password or token.
+    #[arg(long, env = "DREDGE_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Allow plain HTTP and unverified TLS for the registry.
+    #[arg(long)]
+    insecure: bool,
+    /// PEM file of CA certificates to trust for the registry.
+    #[arg(long)]
+    ca_cert: Option<PathBuf>,
+}
+
+impl RegistryArgs {
+    fn options(&self) -> Result<RegistryOptions> {
+        let credentials = match (&self.username, &self.password) {
+            (Some(u), Some(p)) => Some(Credentials::Basic { username: u.clone(), password: p.clone() }),
+            (None, None) => None,
+            _ => bail!("--username and --password go together"),
+        };
+        Ok(RegistryOptions { credentials, insecure: self.insecure, ca_cert: self.ca_cert.clone(), retries: 4, platform: None })
+    }
+}
+
+#[derive(Args)]
+struct DbPushArgs {
+    /// Where to store it: `registry/repository:tag`.
+    reference: String,
+    #[arg(long)]
+    db: Option<PathBuf>,
+    #[arg(long, env = "DREDGE_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+#[derive(Args)]
+struct DbPullArgs {
+    /// Where it is stored: `registry/repository:tag` or `...@sha256:...`.
+    reference: String,
+    #[arg(long)]
+    db: Option<PathBuf>,
+    #[arg(long, env = "DREDGE_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    registry: RegistryArgs,
 }
 
 #[derive(Args)]
@@ -132,6 +187,10 @@ struct VulnArgs {
     /// No network use for advisories (implies --skip-db-update).
     #[arg(long)]
     offline: bool,
+    /// Pull the database from this registry reference (`db push`ed) when it is missing or older
+    /// than a day, instead of downloading sources.
+    #[arg(long, env = "DREDGE_DB_REPOSITORY")]
+    db_repository: Option<String>,
     /// Print how long matching took (stderr).
     #[arg(long = "debug-timing", hide = true)]
     debug_timing: bool,
@@ -291,8 +350,30 @@ fn age(rfc3339: &str) -> Option<i64> {
 /// Matches the report's packages against the database, applies the filters, and says whether
 /// findings remain (for `--exit-code`). A missing default database is a note, not an error;
 /// a database named with `--db` must exist.
-fn vulns(r: &mut ScanReport, db_path: &std::path::Path, cache: &std::path::Path, a: &VulnArgs, explicit: bool) -> Result<bool> {
-    if !db_path.is_file() && !explicit {
+fn vulns(
+    r: &mut ScanReport,
+    db_path: &std::path::Path,
+    cache: &std::path::Path,
+    a: &VulnArgs,
+    explicit: bool,
+    reg: Option<RegistryOptions>,
+) -> Result<bool> {
+    if let Some(repo) = &a.db_repository {
+        let current =
+            dredge_vulndb::Db::open(db_path).ok().and_then(|d| d.status().ok()).and_then(|s| age(&s.current_at)).is_some_and(|d| d < 1);
+        if !current && !a.offline && !a.skip_db_update {
+            match crate::dbartifact::pull(repo, db_path, reg.clone().unwrap_or_default()) {
+                Ok(_) => {}
+                Err(e) if db_path.is_file() => r.warnings.push(dredge_model::Warning {
+                    path: None,
+                    layer: None,
+                    message: format!("pulling the database from {repo} failed, using the existing one: {e:#}"),
+                }),
+                Err(e) => return Err(e.context(format!("pulling the advisory database from {repo}"))),
+            }
+        }
+    }
+    if !db_path.is_file() && !explicit && a.db_repository.is_none() {
         r.notes
             .push(format!("no advisory database at {}: packages only (build one with `dredge db build --source ...`)", db_path.display()));
         return Ok(false);
@@ -479,7 +560,7 @@ pub fn run() -> Result<ExitCode> {
             let o = options(&a.common)?;
             let mut r = scan::scan_image(&spec, &target_name(&a.target, &a.input), &o)?;
             let db = a.vuln.db.clone().unwrap_or_else(|| o.cache_dir.join("db/dredge.db"));
-            let gate = vulns(&mut r, &db, &o.cache_dir, &a.vuln, a.vuln.db.is_some())?;
+            let gate = vulns(&mut r, &db, &o.cache_dir, &a.vuln, a.vuln.db.is_some(), Some(o.registry.clone()))?;
             warn_all(&r, o.quiet);
             let text = match a.format {
                 VulnFormat::Table => dredge_report::to_table(&r),
@@ -545,7 +626,7 @@ pub fn run() -> Result<ExitCode> {
             }
             let cache = a.cache_dir.clone().unwrap_or_else(default_cache_dir);
             let db = a.vuln.db.clone().unwrap_or_else(|| cache.join("db/dredge.db"));
-            let gate = vulns(&mut r, &db, &cache, &a.vuln, true)?;
+            let gate = vulns(&mut r, &db, &cache, &a.vuln, true, None)?;
             warn_all(&r, a.quiet);
             let text = match a.format {
                 VulnFormat::Table => dredge_report::to_table(&r),
@@ -600,6 +681,18 @@ pub fn run() -> Result<ExitCode> {
                 if out.rebuilt { "rebuilt" } else { "is up to date" },
                 out.status.advisories
             );
+        }
+        Command::Db(DbCommand::Push(a)) => {
+            let cache = a.cache_dir.unwrap_or_else(default_cache_dir);
+            let path = a.db.unwrap_or_else(|| cache.join("db/dredge.db"));
+            let pushed = crate::dbartifact::push(&path, &a.reference, a.registry.options()?, &cache.join("tmp"))?;
+            eprintln!("dredge: pushed {} as {pushed}", path.display());
+        }
+        Command::Db(DbCommand::Pull(a)) => {
+            let cache = a.cache_dir.unwrap_or_else(default_cache_dir);
+            let path = a.db.unwrap_or_else(|| cache.join("db/dredge.db"));
+            let st = crate::dbartifact::pull(&a.reference, &path, a.registry.options()?)?;
+            eprintln!("dredge: pulled {} into {} ({} advisories, built {})", a.reference, path.display(), st.advisories, st.built_at);
         }
         Command::Db(DbCommand::Status(a)) => {
             let path = a.db.unwrap_or_else(|| a.cache_dir.unwrap_or_else(default_cache_dir).join("db/dredge.db"));

@@ -2,6 +2,7 @@
 //! 0 success, 2 an operational failure (bad input, unreachable registry, corrupt image ...).
 
 mod cli;
+mod dbartifact;
 mod scan;
 mod target;
 

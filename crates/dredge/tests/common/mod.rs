@@ -2,6 +2,8 @@
 //! testdata/make-images.sh with umoci/skopeo), a private cache dir per test.
 #![allow(dead_code)]
 
+pub mod registry;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
