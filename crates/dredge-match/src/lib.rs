@@ -116,6 +116,7 @@ fn scheme_name(s: Scheme) -> &'static str {
         Scheme::Rpm => "rpm",
         Scheme::Apk => "apk",
         Scheme::Pep440 => "pep440",
+        Scheme::Maven => "maven",
     }
 }
 

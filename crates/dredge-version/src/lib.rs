@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 
 pub mod apk;
 pub mod dpkg;
+pub mod maven;
 pub mod pep440;
 pub mod rpm;
 
@@ -17,6 +18,8 @@ pub enum Scheme {
     Apk,
     /// Python (PEP 440).
     Pep440,
+    /// Maven (`ComparableVersion`).
+    Maven,
 }
 
 impl Scheme {
@@ -26,6 +29,7 @@ impl Scheme {
             Scheme::Rpm => rpm::compare_evr(a, b),
             Scheme::Apk => apk::compare(a, b),
             Scheme::Pep440 => pep440::compare(a, b),
+            Scheme::Maven => maven::compare(a, b),
         }
     }
 }

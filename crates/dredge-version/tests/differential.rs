@@ -2,7 +2,7 @@
 //! this machine: `dpkg --compare-versions` and rpm's own `rpm.vercmp`.
 #![allow(clippy::panic, clippy::unwrap_used)]
 
-use dredge_version::{dpkg, pep440, rpm};
+use dredge_version::{dpkg, maven, pep440, rpm};
 use std::cmp::Ordering;
 use std::io::Write;
 use std::process::Command;
@@ -218,4 +218,92 @@ fn pep440_agrees_with_python_packaging() {
     }
     assert!(valid > 4000, "most generated pairs are valid PEP 440 ({valid})");
     assert!(mismatches.is_empty(), "{} of {valid} pairs differ:\n{}", mismatches.len(), mismatches.join("\n"));
+}
+
+fn maven_version(r: &mut Rng) -> String {
+    let mut s = r.num();
+    for _ in 0..(r.next() % 5) {
+        s.push_str(r.pick(&[".", ".", "-", "-", ""]));
+        if r.next().is_multiple_of(2) {
+            s.push_str(&r.num());
+        } else {
+            s.push_str(r.pick(&[
+                "alpha",
+                "a",
+                "beta",
+                "b",
+                "m",
+                "milestone",
+                "rc",
+                "cr",
+                "SNAPSHOT",
+                "ga",
+                "final",
+                "Final",
+                "release",
+                "sp",
+                "foo",
+                "jre",
+                "RELEASE",
+                "M",
+            ]));
+        }
+    }
+    s
+}
+
+#[test]
+fn maven_agrees_with_comparable_version() {
+    let all = pairs(maven_version, 5000, 0x0dd_ba11_cafe_f00d);
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("Cmp.java");
+    std::fs::write(
+        &src,
+        "import org.apache.maven.artifact.versioning.ComparableVersion;\nimport java.io.*;\npublic class Cmp { public static void main(String[] a) throws Exception {\n  BufferedReader r = new BufferedReader(new InputStreamReader(System.in)); String l; StringBuilder sb = new StringBuilder();\n  while ((l = r.readLine()) != null) { String[] p = l.split(\"\\t\", -1); int c = new ComparableVersion(p[0]).compareTo(new ComparableVersion(p[1])); sb.append(c < 0 ? -1 : (c > 0 ? 1 : 0)).append('\\n'); }\n  System.out.print(sb); } }\n",
+    )
+    .unwrap();
+    let jar = std::fs::read_dir("/usr/share/maven/lib")
+        .expect("Maven's libraries (Debian package maven)")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("maven-artifact")))
+        .expect("maven-artifact jar");
+    let mut child = Command::new("java")
+        .arg("-cp")
+        .arg(&jar)
+        .arg(&src)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("java runs");
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        for (a, b) in &all {
+            writeln!(stdin, "{a}\t{b}").unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let answers: Vec<&str> = text.lines().collect();
+    assert_eq!(answers.len(), all.len());
+    let mut mismatches = Vec::new();
+    for ((a, b), ans) in all.iter().zip(answers) {
+        let want = match ans {
+            "-1" => Ordering::Less,
+            "0" => Ordering::Equal,
+            _ => Ordering::Greater,
+        };
+        let got = maven::compare(a, b);
+        if got != want {
+            mismatches.push(format!("{a} vs {b}: ComparableVersion {want:?}, dredge {got:?}"));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} pairs differ:\n{}",
+        mismatches.len(),
+        all.len(),
+        mismatches.iter().take(30).cloned().collect::<Vec<_>>().join("\n")
+    );
 }
