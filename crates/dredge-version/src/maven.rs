@@ -126,8 +126,7 @@ fn parse(version: &str) -> Vec<Item> {
             l.push(item);
         }
     };
-    for i in 0..chars.len() {
-        let c = chars[i];
+    for (i, &c) in chars.iter().enumerate() {
         if c == '.' || c == '-' {
             let item = if i == start { Item::Int(String::new()) } else { parse_item(is_digit, &sub(start, i)) };
             top(&mut stack, item);
