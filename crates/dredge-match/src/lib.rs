@@ -117,6 +117,8 @@ fn scheme_name(s: Scheme) -> &'static str {
         Scheme::Apk => "apk",
         Scheme::Pep440 => "pep440",
         Scheme::Maven => "maven",
+        Scheme::SemVer => "semver",
+        Scheme::RubyGems => "rubygems",
     }
 }
 

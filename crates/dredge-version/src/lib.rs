@@ -1,4 +1,5 @@
-//! Version ordering, one module per scheme. Each `compare` is total (any two strings compare,
+//! Version ordering, one module per scheme: dpkg, rpm, apk, PEP 440, Maven, SemVer (npm, crates,
+//! Go), RubyGems. Each `compare` is total (any two strings compare,
 //! malformed ones included, without panicking) and tested differentially against the scheme's
 //! reference implementation where the machine has one.
 
@@ -9,6 +10,8 @@ pub mod dpkg;
 pub mod maven;
 pub mod pep440;
 pub mod rpm;
+pub mod rubygems;
+pub mod semver;
 
 /// A version scheme dredge can order versions of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +23,10 @@ pub enum Scheme {
     Pep440,
     /// Maven (`ComparableVersion`).
     Maven,
+    /// SemVer 2 (npm, crates.io; Go modules with their `v` prefix and pseudo-versions).
+    SemVer,
+    /// RubyGems (`Gem::Version`).
+    RubyGems,
 }
 
 impl Scheme {
@@ -30,6 +37,8 @@ impl Scheme {
             Scheme::Apk => apk::compare(a, b),
             Scheme::Pep440 => pep440::compare(a, b),
             Scheme::Maven => maven::compare(a, b),
+            Scheme::SemVer => semver::compare(a, b),
+            Scheme::RubyGems => rubygems::compare(a, b),
         }
     }
 }

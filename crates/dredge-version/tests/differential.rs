@@ -2,7 +2,7 @@
 //! this machine: `dpkg --compare-versions` and rpm's own `rpm.vercmp`.
 #![allow(clippy::panic, clippy::unwrap_used)]
 
-use dredge_version::{dpkg, maven, pep440, rpm};
+use dredge_version::{dpkg, maven, pep440, rpm, rubygems, semver};
 use std::cmp::Ordering;
 use std::io::Write;
 use std::process::Command;
@@ -306,4 +306,98 @@ fn maven_agrees_with_comparable_version() {
         all.len(),
         mismatches.iter().take(30).cloned().collect::<Vec<_>>().join("\n")
     );
+}
+
+/// Runs a reference implementation that reads `a\tb` lines and prints -1/0/1 or `invalid`, and
+/// compares its answers with ours. Returns the number of valid pairs checked.
+fn against(program: &str, args: &[&str], env: &[(&str, &str)], all: &[(String, String)], ours: fn(&str, &str) -> Ordering) -> usize {
+    let mut c = Command::new(program);
+    c.args(args).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let mut child = c.spawn().unwrap_or_else(|e| panic!("{program}: {e} (.ci/setup installs it)"));
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        for (a, b) in all {
+            writeln!(stdin, "{a}\t{b}").unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let answers: Vec<&str> = text.lines().collect();
+    assert_eq!(answers.len(), all.len());
+    let mut mismatches = Vec::new();
+    let mut valid = 0;
+    for ((a, b), ans) in all.iter().zip(answers) {
+        let want = match ans.trim() {
+            "invalid" => continue,
+            "-1" => Ordering::Less,
+            "0" => Ordering::Equal,
+            _ => Ordering::Greater,
+        };
+        valid += 1;
+        let got = ours(a, b);
+        if got != want {
+            mismatches.push(format!("{a} vs {b}: {program} {want:?}, dredge {got:?}"));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} of {valid} pairs differ:\n{}",
+        mismatches.len(),
+        mismatches.iter().take(30).cloned().collect::<Vec<_>>().join("\n")
+    );
+    valid
+}
+
+fn semver_version(r: &mut Rng) -> String {
+    let n = |r: &mut Rng| (r.next() % 12).to_string();
+    let mut s = format!("{}{}.{}.{}", r.pick(&["", "", "", "v"]), n(r), n(r), n(r));
+    if r.next().is_multiple_of(2) {
+        s.push('-');
+        let k = 1 + r.next() % 3;
+        let ids: Vec<String> = (0..k)
+            .map(|_| r.pick(&["alpha", "beta", "rc", "0", "1", "2", "11", "x-y", "20191109021931", "daa7c04131f5", "a1"]).to_string())
+            .collect();
+        s.push_str(&ids.join("."));
+    }
+    if r.next().is_multiple_of(5) {
+        s.push_str(r.pick(&["+build.1", "+incompatible", "+sha.5114f85"]));
+    }
+    s
+}
+
+#[test]
+fn semver_agrees_with_node_semver() {
+    let all = pairs(semver_version, 5000, 0x5e3e_5e3e_1234_0001);
+    let js = "const s=require('semver');const rl=require('readline').createInterface({input:process.stdin});const out=[];rl.on('line',l=>{const [a,b]=l.split('\\t');out.push(s.valid(a)&&s.valid(b)?String(s.compare(a,b)):'invalid')});rl.on('close',()=>process.stdout.write(out.join('\\n')+'\\n'));";
+    let valid = against("node", &["-e", js], &[("NODE_PATH", "/usr/share/nodejs")], &all, semver::compare);
+    assert!(valid > 4000, "{valid}");
+}
+
+fn gem_version(r: &mut Rng) -> String {
+    let mut s = r.num();
+    for _ in 0..(r.next() % 4) {
+        s.push('.');
+        if r.next().is_multiple_of(3) {
+            s.push_str(r.pick(&["a", "b", "rc", "pre", "beta", "alpha", "rc1", "b2"]));
+        } else {
+            s.push_str(&r.num());
+        }
+    }
+    if r.next().is_multiple_of(6) {
+        s.push('-');
+        s.push_str(r.pick(&["rc1", "beta.2", "1", "pre"]));
+    }
+    s
+}
+
+#[test]
+fn rubygems_agrees_with_gem_version() {
+    let all = pairs(gem_version, 5000, 0x6e6d_0000_beef_0002);
+    let rb = "STDIN.each_line { |l| a, b = l.chomp.split(\"\\t\", -1); if Gem::Version.correct?(a) && Gem::Version.correct?(b) then puts(Gem::Version.new(a) <=> Gem::Version.new(b)) else puts 'invalid' end }";
+    let valid = against("ruby", &["-e", rb], &[], &all, rubygems::compare);
+    assert!(valid > 4000, "{valid}");
 }
