@@ -84,7 +84,7 @@ struct RegistryArgs {
     /// Allow plain HTTP and unverified TLS for the registry.
     #[arg(long)]
     insecure: bool,
-    /// PEM file of CA certificates to trust for the registry.
+    /// PEM file of CA certificates to trust for the registry (replaces the built-in roots).
     #[arg(long)]
     ca_cert: Option<PathBuf>,
 }
@@ -217,18 +217,8 @@ struct CommonArgs {
     /// Where to look for an image given by name, in order.
     #[arg(long, value_delimiter = ',', default_value = "daemon,registry")]
     image_src: Vec<ImageSrc>,
-    /// Registry user name.
-    #[arg(long, env = "DREDGE_USERNAME")]
-    username: Option<String>,
-    /// Registry password or token.
-    #[arg(long, env = "DREDGE_PASSWORD", hide_env_values = true)]
-    password: Option<String>,
-    /// Allow plain HTTP and unverified TLS for the registry.
-    #[arg(long)]
-    insecure: bool,
-    /// PEM file of CA certificates to trust for the registry (replaces the built-in roots).
-    #[arg(long)]
-    ca_cert: Option<PathBuf>,
+    #[command(flatten)]
+    registry: RegistryArgs,
     /// No progress display and no warnings on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -501,16 +491,12 @@ fn options(c: &CommonArgs) -> Result<ScanOptions> {
         Some(p) => Some(Platform::parse(p).ok_or_else(|| anyhow!("--platform {p:?}: expected os/arch[/variant], e.g. linux/arm64"))?),
         None => None,
     };
-    let credentials = match (&c.username, &c.password) {
-        (Some(u), Some(p)) => Some(Credentials::Basic { username: u.clone(), password: p.clone() }),
-        (None, None) => None,
-        _ => bail!("--username and --password go together"),
-    };
-    if let Some(ca) = &c.ca_cert {
+    if let Some(ca) = &c.registry.ca_cert {
         if !ca.is_file() {
             bail!("--ca-cert {}: no such file", ca.display());
         }
     }
+    let registry = c.registry.options()?;
     Ok(ScanOptions {
         platform,
         cache_dir: c.cache_dir.clone().unwrap_or_else(default_cache_dir),
@@ -518,7 +504,7 @@ fn options(c: &CommonArgs) -> Result<ScanOptions> {
         cache_max_bytes: c.cache_max_size,
         max_image_size: c.max_image_size,
         image_src: c.image_src.clone(),
-        registry: RegistryOptions { credentials, insecure: c.insecure, ca_cert: c.ca_cert.clone(), retries: 4, platform: None },
+        registry,
         quiet: c.quiet,
         debug: c.debug,
     })
