@@ -13,6 +13,17 @@ pub mod rpm;
 pub mod rubygems;
 pub mod semver;
 
+/// Orders two strings of a scheme with a parser: valid versions by `cmp`, strings the parser
+/// rejects before every valid version and among themselves as text (a total order, never a panic).
+pub(crate) fn compare_parsed<T>(a: &str, b: &str, parse: fn(&str) -> Option<T>, cmp: fn(&T, &T) -> Ordering) -> Ordering {
+    match (parse(a), parse(b)) {
+        (Some(x), Some(y)) => cmp(&x, &y),
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (None, None) => a.cmp(b),
+    }
+}
+
 /// A version scheme dredge can order versions of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {

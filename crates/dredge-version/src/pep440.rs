@@ -177,12 +177,7 @@ pub fn compare_versions(a: &Version, b: &Version) -> Ordering {
 }
 
 pub fn compare(a: &str, b: &str) -> Ordering {
-    match (parse(a), parse(b)) {
-        (Some(x), Some(y)) => compare_versions(&x, &y),
-        (None, Some(_)) => Ordering::Less,
-        (Some(_), None) => Ordering::Greater,
-        (None, None) => a.cmp(b),
-    }
+    crate::compare_parsed(a, b, parse, compare_versions)
 }
 
 #[cfg(test)]
