@@ -88,6 +88,8 @@ pub fn os_ecosystems(os: &OsInfo) -> Vec<String> {
     }
 }
 
+pub use dredge_vulndb::normalize_pypi;
+
 /// The name advisories use for a package, and the version to compare.
 fn query(p: &Package) -> (String, String) {
     match p.ecosystem {
@@ -99,15 +101,29 @@ fn query(p: &Package) -> (String, String) {
         // secdb and OSV Alpine data are per origin (the source package).
         Ecosystem::Apk => (p.source.as_ref().map_or_else(|| p.name.clone(), |s| s.name.clone()), p.version.clone()),
         Ecosystem::Rpm => (p.name.clone(), p.version.clone()),
+        Ecosystem::PyPI => (normalize_pypi(&p.name), p.version.clone()),
+        Ecosystem::Npm
+        | Ecosystem::Maven
+        | Ecosystem::Golang
+        | Ecosystem::Cargo
+        | Ecosystem::Gem
+        | Ecosystem::NuGet
+        | Ecosystem::Composer => (p.name.clone(), p.version.clone()),
     }
 }
 
-fn scheme(e: Ecosystem) -> Scheme {
-    match e {
+/// The version scheme of an ecosystem; `None` where dredge has no ordering yet (NuGet, Composer).
+fn scheme(e: Ecosystem) -> Option<Scheme> {
+    Some(match e {
         Ecosystem::Deb => Scheme::Dpkg,
         Ecosystem::Apk => Scheme::Apk,
         Ecosystem::Rpm => Scheme::Rpm,
-    }
+        Ecosystem::PyPI => Scheme::Pep440,
+        Ecosystem::Maven => Scheme::Maven,
+        Ecosystem::Npm | Ecosystem::Golang | Ecosystem::Cargo => Scheme::SemVer,
+        Ecosystem::Gem => Scheme::RubyGems,
+        Ecosystem::NuGet | Ecosystem::Composer => return None,
+    })
 }
 
 fn scheme_name(s: Scheme) -> &'static str {
@@ -246,43 +262,71 @@ fn group(hits: Vec<Hit>) -> Vec<Vec<Hit>> {
 
 pub fn match_inventory(inv: &Inventory, db: &Db) -> Result<MatchResult, DbError> {
     let mut res = MatchResult::default();
-    let Some(os) = &inv.os else {
-        if !inv.packages.is_empty() {
-            res.notes.push("no OS detected: OS packages are not matched".into());
+    // Which OSV ecosystems hold the advisories of each kind of package.
+    let mut ecos_of: BTreeMap<Ecosystem, Vec<String>> = BTreeMap::new();
+    let kinds: std::collections::BTreeSet<Ecosystem> = inv.packages.iter().map(|p| p.ecosystem).collect();
+    for kind in kinds {
+        if scheme(kind).is_none() {
+            res.notes.push(format!(
+                "{} packages are listed but not matched yet: dredge has no {} version ordering",
+                kind.describe(),
+                kind.version_scheme()
+            ));
+            continue;
         }
-        return Ok(res);
-    };
-    let candidates = os_ecosystems(os);
-    let mut ecos = Vec::new();
-    for e in &candidates {
-        if db.has_ecosystem(e)? {
-            ecos.push(e.clone());
+        let wanted: Vec<String> = if kind.is_os() {
+            match &inv.os {
+                Some(os) => os_ecosystems(os),
+                None => {
+                    res.notes.push("no OS detected: OS packages are not matched".into());
+                    continue;
+                }
+            }
+        } else {
+            kind.osv_name().map(|n| vec![n.to_string()]).unwrap_or_default()
+        };
+        let mut present = Vec::new();
+        for e in &wanted {
+            if db.has_ecosystem(e)? {
+                present.push(e.clone());
+            }
+        }
+        if present.is_empty() {
+            let what = match (&inv.os, kind.is_os()) {
+                (Some(os), true) => format!("{} {}", os.id, os.version_id.as_deref().unwrap_or("")),
+                _ => format!("{} packages", kind.describe()),
+            };
+            res.notes.push(format!(
+                "the advisory database has no data for {what} (looked for {}): those packages were not matched",
+                if wanted.is_empty() { "no known ecosystem".to_string() } else { wanted.join(", ") }
+            ));
+            continue;
+        }
+        ecos_of.insert(kind, present);
+    }
+    // One query per ecosystem for every package name that needs it.
+    let mut names_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for p in &inv.packages {
+        if let Some(ecos) = ecos_of.get(&p.ecosystem) {
+            let name = query(p).0;
+            for e in ecos {
+                names_of.entry(e.clone()).or_default().push(name.clone());
+            }
         }
     }
-    if ecos.is_empty() {
-        res.notes.push(format!(
-            "the advisory database has no data for {} {} (looked for {}): its packages were not matched",
-            os.id,
-            os.version_id.as_deref().unwrap_or(""),
-            if candidates.is_empty() { "no known ecosystem".to_string() } else { candidates.join(", ") }
-        ));
-        return Ok(res);
-    }
-    // One query per ecosystem for every package name of the image.
-    let mut names: Vec<String> = inv.packages.iter().map(|p| query(p).0).collect();
-    names.sort();
-    names.dedup();
-    let mut by_eco: Vec<HashMap<String, Vec<Candidate>>> = Vec::new();
-    for e in &ecos {
-        by_eco.push(db.lookup_many(e, &names)?);
+    let mut by_eco: HashMap<String, HashMap<String, Vec<Candidate>>> = HashMap::new();
+    for (e, mut names) in names_of {
+        names.sort();
+        names.dedup();
+        by_eco.insert(e.clone(), db.lookup_many(&e, &names)?);
     }
     let mut heads: HashMap<String, Arc<Head>> = HashMap::new();
     for p in &inv.packages {
+        let (Some(ecos), Some(s)) = (ecos_of.get(&p.ecosystem), scheme(p.ecosystem)) else { continue };
         let (name, version) = query(p);
-        let s = scheme(p.ecosystem);
         let mut hits = Vec::new();
-        for m in &by_eco {
-            for c in m.get(&name).into_iter().flatten() {
+        for e in ecos {
+            for c in by_eco.get(e).and_then(|m| m.get(&name)).into_iter().flatten() {
                 if let Some((matched, fixed)) = affects(&c.ranges, &version, s) {
                     let head = heads.entry(c.advisory_id.clone()).or_insert_with(|| Arc::new(c.head())).clone();
                     hits.push((c.clone(), head, matched, fixed));
@@ -290,7 +334,7 @@ pub fn match_inventory(inv: &Inventory, db: &Db) -> Result<MatchResult, DbError>
             }
         }
         for g in group(hits) {
-            res.findings.push(finding(p, &name, &version, s, &ecos, g));
+            res.findings.push(finding(p, &name, &version, s, ecos, g));
         }
     }
     res.findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.package.cmp(&b.package)).then_with(|| a.id.cmp(&b.id)));

@@ -19,10 +19,44 @@ pub enum Ecosystem {
     Apk,
     /// RPM packages (Red Hat, SUSE, Mariner, ...).
     Rpm,
+    /// Python packages (PyPI).
+    #[serde(rename = "pypi")]
+    PyPI,
+    /// Node packages (npm).
+    Npm,
+    /// Java artifacts (Maven coordinates `group:artifact`).
+    Maven,
+    /// Go modules.
+    Golang,
+    /// Rust crates.
+    Cargo,
+    /// Ruby gems.
+    Gem,
+    /// .NET packages.
+    NuGet,
+    /// PHP packages (Composer / Packagist).
+    Composer,
 }
 
 impl Ecosystem {
-    pub const ALL: &'static [Ecosystem] = &[Ecosystem::Deb, Ecosystem::Apk, Ecosystem::Rpm];
+    pub const ALL: &'static [Ecosystem] = &[
+        Ecosystem::Deb,
+        Ecosystem::Apk,
+        Ecosystem::Rpm,
+        Ecosystem::PyPI,
+        Ecosystem::Npm,
+        Ecosystem::Maven,
+        Ecosystem::Golang,
+        Ecosystem::Cargo,
+        Ecosystem::Gem,
+        Ecosystem::NuGet,
+        Ecosystem::Composer,
+    ];
+
+    /// OS package managers (matched through the distribution's advisories).
+    pub fn is_os(self) -> bool {
+        matches!(self, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm)
+    }
 
     /// The package-url type.
     pub fn purl_type(self) -> &'static str {
@@ -30,7 +64,19 @@ impl Ecosystem {
             Ecosystem::Deb => "deb",
             Ecosystem::Apk => "apk",
             Ecosystem::Rpm => "rpm",
+            Ecosystem::PyPI => "pypi",
+            Ecosystem::Npm => "npm",
+            Ecosystem::Maven => "maven",
+            Ecosystem::Golang => "golang",
+            Ecosystem::Cargo => "cargo",
+            Ecosystem::Gem => "gem",
+            Ecosystem::NuGet => "nuget",
+            Ecosystem::Composer => "composer",
         }
+    }
+
+    pub fn from_purl_type(t: &str) -> Option<Ecosystem> {
+        Ecosystem::ALL.iter().copied().find(|e| e.purl_type() == t)
     }
 
     /// The version scheme used to order versions of this ecosystem.
@@ -39,6 +85,27 @@ impl Ecosystem {
             Ecosystem::Deb => "dpkg",
             Ecosystem::Apk => "apk",
             Ecosystem::Rpm => "rpm",
+            Ecosystem::PyPI => "pep440",
+            Ecosystem::Npm | Ecosystem::Golang | Ecosystem::Cargo => "semver",
+            Ecosystem::Maven => "maven",
+            Ecosystem::Gem => "rubygems",
+            Ecosystem::NuGet => "nuget",
+            Ecosystem::Composer => "composer",
+        }
+    }
+
+    /// The OSV ecosystem name of a language ecosystem (OS ones depend on the release).
+    pub fn osv_name(self) -> Option<&'static str> {
+        match self {
+            Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm => None,
+            Ecosystem::PyPI => Some("PyPI"),
+            Ecosystem::Npm => Some("npm"),
+            Ecosystem::Maven => Some("Maven"),
+            Ecosystem::Golang => Some("Go"),
+            Ecosystem::Cargo => Some("crates.io"),
+            Ecosystem::Gem => Some("RubyGems"),
+            Ecosystem::NuGet => Some("NuGet"),
+            Ecosystem::Composer => Some("Packagist"),
         }
     }
 
@@ -48,6 +115,14 @@ impl Ecosystem {
             Ecosystem::Deb => "dpkg",
             Ecosystem::Apk => "apk",
             Ecosystem::Rpm => "rpm",
+            Ecosystem::PyPI => "Python",
+            Ecosystem::Npm => "Node",
+            Ecosystem::Maven => "Java",
+            Ecosystem::Golang => "Go",
+            Ecosystem::Cargo => "Rust",
+            Ecosystem::Gem => "Ruby",
+            Ecosystem::NuGet => ".NET",
+            Ecosystem::Composer => "PHP",
         }
     }
 }

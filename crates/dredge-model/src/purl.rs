@@ -12,7 +12,7 @@ fn namespace(pkg: &Package, os: Option<&OsInfo>) -> String {
         _ => match pkg.ecosystem {
             Ecosystem::Deb => "debian".into(),
             Ecosystem::Apk => "alpine".into(),
-            Ecosystem::Rpm => "unknown".into(),
+            _ => "unknown".into(),
         },
     }
 }

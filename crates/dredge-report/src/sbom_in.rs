@@ -1,5 +1,5 @@
 //! Reading SBOMs back into an inventory (`dredge sbom-scan`): CycloneDX JSON and SPDX 2.x JSON, from
-//! dredge or from other tools. Packages come from purls; the OS from the operating-system
+//! dredge or from other tools. Packages come from purls (OS and language ecosystems); the OS from the operating-system
 //! component (CycloneDX), the OPERATING-SYSTEM package (SPDX) or the purls' `distro` qualifier.
 
 use dredge_model::{Ecosystem, Inventory, OsInfo, Package, SourcePackage, package_purl};
@@ -10,12 +10,18 @@ use std::str::FromStr;
 /// A package from its purl, or `None` for ecosystems dredge does not match yet.
 pub fn package_from_purl(purl: &str) -> Option<(Package, Option<String>)> {
     let p = PackageUrl::from_str(purl).ok()?;
-    let ecosystem = match p.ty() {
-        "deb" => Ecosystem::Deb,
-        "apk" => Ecosystem::Apk,
-        "rpm" => Ecosystem::Rpm,
-        _ => return None,
-    };
+    let ecosystem = Ecosystem::from_purl_type(p.ty())?;
+    if !ecosystem.is_os() {
+        // Language packages: the name as their ecosystem's advisories write it.
+        let ns = p.namespace().filter(|n| !n.is_empty());
+        let name = match (ecosystem, ns) {
+            (Ecosystem::Maven, Some(g)) => format!("{g}:{}", p.name()),
+            (Ecosystem::Npm | Ecosystem::Golang | Ecosystem::Composer, Some(n)) => format!("{n}/{}", p.name()),
+            _ => p.name().to_string(),
+        };
+        let version = p.version()?.to_string();
+        return Some((Package::new(ecosystem, name, version), None));
+    }
     let q = |k: &str| p.qualifiers().iter().find(|(key, _)| key.as_ref() == k).map(|(_, v)| v.to_string());
     let version = p.version()?.to_string();
     let epoch = q("epoch").and_then(|e| e.parse::<u32>().ok());
@@ -151,7 +157,11 @@ mod tests {
             package_from_purl("pkg:rpm/rhel/openssl@3.0.7-25.el9?arch=x86_64&epoch=1&upstream=openssl-3.0.7-25.el9.src.rpm").expect("rpm");
         assert_eq!(p.version, "1:3.0.7-25.el9");
         assert_eq!(p.source, Some(SourcePackage { name: "openssl".into(), version: Some("3.0.7-25.el9".into()) }));
-        assert!(package_from_purl("pkg:npm/lodash@4.17.20").is_none());
+        let (p, _) = package_from_purl("pkg:npm/%40babel/core@7.0.0").expect("npm");
+        assert_eq!((p.ecosystem, p.name.as_str()), (Ecosystem::Npm, "@babel/core"));
+        let (p, _) = package_from_purl("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1").expect("maven");
+        assert_eq!(p.name, "org.apache.logging.log4j:log4j-core");
+        assert!(package_from_purl("pkg:generic/thing@1").is_none());
         // Trivy writes `distro=3.9.6`; the namespace gives the id.
         let os = os_from_distro("3.9.6", Some("alpine")).expect("os");
         assert_eq!((os.id.as_str(), os.version_id.as_deref()), ("alpine", Some("3.9.6")));

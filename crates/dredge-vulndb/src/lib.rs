@@ -104,6 +104,24 @@ pub struct SourceSpec {
     pub last_modified: Option<String>,
 }
 
+/// PEP 503 name normalisation: lowercase, runs of `-`, `_`, `.` become one `-`.
+pub fn normalize_pypi(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
 fn insert(tx: &rusqlite::Transaction<'_>, source: &str, a: Advisory) -> rusqlite::Result<()> {
     let existing: Option<Option<String>> =
         tx.query_row("SELECT modified FROM advisories WHERE id = ?1", [&a.id], |r| r.get(0)).optional()?;

@@ -318,3 +318,93 @@ fn rescanning_the_sbom_gives_the_same_findings() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("neither a CycloneDX nor an SPDX"), "{}", r.stderr);
 }
+
+/// Old releases of popular Python packages, as an SBOM (a CycloneDX document written here).
+const OLD_PYTHON: &[(&str, &str)] = &[
+    ("Django", "2.2.0"),
+    ("requests", "2.19.0"),
+    ("PyYAML", "5.3"),
+    ("Jinja2", "2.10"),
+    ("urllib3", "1.24.1"),
+    ("Flask", "0.12.2"),
+    ("pillow", "6.2.0"),
+];
+
+#[test]
+fn python_packages_against_the_pypa_database_every_finding_cross_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pypa.db");
+    let tgz = fixtures().join("osv/pypa-advisory-database.tar.gz");
+    dredge_in(&dir.path().join("c"), &["db", "build", "--source", tgz.to_str().unwrap(), "--output", db.to_str().unwrap()]).ok();
+    let comps: Vec<Value> = OLD_PYTHON
+        .iter()
+        .map(|(n, v)| serde_json::json!({"type": "library", "name": n, "version": v, "purl": format!("pkg:pypi/{}@{v}", n.to_lowercase())}))
+        .collect();
+    let sbom = dir.path().join("python.cdx.json");
+    std::fs::write(
+        &sbom,
+        serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": comps}).to_string(),
+    )
+    .unwrap();
+    let v = dredge_in(&dir.path().join("c"), &["sbom-scan", sbom.to_str().unwrap(), "--db", db.to_str().unwrap(), "--format", "json"])
+        .ok()
+        .json();
+    let mut ours: BTreeSet<String> = BTreeSet::new();
+    for f in v["vulnerabilities"].as_array().unwrap() {
+        assert_eq!(f["why"]["ecosystem"], "PyPI");
+        assert_eq!(f["why"]["scheme"], "pep440");
+        for r in f["why"]["records"].as_array().unwrap() {
+            ours.insert(format!("{} {}", f["package"].as_str().unwrap().to_lowercase(), r.as_str().unwrap()));
+        }
+    }
+    assert!(ours.len() > 50, "old releases of these packages have many advisories: {}", ours.len());
+    // The same question answered independently: PyYAML reads the records, Python's `packaging`
+    // orders the versions, OSV's range rules are applied in Python.
+    let script = r#"
+import sys, tarfile, yaml, re
+from packaging.version import Version, InvalidVersion
+pkgs = {re.sub(r"[-_.]+", "-", n).lower(): Version(v) for n, v in (a.split("=") for a in sys.argv[2:])}
+def affected(v, ranges, versions):
+    if str(v) in versions or any(Version(x) == v for x in versions if _ok(x)): return True
+    for r in ranges:
+        if r.get("type") != "ECOSYSTEM": continue
+        evs = []
+        for e in r.get("events", []):
+            (k, x), = e.items()
+            if x == "0" and k == "introduced": evs.append((Version("0"), 0, k))
+            elif _ok(x): evs.append((Version(x), {"introduced": 0, "fixed": 1, "last_affected": 2, "limit": 3}[k], k))
+        evs.sort(key=lambda t: (t[0], t[1]))
+        state = False
+        for x, _, k in evs:
+            if k == "introduced" and v >= x: state = True
+            elif k in ("fixed", "limit") and v >= x: state = False
+            elif k == "last_affected" and v > x: state = False
+        if state: return True
+    return False
+def _ok(x):
+    try: Version(x); return True
+    except InvalidVersion: return False
+out = set()
+with tarfile.open(sys.argv[1]) as t:
+    for m in t.getmembers():
+        if not m.name.endswith(".yaml"): continue
+        d = yaml.safe_load(t.extractfile(m))
+        if d.get("withdrawn"): continue
+        for a in d.get("affected", []):
+            p = a.get("package", {})
+            if p.get("ecosystem") != "PyPI": continue
+            n = re.sub(r"[-_.]+", "-", p.get("name", "")).lower()
+            if n in pkgs and affected(pkgs[n], a.get("ranges", []), a.get("versions", [])):
+                out.add(f"{n} {d['id']}")
+print("\n".join(sorted(out)))
+"#;
+    let mut cmd = Command::new("python3");
+    cmd.arg("-c").arg(script).arg(&tgz);
+    for (n, ver) in OLD_PYTHON {
+        cmd.arg(format!("{n}={ver}"));
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let theirs: BTreeSet<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(ours, theirs);
+}
