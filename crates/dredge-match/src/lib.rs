@@ -112,7 +112,8 @@ fn query(p: &Package) -> (String, String) {
     }
 }
 
-/// The version scheme of an ecosystem; `None` where dredge has no ordering yet (NuGet, Composer).
+/// The version scheme of an ecosystem (`None` would mean no ordering exists yet: the package is
+/// listed and reported as not matched).
 fn scheme(e: Ecosystem) -> Option<Scheme> {
     Some(match e {
         Ecosystem::Deb => Scheme::Dpkg,
@@ -122,7 +123,8 @@ fn scheme(e: Ecosystem) -> Option<Scheme> {
         Ecosystem::Maven => Scheme::Maven,
         Ecosystem::Npm | Ecosystem::Golang | Ecosystem::Cargo => Scheme::SemVer,
         Ecosystem::Gem => Scheme::RubyGems,
-        Ecosystem::NuGet | Ecosystem::Composer => return None,
+        Ecosystem::NuGet => Scheme::NuGet,
+        Ecosystem::Composer => Scheme::Composer,
     })
 }
 
@@ -135,6 +137,8 @@ fn scheme_name(s: Scheme) -> &'static str {
         Scheme::Maven => "maven",
         Scheme::SemVer => "semver",
         Scheme::RubyGems => "rubygems",
+        Scheme::NuGet => "nuget",
+        Scheme::Composer => "composer",
     }
 }
 

@@ -1,13 +1,15 @@
 //! Version ordering, one module per scheme: dpkg, rpm, apk, PEP 440, Maven, SemVer (npm, crates,
-//! Go), RubyGems. Each `compare` is total (any two strings compare,
+//! Go), RubyGems, NuGet, Composer. Each `compare` is total (any two strings compare,
 //! malformed ones included, without panicking) and tested differentially against the scheme's
 //! reference implementation where the machine has one.
 
 use std::cmp::Ordering;
 
 pub mod apk;
+pub mod composer;
 pub mod dpkg;
 pub mod maven;
+pub mod nuget;
 pub mod pep440;
 pub mod rpm;
 pub mod rubygems;
@@ -38,6 +40,10 @@ pub enum Scheme {
     SemVer,
     /// RubyGems (`Gem::Version`).
     RubyGems,
+    /// NuGet (SemVer 2 with a fourth number).
+    NuGet,
+    /// Composer (normalised, then PHP's `version_compare`).
+    Composer,
 }
 
 impl Scheme {
@@ -50,6 +56,8 @@ impl Scheme {
             Scheme::Maven => maven::compare(a, b),
             Scheme::SemVer => semver::compare(a, b),
             Scheme::RubyGems => rubygems::compare(a, b),
+            Scheme::NuGet => nuget::compare(a, b),
+            Scheme::Composer => composer::compare(a, b),
         }
     }
 }

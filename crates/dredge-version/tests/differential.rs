@@ -2,7 +2,7 @@
 //! this machine: `dpkg --compare-versions` and rpm's own `rpm.vercmp`.
 #![allow(clippy::panic, clippy::unwrap_used)]
 
-use dredge_version::{dpkg, maven, pep440, rpm, rubygems, semver};
+use dredge_version::{composer, dpkg, maven, pep440, rpm, rubygems, semver};
 use std::cmp::Ordering;
 use std::io::Write;
 use std::process::Command;
@@ -333,4 +333,35 @@ fn rubygems_agrees_with_gem_version() {
     let rb = "STDIN.each_line { |l| a, b = l.chomp.split(\"\\t\", -1); if Gem::Version.correct?(a) && Gem::Version.correct?(b) then puts(Gem::Version.new(a) <=> Gem::Version.new(b)) else puts 'invalid' end }";
     let valid = against("ruby", &["-e", rb], &[], &all, rubygems::compare);
     assert!(valid > 4000, "{valid}");
+}
+
+fn composer_version(r: &mut Rng) -> String {
+    let mut s = String::from(r.pick(&["", "", "", "v"]));
+    let parts = 1 + r.next() % 4;
+    s.push_str(&(0..parts).map(|_| (r.next() % 15).to_string()).collect::<Vec<_>>().join("."));
+    if r.next().is_multiple_of(2) {
+        s.push_str(r.pick(&["-", ".", "", "_"]));
+        s.push_str(r.pick(&["alpha", "a", "beta", "b", "RC", "rc", "p", "pl", "patch", "stable", "dev", "foo"]));
+        if r.next().is_multiple_of(2) {
+            s.push_str(r.pick(&["", ".", "-"]));
+            s.push_str(&(r.next() % 12).to_string());
+        }
+        if r.next().is_multiple_of(5) {
+            s.push_str("-dev");
+        }
+    }
+    s
+}
+
+#[test]
+fn composer_agrees_with_composer_semver_and_php() {
+    let all = pairs(composer_version, 5000, 0xc0de_c0de_5eed_0003);
+    let php = r#"require "/usr/share/php/Composer/Semver/autoload.php"; $p = new Composer\Semver\VersionParser;
+while (($l = fgets(STDIN)) !== false) { [$a, $b] = explode("\t", rtrim($l, "\n"));
+  try { $x = $p->normalize($a); $y = $p->normalize($b); echo version_compare($x, $y), "\n"; } catch (\Exception $e) { echo "invalid\n"; } }"#;
+    let valid = against("php", &["-r", php], &[], &all, |a, b| {
+        assert!(composer::normalize(a).is_some() && composer::normalize(b).is_some(), "{a} / {b} should normalise");
+        composer::compare(a, b)
+    });
+    assert!(valid > 2500, "{valid}");
 }
