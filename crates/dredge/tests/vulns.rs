@@ -408,3 +408,101 @@ print("\n".join(sorted(out)))
     let theirs: BTreeSet<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
     assert_eq!(ours, theirs);
 }
+
+/// Writes OSV records (JSON, one per file) into a directory source.
+fn osv_dir(dir: &Path, records: &[Value]) -> PathBuf {
+    let d = dir.join("osv");
+    std::fs::create_dir_all(&d).unwrap();
+    for r in records {
+        std::fs::write(d.join(format!("{}.json", r["id"].as_str().unwrap())), r.to_string()).unwrap();
+    }
+    d
+}
+
+#[test]
+fn debian_source_packages_severity_precedence_and_aliases() {
+    // The debootstrap Debian 12 image: libc6 is built from glibc, libgcc-s1 and gcc-12-base from
+    // gcc-12. Debian's advisories name source packages; these records are written here in the OSV
+    // form Debian publishes, with fixed versions just above and below what the image has.
+    let dir = tempfile::tempdir().unwrap();
+    let aff = |eco: &str, pkg: &str, fixed: &str| serde_json::json!({"package": {"ecosystem": eco, "name": pkg}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}]});
+    let src = osv_dir(
+        dir.path(),
+        &[
+            // Fixed above the installed 2.36-9+deb12u14 (u15 > u14 in dpkg order): affects libc6.
+            serde_json::json!({"id": "DSA-9001-1", "aliases": ["CVE-2099-1000"], "summary": "glibc problem",
+                "affected": [aff("Debian:12", "glibc", "2.36-9+deb12u15")],
+                "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]}),
+            // The same problem under its CVE id, from another database: one finding, not two.
+            serde_json::json!({"id": "CVE-2099-1000", "affected": [aff("Debian:12", "glibc", "2.36-9+deb12u15")]}),
+            // A distro rating beats the CVSS vector.
+            serde_json::json!({"id": "DSA-9002-1", "aliases": ["CVE-2099-2000"],
+                "affected": [{"package": {"ecosystem": "Debian:12", "name": "gcc-12"}, "ecosystem_specific": {"severity": "low"},
+                              "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "12.2.0-14+deb12u2"}]}]}],
+                "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]}),
+            // Fixed below what is installed (the ~ sorts before): not a finding.
+            serde_json::json!({"id": "DSA-9003-1", "affected": [aff("Debian:12", "glibc", "2.36-9+deb12u14~1")]}),
+            // A binary package name is not what Debian advisories use: never matches.
+            serde_json::json!({"id": "DSA-9004-1", "affected": [aff("Debian:12", "libc6", "9.99")]}),
+            // No fix yet: status affected.
+            serde_json::json!({"id": "DSA-9005-1", "affected": [{"package": {"ecosystem": "Debian:12", "name": "gcc-12"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}),
+        ],
+    );
+    let db = dir.path().join("deb.db");
+    dredge_in(&dir.path().join("c"), &["db", "build", "--source", src.to_str().unwrap(), "--output", db.to_str().unwrap()]).ok();
+    let img = images().join("debian-12.docker.tar");
+    let v = scan(&db, img.to_str().unwrap(), &[]).ok().json();
+    let got: BTreeSet<String> = v["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {} {}",
+                f["package"].as_str().unwrap(),
+                f["id"].as_str().unwrap(),
+                f["status"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["severity_source"].as_str().unwrap()
+            )
+        })
+        .collect();
+    // Every binary package of those sources, as dpkg-query lists them (the oracle's source column).
+    let mut expected = BTreeSet::new();
+    for line in tsv(&images().join("expected/debian-12.tsv")) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        match cols[3] {
+            "glibc" => {
+                expected.insert(format!("{} CVE-2099-1000 fixed CRITICAL CVSS_V3 9.8", cols[0]));
+            }
+            "gcc-12" => {
+                expected.insert(format!("{} CVE-2099-2000 fixed LOW distro", cols[0]));
+                expected.insert(format!("{} DSA-9005-1 affected UNKNOWN none", cols[0]));
+            }
+            _ => {}
+        }
+    }
+    assert!(expected.len() >= 5, "{expected:?}");
+    assert_eq!(got, expected);
+    let libc = v["vulnerabilities"].as_array().unwrap().iter().find(|f| f["package"] == "libc6").unwrap().clone();
+    assert_eq!(libc["aliases"], serde_json::json!(["DSA-9001-1"]));
+    assert_eq!(libc["why"]["package"], "glibc", "looked up by source package");
+    assert_eq!(libc["why"]["records"], serde_json::json!(["CVE-2099-1000", "DSA-9001-1"]));
+    assert_eq!(libc["fixed_versions"], serde_json::json!(["2.36-9+deb12u15"]));
+}
+
+#[test]
+fn secdb_in_json_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("v3.9-main.json");
+    std::fs::write(
+        &f,
+        r#"{"distroversion":"v3.9","reponame":"main","urlprefix":"x","apkurl":"x","packages":[{"pkg":{"name":"musl","secfixes":{"1.1.20-r5":["CVE-2019-14697"],"0":["CVE-2000-0001"]}}}]}"#,
+    )
+    .unwrap();
+    let db = dir.path().join("j.db");
+    dredge_in(&dir.path().join("c"), &["db", "build", "--source", f.to_str().unwrap(), "--output", db.to_str().unwrap()]).ok();
+    let st = dredge_in(&dir.path().join("c"), &["db", "status", "--db", db.to_str().unwrap(), "--format", "json"]).ok().json();
+    assert_eq!(st["advisories"], 1);
+    assert_eq!(st["ecosystems"][0][0], "Alpine:v3.9");
+}
