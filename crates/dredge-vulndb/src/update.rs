@@ -20,6 +20,14 @@ pub const DEFAULT_SOURCES: &[&str] = &[
     "https://osv-vulnerabilities.storage.googleapis.com/Chainguard/all.zip",
 ];
 
+/// `DREDGE_DB_SOURCES` (comma-separated URLs or paths), else [`DEFAULT_SOURCES`].
+pub fn default_sources() -> Vec<String> {
+    match std::env::var("DREDGE_DB_SOURCES") {
+        Ok(s) if !s.trim().is_empty() => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        _ => DEFAULT_SOURCES.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
 /// Largest source accepted (OSV's biggest export is a few hundred MiB).
 const MAX_SOURCE: u64 = 2 << 30;
 
@@ -134,7 +142,7 @@ pub fn update(db: &Path, sources: &[String], cache: &Path, now: &str) -> Result<
             crate::Db::open(db).ok().and_then(|d| d.status().ok()).map(|s| s.sources.into_iter().map(|s| s.location).collect::<Vec<_>>());
         match recorded {
             Some(r) if !r.is_empty() => r,
-            _ => DEFAULT_SOURCES.iter().map(|s| s.to_string()).collect(),
+            _ => default_sources(),
         }
     };
     let dir = cache.join("sources");

@@ -181,11 +181,11 @@ struct VulnArgs {
     /// OpenVEX document: `not_affected` and `fixed` statements suppress findings (repeatable).
     #[arg(long)]
     vex: Vec<PathBuf>,
-    /// Do not update a database older than a day before matching.
-    #[arg(long)]
+    /// Do not download or update the database before matching.
+    #[arg(long, env = "DREDGE_SKIP_DB_UPDATE", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     skip_db_update: bool,
     /// No network use for advisories (implies --skip-db-update).
-    #[arg(long)]
+    #[arg(long, env = "DREDGE_OFFLINE", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     offline: bool,
     /// Pull the database from this registry reference (`db push`ed) when it is missing or older
     /// than a day, instead of downloading sources.
@@ -361,6 +361,17 @@ fn vulns(
                 }),
                 Err(e) => return Err(e.context(format!("pulling the advisory database from {repo}"))),
             }
+        }
+    }
+    // First use: no database at the default place. Download one from the default sources
+    // (`DREDGE_DB_SOURCES` overrides them), as `dredge db update` would.
+    if !db_path.is_file() && !explicit && a.db_repository.is_none() && !a.offline && !a.skip_db_update {
+        if let Err(e) = dredge_vulndb::update::update(db_path, &[], &cache.join("db"), &dredge_report::now_rfc3339()) {
+            r.warnings.push(dredge_model::Warning {
+                path: None,
+                layer: None,
+                message: format!("no advisory database, and downloading one failed: {e}"),
+            });
         }
     }
     if !db_path.is_file() && !explicit && a.db_repository.is_none() {

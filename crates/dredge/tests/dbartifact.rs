@@ -50,7 +50,7 @@ fn push_pull_and_scan_with_db_repository() {
     let mut scan =
         vec!["image", img.as_str(), "--db", scanned_db.to_str().unwrap(), "--db-repository", reference.as_str(), "--format", "json"];
     scan.extend_from_slice(&creds);
-    let v = dredge_in(&cache, &scan).ok().json();
+    let v = dredge_in_env(&cache, &scan, &[("DREDGE_OFFLINE", "0")]).ok().json();
     assert!(scanned_db.is_file());
     assert_eq!(v["vulnerabilities"], serde_json::json!([]));
     assert!(v["database"]["sources"].to_string().contains("v3.9-main.yaml"));

@@ -174,3 +174,29 @@ fn stale_databases_are_updated_before_a_scan() {
     let r = dredge(dir.path(), &["image", &img, "--db", db.to_str().unwrap()], &[]).ok();
     assert_eq!(s.requests().len(), n + 1, "a fresh database is not checked again: {}", r.stderr);
 }
+
+#[test]
+fn the_first_scan_downloads_a_database() {
+    let s = serve(None);
+    let dir = tempfile::tempdir().unwrap();
+    let img = format!("oci-archive:{}", repo().join("testdata/images/alpine-3.9.6.oci.tar").display());
+    // No database anywhere: the scan fetches the default sources (here the local server).
+    let r = dredge(dir.path(), &["image", &img, "--format", "json"], &[("DREDGE_DB_SOURCES", &s.url("alpine-v3.9-main.yaml"))]).ok();
+    let v = r.json();
+    assert_eq!(v["vulnerabilities"], serde_json::json!([]));
+    assert!(dir.path().join("db/dredge.db").is_file());
+    assert_eq!(s.requests(), vec!["GET /alpine-v3.9-main.yaml 200"]);
+    // --offline never downloads: packages only, and the report says why.
+    let d2 = tempfile::tempdir().unwrap();
+    let v = dredge(d2.path(), &["image", &img, "--format", "json", "--offline"], &[("DREDGE_DB_SOURCES", &s.url("alpine-v3.9-main.yaml"))])
+        .ok()
+        .json();
+    assert!(v.get("vulnerabilities").is_none());
+    assert!(v["notes"].to_string().contains("no advisory database"));
+    assert_eq!(s.requests().len(), 1);
+    // An unreachable source: a warning, and the scan still lists packages.
+    let d3 = tempfile::tempdir().unwrap();
+    let r = dredge(d3.path(), &["image", &img, "--format", "json"], &[("DREDGE_DB_SOURCES", &s.url("missing.zip"))]).ok();
+    assert!(r.stderr.contains("downloading one failed"), "{}", r.stderr);
+    assert_eq!(r.json()["packages"].as_array().unwrap().len(), 14);
+}

@@ -308,6 +308,7 @@ fn nothing_is_written_outside_the_cache_dir() {
             .current_dir(&cwd)
             .env("HOME", &home)
             .env("TMPDIR", &tmp)
+            .env("DREDGE_OFFLINE", "1")
             .env_remove("XDG_CACHE_HOME")
             .env_remove("DREDGE_CACHE_DIR")
             .output()

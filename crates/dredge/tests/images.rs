@@ -182,7 +182,11 @@ fn rootfs_directory_scan() {
 fn progress_shows_on_a_terminal_only() {
     let c = cache();
     let t = img("debian-12.docker.tar");
-    let cmd = format!("{} image --cache-dir {} {t} --format json -o /dev/null", env!("CARGO_BIN_EXE_dredge"), c.path().display());
+    let cmd = format!(
+        "DREDGE_OFFLINE=1 {} image --cache-dir {} {t} --format json -o /dev/null",
+        env!("CARGO_BIN_EXE_dredge"),
+        c.path().display()
+    );
     // `script` gives dredge a pseudo-terminal.
     let tty = std::process::Command::new("script").args(["-qec", &cmd, "/dev/null"]).output().expect("script (bsdutils) runs");
     assert!(String::from_utf8_lossy(&tty.stdout).contains("analysing"), "{}", String::from_utf8_lossy(&tty.stdout));

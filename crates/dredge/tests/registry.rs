@@ -17,6 +17,7 @@ fn dredge_env(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .env("DREDGE_CACHE_DIR", cache)
         .env_remove("DREDGE_USERNAME")
         .env_remove("DREDGE_PASSWORD")
+        .env("DREDGE_OFFLINE", "1")
         .env("DOCKER_CONFIG", cache.join("no-docker-config"));
     for (k, v) in env {
         c.env(k, v);

@@ -48,13 +48,22 @@ impl Run {
 }
 
 pub fn dredge_in(cache: &Path, args: &[&str]) -> Run {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_dredge"))
-        .args(args)
+    dredge_in_env(cache, args, &[])
+}
+
+/// As [`dredge_in`], with environment variables set after the defaults (so they override them).
+pub fn dredge_in_env(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dredge"));
+    c.args(args)
         .env("DREDGE_CACHE_DIR", cache)
         .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env_remove("DOCKER_CONFIG")
-        .output()
-        .expect("dredge runs");
+        // No advisory downloads unless a test asks for them (dbupdate.rs does).
+        .env("DREDGE_OFFLINE", "1")
+        .env_remove("DOCKER_CONFIG");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out: Output = c.output().expect("dredge runs");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into(),
