@@ -293,6 +293,40 @@ impl Db {
         Ok(())
     }
 
+    /// What a scan needs to know (age, sources) without counting the whole database.
+    pub fn info(&self) -> Result<Status, DbError> {
+        Ok(Status {
+            path: self.path.clone(),
+            schema_version: SCHEMA_VERSION,
+            built_at: self.built_at(),
+            current_at: self.current_at(),
+            dredge_version: self.meta("dredge_version"),
+            sources: self.sources()?,
+            ..Default::default()
+        })
+    }
+
+    fn sources(&self) -> Result<Vec<SourceInfo>, DbError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT location, etag, last_modified, fetched_at, records, withdrawn, errors FROM sources ORDER BY location")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(SourceInfo {
+                    location: r.get(0)?,
+                    etag: r.get(1)?,
+                    last_modified: r.get(2)?,
+                    fetched_at: r.get(3)?,
+                    records: r.get::<_, i64>(4)? as usize,
+                    withdrawn: r.get::<_, i64>(5)? as usize,
+                    errors: r.get::<_, i64>(6)? as usize,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
     pub fn status(&self) -> Result<Status, DbError> {
         let count = |sql: &str| -> Result<usize, DbError> {
             self.conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as usize).map_err(|e| self.err(e))
@@ -306,25 +340,7 @@ impl Db {
             .map_err(|e| self.err(e))?
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| self.err(e))?;
-        let mut st = self
-            .conn
-            .prepare("SELECT location, etag, last_modified, fetched_at, records, withdrawn, errors FROM sources ORDER BY location")
-            .map_err(|e| self.err(e))?;
-        let sources = st
-            .query_map([], |r| {
-                Ok(SourceInfo {
-                    location: r.get(0)?,
-                    etag: r.get(1)?,
-                    last_modified: r.get(2)?,
-                    fetched_at: r.get(3)?,
-                    records: r.get::<_, i64>(4)? as usize,
-                    withdrawn: r.get::<_, i64>(5)? as usize,
-                    errors: r.get::<_, i64>(6)? as usize,
-                })
-            })
-            .map_err(|e| self.err(e))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| self.err(e))?;
+        let sources = self.sources()?;
         Ok(Status {
             path: self.path.clone(),
             schema_version: SCHEMA_VERSION,

@@ -132,14 +132,14 @@ pub struct UpdateOutcome {
 pub fn update(db: &Path, sources: &[String], cache: &Path, now: &str) -> Result<UpdateOutcome, DbError> {
     let recorded_set: Vec<String> = crate::Db::open(db)
         .ok()
-        .and_then(|d| d.status().ok())
+        .and_then(|d| d.info().ok())
         .map(|s| s.sources.into_iter().map(|s| s.location).collect())
         .unwrap_or_default();
     let sources: Vec<String> = if !sources.is_empty() {
         sources.to_vec()
     } else {
         let recorded =
-            crate::Db::open(db).ok().and_then(|d| d.status().ok()).map(|s| s.sources.into_iter().map(|s| s.location).collect::<Vec<_>>());
+            crate::Db::open(db).ok().and_then(|d| d.info().ok()).map(|s| s.sources.into_iter().map(|s| s.location).collect::<Vec<_>>());
         match recorded {
             Some(r) if !r.is_empty() => r,
             _ => default_sources(),

@@ -350,7 +350,7 @@ fn vulns(
 ) -> Result<bool> {
     if let Some(repo) = &a.db_repository {
         let current =
-            dredge_vulndb::Db::open(db_path).ok().and_then(|d| d.status().ok()).and_then(|s| age(&s.current_at)).is_some_and(|d| d < 1);
+            dredge_vulndb::Db::open(db_path).ok().and_then(|d| d.info().ok()).and_then(|s| age(&s.current_at)).is_some_and(|d| d < 1);
         if !current && !a.offline && !a.skip_db_update {
             match crate::dbartifact::pull(repo, db_path, reg.clone().unwrap_or_default()) {
                 Ok(_) => {}
@@ -380,13 +380,13 @@ fn vulns(
         return Ok(false);
     }
     let mut db = dredge_vulndb::Db::open(db_path)?;
-    let mut st = db.status()?;
+    let mut st = db.info()?;
     let stale = age(&st.current_at).is_some_and(|d| d >= 1);
     if stale && !a.skip_db_update && !a.offline && st.sources.iter().any(|s| s.location.starts_with("http")) {
         match dredge_vulndb::update::update(db_path, &[], &cache.join("db"), &dredge_report::now_rfc3339()) {
             Ok(_) => {
                 db = dredge_vulndb::Db::open(db_path)?;
-                st = db.status()?;
+                st = db.info()?;
             }
             Err(e) => r.warnings.push(dredge_model::Warning {
                 path: None,
