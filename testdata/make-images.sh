@@ -121,6 +121,24 @@ layer rpm-ndb "COPY Packages.db /usr/lib/sysimage/rpm/"
 tail -n +2 "$FIX/rpmdb/sle15-bci/expected-packages.tsv" | sort > expected/rpm-ndb.tsv
 for t in rpm-sqlite rpm-bdb rpm-ndb; do [ -s expected/$t.tsv ] || { echo "empty oracle for $t" >&2; exit 1; }; done
 
+# Language packages installed by their own tools: old wheels by pip (real dist-info), and a real
+# npm package manifest (Debian's node-semver) in an application's node_modules, on Alpine 3.20.
+new lang-app
+tar xzf "$FIX/alpine/alpine-minirootfs-3.20.3-x86_64.tar.gz" -C "$work/lang-app/rootfs"
+layer lang-app "ADD alpine-minirootfs-3.20.3-x86_64.tar.gz /"
+mkdir -p "$work/lang-app/rootfs/usr/lib/python3.12/site-packages"
+pip install -q --disable-pip-version-check --no-deps --only-binary=:all: --target "$work/lang-app/rootfs/usr/lib/python3.12/site-packages" \
+  requests==2.19.0 urllib3==1.24.1 Jinja2==2.10 Django==2.2 Flask==0.12.2 >&2
+rm -rf "$work/lang-app/rootfs/usr/lib/python3.12/site-packages/bin"
+layer lang-app "RUN pip install requests==2.19.0 urllib3==1.24.1 Jinja2==2.10 Django==2.2 Flask==0.12.2"
+(cd "$work" && apt-get download -q node-semver >/dev/null 2>&1 && dpkg-deb -x node-semver_*.deb nodesemver)
+mkdir -p "$work/lang-app/rootfs/app/node_modules/semver"
+cp "$work/nodesemver/usr/share/nodejs/semver/package.json" "$work/lang-app/rootfs/app/node_modules/semver/package.json"
+echo '{"name":"app","version":"1.0.0","private":true}' > "$work/lang-app/rootfs/app/package.json"
+layer lang-app "COPY app /app"
+printf 'Django\t2.2\nFlask\t0.12.2\nJinja2\t2.10\nrequests\t2.19.0\nurllib3\t1.24.1\n' > expected/lang-app-pypi.tsv
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["name"]+"\t"+d["version"])' "$work/lang-app/rootfs/app/node_modules/semver/package.json" > expected/lang-app-npm.tsv
+
 umoci gc --layout $L
 
 # Archives, written by skopeo from the layout.

@@ -5,11 +5,20 @@ use dredge_layer::{Extractor, MergedFile, resolve};
 use dredge_model::{Ecosystem, Fact, Inventory, LayerRef, Location, OsInfo, Package, Warning, package_purl};
 use std::collections::{BTreeMap, HashMap};
 
+pub mod lang;
 pub mod os;
 
 /// The registry: adding a file format is one file and one line here.
-pub static EXTRACTORS: &[&dyn Extractor] =
-    &[&os::release::OsRelease, &os::dpkg::Dpkg, &os::apk::Apk, &os::rpm::RPM_SQLITE, &os::rpm::RPM_BDB, &os::rpm::RPM_NDB];
+pub static EXTRACTORS: &[&dyn Extractor] = &[
+    &os::release::OsRelease,
+    &os::dpkg::Dpkg,
+    &os::apk::Apk,
+    &os::rpm::RPM_SQLITE,
+    &os::rpm::RPM_BDB,
+    &os::rpm::RPM_NDB,
+    &lang::python::PythonInstalled,
+    &lang::npm::NodeModules,
+];
 
 /// Which ecosystem each extractor serves (`None` for context extractors such as os-release);
 /// used by the docs table and the registry test.
@@ -18,6 +27,8 @@ pub fn ecosystem_of(name: &str) -> Option<Ecosystem> {
         "os/dpkg" => Some(Ecosystem::Deb),
         "os/apk" => Some(Ecosystem::Apk),
         n if n.starts_with("os/rpm/") => Some(Ecosystem::Rpm),
+        n if n.starts_with("lang/python/") => Some(Ecosystem::PyPI),
+        n if n.starts_with("lang/npm/") => Some(Ecosystem::Npm),
         _ => None,
     }
 }
@@ -39,6 +50,8 @@ pub fn supported_formats_markdown() -> String {
                 dredge_layer::Pattern::Exact(f) => format!("`/{f}`"),
                 dredge_layer::Pattern::DirFiles(d, "") => format!("`/{d}/*`"),
                 dredge_layer::Pattern::DirFiles(d, s) => format!("`/{d}/*{s}`"),
+                dredge_layer::Pattern::Named(f, "") => format!("`**/{f}`"),
+                dredge_layer::Pattern::Named(f, s) => format!("`**/*{s}/{f}`"),
             })
             .collect();
         out.push_str(&format!(
@@ -154,6 +167,11 @@ pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today:
             packages.push(p);
         }
     }
+    // A language package whose metadata file an OS package owns is the OS package (the distro
+    // patches it and publishes its advisories): report it once, as the OS package.
+    let owned_by_os: std::collections::HashSet<String> =
+        packages.iter().filter(|p| p.ecosystem.is_os()).flat_map(|p| p.files.iter().cloned()).collect();
+    packages.retain(|p| p.ecosystem.is_os() || !p.location.as_ref().is_some_and(|l| owned_by_os.contains(&l.path)));
     packages.sort_by(|a, b| (a.ecosystem, &a.name, &a.version, &a.arch).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch)));
     packages.dedup_by(|a, b| a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch);
     inv.packages = packages;

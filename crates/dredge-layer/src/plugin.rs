@@ -11,6 +11,9 @@ pub enum Pattern {
     /// Any regular file directly inside this directory whose name ends with the suffix
     /// (`DirFiles("var/lib/dpkg/info", ".list")`; an empty suffix takes every file).
     DirFiles(&'static str, &'static str),
+    /// A file with this name anywhere, whose parent directory's name ends with the suffix
+    /// (`Named("METADATA", ".dist-info")`; an empty suffix takes any parent).
+    Named(&'static str, &'static str),
 }
 
 /// Why an extractor could not read a file. The scan goes on; this becomes a warning on the file.
@@ -50,21 +53,24 @@ pub struct PluginSet<'a> {
     plugins: Vec<&'a dyn Extractor>,
     exact: HashMap<&'static str, Vec<usize>>,
     dirs: HashMap<&'static str, Vec<(usize, &'static str)>>,
+    named: HashMap<&'static str, Vec<(usize, &'static str)>>,
 }
 
 impl<'a> PluginSet<'a> {
     pub fn new(plugins: &[&'a dyn Extractor]) -> Self {
         let mut exact: HashMap<&'static str, Vec<usize>> = HashMap::new();
         let mut dirs: HashMap<&'static str, Vec<(usize, &'static str)>> = HashMap::new();
+        let mut named: HashMap<&'static str, Vec<(usize, &'static str)>> = HashMap::new();
         for (i, p) in plugins.iter().enumerate() {
             for pat in p.patterns() {
                 match *pat {
                     Pattern::Exact(path) => exact.entry(path).or_default().push(i),
                     Pattern::DirFiles(dir, suffix) => dirs.entry(dir).or_default().push((i, suffix)),
+                    Pattern::Named(file, dir_suffix) => named.entry(file).or_default().push((i, dir_suffix)),
                 }
             }
         }
-        PluginSet { plugins: plugins.to_vec(), exact, dirs }
+        PluginSet { plugins: plugins.to_vec(), exact, dirs, named }
     }
 
     /// The indexes of the plugins that want `path` (normalised, no leading `/`).
@@ -79,6 +85,15 @@ impl<'a> PluginSet<'a> {
                     if file.ends_with(suffix) && !out.contains(&i) {
                         out.push(i);
                     }
+                }
+            }
+        }
+        let (dir, file) = path.rsplit_once('/').unwrap_or(("", path));
+        if let Some(v) = self.named.get(file) {
+            let parent = dir.rsplit('/').next().unwrap_or(dir);
+            for &(i, suffix) in v {
+                if parent.ends_with(suffix) && !out.contains(&i) {
+                    out.push(i);
                 }
             }
         }

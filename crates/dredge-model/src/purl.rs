@@ -20,6 +20,9 @@ fn namespace(pkg: &Package, os: Option<&OsInfo>) -> String {
 /// Builds the purl of an OS package. Returns an empty string only if the name cannot form a purl
 /// (empty name), which the extractors never emit.
 pub fn package_purl(pkg: &Package, os: Option<&OsInfo>) -> String {
+    if !pkg.ecosystem.is_os() {
+        return language_purl(pkg);
+    }
     let Ok(mut purl) = PackageUrl::new(pkg.ecosystem.purl_type(), pkg.name.as_str()) else {
         return String::new();
     };
@@ -65,6 +68,31 @@ pub fn package_purl(pkg: &Package, os: Option<&OsInfo>) -> String {
     purl.to_string()
 }
 
+/// Language packages: no distro qualifiers; names split into namespace and name per purl type.
+fn language_purl(pkg: &Package) -> String {
+    let (ns, name) = match pkg.ecosystem {
+        // PyPI names are lowercased with `_` as `-` in purls.
+        Ecosystem::PyPI => (None, pkg.name.to_ascii_lowercase().replace('_', "-")),
+        Ecosystem::Maven => match pkg.name.split_once(':') {
+            Some((g, a)) => (Some(g.to_string()), a.to_string()),
+            None => (None, pkg.name.clone()),
+        },
+        Ecosystem::Npm | Ecosystem::Golang | Ecosystem::Composer => match pkg.name.rsplit_once('/') {
+            Some((n, a)) => (Some(n.to_string()), a.to_string()),
+            None => (None, pkg.name.clone()),
+        },
+        _ => (None, pkg.name.clone()),
+    };
+    let Ok(mut purl) = PackageUrl::new(pkg.ecosystem.purl_type(), name) else {
+        return String::new();
+    };
+    if let Some(n) = ns {
+        let _ = purl.with_namespace(n);
+    }
+    let _ = purl.with_version(pkg.version.as_str());
+    purl.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +119,16 @@ mod tests {
         p.epoch = Some(1);
         p.arch = Some("x86_64".into());
         assert_eq!(package_purl(&p, Some(&os("rhel", "9.3"))), "pkg:rpm/rhel/openssl@3.0.7-25.el9?arch=x86_64&distro=rhel-9.3&epoch=1");
+    }
+
+    #[test]
+    fn language_purls() {
+        assert_eq!(package_purl(&Package::new(Ecosystem::PyPI, "PyYAML", "5.3"), None), "pkg:pypi/pyyaml@5.3");
+        assert_eq!(package_purl(&Package::new(Ecosystem::Npm, "@babel/core", "7.0.0"), None), "pkg:npm/%40babel/core@7.0.0");
+        assert_eq!(
+            package_purl(&Package::new(Ecosystem::Maven, "org.apache.logging.log4j:log4j-core", "2.14.1"), None),
+            "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"
+        );
     }
 
     #[test]

@@ -333,3 +333,32 @@ fn nothing_is_written_outside_the_cache_dir() {
     }
     assert!(!cache.join("tmp").read_dir().map(|mut d| d.next().is_some()).unwrap_or(false), "the spooled archive is removed");
 }
+
+#[test]
+fn a_python_package_owned_by_dpkg_is_reported_once_as_the_os_package() {
+    let status = "Package: python3-six\nStatus: install ok installed\nVersion: 1.16.0-4\nArchitecture: all\nSource: six\n\n";
+    let owned = "/usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO";
+    let l = Layer::gz(
+        &[
+            Entry::file("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n"),
+            Entry::file("var/lib/dpkg/status", status),
+            Entry::file("var/lib/dpkg/info/python3-six.list", format!("/.\n/usr\n{owned}\n")),
+            Entry::file(&owned[1..], "Metadata-Version: 1.2\nName: six\nVersion: 1.16.0\n"),
+            // Installed by pip, owned by nobody: a PyPI package.
+            Entry::file(
+                "usr/local/lib/python3.11/site-packages/six-1.17.0.dist-info/METADATA",
+                "Metadata-Version: 2.1\nName: six\nVersion: 1.17.0\n",
+            ),
+        ],
+        "x",
+    );
+    let (r, _d) = run_layout(&[l], no_tamper);
+    let v = r.ok().json();
+    let got: Vec<String> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{} {} {}", p["ecosystem"].as_str().unwrap(), p["name"].as_str().unwrap(), p["version"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, vec!["deb python3-six 1.16.0-4", "pypi six 1.17.0"]);
+}

@@ -1,0 +1,58 @@
+//! Installed Python distributions: `*.dist-info/METADATA` (wheels, pip) and
+//! `*.egg-info/PKG-INFO` (setuptools, many distro packages). Core-metadata headers, read up to
+//! the first blank line (the description follows it).
+
+use dredge_layer::{ExtractError, Extractor, Pattern};
+use dredge_model::{Ecosystem, Fact, Package};
+
+pub struct PythonInstalled;
+
+fn header<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    text.lines()
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty() && *v != "UNKNOWN")
+}
+
+impl Extractor for PythonInstalled {
+    fn name(&self) -> &'static str {
+        "lang/python/installed"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn patterns(&self) -> &'static [Pattern] {
+        &[Pattern::Named("METADATA", ".dist-info"), Pattern::Named("PKG-INFO", ".egg-info")]
+    }
+    fn max_file_size(&self) -> u64 {
+        // The description can be long; the headers come first.
+        4 << 20
+    }
+    fn extract(&self, _path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
+        let text = String::from_utf8_lossy(data);
+        let text = text.replace("\r\n", "\n");
+        let (Some(name), Some(version)) = (header(&text, "Name"), header(&text, "Version")) else {
+            return Err(ExtractError::new("no Name and Version headers: not Python core metadata"));
+        };
+        let mut p = Package::new(Ecosystem::PyPI, name, version);
+        p.license = header(&text, "License-Expression").or_else(|| header(&text, "License")).map(str::to_string);
+        Ok(vec![Fact::Package(Box::new(p))])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_headers() {
+        let m = "Metadata-Version: 2.1\nName: requests\nVersion: 2.19.0\nLicense: Apache 2.0\n\nName: not-a-header\n";
+        let f = PythonInstalled.extract("x/requests-2.19.0.dist-info/METADATA", m.as_bytes()).expect("parses");
+        let Fact::Package(p) = &f[0] else { panic!("package") };
+        assert_eq!((p.name.as_str(), p.version.as_str(), p.license.as_deref()), ("requests", "2.19.0", Some("Apache 2.0")));
+        assert!(PythonInstalled.extract("x", b"garbage").is_err());
+        assert!(PythonInstalled.extract("x", &[0xff, 0xfe, 0x00]).is_err());
+    }
+}
