@@ -148,14 +148,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f×", a / b; el
   echo
   echo "| tool | packages |"
   echo "|---|---:|"
-  echo "| dredge (OS packages; language ecosystems are issue 4) | $count_dredge |"
+  echo "| dredge (OS packages, installed Python and Node packages; OS-owned ones once) | $count_dredge |"
   echo "| Trivy, default (OS + language packages) | $count_trivy |"
   echo "| Trivy, \`--pkg-types os\` | $count_trivy_os |"
   echo "| Syft, default (all catalogers) | $count_syft |"
   echo "| Syft, \`--select-catalogers dpkg\` | $count_syft_dpkg |"
   echo
-  echo "The peers' default runs also catalog language packages (npm, Java, Python), which dredge does not"
-  echo "yet do; the OS-only rows compare equal work. Cold = empty cache; warm = the same image again with"
+  echo "The peers' default runs catalog more ecosystems (Java and others) and count npm packages their own way"
+  echo "(dredge reports a package the OS owns once, as the OS package). The OS-only rows compare equal work. Cold = empty cache; warm = the same image again with"
   echo "the cache from the previous run (Syft has no cache). Trivy runs with \`--skip-files\` for the image's"
   echo "two jars: its jar analyzer needs the Java DB from the internet, which this machine cannot reach."
   echo

@@ -145,6 +145,12 @@ fn remove_within(map: &mut BTreeMap<String, MergedFile>, dir: &str) {
 /// Merge layers bottom-up (they must be in image order): a layer's whiteouts and opaque dirs
 /// delete what lower layers wrote, then its own files replace lower writers of the same path.
 pub fn merge(layers: &[LayerFacts]) -> BTreeMap<String, MergedFile> {
+    merge_owned(layers.to_vec())
+}
+
+/// [`merge`], consuming the layers: facts are moved, not copied (a large image's facts are held
+/// once).
+pub fn merge_owned(layers: Vec<LayerFacts>) -> BTreeMap<String, MergedFile> {
     let mut view: BTreeMap<String, MergedFile> = BTreeMap::new();
     for l in layers {
         for d in &l.opaque_dirs {
@@ -162,8 +168,8 @@ pub fn merge(layers: &[LayerFacts]) -> BTreeMap<String, MergedFile> {
         for w in &l.whiteouts {
             remove_within(&mut view, w);
         }
-        for (path, ff) in &l.files {
-            view.insert(path.clone(), MergedFile { layer: l.index, kind: ff.kind.clone(), facts: ff.facts.clone() });
+        for (path, ff) in l.files {
+            view.insert(path, MergedFile { layer: l.index, kind: ff.kind, facts: ff.facts });
         }
     }
     view

@@ -3,46 +3,104 @@
 
 use crate::{ScanReport, spdx_expression, stable_uuid};
 use dredge_model::Package;
+use serde::Serialize;
 use serde_json::{Value, json};
+use std::borrow::Cow;
 
 fn prop(name: &str, value: impl Into<String>) -> Value {
     json!({"name": name, "value": value.into()})
 }
 
-fn package_properties(p: &Package) -> Vec<Value> {
-    let mut props = vec![prop("dredge:package:type", p.ecosystem.purl_type())];
-    if let Some(src) = &p.source {
-        props.push(prop("dredge:package:source-name", &src.name));
+/// A property of a package component, borrowing from the report (an SBOM of thousands of
+/// packages is written without building a JSON tree of them).
+#[derive(Serialize)]
+struct Prop<'a> {
+    name: &'static str,
+    value: Cow<'a, str>,
+}
+
+#[derive(Serialize)]
+struct Component<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "bom-ref")]
+    bom_ref: String,
+    name: &'a str,
+    version: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    purl: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    licenses: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supplier: Option<Value>,
+    properties: Vec<Prop<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Comp<'a> {
+    Package(Component<'a>),
+    Other(Value),
+}
+
+#[derive(Serialize)]
+struct Bom<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    #[serde(rename = "bomFormat")]
+    bom_format: &'static str,
+    #[serde(rename = "specVersion")]
+    spec_version: &'static str,
+    #[serde(rename = "serialNumber")]
+    serial_number: String,
+    version: u32,
+    metadata: Value,
+    components: Vec<Comp<'a>>,
+    dependencies: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vulnerabilities: Option<Vec<Value>>,
+}
+
+fn p<'a>(name: &'static str, value: impl Into<Cow<'a, str>>) -> Prop<'a> {
+    Prop { name, value: value.into() }
+}
+
+fn package_properties(pk: &Package) -> Vec<Prop<'_>> {
+    let mut props = vec![p("dredge:package:type", pk.ecosystem.purl_type())];
+    let pkg = pk;
+    if let Some(src) = &pkg.source {
+        props.push(p("dredge:package:source-name", src.name.as_str()));
         if let Some(v) = &src.version {
-            props.push(prop("dredge:package:source-version", v));
+            props.push(p("dredge:package:source-version", v.as_str()));
         }
     }
-    if let Some(a) = &p.arch {
-        props.push(prop("dredge:package:arch", a));
+    if let Some(a) = &pkg.arch {
+        props.push(p("dredge:package:arch", a.as_str()));
     }
-    if let Some(e) = p.epoch {
-        props.push(prop("dredge:package:epoch", e.to_string()));
+    if let Some(e) = pkg.epoch {
+        props.push(p("dredge:package:epoch", e.to_string()));
     }
-    if let Some(m) = &p.modularity_label {
-        props.push(prop("dredge:package:modularity-label", m));
+    if let Some(m) = &pkg.modularity_label {
+        props.push(p("dredge:package:modularity-label", m.as_str()));
     }
-    if let Some(loc) = &p.location {
-        props.push(prop("dredge:location:path", &loc.path));
+    if let Some(loc) = &pkg.location {
+        props.push(p("dredge:location:path", loc.path.as_str()));
         if let Some(l) = &loc.layer {
-            props.push(prop("dredge:layer:index", l.index.to_string()));
+            props.push(p("dredge:layer:index", l.index.to_string()));
             if let Some(d) = &l.digest {
-                props.push(prop("dredge:layer:digest", d));
+                props.push(p("dredge:layer:digest", d.as_str()));
             }
-            props.push(prop("dredge:layer:diff-id", &l.diff_id));
+            props.push(p("dredge:layer:diff-id", l.diff_id.as_str()));
             if let Some(c) = &l.created_by {
-                props.push(prop("dredge:layer:created-by", c));
+                props.push(p("dredge:layer:created-by", c.as_str()));
             }
         }
     }
     props
 }
 
-pub fn to_cyclonedx(r: &ScanReport) -> String {
+/// The CycloneDX document, ready to serialize.
+fn bom(r: &ScanReport) -> Bom<'_> {
     let t = &r.target;
     let subject_version = t.image_id.clone().unwrap_or_default();
     let subject_ref = format!("target:{}", t.name);
@@ -72,7 +130,7 @@ pub fn to_cyclonedx(r: &ScanReport) -> String {
     }
     subject["properties"] = Value::Array(sprops);
 
-    let mut components = Vec::new();
+    let mut components: Vec<Comp<'_>> = Vec::new();
     let mut deps_of_subject = Vec::new();
     let os_ref = r.os.as_ref().map(|os| {
         let bom_ref = format!("os:{}@{}", os.id, os.version_id.as_deref().unwrap_or("unknown"));
@@ -88,35 +146,28 @@ pub fn to_cyclonedx(r: &ScanReport) -> String {
             props.push(prop("dredge:os:end-of-life", eol));
         }
         c["properties"] = Value::Array(props);
-        components.push(c);
+        components.push(Comp::Other(c));
         deps_of_subject.push(json!(bom_ref));
         bom_ref
     });
     let mut pkg_refs = Vec::new();
-    for (i, p) in r.packages.iter().enumerate() {
+    for (i, pk) in r.packages.iter().enumerate() {
         // purls are unique per package in practice; the index keeps bom-refs unique regardless.
-        let bom_ref = if p.purl.is_empty() { format!("pkg:{i}") } else { format!("{}#{i}", p.purl) };
-        let mut c = json!({
-            "type": "library",
-            "bom-ref": bom_ref,
-            "name": p.name,
-            "version": p.version,
-        });
-        if !p.purl.is_empty() {
-            c["purl"] = json!(p.purl);
-        }
-        if let Some(l) = &p.license {
-            c["licenses"] = match spdx_expression(l) {
+        let bom_ref = if pk.purl.is_empty() { format!("pkg:{i}") } else { format!("{}#{i}", pk.purl) };
+        pkg_refs.push(json!(bom_ref));
+        components.push(Comp::Package(Component {
+            kind: "library",
+            bom_ref,
+            name: &pk.name,
+            version: &pk.version,
+            purl: (!pk.purl.is_empty()).then_some(pk.purl.as_str()),
+            licenses: pk.license.as_ref().map(|l| match spdx_expression(l) {
                 Some(e) => json!([{"expression": e}]),
                 None => json!([{"license": {"name": l}}]),
-            };
-        }
-        if let Some(v) = p.vendor.as_ref().or(p.maintainer.as_ref()) {
-            c["supplier"] = json!({"name": v});
-        }
-        c["properties"] = Value::Array(package_properties(p));
-        components.push(c);
-        pkg_refs.push(json!(bom_ref));
+            }),
+            supplier: pk.vendor.as_ref().or(pk.maintainer.as_ref()).map(|v| json!({"name": v})),
+            properties: package_properties(pk),
+        }));
     }
     let mut dependencies = vec![json!({"ref": subject_ref, "dependsOn": deps_of_subject})];
     if let Some(os_ref) = os_ref {
@@ -171,23 +222,28 @@ pub fn to_cyclonedx(r: &ScanReport) -> String {
             .collect()
     });
     let seed = format!("{}|{}|{}", t.name, subject_version, r.packages.iter().map(|p| p.purl.as_str()).collect::<Vec<_>>().join(","));
-    let bom = json!({
-        "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.6",
-        "serialNumber": format!("urn:uuid:{}", stable_uuid(&seed)),
-        "version": 1,
-        "metadata": {
+    Bom {
+        schema: "http://cyclonedx.org/schema/bom-1.6.schema.json",
+        bom_format: "CycloneDX",
+        spec_version: "1.6",
+        serial_number: format!("urn:uuid:{}", stable_uuid(&seed)),
+        version: 1,
+        metadata: json!({
             "timestamp": r.created,
             "tools": {"components": [{"type": "application", "name": r.tool.name, "version": r.tool.version}]},
             "component": subject,
-        },
-        "components": components,
-        "dependencies": dependencies,
-    });
-    let mut bom = bom;
-    if let Some(v) = vulnerabilities {
-        bom["vulnerabilities"] = Value::Array(v);
+        }),
+        components,
+        dependencies,
+        vulnerabilities,
     }
-    serde_json::to_string_pretty(&bom).unwrap_or_default()
+}
+
+/// Writes the CycloneDX document (pretty JSON) to `w`.
+pub fn write_cyclonedx<W: std::io::Write>(r: &ScanReport, w: W) -> serde_json::Result<()> {
+    serde_json::to_writer_pretty(w, &bom(r))
+}
+
+pub fn to_cyclonedx(r: &ScanReport) -> String {
+    serde_json::to_string_pretty(&bom(r)).unwrap_or_default()
 }

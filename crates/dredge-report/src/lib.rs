@@ -9,7 +9,7 @@ mod sbom_in;
 mod spdx_json;
 mod table;
 
-pub use cyclonedx::to_cyclonedx;
+pub use cyclonedx::{to_cyclonedx, write_cyclonedx};
 pub use sarif::to_sarif;
 pub use sbom_in::{inventory_from_sbom, package_from_purl};
 pub use spdx_json::to_spdx;

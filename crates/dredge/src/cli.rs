@@ -521,6 +521,23 @@ fn options(c: &CommonArgs) -> Result<ScanOptions> {
     })
 }
 
+/// Writes a CycloneDX SBOM straight to the output, without first building its text in memory.
+fn emit_cyclonedx(r: &ScanReport, output: Option<&PathBuf>) -> Result<()> {
+    let write = |w: &mut dyn Write| -> std::io::Result<()> {
+        let mut b = std::io::BufWriter::new(w);
+        dredge_report::write_cyclonedx(r, &mut b).map_err(std::io::Error::other)?;
+        b.write_all(b"\n")?;
+        b.flush()
+    };
+    match output {
+        Some(p) => {
+            let mut f = std::fs::File::create(p).with_context(|| format!("writing {}", p.display()))?;
+            write(&mut f).with_context(|| format!("writing {}", p.display()))
+        }
+        None => write(&mut std::io::stdout().lock()).context("writing to stdout"),
+    }
+}
+
 fn emit(text: &str, output: Option<&PathBuf>) -> Result<()> {
     match output {
         Some(p) => std::fs::write(p, text.as_bytes()).with_context(|| format!("writing {}", p.display())),
@@ -578,12 +595,11 @@ pub fn run() -> Result<ExitCode> {
                 _ => scan::scan_image(&spec, &target_name(&a.target, &a.input), &o)?,
             };
             warn_all(&r, o.quiet);
-            let text = match a.format {
-                SbomFormat::Cyclonedx | SbomFormat::CyclonedxJson => dredge_report::to_cyclonedx(&r),
-                SbomFormat::SpdxJson => dredge_report::to_spdx(&r),
-                SbomFormat::Json => dredge_report::to_json(&r),
-            };
-            emit(&text, a.output.as_ref())?;
+            match a.format {
+                SbomFormat::Cyclonedx | SbomFormat::CyclonedxJson => emit_cyclonedx(&r, a.output.as_ref())?,
+                SbomFormat::SpdxJson => emit(&dredge_report::to_spdx(&r), a.output.as_ref())?,
+                SbomFormat::Json => emit(&dredge_report::to_json(&r), a.output.as_ref())?,
+            }
         }
         Command::Rootfs(a) => {
             let r = scan::scan_rootfs(&a.dir)?;

@@ -213,8 +213,12 @@ fn collect_warnings(layers: &[LayerFacts], mut inv_warnings: Vec<Warning>) -> Ve
 pub fn scan_image(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<ScanReport> {
     let (img, client) = resolve(spec, target, o)?;
     let stats = Stats::default();
-    let layers = analyse(&img, o, &stats)?;
-    let view = merge(&layers);
+    let mut layers = analyse(&img, o, &stats)?;
+    // Warnings first, then the facts are moved into the merged view (held once, not copied).
+    let layer_warnings: Vec<LayerFacts> =
+        layers.iter_mut().map(|l| LayerFacts { warnings: std::mem::take(&mut l.warnings), ..Default::default() }).collect();
+    let view = dredge_layer::merge_owned(layers);
+    let layers = layer_warnings;
     let refs: Vec<LayerRef> = img
         .layers
         .iter()
