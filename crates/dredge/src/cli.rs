@@ -64,9 +64,9 @@ enum DbCommand {
     /// Show the database's age, sources, counts and schema version.
     Status(DbStatusArgs),
     /// Publish the database as an OCI artifact in a registry (for air-gapped use).
-    Push(DbPushArgs),
+    Push(DbArtifactArgs),
     /// Fetch a database published with `db push` (digest verified, replaced atomically).
-    Pull(DbPullArgs),
+    Pull(DbArtifactArgs),
     /// Download the sources again (conditional requests: unchanged ones cost one request) and
     /// rebuild the database when something changed. Without --source: the sources the database
     /// was built from, else OSV's distribution exports.
@@ -100,21 +100,10 @@ impl RegistryArgs {
     }
 }
 
+/// Where the database artifact lives in a registry, and the local database.
 #[derive(Args)]
-struct DbPushArgs {
-    /// Where to store it: `registry/repository:tag`.
-    reference: String,
-    #[arg(long)]
-    db: Option<PathBuf>,
-    #[arg(long, env = "DREDGE_CACHE_DIR")]
-    cache_dir: Option<PathBuf>,
-    #[command(flatten)]
-    registry: RegistryArgs,
-}
-
-#[derive(Args)]
-struct DbPullArgs {
-    /// Where it is stored: `registry/repository:tag` or `...@sha256:...`.
+struct DbArtifactArgs {
+    /// `registry/repository:tag` (pull also takes `...@sha256:...`).
     reference: String,
     #[arg(long)]
     db: Option<PathBuf>,
