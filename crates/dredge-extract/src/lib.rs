@@ -29,6 +29,7 @@ pub fn ecosystem_of(name: &str) -> Option<Ecosystem> {
         n if n.starts_with("os/rpm/") => Some(Ecosystem::Rpm),
         n if n.starts_with("lang/python/") => Some(Ecosystem::PyPI),
         n if n.starts_with("lang/npm/") => Some(Ecosystem::Npm),
+        n if n.starts_with("lang/rust/") => Some(Ecosystem::Cargo),
         _ => None,
     }
 }

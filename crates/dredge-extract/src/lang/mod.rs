@@ -1,4 +1,6 @@
-//! Language packages installed in the image (issue 4 starts here: Python and Node).
+//! Language packages in the image (issue 4 starts here: installed Python and Node packages,
+//! Cargo.lock).
 
 pub mod npm;
 pub mod python;
+pub mod rust;
