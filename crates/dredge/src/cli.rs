@@ -527,6 +527,18 @@ fn emit_cyclonedx(r: &ScanReport, output: Option<&PathBuf>) -> Result<()> {
     }
 }
 
+/// Writes a vulnerability report and turns remaining findings into `--exit-code`.
+fn vuln_report(r: &ScanReport, format: VulnFormat, output: Option<&PathBuf>, findings: bool, exit_code: u8) -> Result<ExitCode> {
+    let text = match format {
+        VulnFormat::Table => dredge_report::to_table(r),
+        VulnFormat::Json => dredge_report::to_json(r),
+        VulnFormat::Sarif => dredge_report::to_sarif(r),
+        VulnFormat::Cyclonedx => dredge_report::to_cyclonedx(r),
+    };
+    emit(&text, output)?;
+    Ok(if findings && exit_code != 0 { ExitCode::from(exit_code) } else { ExitCode::SUCCESS })
+}
+
 fn emit(text: &str, output: Option<&PathBuf>) -> Result<()> {
     match output {
         Some(p) => std::fs::write(p, text.as_bytes()).with_context(|| format!("writing {}", p.display())),
@@ -565,16 +577,7 @@ pub fn run() -> Result<ExitCode> {
             let db = a.vuln.db.clone().unwrap_or_else(|| o.cache_dir.join("db/dredge.db"));
             let gate = vulns(&mut r, &db, &o.cache_dir, &a.vuln, a.vuln.db.is_some(), Some(o.registry.clone()))?;
             warn_all(&r, o.quiet);
-            let text = match a.format {
-                VulnFormat::Table => dredge_report::to_table(&r),
-                VulnFormat::Json => dredge_report::to_json(&r),
-                VulnFormat::Sarif => dredge_report::to_sarif(&r),
-                VulnFormat::Cyclonedx => dredge_report::to_cyclonedx(&r),
-            };
-            emit(&text, a.output.as_ref())?;
-            if gate && a.vuln.exit_code != 0 {
-                return Ok(ExitCode::from(a.vuln.exit_code));
-            }
+            return vuln_report(&r, a.format, a.output.as_ref(), gate, a.vuln.exit_code);
         }
         Command::Sbom(a) => {
             let spec = target::parse(a.target.as_deref(), a.input.as_deref()).map_err(|e| anyhow!(e))?;
@@ -630,16 +633,7 @@ pub fn run() -> Result<ExitCode> {
             let db = a.vuln.db.clone().unwrap_or_else(|| cache.join("db/dredge.db"));
             let gate = vulns(&mut r, &db, &cache, &a.vuln, true, None)?;
             warn_all(&r, a.quiet);
-            let text = match a.format {
-                VulnFormat::Table => dredge_report::to_table(&r),
-                VulnFormat::Json => dredge_report::to_json(&r),
-                VulnFormat::Sarif => dredge_report::to_sarif(&r),
-                VulnFormat::Cyclonedx => dredge_report::to_cyclonedx(&r),
-            };
-            emit(&text, a.output.as_ref())?;
-            if gate && a.vuln.exit_code != 0 {
-                return Ok(ExitCode::from(a.vuln.exit_code));
-            }
+            return vuln_report(&r, a.format, a.output.as_ref(), gate, a.vuln.exit_code);
         }
         Command::Db(DbCommand::Build(a)) => {
             let out = a.output.unwrap_or_else(|| a.cache_dir.unwrap_or_else(default_cache_dir).join("db/dredge.db"));
