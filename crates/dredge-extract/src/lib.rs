@@ -16,8 +16,37 @@ pub static EXTRACTORS: &[&dyn Extractor] = &[
     &os::rpm::RPM_SQLITE,
     &os::rpm::RPM_BDB,
     &os::rpm::RPM_NDB,
-    &lang::python::PythonInstalled,
-    &lang::npm::NodeModules,
+    &lang::python::installed::PythonInstalled,
+    &lang::python::requirements::Requirements,
+    &lang::python::poetry::PoetryLock,
+    &lang::python::pipfile::PipfileLock,
+    &lang::python::uv::UvLock,
+    &lang::python::pdm::PdmLock,
+    &lang::python::conda::CondaMeta,
+    &lang::node::node_modules::NodeModules,
+    &lang::node::package_lock::PackageLock,
+    &lang::node::yarn::YarnLock,
+    &lang::node::pnpm::PnpmLock,
+    &lang::node::bun::BunLock,
+    &lang::java::archive::JavaArchive,
+    &lang::java::gradle::GradleLockfile,
+    &lang::java::pom::PomXml,
+    &lang::golang::binary::GoBinary,
+    &lang::golang::gomod::GoMod,
+    &lang::rust::cargo_lock::CargoLock,
+    &lang::rust::auditable::CargoAuditable,
+    &lang::ruby::gemspec::Gemspec,
+    &lang::ruby::gemfile_lock::GemfileLock,
+    &lang::php::composer::Composer,
+    &lang::dotnet::deps_json::DepsJson,
+    &lang::dotnet::packages_lock::PackagesLock,
+    &lang::dotnet::packages_config::PackagesConfig,
+    &lang::other::pubspec::PubspecLock,
+    &lang::other::mix::MixLock,
+    &lang::other::swift::PackageResolved,
+    &lang::other::cocoapods::PodfileLock,
+    &lang::other::conan::ConanLock,
+    &lang::other::julia::JuliaManifest,
 ];
 
 /// Which ecosystem each extractor serves (`None` for context extractors such as os-release);
@@ -27,9 +56,21 @@ pub fn ecosystem_of(name: &str) -> Option<Ecosystem> {
         "os/dpkg" => Some(Ecosystem::Deb),
         "os/apk" => Some(Ecosystem::Apk),
         n if n.starts_with("os/rpm/") => Some(Ecosystem::Rpm),
+        "lang/python/conda-meta" => Some(Ecosystem::Conda),
         n if n.starts_with("lang/python/") => Some(Ecosystem::PyPI),
-        n if n.starts_with("lang/npm/") => Some(Ecosystem::Npm),
+        n if n.starts_with("lang/node/") => Some(Ecosystem::Npm),
+        n if n.starts_with("lang/java/") => Some(Ecosystem::Maven),
+        n if n.starts_with("lang/go/") => Some(Ecosystem::Golang),
         n if n.starts_with("lang/rust/") => Some(Ecosystem::Cargo),
+        n if n.starts_with("lang/ruby/") => Some(Ecosystem::Gem),
+        n if n.starts_with("lang/php/") => Some(Ecosystem::Composer),
+        n if n.starts_with("lang/dotnet/") => Some(Ecosystem::NuGet),
+        n if n.starts_with("lang/dart/") => Some(Ecosystem::Pub),
+        n if n.starts_with("lang/elixir/") => Some(Ecosystem::Hex),
+        n if n.starts_with("lang/swift/") => Some(Ecosystem::Swift),
+        n if n.starts_with("lang/cocoapods/") => Some(Ecosystem::Cocoapods),
+        n if n.starts_with("lang/conan/") => Some(Ecosystem::Conan),
+        n if n.starts_with("lang/julia/") => Some(Ecosystem::Julia),
         _ => None,
     }
 }
@@ -44,17 +85,7 @@ pub fn supported_formats_markdown() -> String {
     );
     for e in EXTRACTORS {
         let eco = ecosystem_of(e.name());
-        let files: Vec<String> = e
-            .patterns()
-            .iter()
-            .map(|p| match p {
-                dredge_layer::Pattern::Exact(f) => format!("`/{f}`"),
-                dredge_layer::Pattern::DirFiles(d, "") => format!("`/{d}/*`"),
-                dredge_layer::Pattern::DirFiles(d, s) => format!("`/{d}/*{s}`"),
-                dredge_layer::Pattern::Named(f, "") => format!("`**/{f}`"),
-                dredge_layer::Pattern::Named(f, s) => format!("`**/*{s}/{f}`"),
-            })
-            .collect();
+        let files: Vec<String> = e.patterns().iter().map(|p| p.describe()).collect();
         out.push_str(&format!(
             "| `{}` | {} | {} | {} | {} |\n",
             e.name(),
@@ -152,6 +183,9 @@ pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today:
     let mut packages: Vec<Package> = Vec::new();
     for (path, mf) in view {
         for f in &mf.facts {
+            if let Fact::Problem { message } = f {
+                inv.warnings.push(Warning { path: Some(format!("/{path}")), layer: Some(mf.layer), message: message.clone() });
+            }
             let Fact::Package(p) = f else { continue };
             if p.ecosystem == Ecosystem::Rpm && rpm_db.as_deref() != Some(path.as_str()) {
                 continue;
@@ -173,8 +207,13 @@ pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today:
     let owned_by_os: std::collections::HashSet<String> =
         packages.iter().filter(|p| p.ecosystem.is_os()).flat_map(|p| p.files.iter().cloned()).collect();
     packages.retain(|p| p.ecosystem.is_os() || !p.location.as_ref().is_some_and(|l| owned_by_os.contains(&l.path)));
-    packages.sort_by(|a, b| (a.ecosystem, &a.name, &a.version, &a.arch).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch)));
-    packages.dedup_by(|a, b| a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch);
+    // An OS package is one record however many database files mention it; a language package is
+    // reported once per file that declares it (each lockfile or install is a separate fix).
+    let where_ = |p: &Package| if p.ecosystem.is_os() { None } else { p.found_at() };
+    packages.sort_by(|a, b| (a.ecosystem, &a.name, &a.version, &a.arch, where_(a)).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch, where_(b))));
+    packages.dedup_by(|a, b| {
+        a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch && where_(a) == where_(b)
+    });
     inv.packages = packages;
     inv
 }
@@ -202,8 +241,7 @@ mod tests {
     fn registry_names_are_unique_and_ecosystems_covered() {
         let names: HashSet<&str> = EXTRACTORS.iter().map(|e| e.name()).collect();
         assert_eq!(names.len(), EXTRACTORS.len(), "duplicate extractor names");
-        // Language ecosystems are matched from SBOMs today; their extractors come with issue 4.
-        for eco in Ecosystem::ALL.iter().filter(|e| e.is_os()) {
+        for eco in Ecosystem::ALL {
             assert!(EXTRACTORS.iter().any(|e| ecosystem_of(e.name()) == Some(*eco)), "no extractor for {eco}");
             assert!(!eco.version_scheme().is_empty());
         }

@@ -2,7 +2,7 @@
 //! of the same resolve.
 #![allow(clippy::panic, clippy::unwrap_used)]
 
-use dredge_extract::lang::rust::CargoLock;
+use dredge_extract::lang::rust::cargo_lock::CargoLock;
 use dredge_layer::Extractor;
 use dredge_model::Fact;
 use std::collections::BTreeSet;

@@ -6,6 +6,7 @@ use crate::{Compression, EntryKind, FileFacts, LayerFacts};
 use dredge_model::Warning;
 use std::fs;
 use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 pub fn walk_dir(root: &Path, plugins: &PluginSet<'_>) -> std::io::Result<LayerFacts> {
@@ -42,6 +43,25 @@ pub fn walk_dir(root: &Path, plugins: &PluginSet<'_>) -> std::io::Result<LayerFa
                 facts.stats.files += 1;
                 plugins.wanted_by(&path, &mut wanted);
                 if wanted.is_empty() {
+                    if !plugins.elf().is_empty() {
+                        if let Ok(md) = e.metadata() {
+                            if md.permissions().mode() & 0o111 != 0 && md.len() >= 64 {
+                                let read = fs::File::open(e.path()).and_then(|mut f| crate::elf::read_elf(&mut f, md.len()));
+                                match read {
+                                    Ok(Some(bin)) => {
+                                        let ff = crate::walk::run_binary_plugins(plugins, &path, &bin, &mut facts.warnings, None);
+                                        facts.files.insert(path, ff);
+                                    }
+                                    Ok(None) => {}
+                                    Err(err) => facts.warnings.push(Warning {
+                                        path: Some(format!("/{path}")),
+                                        layer: None,
+                                        message: format!("cannot read: {err}"),
+                                    }),
+                                }
+                            }
+                        }
+                    }
                     continue;
                 }
                 let cap = wanted.iter().map(|&i| plugins.get(i).max_file_size()).max().unwrap_or(0);

@@ -7,12 +7,14 @@ use std::collections::BTreeMap;
 
 mod cache;
 mod dir;
+pub mod elf;
 pub mod path;
 pub mod plugin;
 mod walk;
 
 pub use cache::{CacheKey, LayerCache};
 pub use dir::walk_dir;
+pub use elf::{ELF_FULL_READ, Sparse};
 pub use plugin::{ExtractError, Extractor, Pattern, PluginSet};
 pub use walk::{Compression, LayerInput, SizeBudget, walk_layer};
 

@@ -14,6 +14,52 @@ pub enum Pattern {
     /// A file with this name anywhere, whose parent directory's name ends with the suffix
     /// (`Named("METADATA", ".dist-info")`; an empty suffix takes any parent).
     Named(&'static str, &'static str),
+    /// Any file whose name ends with this suffix, which must contain a `.` (`Ext(".jar")`,
+    /// `Ext(".deps.json")`).
+    Ext(&'static str),
+    /// Any file whose name starts with the prefix and ends with the suffix (which must contain a
+    /// `.`): `Prefixed("requirements", ".txt")`.
+    Prefixed(&'static str, &'static str),
+    /// A file directly inside a directory with exactly this name, ending with the suffix (which
+    /// must contain a `.`): `InDir("conda-meta", ".json")`.
+    InDir(&'static str, &'static str),
+    /// Any executable regular file whose content starts with the ELF magic. The walk sniffs the
+    /// first bytes and calls [`Extractor::extract_binary`] with a [`crate::Sparse`] view.
+    Elf,
+}
+
+impl Pattern {
+    /// The extension key (text after the last `.`) of the suffix-based patterns.
+    fn ext_key(&self) -> Option<&'static str> {
+        match *self {
+            Pattern::Ext(s) | Pattern::Prefixed(_, s) | Pattern::InDir(_, s) => s.rsplit_once('.').map(|(_, e)| e),
+            _ => None,
+        }
+    }
+
+    fn matches_name(&self, dir: &str, file: &str) -> bool {
+        match *self {
+            Pattern::Ext(s) => file.len() > s.len() && file.ends_with(s),
+            Pattern::Prefixed(p, s) => file.len() >= p.len() + s.len() && file.starts_with(p) && file.ends_with(s),
+            Pattern::InDir(d, s) => file.ends_with(s) && dir.rsplit('/').next() == Some(d),
+            _ => false,
+        }
+    }
+
+    /// How the pattern reads in docs.
+    pub fn describe(&self) -> String {
+        match *self {
+            Pattern::Exact(f) => format!("`/{f}`"),
+            Pattern::DirFiles(d, "") => format!("`/{d}/*`"),
+            Pattern::DirFiles(d, s) => format!("`/{d}/*{s}`"),
+            Pattern::Named(f, "") => format!("`**/{f}`"),
+            Pattern::Named(f, s) => format!("`**/*{s}/{f}`"),
+            Pattern::Ext(s) => format!("`**/*{s}`"),
+            Pattern::Prefixed(p, s) => format!("`**/{p}*{s}`"),
+            Pattern::InDir(d, s) => format!("`**/{d}/*{s}`"),
+            Pattern::Elf => "executable ELF files".to_string(),
+        }
+    }
 }
 
 /// Why an extractor could not read a file. The scan goes on; this becomes a warning on the file.
@@ -45,6 +91,11 @@ pub trait Extractor: Send + Sync {
         64 << 20
     }
     fn extract(&self, path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError>;
+    /// For [`Pattern::Elf`] extractors: the binary as a sparse view (whole when it is at most
+    /// [`crate::ELF_FULL_READ`] bytes; otherwise its headers and writable data segments only).
+    fn extract_binary(&self, _path: &str, _file: &crate::Sparse) -> Result<Vec<Fact>, ExtractError> {
+        Ok(Vec::new())
+    }
 }
 
 /// Every extractor's patterns compiled into one lookup: one hash probe for exact paths and one for
@@ -54,6 +105,8 @@ pub struct PluginSet<'a> {
     exact: HashMap<&'static str, Vec<usize>>,
     dirs: HashMap<&'static str, Vec<(usize, &'static str)>>,
     named: HashMap<&'static str, Vec<(usize, &'static str)>>,
+    by_ext: HashMap<&'static str, Vec<(usize, Pattern)>>,
+    elf: Vec<usize>,
 }
 
 impl<'a> PluginSet<'a> {
@@ -61,16 +114,24 @@ impl<'a> PluginSet<'a> {
         let mut exact: HashMap<&'static str, Vec<usize>> = HashMap::new();
         let mut dirs: HashMap<&'static str, Vec<(usize, &'static str)>> = HashMap::new();
         let mut named: HashMap<&'static str, Vec<(usize, &'static str)>> = HashMap::new();
+        let mut by_ext: HashMap<&'static str, Vec<(usize, Pattern)>> = HashMap::new();
+        let mut elf = Vec::new();
         for (i, p) in plugins.iter().enumerate() {
             for pat in p.patterns() {
                 match *pat {
                     Pattern::Exact(path) => exact.entry(path).or_default().push(i),
                     Pattern::DirFiles(dir, suffix) => dirs.entry(dir).or_default().push((i, suffix)),
                     Pattern::Named(file, dir_suffix) => named.entry(file).or_default().push((i, dir_suffix)),
+                    Pattern::Elf => elf.push(i),
+                    other => {
+                        if let Some(key) = other.ext_key() {
+                            by_ext.entry(key).or_default().push((i, other));
+                        }
+                    }
                 }
             }
         }
-        PluginSet { plugins: plugins.to_vec(), exact, dirs, named }
+        PluginSet { plugins: plugins.to_vec(), exact, dirs, named, by_ext, elf }
     }
 
     /// The indexes of the plugins that want `path` (normalised, no leading `/`).
@@ -97,6 +158,20 @@ impl<'a> PluginSet<'a> {
                 }
             }
         }
+        if let Some((_, ext)) = file.rsplit_once('.') {
+            if let Some(v) = self.by_ext.get(ext) {
+                for (i, pat) in v {
+                    if pat.matches_name(dir, file) && !out.contains(i) {
+                        out.push(*i);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The extractors that want executable ELF files, sniffed by content.
+    pub fn elf(&self) -> &[usize] {
+        &self.elf
     }
 
     pub fn get(&self, i: usize) -> &'a dyn Extractor {

@@ -122,6 +122,10 @@ fn finish(state: &Arc<Mutex<HashState>>) -> (String, u64) {
     }
 }
 
+/// Wanted files up to this size stay in memory for hard links to them later in the same layer
+/// (package databases are small; a hard-linked 100 MB jar is not worth holding).
+const KEEP_FOR_HARDLINKS: usize = 4 << 20;
+
 /// Walk one layer. Reads the whole stream exactly once; keeps in memory only the files a plugin
 /// asked for (each under that plugin's size cap).
 pub fn walk_layer<R: Read>(input: LayerInput<R>, plugins: &PluginSet<'_>, budget: &Arc<SizeBudget>) -> Result<LayerFacts, LayerError> {
@@ -193,10 +197,18 @@ pub fn walk_layer<R: Read>(input: LayerInput<R>, plugins: &PluginSet<'_>, budget
                 tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
                     facts.stats.files += 1;
                     plugins.wanted_by(&path, &mut wanted);
-                    if wanted.is_empty() {
-                        continue; // the tar reader skips the data for us
-                    }
                     let size = entry.header().size().unwrap_or(u64::MAX);
+                    if wanted.is_empty() {
+                        let exec = entry.header().mode().is_ok_and(|m| m & 0o111 != 0);
+                        if exec && size >= 64 && !plugins.elf().is_empty() {
+                            let read = crate::elf::read_elf(&mut entry, size).map_err(|e| io_err("reading a file from the layer", e))?;
+                            if let Some(bin) = read {
+                                let ff = run_binary_plugins(plugins, &path, &bin, &mut facts.warnings, Some(input.index));
+                                facts.files.insert(path, ff);
+                            }
+                        }
+                        continue; // the tar reader skips the rest of the data for us
+                    }
                     let cap = wanted.iter().map(|&i| plugins.get(i).max_file_size()).max().unwrap_or(0);
                     if size > cap {
                         facts.warn(
@@ -210,7 +222,9 @@ pub fn walk_layer<R: Read>(input: LayerInput<R>, plugins: &PluginSet<'_>, budget
                     (&mut entry).take(cap).read_to_end(&mut data).map_err(|e| io_err("reading a file from the layer", e))?;
                     let data = Arc::new(data);
                     let ff = run_plugins(plugins, &wanted, &path, &data, &mut facts.warnings, input.index);
-                    kept.insert(path.clone(), data);
+                    if data.len() <= KEEP_FOR_HARDLINKS {
+                        kept.insert(path.clone(), data);
+                    }
                     facts.files.insert(path, ff);
                 }
                 tar::EntryType::Link => {
@@ -276,6 +290,25 @@ fn tar_error(label: &str, e: io::Error, stats: &LayerStats, limit: u64) -> Layer
         return LayerError::TooLarge { layer: label.to_string(), limit };
     }
     LayerError::NotTar { layer: label.to_string(), after_entries: stats.entries, source: e }
+}
+
+/// Runs the ELF extractors on one binary. `layer` is `None` for a root filesystem directory.
+pub(crate) fn run_binary_plugins(
+    plugins: &PluginSet<'_>,
+    path: &str,
+    bin: &crate::Sparse,
+    warnings: &mut Vec<Warning>,
+    layer: Option<usize>,
+) -> FileFacts {
+    let mut out = Vec::new();
+    for &i in plugins.elf() {
+        let p = plugins.get(i);
+        match p.extract_binary(path, bin) {
+            Ok(mut f) => out.append(&mut f),
+            Err(e) => warnings.push(Warning { path: Some(format!("/{path}")), layer, message: format!("{}: {}", p.name(), e) }),
+        }
+    }
+    FileFacts { kind: EntryKind::File, facts: out }
 }
 
 fn run_plugins(plugins: &PluginSet<'_>, wanted: &[usize], path: &str, data: &[u8], warnings: &mut Vec<Warning>, layer: usize) -> FileFacts {

@@ -3,7 +3,7 @@
 //! origin; rpm: name), OSV ranges are evaluated with the ecosystem's version scheme, and every
 //! finding records why it matched.
 
-use dredge_model::{Ecosystem, Inventory, Location, OsInfo, Package};
+use dredge_model::{Ecosystem, Inventory, Location, Origin, OsInfo, Package};
 use dredge_version::Scheme;
 use dredge_vulndb::osv::{Event, Range};
 use dredge_vulndb::{Candidate, Db, DbError, Head, Ranges};
@@ -63,7 +63,25 @@ pub struct Finding {
     pub references: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// The file (and archive member) the package was read from, for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found_at: Option<String>,
+    /// Whether the package was found installed, in a lockfile or in a binary's build info.
+    pub origin: Origin,
+    /// A development-only dependency (reported only with `--include-dev-deps`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
+    /// Direct (`true`) or transitive (`false`) dependency, where the file says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direct: Option<bool>,
     pub why: Why,
+}
+
+/// Choices that change which packages are matched.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MatchOptions {
+    /// Match development-only dependencies of lockfiles too.
+    pub include_dev: bool,
 }
 
 /// The OSV ecosystems that hold advisories for an OS release, most specific first.
@@ -102,13 +120,21 @@ fn query(p: &Package) -> (String, String) {
         Ecosystem::Apk => (p.source.as_ref().map_or_else(|| p.name.clone(), |s| s.name.clone()), p.version.clone()),
         Ecosystem::Rpm => (p.name.clone(), p.version.clone()),
         Ecosystem::PyPI => (normalize_pypi(&p.name), p.version.clone()),
+        // Go module versions carry a `v` (v1.2.3); OSV's Go ranges do not.
+        Ecosystem::Golang => (p.name.clone(), p.version.strip_prefix('v').unwrap_or(&p.version).to_string()),
         Ecosystem::Npm
         | Ecosystem::Maven
-        | Ecosystem::Golang
         | Ecosystem::Cargo
         | Ecosystem::Gem
         | Ecosystem::NuGet
-        | Ecosystem::Composer => (p.name.clone(), p.version.clone()),
+        | Ecosystem::Composer
+        | Ecosystem::Conda
+        | Ecosystem::Pub
+        | Ecosystem::Hex
+        | Ecosystem::Swift
+        | Ecosystem::Cocoapods
+        | Ecosystem::Conan
+        | Ecosystem::Julia => (p.name.clone(), p.version.clone()),
     }
 }
 
@@ -121,7 +147,16 @@ fn scheme(e: Ecosystem) -> Option<Scheme> {
         Ecosystem::Rpm => Scheme::Rpm,
         Ecosystem::PyPI => Scheme::Pep440,
         Ecosystem::Maven => Scheme::Maven,
-        Ecosystem::Npm | Ecosystem::Golang | Ecosystem::Cargo => Scheme::SemVer,
+        Ecosystem::Npm
+        | Ecosystem::Golang
+        | Ecosystem::Cargo
+        | Ecosystem::Pub
+        | Ecosystem::Hex
+        | Ecosystem::Swift
+        | Ecosystem::Cocoapods
+        | Ecosystem::Conan
+        | Ecosystem::Julia => Scheme::SemVer,
+        Ecosystem::Conda => Scheme::Pep440,
         Ecosystem::Gem => Scheme::RubyGems,
         Ecosystem::NuGet => Scheme::NuGet,
         Ecosystem::Composer => Scheme::Composer,
@@ -264,8 +299,22 @@ fn group(hits: Vec<Hit>) -> Vec<Vec<Hit>> {
     groups.into_iter().map(|(_, m)| m).collect()
 }
 
+/// Matches with the default options (development-only dependencies left out).
 pub fn match_inventory(inv: &Inventory, db: &Db) -> Result<MatchResult, DbError> {
+    match_inventory_with(inv, db, MatchOptions::default())
+}
+
+pub fn match_inventory_with(inv: &Inventory, db: &Db, opts: MatchOptions) -> Result<MatchResult, DbError> {
     let mut res = MatchResult::default();
+    let dev = inv.packages.iter().filter(|p| p.dev).count();
+    let kept;
+    let inv = if dev > 0 && !opts.include_dev {
+        res.notes.push(format!("{dev} development-only dependencies were not matched (--include-dev-deps matches them)"));
+        kept = Inventory { packages: inv.packages.iter().filter(|p| !p.dev).cloned().collect(), ..inv.clone() };
+        &kept
+    } else {
+        inv
+    };
     // Which OSV ecosystems hold the advisories of each kind of package.
     let mut ecos_of: BTreeMap<Ecosystem, Vec<String>> = BTreeMap::new();
     let kinds: std::collections::BTreeSet<Ecosystem> = inv.packages.iter().map(|p| p.ecosystem).collect();
@@ -389,6 +438,10 @@ fn finding(p: &Package, name: &str, version: &str, s: Scheme, ecos: &[String], g
         title,
         references,
         location: p.location.clone(),
+        found_at: p.found_at(),
+        origin: p.origin,
+        dev: p.dev,
+        direct: p.direct,
         why: Why {
             ecosystem: ecos.join(", "),
             package: name.to_string(),

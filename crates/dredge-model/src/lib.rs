@@ -36,6 +36,20 @@ pub enum Ecosystem {
     NuGet,
     /// PHP packages (Composer / Packagist).
     Composer,
+    /// Conda packages (`conda-meta/*.json`); no advisory ecosystem.
+    Conda,
+    /// Dart / Flutter packages (pub.dev).
+    Pub,
+    /// Erlang / Elixir packages (hex.pm).
+    Hex,
+    /// Swift packages, named by repository URL (`github.com/apple/swift-nio`).
+    Swift,
+    /// CocoaPods; no advisory ecosystem.
+    Cocoapods,
+    /// C/C++ packages from ConanCenter.
+    Conan,
+    /// Julia packages.
+    Julia,
 }
 
 impl Ecosystem {
@@ -51,6 +65,13 @@ impl Ecosystem {
         Ecosystem::Gem,
         Ecosystem::NuGet,
         Ecosystem::Composer,
+        Ecosystem::Conda,
+        Ecosystem::Pub,
+        Ecosystem::Hex,
+        Ecosystem::Swift,
+        Ecosystem::Cocoapods,
+        Ecosystem::Conan,
+        Ecosystem::Julia,
     ];
 
     /// OS package managers (matched through the distribution's advisories).
@@ -72,6 +93,13 @@ impl Ecosystem {
             Ecosystem::Gem => "gem",
             Ecosystem::NuGet => "nuget",
             Ecosystem::Composer => "composer",
+            Ecosystem::Conda => "conda",
+            Ecosystem::Pub => "pub",
+            Ecosystem::Hex => "hex",
+            Ecosystem::Swift => "swift",
+            Ecosystem::Cocoapods => "cocoapods",
+            Ecosystem::Conan => "conan",
+            Ecosystem::Julia => "julia",
         }
     }
 
@@ -86,7 +114,16 @@ impl Ecosystem {
             Ecosystem::Apk => "apk",
             Ecosystem::Rpm => "rpm",
             Ecosystem::PyPI => "pep440",
-            Ecosystem::Npm | Ecosystem::Golang | Ecosystem::Cargo => "semver",
+            Ecosystem::Npm
+            | Ecosystem::Golang
+            | Ecosystem::Cargo
+            | Ecosystem::Pub
+            | Ecosystem::Hex
+            | Ecosystem::Swift
+            | Ecosystem::Cocoapods
+            | Ecosystem::Conan
+            | Ecosystem::Julia => "semver",
+            Ecosystem::Conda => "pep440",
             Ecosystem::Maven => "maven",
             Ecosystem::Gem => "rubygems",
             Ecosystem::NuGet => "nuget",
@@ -94,7 +131,8 @@ impl Ecosystem {
         }
     }
 
-    /// The OSV ecosystem name of a language ecosystem (OS ones depend on the release).
+    /// The OSV ecosystem name of a language ecosystem (OS ones depend on the release; `None` also
+    /// for ecosystems OSV has no advisories for).
     pub fn osv_name(self) -> Option<&'static str> {
         match self {
             Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm => None,
@@ -106,6 +144,12 @@ impl Ecosystem {
             Ecosystem::Gem => Some("RubyGems"),
             Ecosystem::NuGet => Some("NuGet"),
             Ecosystem::Composer => Some("Packagist"),
+            Ecosystem::Pub => Some("Pub"),
+            Ecosystem::Hex => Some("Hex"),
+            Ecosystem::Swift => Some("SwiftURL"),
+            Ecosystem::Conan => Some("ConanCenter"),
+            Ecosystem::Julia => Some("Julia"),
+            Ecosystem::Conda | Ecosystem::Cocoapods => None,
         }
     }
 
@@ -123,6 +167,13 @@ impl Ecosystem {
             Ecosystem::Gem => "Ruby",
             Ecosystem::NuGet => ".NET",
             Ecosystem::Composer => "PHP",
+            Ecosystem::Conda => "Conda",
+            Ecosystem::Pub => "Dart",
+            Ecosystem::Hex => "Elixir/Erlang",
+            Ecosystem::Swift => "Swift",
+            Ecosystem::Cocoapods => "CocoaPods",
+            Ecosystem::Conan => "C/C++ (Conan)",
+            Ecosystem::Julia => "Julia",
         }
     }
 }
@@ -199,9 +250,58 @@ pub struct Package {
     /// Filled in by the merge: the database file and the layer that last wrote it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// What kind of evidence the package comes from (installed metadata, a lockfile, a binary).
+    #[serde(default)]
+    pub origin: Origin,
+    /// Only needed to develop or test the project (a lockfile's dev group): excluded from
+    /// vulnerability results unless asked for.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
+    /// `Some(true)` for a direct dependency of the project, `Some(false)` for a transitive one,
+    /// `None` where the file does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct: Option<bool>,
+    /// Inside an archive: the member the package was read from (`BOOT-INF/lib/x.jar`, nested
+    /// members joined with `!`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+}
+
+/// What kind of evidence a package comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// A package manager's record of what is installed (dpkg status, `*.dist-info`,
+    /// `node_modules/*/package.json`, gemspecs, Composer's `installed.json`, a Java archive's own
+    /// Maven metadata).
+    #[default]
+    Installed,
+    /// A lockfile: what a build pinned, which may or may not be installed in the image.
+    Lockfile,
+    /// Build information embedded in a compiled binary (Go build info, cargo-auditable).
+    Binary,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Installed => "installed",
+            Origin::Lockfile => "lockfile",
+            Origin::Binary => "binary",
+        }
+    }
 }
 
 impl Package {
+    /// Where the package was found, for people: `/app/app.jar!BOOT-INF/lib/x.jar`.
+    pub fn found_at(&self) -> Option<String> {
+        let path = &self.location.as_ref()?.path;
+        Some(match &self.member {
+            Some(m) => format!("{path}!{m}"),
+            None => path.clone(),
+        })
+    }
+
     pub fn new(ecosystem: Ecosystem, name: impl Into<String>, version: impl Into<String>) -> Self {
         Package {
             ecosystem,
@@ -217,7 +317,16 @@ impl Package {
             files: Vec::new(),
             purl: String::new(),
             location: None,
+            origin: Origin::Installed,
+            dev: false,
+            direct: None,
+            member: None,
         }
+    }
+
+    /// A package pinned by a lockfile.
+    pub fn locked(ecosystem: Ecosystem, name: impl Into<String>, version: impl Into<String>) -> Self {
+        Package { origin: Origin::Lockfile, ..Package::new(ecosystem, name, version) }
     }
 }
 
@@ -257,6 +366,9 @@ pub enum Fact {
     Package(Box<Package>),
     /// The files a package owns, from a file other than the package record (dpkg `info/*.list`).
     OwnedFiles { ecosystem: Ecosystem, package: String, files: Vec<String> },
+    /// A problem with part of a file that did not stop the extractor (a nested archive that could
+    /// not be read); becomes a warning on the file.
+    Problem { message: String },
 }
 
 /// A problem with one file or layer that did not stop the scan.

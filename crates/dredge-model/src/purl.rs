@@ -77,7 +77,7 @@ fn language_purl(pkg: &Package) -> String {
             Some((g, a)) => (Some(g.to_string()), a.to_string()),
             None => (None, pkg.name.clone()),
         },
-        Ecosystem::Npm | Ecosystem::Golang | Ecosystem::Composer => match pkg.name.rsplit_once('/') {
+        Ecosystem::Npm | Ecosystem::Golang | Ecosystem::Composer | Ecosystem::Swift => match pkg.name.rsplit_once('/') {
             Some((n, a)) => (Some(n.to_string()), a.to_string()),
             None => (None, pkg.name.clone()),
         },

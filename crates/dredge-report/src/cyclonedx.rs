@@ -83,6 +83,18 @@ fn package_properties(pk: &Package) -> Vec<Prop<'_>> {
     if let Some(m) = &pkg.modularity_label {
         props.push(p("dredge:package:modularity-label", m.as_str()));
     }
+    if !pkg.ecosystem.is_os() {
+        props.push(p("dredge:package:origin", pkg.origin.as_str()));
+    }
+    if let Some(m) = &pkg.member {
+        props.push(p("dredge:location:member", m.as_str()));
+    }
+    if pkg.dev {
+        props.push(p("dredge:package:dev", "true"));
+    }
+    if let Some(d) = pkg.direct {
+        props.push(p("dredge:package:direct", if d { "true" } else { "false" }));
+    }
     if let Some(loc) = &pkg.location {
         props.push(p("dredge:location:path", loc.path.as_str()));
         if let Some(l) = &loc.layer {

@@ -2,7 +2,7 @@
 //! dredge or from other tools. Packages come from purls (OS and language ecosystems); the OS from the operating-system
 //! component (CycloneDX), the OPERATING-SYSTEM package (SPDX) or the purls' `distro` qualifier.
 
-use dredge_model::{Ecosystem, Inventory, OsInfo, Package, SourcePackage, package_purl};
+use dredge_model::{Ecosystem, Inventory, Location, Origin, OsInfo, Package, SourcePackage, package_purl};
 use packageurl::PackageUrl;
 use serde_json::Value;
 use std::str::FromStr;
@@ -16,7 +16,7 @@ pub fn package_from_purl(purl: &str) -> Option<(Package, Option<String>)> {
         let ns = p.namespace().filter(|n| !n.is_empty());
         let name = match (ecosystem, ns) {
             (Ecosystem::Maven, Some(g)) => format!("{g}:{}", p.name()),
-            (Ecosystem::Npm | Ecosystem::Golang | Ecosystem::Composer, Some(n)) => format!("{n}/{}", p.name()),
+            (Ecosystem::Npm | Ecosystem::Golang | Ecosystem::Composer | Ecosystem::Swift, Some(n)) => format!("{n}/{}", p.name()),
             _ => p.name().to_string(),
         };
         let version = p.version()?.to_string();
@@ -64,7 +64,21 @@ fn os_from_distro(distro: &str, ns: Option<&str>) -> Option<OsInfo> {
     Some(OsInfo { id, version_id: Some(version), source_path: "(sbom)".into(), ..Default::default() })
 }
 
-fn walk_cdx(components: &[Value], purls: &mut Vec<String>, os: &mut Option<OsInfo>) {
+/// A component's purl and what dredge's own properties say about it (dev-only, origin, path), so
+/// that a dredge SBOM scans to the same findings as the image.
+struct Component {
+    purl: String,
+    dev: bool,
+    origin: Option<Origin>,
+    path: Option<String>,
+    member: Option<String>,
+}
+
+fn cdx_prop<'a>(c: &'a Value, name: &str) -> Option<&'a str> {
+    c["properties"].as_array()?.iter().find(|p| p["name"] == name).and_then(|p| p["value"].as_str())
+}
+
+fn walk_cdx(components: &[Value], purls: &mut Vec<Component>, os: &mut Option<OsInfo>) {
     for c in components {
         if c["type"] == "operating-system" && os.is_none() {
             if let Some(name) = c["name"].as_str() {
@@ -77,7 +91,13 @@ fn walk_cdx(components: &[Value], purls: &mut Vec<String>, os: &mut Option<OsInf
             }
         }
         if let Some(p) = c["purl"].as_str() {
-            purls.push(p.to_string());
+            purls.push(Component {
+                purl: p.to_string(),
+                dev: cdx_prop(c, "dredge:package:dev") == Some("true"),
+                origin: cdx_prop(c, "dredge:package:origin").and_then(|o| serde_json::from_value(Value::String(o.to_string())).ok()),
+                path: cdx_prop(c, "dredge:location:path").map(str::to_string),
+                member: cdx_prop(c, "dredge:location:member").map(str::to_string),
+            });
         }
         if let Some(sub) = c["components"].as_array() {
             walk_cdx(sub, purls, os);
@@ -112,7 +132,7 @@ pub fn inventory_from_sbom(text: &str) -> Result<(Inventory, usize), String> {
             for r in p["externalRefs"].as_array().cloned().unwrap_or_default() {
                 if r["referenceType"] == "purl" {
                     if let Some(l) = r["referenceLocator"].as_str() {
-                        purls.push(l.to_string());
+                        purls.push(Component { purl: l.to_string(), dev: false, origin: None, path: None, member: None });
                     }
                 }
             }
@@ -121,13 +141,22 @@ pub fn inventory_from_sbom(text: &str) -> Result<(Inventory, usize), String> {
         return Err("neither a CycloneDX nor an SPDX 2 JSON document".into());
     }
     let mut packages = Vec::new();
-    for p in &purls {
+    for c in &purls {
+        let p = &c.purl;
         let Some((mut pkg, distro)) = package_from_purl(p) else { continue };
         if os.is_none() {
             let ns = PackageUrl::from_str(p).ok().and_then(|u| u.namespace().map(str::to_string));
             os = distro.as_deref().and_then(|d| os_from_distro(d, ns.as_deref()));
         }
         pkg.purl = p.clone();
+        pkg.dev = c.dev;
+        if let Some(o) = c.origin {
+            pkg.origin = o;
+        }
+        if let Some(path) = &c.path {
+            pkg.location = Some(Location { path: path.clone(), layer: None });
+        }
+        pkg.member = c.member.clone();
         packages.push(pkg);
     }
     for p in &mut packages {
@@ -135,8 +164,12 @@ pub fn inventory_from_sbom(text: &str) -> Result<(Inventory, usize), String> {
             p.purl = package_purl(p, os.as_ref());
         }
     }
-    packages.sort_by(|a, b| (a.ecosystem, &a.name, &a.version, &a.arch).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch)));
-    packages.dedup_by(|a, b| a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch);
+    // As in the image scan: an OS package once, a language package once per file that declares it.
+    let where_ = |p: &Package| if p.ecosystem.is_os() { None } else { p.found_at() };
+    packages.sort_by(|a, b| (a.ecosystem, &a.name, &a.version, &a.arch, where_(a)).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch, where_(b))));
+    packages.dedup_by(|a, b| {
+        a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch && where_(a) == where_(b)
+    });
     let skipped = total.saturating_sub(packages.len() + usize::from(os.is_some()));
     Ok((Inventory { os, packages, warnings: Vec::new() }, skipped))
 }

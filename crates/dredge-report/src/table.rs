@@ -21,15 +21,16 @@ pub fn to_table(r: &ScanReport) -> String {
         vulnerabilities(&mut out, r, v);
         return out;
     }
-    let rows: Vec<[String; 5]> = r
+    let rows: Vec<[String; 6]> = r
         .packages
         .iter()
         .map(|p| {
             let layer = p.location.as_ref().and_then(|l| l.layer.as_ref()).map(|l| l.index.to_string()).unwrap_or_else(|| "-".into());
-            [p.name.clone(), p.version.clone(), p.ecosystem.purl_type().to_string(), p.arch.clone().unwrap_or_default(), layer]
+            let from = found_in(p.ecosystem, p.found_at(), p.origin, p.dev);
+            [p.name.clone(), p.version.clone(), p.ecosystem.purl_type().to_string(), p.arch.clone().unwrap_or_default(), layer, from]
         })
         .collect();
-    let head = ["NAME", "VERSION", "TYPE", "ARCH", "LAYER"];
+    let head = ["NAME", "VERSION", "TYPE", "ARCH", "LAYER", "FOUND IN"];
     let mut w = head.map(str::len);
     for row in &rows {
         for (i, c) in row.iter().enumerate() {
@@ -48,6 +49,23 @@ pub fn to_table(r: &ScanReport) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "{} packages", r.packages.len());
     out
+}
+
+/// Where a language package was found, and how (`/app/package-lock.json (lockfile, dev)`); OS
+/// packages come from the package database and show nothing.
+fn found_in(eco: dredge_model::Ecosystem, at: Option<String>, origin: dredge_model::Origin, dev: bool) -> String {
+    if eco.is_os() {
+        return String::new();
+    }
+    let path = at.unwrap_or_else(|| "-".into());
+    let mut tags = Vec::new();
+    if origin != dredge_model::Origin::Installed {
+        tags.push(origin.as_str());
+    }
+    if dev {
+        tags.push("dev");
+    }
+    if tags.is_empty() { path.to_string() } else { format!("{path} ({})", tags.join(", ")) }
 }
 
 /// Columns laid out by their widest cell; the last column is not padded.
@@ -107,8 +125,9 @@ fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[dredge_match::Finding]
                 f.fixed_versions.join(", "),
                 f.location.as_ref().and_then(|l| l.layer.as_ref()).map(|l| l.index.to_string()).unwrap_or_else(|| "-".into()),
                 title,
+                found_in(f.ecosystem, f.found_at.clone(), f.origin, f.dev),
             ]
         })
         .collect();
-    grid(out, &["PACKAGE", "VULNERABILITY", "SEVERITY", "STATUS", "INSTALLED", "FIXED", "LAYER", "TITLE"], &rows);
+    grid(out, &["PACKAGE", "VULNERABILITY", "SEVERITY", "STATUS", "INSTALLED", "FIXED", "LAYER", "TITLE", "FOUND IN"], &rows);
 }

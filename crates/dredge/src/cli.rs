@@ -163,6 +163,10 @@ struct VulnArgs {
     /// Leave out findings without a fixed version.
     #[arg(long)]
     ignore_unfixed: bool,
+    /// Also match development-only dependencies of lockfiles (dev groups, devDependencies,
+    /// packages-dev, test scopes); they are listed in SBOMs either way.
+    #[arg(long)]
+    include_dev_deps: bool,
     /// Ignore file (YAML: ids and/or purls, optional expiry and reason). Default: `.dredgeignore`
     /// in the current directory, when there is one.
     #[arg(long)]
@@ -395,7 +399,7 @@ fn vulns(
     }
     let inv = dredge_model::Inventory { os: r.os.clone(), packages: r.packages.clone(), warnings: Vec::new() };
     let started = std::time::Instant::now();
-    let m = dredge_match::match_inventory(&inv, &db)?;
+    let m = dredge_match::match_inventory_with(&inv, &db, dredge_match::MatchOptions { include_dev: a.include_dev_deps })?;
     if a.debug_timing {
         eprintln!(
             "dredge: debug: matched {} packages in {:.1} ms ({} findings before filters)",

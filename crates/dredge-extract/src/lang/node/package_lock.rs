@@ -1,0 +1,94 @@
+//! `package-lock.json` and `npm-shrinkwrap.json`: lockfile v2/v3 (`packages`, keyed by install
+//! path, with workspaces) and v1 (nested `dependencies`). `dev`/`devOptional` mark dev-only
+//! packages; a top-level package the project (or a workspace) names is direct.
+
+use crate::lang::{LOCKFILE_MAX, facts, json};
+use dredge_layer::{ExtractError, Extractor, Pattern};
+use dredge_model::{Ecosystem, Fact, Package};
+use serde_json::Value;
+use std::collections::HashSet;
+
+pub struct PackageLock;
+
+const DEP_KINDS: [&str; 4] = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"];
+
+fn v2(packages: &serde_json::Map<String, Value>) -> Vec<Package> {
+    // The project and its workspaces are the entries not installed under node_modules.
+    let mut named: HashSet<&str> = HashSet::new();
+    for (k, e) in packages {
+        if !k.contains("node_modules/") {
+            for kind in DEP_KINDS {
+                named.extend(e[kind].as_object().into_iter().flat_map(|m| m.keys().map(String::as_str)));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (key, e) in packages {
+        let Some(i) = key.rfind("node_modules/") else { continue };
+        if e["link"].as_bool() == Some(true) {
+            continue; // a symlink to a workspace: the project itself
+        }
+        let name = e["name"].as_str().unwrap_or(&key[i + "node_modules/".len()..]);
+        let Some(version) = e["version"].as_str() else { continue };
+        let mut p = Package::locked(Ecosystem::Npm, name, version);
+        p.dev = e["dev"].as_bool() == Some(true) || e["devOptional"].as_bool() == Some(true);
+        p.direct = Some(key.matches("node_modules/").count() == 1 && named.contains(name));
+        p.license = e["license"].as_str().map(str::to_string);
+        out.push(p);
+    }
+    out
+}
+
+fn v1(deps: &serde_json::Map<String, Value>) -> Vec<Package> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(&serde_json::Map<String, Value>, bool)> = vec![(deps, true)];
+    while let Some((m, top)) = stack.pop() {
+        for (name, e) in m {
+            if let Some(version) = e["version"].as_str() {
+                // `file:` and `link:` versions point at local code, not a published package.
+                if !version.starts_with("file:") && !version.starts_with("link:") {
+                    let mut p = Package::locked(Ecosystem::Npm, name.as_str(), version);
+                    p.dev = e["dev"].as_bool() == Some(true);
+                    if !top {
+                        p.direct = Some(false);
+                    }
+                    out.push(p);
+                }
+            }
+            if let Some(sub) = e["dependencies"].as_object() {
+                stack.push((sub, false));
+            }
+        }
+    }
+    out
+}
+
+impl Extractor for PackageLock {
+    fn name(&self) -> &'static str {
+        "lang/node/package-lock"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn patterns(&self) -> &'static [Pattern] {
+        &[Pattern::Named("package-lock.json", ""), Pattern::Named("npm-shrinkwrap.json", "")]
+    }
+    fn max_file_size(&self) -> u64 {
+        LOCKFILE_MAX
+    }
+    fn extract(&self, path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
+        // npm keeps a hidden copy of the lockfile inside node_modules; the installed packages
+        // are read from their own package.json there.
+        if path.ends_with("node_modules/.package-lock.json") {
+            return Ok(Vec::new());
+        }
+        let v: Value = json(data)?;
+        if let Some(p) = v["packages"].as_object() {
+            return Ok(facts(v2(p)));
+        }
+        if let Some(d) = v["dependencies"].as_object() {
+            return Ok(facts(v1(d)));
+        }
+        if v.is_object() { Ok(Vec::new()) } else { Err(ExtractError::new("not a package-lock: the document is not an object")) }
+    }
+}

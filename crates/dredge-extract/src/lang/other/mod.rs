@@ -1,0 +1,10 @@
+//! Lockfiles of smaller ecosystems: Dart (`pubspec.lock`), Elixir (`mix.lock`), Swift
+//! (`Package.resolved`), CocoaPods (`Podfile.lock`), Conan (`conan.lock`), Julia
+//! (`Manifest.toml`).
+
+pub mod cocoapods;
+pub mod conan;
+pub mod julia;
+pub mod mix;
+pub mod pubspec;
+pub mod swift;

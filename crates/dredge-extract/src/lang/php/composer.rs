@@ -1,0 +1,53 @@
+//! Composer: `vendor/composer/installed.json` (what is installed; Composer 2 wraps the list in
+//! `packages` and names the dev ones in `dev-package-names`, Composer 1 is a bare list) and
+//! `composer.lock` (`packages` and `packages-dev`). Both formats share the package records.
+
+use crate::lang::{LOCKFILE_MAX, facts, json};
+use dredge_layer::{ExtractError, Extractor, Pattern};
+use dredge_model::{Ecosystem, Fact, Origin, Package};
+use serde_json::Value;
+
+pub struct Composer;
+
+fn record(v: &Value, origin: Origin, dev: bool) -> Option<Package> {
+    let mut p = Package::new(Ecosystem::Composer, v["name"].as_str()?, v["version"].as_str()?);
+    p.origin = origin;
+    p.dev = dev;
+    p.license = v["license"].as_array().and_then(|l| l.first()).and_then(Value::as_str).map(str::to_string);
+    Some(p)
+}
+
+impl Extractor for Composer {
+    fn name(&self) -> &'static str {
+        "lang/php/composer"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn patterns(&self) -> &'static [Pattern] {
+        &[Pattern::Named("installed.json", "composer"), Pattern::Named("composer.lock", "")]
+    }
+    fn max_file_size(&self) -> u64 {
+        LOCKFILE_MAX
+    }
+    fn extract(&self, path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
+        let v: Value = json(data)?;
+        let mut out = Vec::new();
+        if path.ends_with("composer.lock") {
+            for (key, dev) in [("packages", false), ("packages-dev", true)] {
+                out.extend(v[key].as_array().into_iter().flatten().filter_map(|p| record(p, Origin::Lockfile, dev)));
+            }
+        } else {
+            let dev_names: Vec<&str> = v["dev-package-names"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let list = v["packages"].as_array().or_else(|| v.as_array());
+            for p in list.into_iter().flatten() {
+                let dev = p["name"].as_str().is_some_and(|n| dev_names.contains(&n));
+                out.extend(record(p, Origin::Installed, dev));
+            }
+        }
+        if out.is_empty() && !v.is_object() && !v.is_array() {
+            return Err(ExtractError::new("not a Composer file: neither an object nor a list"));
+        }
+        Ok(facts(out))
+    }
+}

@@ -1,0 +1,3 @@
+//! PHP: Composer's record of installed packages and `composer.lock`.
+
+pub mod composer;

@@ -1,0 +1,4 @@
+//! Ruby: installed gem specifications and `Gemfile.lock`.
+
+pub mod gemfile_lock;
+pub mod gemspec;
