@@ -288,6 +288,7 @@ mod tests {
         b[..4].copy_from_slice(b"\x7fELF");
         b[4] = 2;
         b[5] = 1;
+        b[32..40].copy_from_slice(&u64::MAX.to_le_bytes());
         b[40..48].copy_from_slice(&u64::MAX.to_le_bytes());
         b[54..56].copy_from_slice(&56u16.to_le_bytes());
         b[56..58].copy_from_slice(&u16::MAX.to_le_bytes());

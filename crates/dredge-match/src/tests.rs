@@ -104,6 +104,10 @@ fn finding(id: &str, aliases: &[&str], purl: &str) -> Finding {
         title: String::new(),
         references: vec![],
         location: None,
+        found_at: None,
+        origin: dredge_model::Origin::Installed,
+        dev: false,
+        direct: None,
         why: Why {
             ecosystem: String::new(),
             package: String::new(),
