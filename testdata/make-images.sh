@@ -11,7 +11,7 @@ OUT=${DREDGE_TESTIMAGES:-/var/tmp/dredge-testimages}
 DEBIAN_ROOT=${DREDGE_DEBIAN_ROOTFS:-/var/tmp/dredge-fixtures/debian-bookworm-minbase}
 stamp=$(cat "$0" | sha256sum | cut -c1-16)
 if [ -f "$OUT/.stamp-$stamp" ]; then exit 0; fi
-for t in umoci skopeo jq python3 dpkg-query; do command -v $t >/dev/null || { echo "make-images: $t is missing (run .ci/setup)" >&2; exit 2; }; done
+for t in umoci skopeo jq python3 dpkg-query npm jar dpkg-deb apt-get; do command -v $t >/dev/null || { echo "make-images: $t is missing (run .ci/setup)" >&2; exit 2; }; done
 
 # Debian minbase root filesystem (network: Debian's mirror), cached outside the clone.
 if [ ! -d "$DEBIAN_ROOT" ]; then
@@ -139,6 +139,84 @@ layer lang-app "COPY app /app"
 printf 'Django\t2.2\nFlask\t0.12.2\nJinja2\t2.10\nrequests\t2.19.0\nurllib3\t1.24.1\n' > expected/lang-app-pypi.tsv
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["name"]+"\t"+d["version"])' "$work/lang-app/rootfs/app/node_modules/semver/package.json" > expected/lang-app-npm.tsv
 
+# Every language ecosystem at once, on Alpine 3.20, each layer made by the ecosystem's own tool:
+# a real npm project (node_modules + package-lock v3, from Debian's npm modules, offline); Debian's
+# jars (Maven metadata inside) in a lib folder, a Spring-Boot-style fat jar, a war and an ear
+# holding the war, built by the JDK's `jar`; Debian's `age` (a Go binary with build info); a Rust
+# binary built by `cargo auditable`; the lockfile fixtures of crates/dredge-extract/testdata/lang;
+# then a layer that deletes one lockfile (it must not be reported).
+new lang-full
+tar xzf "$FIX/alpine/alpine-minirootfs-3.20.3-x86_64.tar.gz" -C "$work/lang-full/rootfs"
+layer lang-full "ADD alpine-minirootfs-3.20.3-x86_64.tar.gz /"
+bash "$here/build-npm-app.sh" "$work/lang-full/rootfs/srv/node" > expected/lang-full-npm.tsv
+layer lang-full "RUN npm install"
+mkdir -p "$work/debs" && (cd "$work/debs" && apt-get download -q liblog4j2-java libcommons-lang3-java libjackson2-core-java age >/dev/null 2>&1)
+for d in "$work"/debs/*.deb; do dpkg-deb -x "$d" "$work/debs/x"; done
+J="$work/debs/x/usr/share/java"
+app="$work/lang-full/rootfs/opt/app"
+mkdir -p "$app/lib" "$work/boot/BOOT-INF/lib" "$work/boot/BOOT-INF/classes" "$work/war/WEB-INF/lib" "$work/ear"
+cp "$J"/log4j-api-2.19.0.jar "$J"/jackson-core-2.14.1.jar "$app/lib/"
+cp "$J"/log4j-core-2.19.0.jar "$J"/commons-lang3-3.12.0.jar "$work/boot/BOOT-INF/lib/"
+echo 'class placeholder' > "$work/boot/BOOT-INF/classes/App.class"
+jar --create --file "$app/app-boot.jar" --no-compress -C "$work/boot" .
+cp "$J"/log4j-core-2.19.0.jar "$work/war/WEB-INF/lib/"
+jar --create --file "$work/ear/shop.war" -C "$work/war" .
+jar --create --file "$app/shop.ear" -C "$work/ear" .
+# The oracle: Python's zipfile reads every pom.properties, descending into nested archives.
+python3 - "$app" > expected/lang-full-maven.tsv <<'PY'
+import io, os, sys, zipfile
+root = sys.argv[1]
+rows = set()
+def walk(z, where):
+    for n in z.namelist():
+        if n.startswith("META-INF/maven/") and n.endswith("/pom.properties"):
+            p = dict(l.split("=", 1) for l in z.read(n).decode().splitlines() if "=" in l and not l.startswith("#"))
+            rows.add(f'{p["groupId"]}:{p["artifactId"]}\t{p["version"]}\t{where}')
+        elif n.endswith((".jar", ".war", ".ear")):
+            walk(zipfile.ZipFile(io.BytesIO(z.read(n))), where)
+for dp, _, files in os.walk(root):
+    for f in files:
+        path = os.path.join(dp, f)
+        walk(zipfile.ZipFile(path), "/" + os.path.relpath(path, os.path.dirname(os.path.dirname(root))))
+print("\n".join(sorted(rows)))
+PY
+layer lang-full "COPY app /opt/app"
+mkdir -p "$work/lang-full/rootfs/usr/local/bin"
+cp "$work/debs/x/usr/bin/age" "$work/lang-full/rootfs/usr/local/bin/age"
+# An upstream Go binary built in module mode (Debian builds in GOPATH mode: no modules recorded):
+# shfmt, as its PyPI wheel ships it.
+(cd "$work/debs" && pip download -q --disable-pip-version-check --no-deps --only-binary=:all: --platform manylinux2014_x86_64 --python-version 3.11 shfmt-py==3.13.0.2 && unzip -o -q shfmt_py-*.whl)
+cp "$work"/debs/shfmt_py-*.data/scripts/shfmt "$work/lang-full/rootfs/usr/local/bin/shfmt"
+cp "$repo/crates/dredge-extract/testdata/lang/cargo-auditable/audited" "$work/lang-full/rootfs/usr/local/bin/audited"
+chmod 755 "$work/lang-full/rootfs/usr/local/bin/"*
+# The Go oracle: the module lines the Go linker stores as plain text, found by a byte search (not
+# by reading ELF or build-info structures as dredge does), and the toolchain's version string.
+for b in age shfmt; do
+python3 - "$work/lang-full/rootfs/usr/local/bin/$b" > expected/lang-full-go-$b.tsv <<'PY'
+import re, sys
+b = open(sys.argv[1], "rb").read()
+rows, last = set(), None
+for m in re.finditer(rb"\n(mod|dep|=>)\t([^\t\n]+)\t([^\t\n]*)", b):
+    kind, path, ver = m.group(1).decode(), m.group(2).decode(), m.group(3).decode()
+    if kind == "=>":
+        if ver and last:
+            rows.discard(last); rows.add((path, ver))
+    elif ver != "(devel)":
+        last = (path, ver); rows.add(last)
+go = re.search(rb"go1\.\d+(\.\d+)?", b).group(0).decode()
+rows.add(("stdlib", go[2:]))
+print("\n".join(f"{p}\t{v}" for p, v in sorted(rows)))
+PY
+done
+layer lang-full "COPY age shfmt audited /usr/local/bin/"
+mkdir -p "$work/lang-full/rootfs/srv/locks"
+cp -r "$repo/crates/dredge-extract/testdata/lang/." "$work/lang-full/rootfs/srv/locks/"
+rm -rf "$work/lang-full/rootfs/srv/locks/cargo-auditable" "$work/lang-full/rootfs/srv/locks/generate.sh" "$work/lang-full/rootfs/srv/locks/README.md"
+layer lang-full "COPY locks /srv/locks"
+rm "$work/lang-full/rootfs/srv/locks/yarn-v1/yarn.lock"
+layer lang-full "RUN rm /srv/locks/yarn-v1/yarn.lock"
+[ -s expected/lang-full-maven.tsv ] && [ "$(wc -l < expected/lang-full-go-shfmt.tsv)" -gt 3 ] && [ -s expected/lang-full-npm.tsv ] || { echo "empty lang-full oracle" >&2; exit 1; }
+
 umoci gc --layout $L
 
 # Archives, written by skopeo from the layout.
@@ -146,6 +224,7 @@ skopeo copy -q oci:$L:alpine-3.9 docker-archive:alpine-3.9.docker.tar:dredge-tes
 skopeo copy -q oci:$L:alpine-3.9 oci-archive:alpine-3.9.oci.tar:alpine-3.9
 skopeo copy -q oci:$L:alpine-3.19 docker-archive:alpine-3.19-multi.docker.tar:dredge-test/alpine:3.19-multi
 skopeo copy -q oci:$L:debian-12 docker-archive:debian-12.docker.tar:dredge-test/debian:12
+skopeo copy -q oci:$L:lang-full docker-archive:lang-full.docker.tar:dredge-test/lang-full:1
 gzip -c alpine-3.9.docker.tar > alpine-3.9.docker.tar.gz
 # The whole multi-image layout as an OCI archive.
 tar -C $L -cf multi.oci.tar .
