@@ -66,7 +66,13 @@ pub fn walk_dir(root: &Path, plugins: &PluginSet<'_>) -> std::io::Result<LayerFa
                 }
                 let cap = wanted.iter().map(|&i| plugins.get(i).max_file_size()).max().unwrap_or(0);
                 let mut data = Vec::new();
-                let read = fs::File::open(e.path()).and_then(|f| f.take(cap + 1).read_to_end(&mut data));
+                // The size is known up front: a file over the cap is not read at all.
+                let too_big = e.metadata().map(|m| m.len() > cap).unwrap_or(false);
+                let read = if too_big {
+                    Ok(cap as usize + 1)
+                } else {
+                    fs::File::open(e.path()).and_then(|f| f.take(cap + 1).read_to_end(&mut data))
+                };
                 let mut ff = FileFacts { kind: EntryKind::File, facts: Vec::new() };
                 match read {
                     Err(err) => {

@@ -17,8 +17,8 @@ pub const EXTENSIONS: [&str; 6] = [".jar", ".war", ".ear", ".par", ".hpi", ".jpi
 /// Nested archives deeper than this are not opened.
 const MAX_DEPTH: usize = 4;
 /// Largest inflated nested archive and the inflated total per top-level archive.
-const MAX_NESTED: u64 = 256 << 20;
-const MAX_TOTAL: u64 = 1 << 30;
+const MAX_NESTED: u64 = 64 << 20;
+const MAX_TOTAL: u64 = 512 << 20;
 /// Metadata files (pom.properties, MANIFEST.MF) larger than this are not metadata.
 const MAX_META: u64 = 1 << 20;
 
@@ -97,6 +97,9 @@ fn scan(data: &[u8], file_name: &str, member: Option<&str>, depth: usize, w: &mu
         }
         let name = f.name().map(|n| n.into_owned()).unwrap_or_default();
         let wants_meta = (name.starts_with("META-INF/maven/") && name.ends_with("/pom.properties")) || name == "META-INF/MANIFEST.MF";
+        if is_archive(&name) && depth >= MAX_DEPTH {
+            w.problems.push(format!("{}!{name}: nested deeper than {MAX_DEPTH} archives; not opened", member.unwrap_or(file_name)));
+        }
         let wants_nested = is_archive(&name) && depth < MAX_DEPTH;
         if !wants_meta && !wants_nested {
             continue;
