@@ -326,7 +326,9 @@ fn pypa_expected(pkgs: &[(&str, &str)]) -> BTreeSet<String> {
     let script = r#"
 import sys, tarfile, yaml, re
 from packaging.version import Version, InvalidVersion
-pkgs = {re.sub(r"[-_.]+", "-", n).lower(): Version(v) for n, v in (a.split("=") for a in sys.argv[2:])}
+pkgs = {}
+for n, v in (a.split("=") for a in sys.argv[2:]):
+    pkgs.setdefault(re.sub(r"[-_.]+", "-", n).lower(), []).append(Version(v))
 def affected(v, ranges, versions):
     if str(v) in versions or any(Version(x) == v for x in versions if _ok(x)): return True
     for r in ranges:
@@ -357,7 +359,7 @@ with tarfile.open(sys.argv[1]) as t:
             p = a.get("package", {})
             if p.get("ecosystem") != "PyPI": continue
             n = re.sub(r"[-_.]+", "-", p.get("name", "")).lower()
-            if n in pkgs and affected(pkgs[n], a.get("ranges", []), a.get("versions", [])):
+            if any(affected(v, a.get("ranges", []), a.get("versions", [])) for v in pkgs.get(n, [])):
                 out.add(f"{n} {d['id']}")
 print("\n".join(sorted(out)))
 "#;
@@ -565,4 +567,61 @@ fn secdb_in_json_form() {
     let st = dredge_in(&dir.path().join("c"), &["db", "status", "--db", db.to_str().unwrap(), "--format", "json"]).ok().json();
     assert_eq!(st["advisories"], 1);
     assert_eq!(st["ecosystems"][0][0], "Alpine:v3.9");
+}
+
+#[test]
+fn python_lockfiles_in_an_image_dev_dependencies_only_on_request() {
+    // The lockfiles that uv, Poetry, PDM, Pipenv and pip-compile wrote for one project (prod:
+    // requests 2.19.0, PyYAML 5.3; dev: pytest 7.0.1), inside the lang-full image.
+    let dir = tempfile::tempdir().unwrap();
+    let db = pypa_db(dir.path());
+    let img = format!("docker-archive:{}", images().join("lang-full.docker.tar").display());
+    let lang = repo().join("crates/dredge-extract/testdata/lang");
+    let mut prod: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut all: BTreeSet<(String, String)> = BTreeSet::new();
+    for f in ["uv-lock", "poetry-lock", "pdm-lock", "pipfile-lock", "requirements"] {
+        for l in tsv(&lang.join(f).join("expected.tsv")) {
+            let c: Vec<&str> = l.split('\t').collect();
+            let key = (c[0].to_lowercase(), c[1].to_string());
+            if c[2] == "prod" {
+                prod.insert(key.clone());
+            }
+            all.insert(key);
+        }
+    }
+    let expected = |set: &BTreeSet<(String, String)>| {
+        let refs: Vec<(&str, &str)> = set.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        pypa_expected(&refs)
+    };
+    let pypi_records = |v: &Value| -> BTreeSet<String> {
+        let only: Value = serde_json::json!({"vulnerabilities": v["vulnerabilities"].as_array().unwrap().iter().filter(|f| f["ecosystem"] == "pypi").cloned().collect::<Vec<_>>()});
+        records_of(&only)
+    };
+
+    let v = scan(&db, &img, &[]).ok().json();
+    let want = expected(&prod);
+    assert!(want.iter().any(|r| r.starts_with("requests ")) && want.iter().any(|r| r.starts_with("pyyaml ")), "{want:?}");
+    assert_eq!(pypi_records(&v), want, "production dependencies of the lockfiles");
+    for f in v["vulnerabilities"].as_array().unwrap().iter().filter(|f| f["ecosystem"] == "pypi") {
+        assert_eq!(f["origin"], "lockfile", "{f}");
+        assert!(f["found_at"].as_str().unwrap().starts_with("/srv/locks/"), "{f}");
+        assert!(f.get("dev").is_none(), "no dev finding without --include-dev-deps: {f}");
+    }
+    let notes = v["notes"].as_array().unwrap();
+    assert!(notes.iter().any(|n| n.as_str().unwrap().contains("development-only dependencies were not matched")), "{notes:?}");
+    // The same request-level finding is reported once per lockfile that pins it.
+    let requests_files: BTreeSet<&str> = v["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["package"] == "requests")
+        .map(|f| f["found_at"].as_str().unwrap())
+        .collect();
+    assert_eq!(requests_files.len(), 5, "{requests_files:?}");
+
+    let v = scan(&db, &img, &["--include-dev-deps"]).ok().json();
+    let want_all = expected(&all);
+    assert!(want_all.len() > want.len(), "the dev dependencies (py 1.11.0) have advisories too");
+    assert_eq!(pypi_records(&v), want_all);
+    assert!(v["vulnerabilities"].as_array().unwrap().iter().any(|f| f["dev"] == true));
 }
