@@ -2,14 +2,15 @@
 # Builds the test images from the real root filesystems in ../shared/fixtures with tools that are
 # not dredge (umoci, skopeo, docker, debootstrap), plus the oracle package lists of each image
 # (apk's installed DB read with awk, dpkg-query --admindir). Idempotent: rebuilt only when this
-# script changes. Output: $DREDGE_TESTIMAGES (default /var/tmp/dredge-testimages).
+# script or its inputs change. Output: $DREDGE_TESTIMAGES (default /var/tmp/dredge-testimages).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 FIX=${DREDGE_FIXTURES:-$repo/../shared/fixtures}
 OUT=${DREDGE_TESTIMAGES:-/var/tmp/dredge-testimages}
 DEBIAN_ROOT=${DREDGE_DEBIAN_ROOTFS:-/var/tmp/dredge-fixtures/debian-bookworm-minbase}
-stamp=$(cat "$0" | sha256sum | cut -c1-16)
+# Rebuilt when this script or anything it copies into an image changes.
+stamp=$( (cat "$0" "$here/build-npm-app.sh"; find "$repo/crates/dredge-extract/testdata/lang" -type f | sort | xargs cat) | sha256sum | cut -c1-16)
 if [ -f "$OUT/.stamp-$stamp" ]; then exit 0; fi
 for t in umoci skopeo jq python3 dpkg-query npm jar dpkg-deb apt-get; do command -v $t >/dev/null || { echo "make-images: $t is missing (run .ci/setup)" >&2; exit 2; }; done
 

@@ -210,7 +210,9 @@ pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today:
     // An OS package is one record however many database files mention it; a language package is
     // reported once per file that declares it (each lockfile or install is a separate fix).
     let where_ = |p: &Package| if p.ecosystem.is_os() { None } else { p.found_at() };
-    packages.sort_by(|a, b| (a.ecosystem, &a.name, &a.version, &a.arch, where_(a)).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch, where_(b))));
+    packages.sort_by(|a, b| {
+        (a.ecosystem, &a.name, &a.version, &a.arch, where_(a)).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch, where_(b)))
+    });
     packages.dedup_by(|a, b| {
         a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch && where_(a) == where_(b)
     });

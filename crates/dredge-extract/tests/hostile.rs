@@ -139,7 +139,10 @@ fn zip_bomb_inside_a_jar_is_a_problem_and_the_rest_is_still_read() {
 fn deeply_nested_jars_stop_at_the_depth_limit() {
     let mut jar = zip_of(&[("META-INF/maven/d/deep/pom.properties", &pom("d", "deep", "9"), true)]);
     for i in 0..10 {
-        jar = zip_of(&[(&format!("lib/level{i}.jar"), &jar, false), (&format!("META-INF/maven/d/l{i}/pom.properties"), &pom("d", &format!("l{i}"), "1"), true)]);
+        jar = zip_of(&[
+            (&format!("lib/level{i}.jar"), &jar, false),
+            (&format!("META-INF/maven/d/l{i}/pom.properties"), &pom("d", &format!("l{i}"), "1"), true),
+        ]);
     }
     let facts = JavaArchive.extract("deep.jar", &jar).unwrap();
     let got = packages(&facts);

@@ -175,7 +175,9 @@ pub fn segments(f: &Sparse, h: &Header) -> Vec<Segment> {
             break;
         };
         let s = if h.class64 {
-            (|| Some(Segment { kind: e.u32(b, 0)?, flags: e.u32(b, 4)?, offset: e.u64(b, 8)?, vaddr: e.u64(b, 16)?, filesz: e.u64(b, 32)? }))()
+            (|| {
+                Some(Segment { kind: e.u32(b, 0)?, flags: e.u32(b, 4)?, offset: e.u64(b, 8)?, vaddr: e.u64(b, 16)?, filesz: e.u64(b, 32)? })
+            })()
         } else {
             (|| {
                 Some(Segment {

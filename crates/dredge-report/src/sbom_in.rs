@@ -166,7 +166,9 @@ pub fn inventory_from_sbom(text: &str) -> Result<(Inventory, usize), String> {
     }
     // As in the image scan: an OS package once, a language package once per file that declares it.
     let where_ = |p: &Package| if p.ecosystem.is_os() { None } else { p.found_at() };
-    packages.sort_by(|a, b| (a.ecosystem, &a.name, &a.version, &a.arch, where_(a)).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch, where_(b))));
+    packages.sort_by(|a, b| {
+        (a.ecosystem, &a.name, &a.version, &a.arch, where_(a)).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch, where_(b)))
+    });
     packages.dedup_by(|a, b| {
         a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch && where_(a) == where_(b)
     });

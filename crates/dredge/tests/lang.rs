@@ -43,9 +43,12 @@ fn every_ecosystem_in_an_image_matches_its_oracle() {
 
     // npm: installed node_modules and the lockfile npm wrote, both against `npm ls`.
     let npm = oracle("lang-full-npm.tsv");
-    let installed: BTreeSet<String> =
-        all.iter().filter(|p| path(p).starts_with("/srv/node/node_modules/") && p["origin"] == "installed").map(|p| row(p, false)).collect();
-    let plain: BTreeSet<String> = npm.iter().map(|l| l.rsplitn(2, '\t').nth(1).unwrap().to_string()).collect();
+    let installed: BTreeSet<String> = all
+        .iter()
+        .filter(|p| path(p).starts_with("/srv/node/node_modules/") && p["origin"] == "installed")
+        .map(|p| row(p, false))
+        .collect();
+    let plain: BTreeSet<String> = npm.iter().map(|l| l.rsplit_once('\t').unwrap().0.to_string()).collect();
     assert_eq!(installed, plain, "node_modules");
     let locked: BTreeSet<String> = all.iter().filter(|p| path(p) == "/srv/node/package-lock.json").map(|p| row(p, true)).collect();
     assert_eq!(locked, npm, "package-lock.json");
@@ -118,7 +121,8 @@ fn sboms_carry_origin_dev_and_nested_members() {
     let vitest = comps.iter().find(|c| c["name"] == "vitest").unwrap();
     assert_eq!(prop(vitest, "dredge:package:dev").as_deref(), Some("true"));
     assert_eq!(prop(vitest, "dredge:package:origin").as_deref(), Some("lockfile"));
-    let nested = comps.iter().find(|c| prop(c, "dredge:location:member").as_deref() == Some("BOOT-INF/lib/commons-lang3-3.12.0.jar")).unwrap();
+    let nested =
+        comps.iter().find(|c| prop(c, "dredge:location:member").as_deref() == Some("BOOT-INF/lib/commons-lang3-3.12.0.jar")).unwrap();
     assert_eq!(nested["purl"], "pkg:maven/org.apache.commons/commons-lang3@3.12.0");
     assert!(comps.iter().any(|c| c["purl"] == "pkg:golang/mvdan.cc/sh/v3@v3.13.0"));
     assert!(comps.iter().any(|c| c["purl"] == "pkg:cargo/smallvec@1.6.0"));

@@ -58,7 +58,13 @@ pub(crate) fn reachable<'a>(graph: &'a HashMap<String, Vec<String>>, roots: impl
 
 /// Marks packages from a graph: `dev` when reachable only from the development roots, `direct`
 /// when a root lists it. `keys[i]` is package `i`'s node id in `graph`.
-pub(crate) fn mark_graph(pkgs: &mut [Package], keys: &[String], graph: &HashMap<String, Vec<String>>, prod_roots: &[String], dev_roots: &[String]) {
+pub(crate) fn mark_graph(
+    pkgs: &mut [Package],
+    keys: &[String],
+    graph: &HashMap<String, Vec<String>>,
+    prod_roots: &[String],
+    dev_roots: &[String],
+) {
     let prod = reachable(graph, prod_roots);
     let dev = reachable(graph, dev_roots);
     for (p, k) in pkgs.iter_mut().zip(keys) {

@@ -152,7 +152,9 @@ impl Extractor for GoBinary {
         for region in candidates(f, &h, &segs) {
             if let Some(blob) = find_blob(region) {
                 let Some((version, modinfo)) = decode(blob, f, &segs) else {
-                    return Err(ExtractError::new("Go build information present but unreadable (pointer format in a file too large to read whole)"));
+                    return Err(ExtractError::new(
+                        "Go build information present but unreadable (pointer format in a file too large to read whole)",
+                    ));
                 };
                 return Ok(crate::lang::facts(modules(&version, &modinfo)));
             }

@@ -75,7 +75,13 @@ impl Extractor for GoMod {
     }
 }
 
-fn block_line(kw: &str, w: &[&str], indirect: bool, requires: &mut Vec<(String, String, bool)>, replaces: &mut HashMap<(String, String), (String, String)>) {
+fn block_line(
+    kw: &str,
+    w: &[&str],
+    indirect: bool,
+    requires: &mut Vec<(String, String, bool)>,
+    replaces: &mut HashMap<(String, String), (String, String)>,
+) {
     match kw {
         "require" => {
             if let [m, v, ..] = w {
@@ -85,8 +91,14 @@ fn block_line(kw: &str, w: &[&str], indirect: bool, requires: &mut Vec<(String, 
         "replace" => {
             let Some(arrow) = w.iter().position(|x| *x == "=>") else { return };
             let (from, to) = (&w[..arrow], &w[arrow + 1..]);
-            let key = (from.first().map(|s| unquote(s).to_string()).unwrap_or_default(), from.get(1).map(|s| unquote(s).to_string()).unwrap_or_default());
-            let val = (to.first().map(|s| unquote(s).to_string()).unwrap_or_default(), to.get(1).map(|s| unquote(s).to_string()).unwrap_or_default());
+            let key = (
+                from.first().map(|s| unquote(s).to_string()).unwrap_or_default(),
+                from.get(1).map(|s| unquote(s).to_string()).unwrap_or_default(),
+            );
+            let val = (
+                to.first().map(|s| unquote(s).to_string()).unwrap_or_default(),
+                to.get(1).map(|s| unquote(s).to_string()).unwrap_or_default(),
+            );
             replaces.insert(key, val);
         }
         _ => {}

@@ -148,8 +148,7 @@ fn scan(data: &[u8], file_name: &str, member: Option<&str>, depth: usize, w: &mu
             .filter(|t| !t.contains(' '))
             .or_else(|| by_name.as_ref().map(|(n, _)| n.clone()))
             .or_else(|| get("Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or("").trim().to_string()));
-        let version =
-            get("Implementation-Version").or_else(|| get("Bundle-Version")).or_else(|| by_name.as_ref().map(|(_, v)| v.clone()));
+        let version = get("Implementation-Version").or_else(|| get("Bundle-Version")).or_else(|| by_name.as_ref().map(|(_, v)| v.clone()));
         if let (Some(a), Some(v)) = (artifact, version) {
             // A group is only known when the vendor id says it; without one the name is the bare
             // artifact (listed, but matching needs `group:artifact`).
@@ -180,7 +179,14 @@ impl Extractor for JavaArchive {
         1
     }
     fn patterns(&self) -> &'static [Pattern] {
-        &[Pattern::Ext(".jar"), Pattern::Ext(".war"), Pattern::Ext(".ear"), Pattern::Ext(".par"), Pattern::Ext(".hpi"), Pattern::Ext(".jpi")]
+        &[
+            Pattern::Ext(".jar"),
+            Pattern::Ext(".war"),
+            Pattern::Ext(".ear"),
+            Pattern::Ext(".par"),
+            Pattern::Ext(".hpi"),
+            Pattern::Ext(".jpi"),
+        ]
     }
     fn max_file_size(&self) -> u64 {
         // The zip directory is at the end: an archive is read whole, in memory.

@@ -26,8 +26,13 @@ impl Extractor for PodfileLock {
         let Some(pods) = doc["PODS"].as_array() else {
             return Err(ExtractError::new("not a Podfile.lock: no PODS"));
         };
-        let direct: Vec<&str> =
-            doc["DEPENDENCIES"].as_array().into_iter().flatten().filter_map(Value::as_str).map(|d| d.split(' ').next().unwrap_or(d)).collect();
+        let direct: Vec<&str> = doc["DEPENDENCIES"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|d| d.split(' ').next().unwrap_or(d))
+            .collect();
         let mut out: Vec<Package> = Vec::new();
         for pod in pods {
             // `- Name (1.2.3)` or `- Name (1.2.3): [deps]`

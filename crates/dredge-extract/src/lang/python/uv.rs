@@ -66,7 +66,7 @@ impl Extractor for UvLock {
         let mut pkgs: Vec<Package> = lock
             .package
             .into_iter()
-            .filter(|e| !is_root(&e))
+            .filter(|e| !is_root(e))
             .filter_map(|e| Some(Package::locked(Ecosystem::PyPI, e.name, e.version?)))
             .collect();
         if has_root {

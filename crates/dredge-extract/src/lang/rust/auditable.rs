@@ -49,8 +49,10 @@ pub fn parse(compressed: &[u8]) -> Result<Vec<Package>, ExtractError> {
         .packages
         .into_iter()
         .enumerate()
-        // The binary's own crate and path dependencies are the project, not published crates.
-        .filter(|(_, e)| !e.root && e.source != "local")
+        // Crates built from a local path (the binary's own crate in a project build, path
+        // dependencies) are the project, not published crates; a `cargo install`ed binary's root
+        // comes from crates.io and is reported like any dependency.
+        .filter(|(_, e)| e.source != "local")
         .map(|(i, e)| {
             let mut p = Package::new(Ecosystem::Cargo, e.name, e.version);
             p.origin = Origin::Binary;
