@@ -17,6 +17,7 @@ pub static EXTRACTORS: &[&dyn Extractor] = &[
     &os::rpm::RPM_BDB,
     &os::rpm::RPM_NDB,
     &lang::python::installed::PythonInstalled,
+    &lang::python::egg::ZippedEgg,
     &lang::python::requirements::Requirements,
     &lang::python::poetry::PoetryLock,
     &lang::python::pipfile::PipfileLock,

@@ -69,3 +69,19 @@ fn every_format_folder_matches_its_oracle() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(checked >= 30, "only {checked} format folders");
 }
+
+#[test]
+fn eggs_zipped_unzipped_and_single_file_egg_info() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/lang/egg");
+    let facts = walk_dir(&root, &PluginSet::new(EXTRACTORS)).unwrap();
+    let mut at: Vec<&str> =
+        facts.files.iter().filter(|(_, ff)| ff.facts.iter().any(|f| matches!(f, Fact::Package(_)))).map(|(p, _)| p.as_str()).collect();
+    at.sort();
+    assert_eq!(at, ["site-packages/eggdemo-0.3.1-py3.11.egg", "unzipped/eggdemo-0.3.1-py3.11.egg/EGG-INFO/PKG-INFO"]);
+    // distutils writes `name-version.egg-info` as a single file of core metadata.
+    let set = PluginSet::new(EXTRACTORS);
+    let mut wanted = Vec::new();
+    set.wanted_by("usr/lib/python3/dist-packages/six-1.16.0.egg-info", &mut wanted);
+    let f = set.get(wanted[0]).extract("x", b"Metadata-Version: 1.1\nName: six\nVersion: 1.16.0\n").unwrap();
+    assert!(matches!(&f[0], Fact::Package(p) if p.name == "six" && p.version == "1.16.0"));
+}

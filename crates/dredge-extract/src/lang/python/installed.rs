@@ -1,6 +1,7 @@
-//! Installed Python distributions: `*.dist-info/METADATA` (wheels, pip) and
-//! `*.egg-info/PKG-INFO` (setuptools, many distro packages). Core-metadata headers, read up to
-//! the first blank line (the description follows it).
+//! Installed Python distributions: `*.dist-info/METADATA` (wheels, pip), `*.egg-info/PKG-INFO`
+//! (setuptools, many distro packages), `*.egg-info` as a single file (distutils), and
+//! `*.egg/EGG-INFO/PKG-INFO` (unzipped eggs). Core-metadata headers, read up to the first blank
+//! line (the description follows it). Zipped `.egg` files are `egg.rs`.
 
 use dredge_layer::{ExtractError, Extractor, Pattern};
 use dredge_model::{Ecosystem, Fact, Package};
@@ -24,13 +25,25 @@ impl Extractor for PythonInstalled {
         1
     }
     fn patterns(&self) -> &'static [Pattern] {
-        &[Pattern::Named("METADATA", ".dist-info"), Pattern::Named("PKG-INFO", ".egg-info")]
+        &[
+            Pattern::Named("METADATA", ".dist-info"),
+            Pattern::Named("PKG-INFO", ".egg-info"),
+            Pattern::Named("PKG-INFO", "EGG-INFO"),
+            Pattern::Ext(".egg-info"),
+        ]
     }
     fn max_file_size(&self) -> u64 {
         // The description can be long; the headers come first.
         4 << 20
     }
     fn extract(&self, _path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
+        metadata(data).map(|p| vec![Fact::Package(Box::new(p))])
+    }
+}
+
+/// A package from core-metadata text (`METADATA`, `PKG-INFO`).
+pub fn metadata(data: &[u8]) -> Result<Package, ExtractError> {
+    {
         let text = String::from_utf8_lossy(data);
         let text = text.replace("\r\n", "\n");
         let (Some(name), Some(version)) = (header(&text, "Name"), header(&text, "Version")) else {
@@ -38,7 +51,7 @@ impl Extractor for PythonInstalled {
         };
         let mut p = Package::new(Ecosystem::PyPI, name, version);
         p.license = header(&text, "License-Expression").or_else(|| header(&text, "License")).map(str::to_string);
-        Ok(vec![Fact::Package(Box::new(p))])
+        Ok(p)
     }
 }
 

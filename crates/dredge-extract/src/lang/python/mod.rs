@@ -2,6 +2,7 @@
 //! PDM; Conda's package records.
 
 pub mod conda;
+pub mod egg;
 pub mod installed;
 pub mod pdm;
 pub mod pipfile;
