@@ -77,14 +77,6 @@ from ghcr.io, which this machine cannot reach.
 <!-- /db -->
 MD
 )
-python3 - "$repo/BENCHMARKS.md" "$section" <<'PY'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read() if __import__("os").path.exists(path) else "# Benchmarks\n"
-if "<!-- db -->" in text:
-    text = re.sub(r"<!-- db -->.*<!-- /db -->", lambda m: section, text, flags=re.S)
-else:
-    text = text.rstrip("\n") + "\n\n" + section + "\n"
-open(path, "w").write(text)
-PY
+. "$here/lib.sh"
+replace_section "$repo/BENCHMARKS.md" db "$section"
 echo "$section"

@@ -60,26 +60,10 @@ TRIVY=$PEERS/bin/trivy
 SYFT=$PEERS/bin/syft
 export SYFT_CHECK_FOR_APP_UPDATE=false TRIVY_NO_PROGRESS=true
 # Trivy's jar analyzer needs its 470 MB Java DB from the internet; this machine has none, so the
-# image's jars are skipped for Trivy (they are not packages dredge reads yet either).
+# image's jars are skipped for Trivy (dredge and Syft read them).
 TRIVY_SKIP=$(cd "$WORK/rootfs" && find . -name '*.jar' | sed 's|^\.||' | paste -sd, -)
 
-# measure NAME CMD...: runs CMD $RUNS times; "prep" (a function) runs before each run.
-results=()
-measure() {
-  local name=$1; shift
-  local times=() mems=()
-  for _ in $(seq "$RUNS"); do
-    prep
-    /usr/bin/time -f "%e %M" -o time.out "$@" >/dev/null 2>run.err || { cat run.err >&2; echo "bench: $name failed" >&2; exit 1; }
-    read -r t m < time.out
-    times+=("$t"); mems+=("$m")
-  done
-  local t m
-  t=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
-  m=$(printf '%s\n' "${mems[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
-  echo "bench: $name: ${t}s, $((m / 1024)) MiB (runs: ${times[*]})" >&2
-  results+=("$name|$t|$m")
-}
+. "$here/lib.sh"
 cold() { rm -rf "$WORK/cache-dredge" "$WORK/cache-trivy"; }
 warm() { :; }
 
@@ -114,10 +98,6 @@ size=$(du -sh "$IMG" | cut -f1)
 ozsize=$(du -sh "$OCI" | cut -f1)
 
 # --- the report ------------------------------------------------------------------------------
-get() { for r in "${results[@]}"; do [ "${r%%|*}" = "$1" ] && { echo "$r"; return; }; done; }
-t() { get "$1" | cut -d'|' -f2; }
-m() { echo $(( $(get "$1" | cut -d'|' -f3) / 1024 )); }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f×", a / b; else print "-" }'; }
 {
   echo "# Benchmarks"
   echo
@@ -148,7 +128,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f×", a / b; el
   echo
   echo "| tool | packages |"
   echo "|---|---:|"
-  echo "| dredge (OS packages, installed Python and Node packages; OS-owned ones once) | $count_dredge |"
+  echo "| dredge (OS and language packages, jars included; OS-owned ones once) | $count_dredge |"
   echo "| Trivy, default (OS + language packages) | $count_trivy |"
   echo "| Trivy, \`--pkg-types os\` | $count_trivy_os |"
   echo "| Syft, default (all catalogers) | $count_syft |"
@@ -165,6 +145,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f×", a / b; el
   echo "dredge's cold time; on gzip layers decompression is, and dredge (zlib-rs, layers in parallel)"
   echo "finishes before GNU gzip alone decompresses the same layers."
 } > "$repo/BENCHMARKS.md"
-# The advisory database section (its own script, also runnable alone).
+# The advisory database and application dependency sections (their own scripts, also runnable alone).
 bash "$here/db.sh" >/dev/null
+bash "$here/lang.sh" >/dev/null
 cat "$repo/BENCHMARKS.md"
