@@ -189,6 +189,8 @@ cp "$work/debs/x/usr/bin/age" "$work/lang-full/rootfs/usr/local/bin/age"
 (cd "$work/debs" && pip download -q --disable-pip-version-check --no-deps --only-binary=:all: --platform manylinux2014_x86_64 --python-version 3.11 shfmt-py==3.13.0.2 && unzip -o -q shfmt_py-*.whl)
 cp "$work"/debs/shfmt_py-*.data/scripts/shfmt "$work/lang-full/rootfs/usr/local/bin/shfmt"
 cp "$repo/crates/dredge-extract/testdata/lang/cargo-auditable/audited" "$work/lang-full/rootfs/usr/local/bin/audited"
+# shfmt padded past 32 MiB (ELF ignores trailing bytes): read sparsely, it must give the same modules.
+{ cat "$work/lang-full/rootfs/usr/local/bin/shfmt"; head -c $((40 << 20)) /dev/zero; } > "$work/lang-full/rootfs/usr/local/bin/shfmt-large"
 chmod 755 "$work/lang-full/rootfs/usr/local/bin/"*
 # The Go oracle: the module lines the Go linker stores as plain text, found by a byte search (not
 # by reading ELF or build-info structures as dredge does), and the toolchain's version string.
@@ -209,7 +211,7 @@ rows.add(("stdlib", go[2:]))
 print("\n".join(f"{p}\t{v}" for p, v in sorted(rows)))
 PY
 done
-layer lang-full "COPY age shfmt audited /usr/local/bin/"
+layer lang-full "COPY age shfmt shfmt-large audited /usr/local/bin/"
 mkdir -p "$work/lang-full/rootfs/srv/locks"
 cp -r "$repo/crates/dredge-extract/testdata/lang/." "$work/lang-full/rootfs/srv/locks/"
 rm -rf "$work/lang-full/rootfs/srv/locks/cargo-auditable" "$work/lang-full/rootfs/srv/locks/generate.sh" "$work/lang-full/rootfs/srv/locks/README.md"

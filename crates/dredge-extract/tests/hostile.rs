@@ -169,3 +169,49 @@ fn huge_lockfile_is_a_warning_not_memory() {
     let facts = dredge_layer::walk_dir(dir.path(), &PluginSet::new(EXTRACTORS)).unwrap();
     assert!(facts.warnings.iter().any(|w| w.message.contains("larger than")), "{:?}", facts.warnings);
 }
+
+#[test]
+fn jars_without_maven_metadata_and_shaded_jars() {
+    // Several pom.properties (a shaded jar): each artifact is reported.
+    let shaded = zip_of(&[
+        ("META-INF/maven/com.example/app/pom.properties", &pom("com.example", "app", "3.0"), true),
+        ("META-INF/maven/com.google.guava/guava/pom.properties", &pom("com.google.guava", "guava", "30.1-jre"), true),
+    ]);
+    let mut got = packages(&JavaArchive.extract("app-all.jar", &shaded).unwrap());
+    got.sort();
+    assert_eq!(got, ["com.example:app@3.0", "com.google.guava:guava@30.1-jre"]);
+    // No pom.properties: the manifest names it, with the group from Implementation-Vendor-Id.
+    let mf = b"Manifest-Version: 1.0\r\nImplementation-Title: commons-io\r\nImplementation-Version: 2.6\r\nImplementation-Vendor-Id: commons-io\r\n\r\n";
+    let j = zip_of(&[("META-INF/MANIFEST.MF", mf, true)]);
+    assert_eq!(packages(&JavaArchive.extract("lib/whatever.jar", &j).unwrap()), ["commons-io:commons-io@2.6"]);
+    // Neither: the file name gives artifact and version (no group: listed, not matchable).
+    let bare = zip_of(&[("a/B.class", b"\xca\xfe\xba\xbe", true)]);
+    assert_eq!(packages(&JavaArchive.extract("opt/lib/jsr305-3.0.2.jar", &bare).unwrap()), ["jsr305@3.0.2"]);
+    // pom.properties without groupId (Debian's builds): the path names the group.
+    let nogroup = zip_of(&[(
+        "META-INF/maven/ajaxtags/ajaxtags/pom.properties",
+        b"#Created by Apache Maven 3.6.3\nartifactId=ajaxtags\nversion=1.5.1\n",
+        true,
+    )]);
+    assert_eq!(packages(&JavaArchive.extract("ajaxtags.jar", &nogroup).unwrap()), ["ajaxtags:ajaxtags@1.5.1"]);
+    // A data file named like an archive (`*.par`) inside a jar is not an archive, and no warning.
+    let data = zip_of(&[("data/MMFFCHG.PAR", b"not a zip at all", true), ("META-INF/maven/g/a/pom.properties", &pom("g", "a", "1"), true)]);
+    let f = JavaArchive.extract("cdk.jar", &data).unwrap();
+    assert_eq!((packages(&f), problems(&f).len()), (vec!["g:a@1".to_string()], 0));
+    // An archive that says nothing about itself yields nothing, without a warning.
+    let anon = zip_of(&[("a/B.class", b"\xca\xfe\xba\xbe", true)]);
+    let f = JavaArchive.extract("opt/app.jar", &anon).unwrap();
+    assert!(f.is_empty(), "{f:?}");
+}
+
+#[test]
+fn lockfiles_inside_node_modules_are_the_packages_own() {
+    let set = PluginSet::new(EXTRACTORS);
+    let lock = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/lang/pnpm-v9/pnpm-lock.yaml")).unwrap();
+    for path in ["app/node_modules/nanoid/pnpm-lock.yaml", "node_modules/.pnpm-lock.yaml", "app/pnpm-lock.yaml"] {
+        let mut wanted = Vec::new();
+        set.wanted_by(path, &mut wanted);
+        let n: usize = wanted.iter().map(|&i| packages(&set.get(i).extract(path, &lock).unwrap()).len()).sum();
+        assert_eq!(n > 0, path == "app/pnpm-lock.yaml", "{path}: {n}");
+    }
+}

@@ -118,13 +118,21 @@ fn scan(data: &[u8], file_name: &str, member: Option<&str>, depth: usize, w: &mu
             }
         };
         if wants_nested {
+            // A member named like an archive that is not a zip (data files named `*.par`) is
+            // just a file.
+            if !bytes.starts_with(b"PK\x03\x04") {
+                continue;
+            }
             w.budget = w.budget.saturating_sub(bytes.len() as u64);
             nested.push((inner, bytes));
         } else if name == "META-INF/MANIFEST.MF" {
             manifest_fields = manifest(&String::from_utf8_lossy(&bytes));
         } else {
             let text = String::from_utf8_lossy(&bytes);
-            let (mut g, mut a, mut v) = (None, None, None);
+            // `META-INF/maven/<group>/<artifact>/pom.properties`: the path names the coordinates
+            // when the file leaves one out (some builds write no groupId).
+            let parts: Vec<&str> = name.split('/').collect();
+            let (mut g, mut a, mut v) = (parts.get(2).map(|s| s.to_string()), parts.get(3).map(|s| s.to_string()), None);
             for (k, val) in properties(&text) {
                 match k {
                     "groupId" => g = Some(val.to_string()),

@@ -50,7 +50,7 @@ impl Extractor for BunLock {
         "lang/node/bun-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[Pattern::Named("bun.lock", "")]
@@ -58,7 +58,10 @@ impl Extractor for BunLock {
     fn max_file_size(&self) -> u64 {
         LOCKFILE_MAX
     }
-    fn extract(&self, _path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
+    fn extract(&self, path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
+        if super::inside_node_modules(path) {
+            return Ok(Vec::new());
+        }
         let text = crate::lang::utf8(data)?;
         let doc: Value = json(strip_trailing_commas(text).as_bytes())?;
         let mut by_key: HashMap<String, Package> = HashMap::new();

@@ -12,3 +12,9 @@ pub(crate) fn split_at_version(s: &str) -> Option<(&str, &str)> {
     let (n, v) = (&s[..i], &s[i + 1..]);
     (!n.is_empty() && !v.is_empty()).then_some((n, v))
 }
+
+/// A lockfile inside `node_modules` belongs to an installed package's own development (npm ignores
+/// it when installing; the installed packages are read from node_modules itself): not reported.
+pub(crate) fn inside_node_modules(path: &str) -> bool {
+    path.starts_with("node_modules/") || path.contains("/node_modules/")
+}

@@ -68,7 +68,7 @@ impl Extractor for PackageLock {
         "lang/node/package-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[Pattern::Named("package-lock.json", ""), Pattern::Named("npm-shrinkwrap.json", "")]
@@ -77,9 +77,7 @@ impl Extractor for PackageLock {
         LOCKFILE_MAX
     }
     fn extract(&self, path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
-        // npm keeps a hidden copy of the lockfile inside node_modules; the installed packages
-        // are read from their own package.json there.
-        if path.ends_with("node_modules/.package-lock.json") {
+        if super::inside_node_modules(path) {
             return Ok(Vec::new());
         }
         let v: Value = json(data)?;

@@ -54,7 +54,7 @@ impl Extractor for PnpmLock {
         "lang/node/pnpm-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[Pattern::Named("pnpm-lock.yaml", "")]
@@ -62,7 +62,10 @@ impl Extractor for PnpmLock {
     fn max_file_size(&self) -> u64 {
         LOCKFILE_MAX
     }
-    fn extract(&self, _path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
+    fn extract(&self, path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
+        if super::inside_node_modules(path) {
+            return Ok(Vec::new());
+        }
         let doc: Value = yaml(data)?;
         if !doc.is_object() {
             return Err(ExtractError::new("not a pnpm lockfile: the document is not a mapping"));

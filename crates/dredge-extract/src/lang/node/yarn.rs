@@ -61,7 +61,7 @@ impl Extractor for YarnLock {
         "lang/node/yarn-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[Pattern::Named("yarn.lock", "")]
@@ -69,7 +69,10 @@ impl Extractor for YarnLock {
     fn max_file_size(&self) -> u64 {
         LOCKFILE_MAX
     }
-    fn extract(&self, _path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
+    fn extract(&self, path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
+        if super::inside_node_modules(path) {
+            return Ok(Vec::new());
+        }
         let text = utf8(data)?;
         if text.lines().any(|l| l.starts_with("__metadata:")) {
             let doc: Value = yaml(data)?;
