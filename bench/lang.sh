@@ -103,9 +103,15 @@ $(for r in "${results[@]}"; do IFS='|' read -r n tt mm <<<"$r"; echo "| $n | ${t
 | npm packages | $d_npm | $s_npm | $t_npm |
 | Java packages (dredge: from $jars archive files, $d_mvn_nested of them nested in the fat jar) | $d_mvn | $s_mvn ($s_mvn_unknown without a version) | not run (needs its Java DB) |
 
-dredge reports $d_warn warnings on this image (archives without Maven metadata, nested members past a limit).
-Trivy and Syft count each \`package.json\` they
-find (Trivy also the project's own); dredge counts installed packages under \`node_modules\`.
+Differences, looked at on $(date -u +%Y-%m-%d): npm — Trivy and Syft also count \`package.json\` files
+inside packages' own subfolders that are not packages (\`jsdom/scripts/eslint-plugin\`,
+\`requirejs/text\`; Syft adds the \`exports\` stubs such as \`dom-helpers/css\`) and the project's own
+\`/app/package.json\`; Trivy drops \`coffee-script 2.7.0\`, whose \`dependencies\` is a string (dredge
+needs only name and version). Java — Syft lists archives without any version as \`UNKNOWN\` (dredge
+reports no package without a version) and names artifacts from the file (\`biojava5-core\`) where
+dredge uses the Maven coordinates of \`pom.properties\` (\`biojava-core\`, whose version Debian's
+build wrote as e.g. \`9.4-SNAPSHOT\` for asm, which dredge reports as written). dredge's $d_warn
+warning(s): $(jq -r '[.warnings[].message] | join("; ")' <<<"$d_json").
 <!-- /lang -->
 MD
 )

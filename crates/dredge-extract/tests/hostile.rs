@@ -184,6 +184,10 @@ fn jars_without_maven_metadata_and_shaded_jars() {
     let mf = b"Manifest-Version: 1.0\r\nImplementation-Title: commons-io\r\nImplementation-Version: 2.6\r\nImplementation-Vendor-Id: commons-io\r\n\r\n";
     let j = zip_of(&[("META-INF/MANIFEST.MF", mf, true)]);
     assert_eq!(packages(&JavaArchive.extract("lib/whatever.jar", &j).unwrap()), ["commons-io:commons-io@2.6"]);
+    // A title with spaces ("CSS Parser"): the file name is the artifact, the manifest the version.
+    let mf = b"Manifest-Version: 1.0\r\nImplementation-Title: CSS Parser\r\nImplementation-Version: 0.9.29\r\nImplementation-Vendor-Id: net.sourceforge.cssparser\r\n\r\n";
+    let j = zip_of(&[("META-INF/MANIFEST.MF", mf, true)]);
+    assert_eq!(packages(&JavaArchive.extract("usr/share/java/cssparser.jar", &j).unwrap()), ["net.sourceforge.cssparser:cssparser@0.9.29"]);
     // Neither: the file name gives artifact and version (no group: listed, not matchable).
     let bare = zip_of(&[("a/B.class", b"\xca\xfe\xba\xbe", true)]);
     assert_eq!(packages(&JavaArchive.extract("opt/lib/jsr305-3.0.2.jar", &bare).unwrap()), ["jsr305@3.0.2"]);

@@ -151,12 +151,18 @@ fn scan(data: &[u8], file_name: &str, member: Option<&str>, depth: usize, w: &mu
     if found.is_empty() {
         // No Maven metadata: the manifest, then the file name.
         let get = |k: &str| manifest_fields.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone());
-        let by_name = from_file_name(member.map(|m| m.rsplit('!').next().unwrap_or(m)).unwrap_or(file_name));
+        let file = member.map(|m| m.rsplit('!').next().unwrap_or(m)).unwrap_or(file_name);
+        let by_name = from_file_name(file);
+        let stem = file.rsplit('/').next().and_then(|f| f.rsplit_once('.')).map(|(s, _)| s.to_string());
+        let version =
+            get("Implementation-Version").or_else(|| get("Bundle-Version")).or_else(|| by_name.as_ref().map(|(_, v)| v.clone()));
+        // The artifact: a one-word title, else the file name without its version, else the
+        // OSGi symbolic name.
         let artifact = get("Implementation-Title")
             .filter(|t| !t.contains(' '))
             .or_else(|| by_name.as_ref().map(|(n, _)| n.clone()))
+            .or_else(|| stem.filter(|_| version.is_some()))
             .or_else(|| get("Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or("").trim().to_string()));
-        let version = get("Implementation-Version").or_else(|| get("Bundle-Version")).or_else(|| by_name.as_ref().map(|(_, v)| v.clone()));
         if let (Some(a), Some(v)) = (artifact, version) {
             // A group is only known when the vendor id says it; without one the name is the bare
             // artifact (listed, but matching needs `group:artifact`).
