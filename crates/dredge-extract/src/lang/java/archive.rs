@@ -154,8 +154,7 @@ fn scan(data: &[u8], file_name: &str, member: Option<&str>, depth: usize, w: &mu
         let file = member.map(|m| m.rsplit('!').next().unwrap_or(m)).unwrap_or(file_name);
         let by_name = from_file_name(file);
         let stem = file.rsplit('/').next().and_then(|f| f.rsplit_once('.')).map(|(s, _)| s.to_string());
-        let version =
-            get("Implementation-Version").or_else(|| get("Bundle-Version")).or_else(|| by_name.as_ref().map(|(_, v)| v.clone()));
+        let version = get("Implementation-Version").or_else(|| get("Bundle-Version")).or_else(|| by_name.as_ref().map(|(_, v)| v.clone()));
         // The artifact: a one-word title, else the file name without its version, else the
         // OSGi symbolic name.
         let artifact = get("Implementation-Title")
