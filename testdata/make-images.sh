@@ -220,6 +220,54 @@ rm "$work/lang-full/rootfs/srv/locks/yarn-v1/yarn.lock"
 layer lang-full "RUN rm /srv/locks/yarn-v1/yarn.lock"
 [ -s expected/lang-full-maven.tsv ] && [ "$(wc -l < expected/lang-full-go-shfmt.tsv)" -gt 3 ] && [ -s expected/lang-full-npm.tsv ] || { echo "empty lang-full oracle" >&2; exit 1; }
 
+# Planted secrets across layers (values generated here, random each build, written to
+# expected/secrets-values.txt so tests can check that no output ever contains one in full):
+# layer 1 .env, a settings file with an AWS key pair, an OpenSSH private key made by ssh-keygen, an
+# .npmrc token and an executable deploy script with a GitHub token; layer 2 deletes the key and
+# rewrites .env without its password; the config's Env carries a token; a history line leaks a build
+# argument. The "secrets-clean" image has the same files with placeholders and documentation
+# examples only: it must have no findings.
+rnd() { python3 -c 'import secrets,sys; a=sys.argv[1]; print("".join(secrets.choice(a) for _ in range(int(sys.argv[2]))))' "$1" "$2"; }
+AN=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
+AWS_ID="AKIA$(rnd ABCDEFGHIJKLMNOPQRSTUVWXYZ234567 16)"
+AWS_SECRET=$(rnd "$AN/+" 40)
+GH="ghp_$(rnd $AN 36)"
+GH_ARG="ghp_$(rnd $AN 36)"
+NPM="npm_$(rnd $AN 36)"
+DBPW=$(rnd $AN 18)
+ENV_TOKEN="glpat-$(rnd $AN 20)"
+for variant in secrets secrets-clean; do
+  new $variant
+  tar xzf "$FIX/alpine/alpine-minirootfs-3.20.3-x86_64.tar.gz" -C "$work/$variant/rootfs"
+  layer $variant "ADD alpine-minirootfs-3.20.3-x86_64.tar.gz /"
+  r="$work/$variant/rootfs"
+  mkdir -p "$r/app/config" "$r/root/.ssh"
+  if [ $variant = secrets ]; then
+    printf 'APP_ENV=production\nDB_USER=app\nDB_PASSWORD=%s\n' "$DBPW" > "$r/app/.env"
+    printf 'REGION = "eu-west-1"\naws_access_key_id = "%s"\naws_secret_access_key = "%s"\n' "$AWS_ID" "$AWS_SECRET" > "$r/app/config/settings.py"
+    ssh-keygen -q -t ed25519 -N "" -C planted -f "$r/root/.ssh/id_ed25519"
+    printf 'registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=%s\n' "$NPM" > "$r/app/.npmrc"
+    printf '#!/bin/sh\n# deploy\ncurl -H "Authorization: token %s" https://api.github.com/user\n' "$GH" > "$r/app/deploy.sh"
+  else
+    printf 'APP_ENV=production\nDB_USER=app\nDB_PASSWORD=${DB_PASSWORD}\n' > "$r/app/.env"
+    printf 'REGION = "eu-west-1"\naws_access_key_id = "AKIAIOSFODNN7EXAMPLE"\naws_secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"\n' > "$r/app/config/settings.py"
+    printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\n<your key here>\n-----END OPENSSH PRIVATE KEY-----\n' > "$r/root/.ssh/id_ed25519"
+    printf 'registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n' > "$r/app/.npmrc"
+    printf '#!/bin/sh\n# deploy\ncurl -H "Authorization: token $GITHUB_TOKEN" https://api.github.com/user\n' > "$r/app/deploy.sh"
+  fi
+  chmod 755 "$r/app/deploy.sh"
+  layer $variant "COPY app /app"
+  rm "$r/root/.ssh/id_ed25519"
+  printf 'APP_ENV=production\nDB_USER=app\n' > "$r/app/.env"
+  if [ $variant = secrets ]; then
+    layer $variant "RUN |1 GITHUB_TOKEN=$GH_ARG /bin/sh -c rm /root/.ssh/id_ed25519 && sed -i /PASSWORD/d /app/.env"
+    umoci config --image $L:$variant --config.env "API_TOKEN=$ENV_TOKEN" --config.env "PATH=/usr/local/bin:/usr/bin:/bin"
+  else
+    layer $variant "RUN |1 GITHUB_TOKEN=\${GITHUB_TOKEN} /bin/sh -c rm /root/.ssh/id_ed25519 && sed -i /PASSWORD/d /app/.env"
+    umoci config --image $L:$variant --config.env 'API_TOKEN=${API_TOKEN}' --config.env "PATH=/usr/local/bin:/usr/bin:/bin"
+  fi
+done
+printf '%s\n' "$AWS_ID" "$AWS_SECRET" "$GH" "$GH_ARG" "$NPM" "$DBPW" "$ENV_TOKEN" > expected/secrets-values.txt
 umoci gc --layout $L
 
 # Archives, written by skopeo from the layout.
@@ -228,6 +276,8 @@ skopeo copy -q oci:$L:alpine-3.9 oci-archive:alpine-3.9.oci.tar:alpine-3.9
 skopeo copy -q oci:$L:alpine-3.19 docker-archive:alpine-3.19-multi.docker.tar:dredge-test/alpine:3.19-multi
 skopeo copy -q oci:$L:debian-12 docker-archive:debian-12.docker.tar:dredge-test/debian:12
 skopeo copy -q oci:$L:lang-full docker-archive:lang-full.docker.tar:dredge-test/lang-full:1
+skopeo copy -q oci:$L:secrets docker-archive:secrets.docker.tar:dredge-test/secrets:1
+skopeo copy -q oci:$L:secrets-clean docker-archive:secrets-clean.docker.tar:dredge-test/secrets-clean:1
 gzip -c alpine-3.9.docker.tar > alpine-3.9.docker.tar.gz
 # The whole multi-image layout as an OCI archive.
 tar -C $L -cf multi.oci.tar .

@@ -41,25 +41,57 @@ pub fn walk_dir(root: &Path, plugins: &PluginSet<'_>) -> std::io::Result<LayerFa
                 }
             } else if ft.is_file() {
                 facts.stats.files += 1;
+                let content = plugins.content();
+                if content.is_some() {
+                    facts.written.push(crate::walk::path_hash(&path));
+                }
                 plugins.wanted_by(&path, &mut wanted);
+                let warn = |facts: &mut LayerFacts, message: String| {
+                    facts.warnings.push(Warning { path: Some(format!("/{path}")), layer: None, message })
+                };
                 if wanted.is_empty() {
-                    if !plugins.elf().is_empty() {
-                        if let Ok(md) = e.metadata() {
-                            if md.permissions().mode() & 0o111 != 0 && md.len() >= 64 {
-                                let read = fs::File::open(e.path()).and_then(|mut f| crate::elf::read_elf(&mut f, md.len()));
-                                match read {
-                                    Ok(Some(bin)) => {
-                                        let ff = crate::walk::run_binary_plugins(plugins, &path, &bin, &mut facts.warnings, None);
-                                        facts.files.insert(path, ff);
-                                    }
-                                    Ok(None) => {}
-                                    Err(err) => facts.warnings.push(Warning {
-                                        path: Some(format!("/{path}")),
-                                        layer: None,
-                                        message: format!("cannot read: {err}"),
-                                    }),
-                                }
+                    let Ok(md) = e.metadata() else { continue };
+                    let exec = md.permissions().mode() & 0o111 != 0;
+                    let sniff = !plugins.elf().is_empty() && exec && md.len() >= 64;
+                    if !sniff && content.is_none() {
+                        continue;
+                    }
+                    let mut f = match fs::File::open(e.path()) {
+                        Ok(f) => f,
+                        Err(err) => {
+                            warn(&mut facts, format!("cannot read: {err}"));
+                            continue;
+                        }
+                    };
+                    let mut head = Vec::new();
+                    if sniff {
+                        match crate::elf::sniff_elf(&mut f, md.len()) {
+                            Ok(crate::elf::Sniffed::Elf(bin)) => {
+                                let ff = crate::walk::run_binary_plugins(plugins, &path, &bin, &mut facts.warnings, None);
+                                facts.files.insert(path, ff);
+                                continue;
                             }
+                            Ok(crate::elf::Sniffed::Other(h)) => head = h,
+                            Err(err) => {
+                                warn(&mut facts, format!("cannot read: {err}"));
+                                continue;
+                            }
+                        }
+                    }
+                    if let Some(c) = content {
+                        match crate::walk::scan_content(
+                            c,
+                            &path,
+                            md.len(),
+                            &mut std::io::Cursor::new(head).chain(f),
+                            &mut facts.warnings,
+                            0,
+                        ) {
+                            Ok(found) if !found.is_empty() => {
+                                facts.files.insert(path, FileFacts { kind: EntryKind::File, facts: found });
+                            }
+                            Ok(_) => {}
+                            Err(err) => warn(&mut facts, format!("cannot read: {err}")),
                         }
                     }
                     continue;
@@ -75,25 +107,20 @@ pub fn walk_dir(root: &Path, plugins: &PluginSet<'_>) -> std::io::Result<LayerFa
                 };
                 let mut ff = FileFacts { kind: EntryKind::File, facts: Vec::new() };
                 match read {
-                    Err(err) => {
-                        facts.warnings.push(Warning { path: Some(format!("/{path}")), layer: None, message: format!("cannot read: {err}") })
+                    Err(err) => warn(&mut facts, format!("cannot read: {err}")),
+                    Ok(n) if n as u64 > cap => {
+                        warn(&mut facts, format!("file is larger than the {cap}-byte limit for its extractors; not read"))
                     }
-                    Ok(n) if n as u64 > cap => facts.warnings.push(Warning {
-                        path: Some(format!("/{path}")),
-                        layer: None,
-                        message: format!("file is larger than the {cap}-byte limit for its extractors; not read"),
-                    }),
                     Ok(_) => {
                         for &i in &wanted {
                             let p = plugins.get(i);
                             match p.extract(&path, &data) {
                                 Ok(mut f) => ff.facts.append(&mut f),
-                                Err(err) => facts.warnings.push(Warning {
-                                    path: Some(format!("/{path}")),
-                                    layer: None,
-                                    message: format!("{}: {err}", p.name()),
-                                }),
+                                Err(err) => warn(&mut facts, format!("{}: {err}", p.name())),
                             }
+                        }
+                        if let Some(c) = content {
+                            ff.facts.extend(c.scan_bytes(&path, &data));
                         }
                     }
                 }
@@ -103,5 +130,7 @@ pub fn walk_dir(root: &Path, plugins: &PluginSet<'_>) -> std::io::Result<LayerFa
             }
         }
     }
+    facts.written.sort_unstable();
+    facts.written.dedup();
     Ok(facts)
 }

@@ -230,24 +230,43 @@ pub fn sections(f: &Sparse, h: &Header) -> Vec<Section> {
         .collect()
 }
 
-/// Reads an ELF file of `size` bytes from `r` (positioned at its start). Returns `None` when the
-/// content is not ELF (after reading at most 64 KiB). Large files come back sparse.
-pub fn read_elf<R: Read>(r: &mut R, size: u64) -> io::Result<Option<Sparse>> {
+/// What [`read_elf`] found.
+pub enum Sniffed {
+    Elf(Sparse),
+    /// Not ELF: the bytes already read (at most 4), to be chained before the rest of the stream.
+    Other(Vec<u8>),
+}
+
+/// Reads an ELF file of `size` bytes from `r` (positioned at its start). Large files come back
+/// sparse. Content that is not ELF costs 4 bytes of reading, handed back.
+pub fn sniff_elf<R: Read>(r: &mut R, size: u64) -> io::Result<Sniffed> {
     let mut head = Vec::new();
     r.by_ref().take(4).read_to_end(&mut head)?;
     if !is_elf(&head) {
-        return Ok(None);
+        return Ok(Sniffed::Other(head));
     }
+    read_elf_rest(r, size, head).map(Sniffed::Elf)
+}
+
+/// [`sniff_elf`], for callers that need nothing of content that is not ELF.
+pub fn read_elf<R: Read>(r: &mut R, size: u64) -> io::Result<Option<Sparse>> {
+    Ok(match sniff_elf(r, size)? {
+        Sniffed::Elf(s) => Some(s),
+        Sniffed::Other(_) => None,
+    })
+}
+
+fn read_elf_rest<R: Read>(r: &mut R, size: u64, mut head: Vec<u8>) -> io::Result<Sparse> {
     if size <= ELF_FULL_READ {
         let mut data = head;
         data.reserve(size as usize);
-        r.by_ref().take(size - 4).read_to_end(&mut data)?;
-        return Ok(Some(Sparse::full(data)));
+        r.by_ref().take(size.saturating_sub(4)).read_to_end(&mut data)?;
+        return Ok(Sparse::full(data));
     }
     r.by_ref().take(HEAD - 4).read_to_end(&mut head)?;
     let mut sparse = Sparse { size, pieces: vec![(0, head)] };
     let Some(h) = header(&sparse.pieces[0].1) else {
-        return Ok(Some(sparse));
+        return Ok(sparse);
     };
     let mut windows: Vec<(u64, u64)> = segments(&sparse, &h)
         .into_iter()
@@ -272,7 +291,7 @@ pub fn read_elf<R: Read>(r: &mut R, size: u64) -> io::Result<Option<Sparse>> {
             break;
         }
     }
-    Ok(Some(sparse))
+    Ok(sparse)
 }
 
 #[cfg(test)]

@@ -15,8 +15,8 @@ mod walk;
 pub use cache::{CacheKey, LayerCache};
 pub use dir::walk_dir;
 pub use elf::{ELF_FULL_READ, Sparse};
-pub use plugin::{ExtractError, Extractor, Pattern, PluginSet};
-pub use walk::{Compression, LayerInput, SizeBudget, walk_layer};
+pub use plugin::{ContentScanner, ExtractError, Extractor, Pattern, PluginSet};
+pub use walk::{Compression, LayerInput, SizeBudget, path_hash, walk_layer};
 
 /// Bumped when the walk itself changes what it records: invalidates every cached layer.
 pub const ENGINE_VERSION: u32 = 1;
@@ -67,6 +67,10 @@ pub struct LayerFacts {
     pub opaque_dirs: Vec<String>,
     pub stats: LayerStats,
     pub warnings: Vec<Warning>,
+    /// With a content scanner: [`path_hash`] of every regular file the layer writes (sorted), so a
+    /// later layer's rewrite of a file with a secret can be named.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub written: Vec<u64>,
 }
 
 impl Default for LayerFacts {
@@ -81,6 +85,7 @@ impl Default for LayerFacts {
             opaque_dirs: Vec::new(),
             stats: LayerStats::default(),
             warnings: Vec::new(),
+            written: Vec::new(),
         }
     }
 }

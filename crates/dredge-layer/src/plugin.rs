@@ -98,6 +98,17 @@ pub trait Extractor: Send + Sync {
     }
 }
 
+/// A scanner of every regular file's content (secrets). It sees each file once: whole when an
+/// extractor also read it, else as a stream.
+pub trait ContentScanner: Send + Sync {
+    /// Identifies the scanner and its rules in the layer cache key.
+    fn fingerprint(&self) -> String;
+    /// Files larger than this are not scanned; the walk records a warning.
+    fn max_file_size(&self) -> u64;
+    fn scan_bytes(&self, path: &str, data: &[u8]) -> Vec<Fact>;
+    fn scan_stream(&self, path: &str, r: &mut dyn std::io::Read) -> std::io::Result<Vec<Fact>>;
+}
+
 /// Every extractor's patterns compiled into one lookup: one hash probe for exact paths and one for
 /// the parent directory, so the cost per tar entry does not grow with the number of plugins.
 pub struct PluginSet<'a> {
@@ -107,6 +118,7 @@ pub struct PluginSet<'a> {
     named: HashMap<&'static str, Vec<(usize, &'static str)>>,
     by_ext: HashMap<&'static str, Vec<(usize, Pattern)>>,
     elf: Vec<usize>,
+    content: Option<&'a dyn ContentScanner>,
 }
 
 impl<'a> PluginSet<'a> {
@@ -131,7 +143,7 @@ impl<'a> PluginSet<'a> {
                 }
             }
         }
-        PluginSet { plugins: plugins.to_vec(), exact, dirs, named, by_ext, elf }
+        PluginSet { plugins: plugins.to_vec(), exact, dirs, named, by_ext, elf, content: None }
     }
 
     /// The indexes of the plugins that want `path` (normalised, no leading `/`).
@@ -169,6 +181,16 @@ impl<'a> PluginSet<'a> {
         }
     }
 
+    /// Adds a content scanner (secrets) that sees every regular file.
+    pub fn with_content(mut self, c: &'a dyn ContentScanner) -> Self {
+        self.content = Some(c);
+        self
+    }
+
+    pub fn content(&self) -> Option<&'a dyn ContentScanner> {
+        self.content
+    }
+
     /// The extractors that want executable ELF files, sniffed by content.
     pub fn elf(&self) -> &[usize] {
         &self.elf
@@ -185,6 +207,9 @@ impl<'a> PluginSet<'a> {
     /// `name@version` of every plugin, sorted: part of the layer cache key.
     pub fn fingerprint(&self) -> String {
         let mut v: Vec<String> = self.plugins.iter().map(|p| format!("{}@{}", p.name(), p.version())).collect();
+        if let Some(c) = self.content {
+            v.push(format!("content:{}", c.fingerprint()));
+        }
         v.sort();
         v.join(",")
     }

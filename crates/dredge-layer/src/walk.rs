@@ -196,15 +196,37 @@ pub fn walk_layer<R: Read>(input: LayerInput<R>, plugins: &PluginSet<'_>, budget
             match kind {
                 tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
                     facts.stats.files += 1;
+                    let content = plugins.content();
+                    if content.is_some() {
+                        facts.written.push(path_hash(&path));
+                    }
                     plugins.wanted_by(&path, &mut wanted);
                     let size = entry.header().size().unwrap_or(u64::MAX);
                     if wanted.is_empty() {
                         let exec = entry.header().mode().is_ok_and(|m| m & 0o111 != 0);
+                        let mut head = Vec::new();
                         if exec && size >= 64 && !plugins.elf().is_empty() {
-                            let read = crate::elf::read_elf(&mut entry, size).map_err(|e| io_err("reading a file from the layer", e))?;
-                            if let Some(bin) = read {
-                                let ff = run_binary_plugins(plugins, &path, &bin, &mut facts.warnings, Some(input.index));
-                                facts.files.insert(path, ff);
+                            match crate::elf::sniff_elf(&mut entry, size).map_err(|e| io_err("reading a file from the layer", e))? {
+                                crate::elf::Sniffed::Elf(bin) => {
+                                    let ff = run_binary_plugins(plugins, &path, &bin, &mut facts.warnings, Some(input.index));
+                                    facts.files.insert(path, ff);
+                                    continue;
+                                }
+                                crate::elf::Sniffed::Other(h) => head = h,
+                            }
+                        }
+                        if let Some(c) = content {
+                            let found = scan_content(
+                                c,
+                                &path,
+                                size,
+                                &mut io::Cursor::new(head).chain(&mut entry),
+                                &mut facts.warnings,
+                                input.index,
+                            )
+                            .map_err(|e| io_err("reading a file from the layer", e))?;
+                            if !found.is_empty() {
+                                facts.files.insert(path, FileFacts { kind: EntryKind::File, facts: found });
                             }
                         }
                         continue; // the tar reader skips the rest of the data for us
@@ -215,13 +237,21 @@ pub fn walk_layer<R: Read>(input: LayerInput<R>, plugins: &PluginSet<'_>, budget
                             Some(&path),
                             &format!("file of {size} bytes is larger than the {cap}-byte limit for its extractors; not read"),
                         );
-                        facts.files.insert(path, FileFacts { kind: EntryKind::File, facts: Vec::new() });
+                        let mut ff = FileFacts { kind: EntryKind::File, facts: Vec::new() };
+                        if let Some(c) = content {
+                            ff.facts = scan_content(c, &path, size, &mut entry, &mut facts.warnings, input.index)
+                                .map_err(|e| io_err("reading a file from the layer", e))?;
+                        }
+                        facts.files.insert(path, ff);
                         continue;
                     }
                     let mut data = Vec::with_capacity(size as usize);
                     (&mut entry).take(cap).read_to_end(&mut data).map_err(|e| io_err("reading a file from the layer", e))?;
                     let data = Arc::new(data);
-                    let ff = run_plugins(plugins, &wanted, &path, &data, &mut facts.warnings, input.index);
+                    let mut ff = run_plugins(plugins, &wanted, &path, &data, &mut facts.warnings, input.index);
+                    if let Some(c) = content {
+                        ff.facts.extend(c.scan_bytes(&path, &data));
+                    }
                     if data.len() <= KEEP_FOR_HARDLINKS {
                         kept.insert(path.clone(), data);
                     }
@@ -282,6 +312,8 @@ pub fn walk_layer<R: Read>(input: LayerInput<R>, plugins: &PluginSet<'_>, budget
     }
     facts.digest = Some(digest);
     facts.diff_id = diff_id;
+    facts.written.sort_unstable();
+    facts.written.dedup();
     Ok(facts)
 }
 
@@ -290,6 +322,40 @@ fn tar_error(label: &str, e: io::Error, stats: &LayerStats, limit: u64) -> Layer
         return LayerError::TooLarge { layer: label.to_string(), limit };
     }
     LayerError::NotTar { layer: label.to_string(), after_entries: stats.entries, source: e }
+}
+
+/// A stable 64-bit hash of a path (FNV-1a): layers record the paths they write as these, so a
+/// secret in a lower layer can be told "overwritten in layer N" without storing every path.
+pub fn path_hash(path: &str) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in path.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+/// Streams one file through the content scanner, unless it is too large (a warning).
+pub(crate) fn scan_content(
+    c: &dyn crate::plugin::ContentScanner,
+    path: &str,
+    size: u64,
+    r: &mut dyn Read,
+    warnings: &mut Vec<Warning>,
+    layer: usize,
+) -> io::Result<Vec<dredge_model::Fact>> {
+    if size == 0 {
+        return Ok(Vec::new());
+    }
+    if size > c.max_file_size() {
+        warnings.push(Warning {
+            path: Some(format!("/{path}")),
+            layer: Some(layer),
+            message: format!("file of {size} bytes is larger than the {}-byte limit for secret scanning; not scanned", c.max_file_size()),
+        });
+        return Ok(Vec::new());
+    }
+    c.scan_stream(path, r)
 }
 
 /// Runs the ELF extractors on one binary. `layer` is `None` for a root filesystem directory.

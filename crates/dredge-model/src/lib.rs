@@ -369,6 +369,23 @@ pub enum Fact {
     /// A problem with part of a file that did not stop the extractor (a nested archive that could
     /// not be read); becomes a warning on the file.
     Problem { message: String },
+    /// A secret found in the file's content, already redacted.
+    Secret(Box<SecretFact>),
+}
+
+/// A secret in a file, as the content scanner reports it: never the full value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SecretFact {
+    pub rule: String,
+    pub title: String,
+    pub severity: String,
+    /// 1-based line of the secret's first character.
+    pub line: u32,
+    /// A few leading characters and asterisks.
+    pub redacted: String,
+    /// The variable name, for `NAME=value` findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// A problem with one file or layer that did not stop the scan.

@@ -72,6 +72,9 @@ pub struct ScanReport {
     /// Present when the scan matched advisories (even if it found none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vulnerabilities: Option<Vec<dredge_match::Finding>>,
+    /// Present when secrets were scanned for (even if none was found).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<Vec<SecretFinding>>,
     /// The advisory database the findings came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<DatabaseInfo>,
@@ -80,6 +83,44 @@ pub struct ScanReport {
     pub notes: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
+}
+
+/// A secret found in the image: in a file of a layer, the image config or the build history.
+/// The value is redacted (a few leading characters); it is stored nowhere in full.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecretFinding {
+    pub rule: String,
+    pub title: String,
+    pub severity: String,
+    /// `file`, `config` or `history`.
+    pub source: &'static str,
+    /// The file (`/app/.env`) or the config field (`config.Env[2]`, `history[4]`).
+    pub path: String,
+    /// 1-based line in the file (1 for config strings).
+    pub line: u32,
+    /// The layer that added the file (or that the history step created).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<dredge_model::LayerRef>,
+    /// The later layer that deleted or replaced the file: the secret is still in the image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_in: Option<dredge_model::LayerRef>,
+    /// The variable name, for `NAME=value` findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The redacted value.
+    #[serde(rename = "match")]
+    pub redacted: String,
+}
+
+/// Severity order for sorting and filtering.
+pub fn severity_rank(s: &str) -> u8 {
+    match s {
+        "CRITICAL" => 4,
+        "HIGH" => 3,
+        "MEDIUM" => 2,
+        "LOW" => 1,
+        _ => 0,
+    }
 }
 
 /// Which database a report used: a report says what it was computed from.
@@ -102,6 +143,7 @@ impl ScanReport {
             os: inv.os,
             packages: inv.packages,
             vulnerabilities: None,
+            secrets: None,
             database: None,
             notes: Vec::new(),
             warnings: inv.warnings,

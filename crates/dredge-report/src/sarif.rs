@@ -29,6 +29,14 @@ fn security_severity(f: &Finding) -> String {
     .to_string()
 }
 
+fn secret_level(sev: &str) -> &'static str {
+    match sev {
+        "CRITICAL" | "HIGH" => "error",
+        "MEDIUM" => "warning",
+        _ => "note",
+    }
+}
+
 pub fn to_sarif(r: &ScanReport) -> String {
     let findings: &[Finding] = r.vulnerabilities.as_deref().unwrap_or(&[]);
     let mut rules: Vec<Value> = Vec::new();
@@ -89,6 +97,45 @@ pub fn to_sarif(r: &ScanReport) -> String {
                 "message": {"text": format!("{}: {}@{}", r.target.name, f.package, f.installed)}
             }],
             "partialFingerprints": {"dredge/v1": format!("{}:{}:{}", f.id, f.package, f.installed)},
+        }));
+    }
+    for f in r.secrets.as_deref().unwrap_or(&[]) {
+        let rule_index = match index.iter().position(|id| *id == f.rule) {
+            Some(i) => i,
+            None => {
+                index.push(f.rule.clone());
+                let sev = match f.severity.as_str() {
+                    "CRITICAL" => "9.5",
+                    "HIGH" => "8.0",
+                    "MEDIUM" => "5.5",
+                    _ => "2.0",
+                };
+                rules.push(json!({
+                    "id": f.rule,
+                    "name": "Secret",
+                    "shortDescription": {"text": f.title},
+                    "fullDescription": {"text": format!("{} (secret rule {})", f.title, f.rule)},
+                    "defaultConfiguration": {"level": secret_level(&f.severity)},
+                    "help": {"text": format!("Secret: {}\nSeverity: {}\nRemove it from the image and rotate it: a deleted file's content stays in its layer.", f.title, f.severity)},
+                    "properties": {"security-severity": sev, "precision": "high", "tags": ["secret", "security", f.severity]},
+                }));
+                index.len() - 1
+            }
+        };
+        let removed = f.removed_in.as_ref().map(|l| format!(" (removed in layer {}, still in the image)", l.index)).unwrap_or_default();
+        results.push(json!({
+            "ruleId": f.rule,
+            "ruleIndex": rule_index,
+            "level": secret_level(&f.severity),
+            "message": {"text": format!("{}: {} at {}:{}{removed}; match {}", f.severity, f.title, f.path, f.line, f.redacted)},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": f.path.trim_start_matches('/'), "uriBaseId": "ROOTPATH"},
+                    "region": {"startLine": f.line, "startColumn": 1, "endLine": f.line, "endColumn": 1}
+                },
+                "message": {"text": format!("{}: {}", r.target.name, f.path)}
+            }],
+            "partialFingerprints": {"dredge/v1": format!("{}:{}:{}:{}", f.rule, f.path, f.line, f.layer.as_ref().map(|l| l.index).unwrap_or(0))},
         }));
     }
     let doc = json!({

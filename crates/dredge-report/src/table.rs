@@ -17,8 +17,13 @@ pub fn to_table(r: &ScanReport) -> String {
     } else {
         let _ = writeln!(out, "OS: not detected");
     }
-    if let Some(v) = &r.vulnerabilities {
-        vulnerabilities(&mut out, r, v);
+    if r.vulnerabilities.is_some() || r.secrets.is_some() {
+        if let Some(v) = &r.vulnerabilities {
+            vulnerabilities(&mut out, r, v);
+        }
+        if let Some(s) = &r.secrets {
+            secrets(&mut out, s);
+        }
         return out;
     }
     let rows: Vec<[String; 6]> = r
@@ -83,6 +88,38 @@ fn grid(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
     for row in rows {
         let _ = writeln!(out, "{}", line(row.iter().map(String::as_str).collect()));
     }
+}
+
+fn secrets(out: &mut String, s: &[crate::SecretFinding]) {
+    let _ = writeln!(out);
+    let count = |sev: &str| s.iter().filter(|f| f.severity == sev).count();
+    let _ = writeln!(
+        out,
+        "Secrets: {} (UNKNOWN: {}, LOW: {}, MEDIUM: {}, HIGH: {}, CRITICAL: {})",
+        s.len(),
+        count("UNKNOWN"),
+        count("LOW"),
+        count("MEDIUM"),
+        count("HIGH"),
+        count("CRITICAL")
+    );
+    if s.is_empty() {
+        return;
+    }
+    let _ = writeln!(out);
+    let rows: Vec<Vec<String>> = s
+        .iter()
+        .map(|f| {
+            let layer = f.layer.as_ref().map(|l| l.index.to_string()).unwrap_or_else(|| "-".into());
+            let removed = f.removed_in.as_ref().map(|l| format!("removed in layer {}", l.index)).unwrap_or_default();
+            let what = match &f.name {
+                Some(n) => format!("{n}={}", f.redacted),
+                None => f.redacted.clone(),
+            };
+            vec![f.severity.clone(), f.rule.clone(), format!("{}:{}", f.path, f.line), layer, what, removed]
+        })
+        .collect();
+    grid(out, &["SEVERITY", "RULE", "WHERE", "LAYER", "MATCH", "NOTE"], &rows);
 }
 
 fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[dredge_match::Finding]) {

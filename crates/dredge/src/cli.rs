@@ -10,6 +10,7 @@ use dredge_report::ScanReport;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -189,6 +190,39 @@ struct VulnArgs {
     debug_timing: bool,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Scanner {
+    /// Known vulnerabilities of the packages (needs the advisory database).
+    Vuln,
+    /// Secrets in every file of every layer, the config and the build history.
+    Secret,
+}
+
+#[derive(Args)]
+struct SecretArgs {
+    /// What to look for (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "vuln,secret")]
+    scanners: Vec<Scanner>,
+    /// Custom secret rules, allow rules and disabled rules (YAML). Default: `dredge-secret.yaml`
+    /// in the current directory, when there is one.
+    #[arg(long, env = "DREDGE_SECRET_CONFIG")]
+    secret_config: Option<PathBuf>,
+}
+
+impl SecretArgs {
+    fn scanner(&self) -> Result<Option<Arc<dredge_secret::Scanner>>> {
+        if !self.scanners.contains(&Scanner::Secret) {
+            return Ok(None);
+        }
+        let default = PathBuf::from("dredge-secret.yaml");
+        let path = self.secret_config.clone().or_else(|| default.is_file().then_some(default));
+        Ok(Some(Arc::new(match path {
+            Some(p) => dredge_secret::Scanner::from_file(&p)?,
+            None => dredge_secret::Scanner::builtin(),
+        })))
+    }
+}
+
 #[derive(Args)]
 struct CommonArgs {
     /// Platform to pick from a multi-platform image: os/arch[/variant] (default: the only one,
@@ -262,6 +296,8 @@ struct ImageArgs {
     common: CommonArgs,
     #[command(flatten)]
     vuln: VulnArgs,
+    #[command(flatten)]
+    secret: SecretArgs,
 }
 
 #[derive(Args)]
@@ -288,6 +324,11 @@ struct RootfsArgs {
     output: Option<PathBuf>,
     #[arg(long, short)]
     quiet: bool,
+    /// `secret` (default) scans file contents for secrets; `none` lists packages only.
+    #[arg(long, value_delimiter = ',', default_value = "secret")]
+    scanners: Vec<String>,
+    #[arg(long, env = "DREDGE_SECRET_CONFIG")]
+    secret_config: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -511,6 +552,7 @@ fn options(c: &CommonArgs) -> Result<ScanOptions> {
         registry,
         quiet: c.quiet,
         debug: c.debug,
+        secrets: None,
     })
 }
 
@@ -541,6 +583,15 @@ fn vuln_report(r: &ScanReport, format: VulnFormat, output: Option<&PathBuf>, fin
     };
     emit(&text, output)?;
     Ok(if findings && exit_code != 0 { ExitCode::from(exit_code) } else { ExitCode::SUCCESS })
+}
+
+/// Applies `--severity` to the secrets; true when some remain (for `--exit-code`).
+fn filter_secrets(r: &mut ScanReport, severity: &[String]) -> bool {
+    let Some(s) = r.secrets.as_mut() else { return false };
+    if !severity.is_empty() {
+        s.retain(|f| severity.iter().any(|w| w.eq_ignore_ascii_case(&f.severity)));
+    }
+    !s.is_empty()
 }
 
 fn emit(text: &str, output: Option<&PathBuf>) -> Result<()> {
@@ -576,10 +627,15 @@ pub fn run() -> Result<ExitCode> {
             if let TargetSpec::Rootfs(d) = &spec {
                 bail!("{d} is a directory, not an image: use `dredge rootfs {d}`");
             }
-            let o = options(&a.common)?;
+            let mut o = options(&a.common)?;
+            o.secrets = a.secret.scanner()?;
             let mut r = scan::scan_image(&spec, &target_name(&a.target, &a.input), &o)?;
-            let db = a.vuln.db.clone().unwrap_or_else(|| o.cache_dir.join("db/dredge.db"));
-            let gate = vulns(&mut r, &db, &o.cache_dir, &a.vuln, a.vuln.db.is_some(), Some(o.registry.clone()))?;
+            let mut gate = false;
+            if a.secret.scanners.contains(&Scanner::Vuln) {
+                let db = a.vuln.db.clone().unwrap_or_else(|| o.cache_dir.join("db/dredge.db"));
+                gate = vulns(&mut r, &db, &o.cache_dir, &a.vuln, a.vuln.db.is_some(), Some(o.registry.clone()))?;
+            }
+            gate |= filter_secrets(&mut r, &a.vuln.severity);
             warn_all(&r, o.quiet);
             return vuln_report(&r, a.format, a.output.as_ref(), gate, a.vuln.exit_code);
         }
@@ -587,7 +643,7 @@ pub fn run() -> Result<ExitCode> {
             let spec = target::parse(a.target.as_deref(), a.input.as_deref()).map_err(|e| anyhow!(e))?;
             let o = options(&a.common)?;
             let r = match &spec {
-                TargetSpec::Rootfs(d) => scan::scan_rootfs(d)?,
+                TargetSpec::Rootfs(d) => scan::scan_rootfs(d, None)?,
                 _ => scan::scan_image(&spec, &target_name(&a.target, &a.input), &o)?,
             };
             warn_all(&r, o.quiet);
@@ -598,7 +654,12 @@ pub fn run() -> Result<ExitCode> {
             }
         }
         Command::Rootfs(a) => {
-            let r = scan::scan_rootfs(&a.dir)?;
+            let scanner = SecretArgs {
+                scanners: if a.scanners.iter().any(|s| s == "secret") { vec![Scanner::Secret] } else { vec![] },
+                secret_config: a.secret_config.clone(),
+            }
+            .scanner()?;
+            let r = scan::scan_rootfs(&a.dir, scanner.as_deref())?;
             warn_all(&r, a.quiet);
             let text = match a.format {
                 ImageFormat::Table => dredge_report::to_table(&r),

@@ -24,6 +24,17 @@ pub struct ScanOptions {
     pub registry: RegistryOptions,
     pub quiet: bool,
     pub debug: bool,
+    /// Scan file contents, the config and the history for secrets.
+    pub secrets: Option<Arc<dredge_secret::Scanner>>,
+}
+
+/// The extractors, and the secret scanner when secrets are scanned for.
+fn plugin_set(o: &ScanOptions) -> PluginSet<'_> {
+    let p = PluginSet::new(EXTRACTORS);
+    match &o.secrets {
+        Some(s) => p.with_content(s.as_ref()),
+        None => p,
+    }
 }
 
 #[derive(Default)]
@@ -52,7 +63,7 @@ fn open_registry(name: &str, target: &str, o: &ScanOptions) -> Result<(Image, Re
 /// request counts can be reported.
 pub fn resolve(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<(Image, Option<RegistryClient>)> {
     let opts = open_options(o);
-    let fingerprint = PluginSet::new(EXTRACTORS).fingerprint();
+    let fingerprint = plugin_set(o).fingerprint();
     let cache = if o.no_cache { None } else { LayerCache::open(&o.cache_dir, o.cache_max_bytes).ok() };
     let is_cached = |diff_id: &str| cache.as_ref().is_some_and(|c| c.contains(&CacheKey::new(diff_id, &fingerprint)));
     match spec {
@@ -111,7 +122,7 @@ fn progress(o: &ScanOptions, len: u64, what: &str) -> ProgressBar {
 /// Analyses every layer of the image: from the cache when it has the layer, else one pass over
 /// the blob. Several layers at once (bounded by the rayon pool).
 pub fn analyse(img: &Image, o: &ScanOptions, stats: &Stats) -> Result<Vec<LayerFacts>> {
-    let plugins = PluginSet::new(EXTRACTORS);
+    let plugins = plugin_set(o);
     let fingerprint = plugins.fingerprint();
     let cache = if o.no_cache {
         None
@@ -214,6 +225,13 @@ pub fn scan_image(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<Sc
     let (img, client) = resolve(spec, target, o)?;
     let stats = Stats::default();
     let mut layers = analyse(&img, o, &stats)?;
+    // Secrets are taken out of every layer before the merge: a deleted file's secret still ships.
+    let file_secrets = o.secrets.as_ref().map(|_| dredge_secret::image::collect(&mut layers));
+    let mut img = img;
+    let config_findings = match &o.secrets {
+        Some(scanner) => config_secrets(scanner, &mut img),
+        None => Vec::new(),
+    };
     // Warnings first, then the facts are moved into the merged view (held once, not copied).
     let layer_warnings: Vec<LayerFacts> =
         layers.iter_mut().map(|l| LayerFacts { warnings: std::mem::take(&mut l.warnings), ..Default::default() }).collect();
@@ -268,12 +286,109 @@ pub fn scan_image(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<Sc
             })
             .collect(),
     };
-    Ok(ScanReport::new(t, inv, dredge_report::now_rfc3339()))
+    let mut r = ScanReport::new(t, inv, dredge_report::now_rfc3339());
+    if let Some(files) = file_secrets {
+        let mut out = file_findings(files, &refs);
+        out.extend(config_findings);
+        r.secrets = Some(sort_secrets(out));
+    }
+    Ok(r)
 }
 
-pub fn scan_rootfs(dir: &str) -> Result<ScanReport> {
-    let plugins = PluginSet::new(EXTRACTORS);
-    let facts = walk_dir(std::path::Path::new(dir), &plugins).with_context(|| format!("reading root filesystem {dir}"))?;
+/// Secrets of the config (`Env`, `Cmd`, `Entrypoint`, `Labels`) and the build history. A history
+/// line with a secret is shown redacted everywhere it is printed (layer lists, package layers).
+fn config_secrets(scanner: &dredge_secret::Scanner, img: &mut Image) -> Vec<dredge_report::SecretFinding> {
+    let config: serde_json::Value = serde_json::from_str(&img.config_raw).unwrap_or_default();
+    let mut out = Vec::new();
+    let mut redactions: Vec<(String, u64, u64, String)> = Vec::new();
+    for (t, h) in dredge_secret::image::scan_config(scanner, &config) {
+        let history = t.source.starts_with("history");
+        if history {
+            redactions.push((t.text.clone(), h.start, h.end, h.redacted.clone()));
+        }
+        out.push(dredge_report::SecretFinding {
+            rule: h.rule,
+            title: h.title,
+            severity: h.severity,
+            source: if history { "history" } else { "config" },
+            path: t.source,
+            line: h.line,
+            layer: None,
+            removed_in: None,
+            name: h.name,
+            redacted: h.redacted,
+        });
+        if history {
+            if let (Some(i), Some(f)) = (t.layer, out.last_mut()) {
+                f.layer = img.layers.get(i).map(|l| LayerRef {
+                    index: l.index,
+                    digest: l.digest.clone(),
+                    diff_id: l.diff_id.clone(),
+                    created_by: None,
+                });
+            }
+        }
+    }
+    for l in &mut img.layers {
+        if let Some(c) = &mut l.created_by {
+            for (text, start, end, red) in &redactions {
+                if c == text {
+                    if let Some(secret) = text.get(*start as usize..*end as usize) {
+                        *c = c.replace(secret, red);
+                    }
+                }
+            }
+        }
+    }
+    // The history line of the finding's layer, redacted.
+    for f in &mut out {
+        if let Some(lr) = &mut f.layer {
+            lr.created_by = img.layers.get(lr.index).and_then(|l| l.created_by.clone());
+        }
+    }
+    out
+}
+
+fn file_findings(files: Vec<dredge_secret::image::FileSecret>, refs: &[LayerRef]) -> Vec<dredge_report::SecretFinding> {
+    files
+        .into_iter()
+        .map(|f| dredge_report::SecretFinding {
+            rule: f.secret.rule,
+            title: f.secret.title,
+            severity: f.secret.severity,
+            source: "file",
+            path: f.path,
+            line: f.secret.line,
+            layer: refs.get(f.layer).cloned(),
+            removed_in: f.removed_in.and_then(|i| refs.get(i).cloned()),
+            name: f.secret.name,
+            redacted: f.secret.redacted,
+        })
+        .collect()
+}
+
+/// Highest severity first, then where.
+fn sort_secrets(mut v: Vec<dredge_report::SecretFinding>) -> Vec<dredge_report::SecretFinding> {
+    v.sort_by(|a, b| {
+        dredge_report::severity_rank(&b.severity).cmp(&dredge_report::severity_rank(&a.severity)).then_with(|| {
+            (a.layer.as_ref().map(|l| l.index), &a.path, a.line, &a.rule).cmp(&(
+                b.layer.as_ref().map(|l| l.index),
+                &b.path,
+                b.line,
+                &b.rule,
+            ))
+        })
+    });
+    v
+}
+
+pub fn scan_rootfs(dir: &str, secrets: Option<&dredge_secret::Scanner>) -> Result<ScanReport> {
+    let mut plugins = PluginSet::new(EXTRACTORS);
+    if let Some(s) = secrets {
+        plugins = plugins.with_content(s);
+    }
+    let mut facts = walk_dir(std::path::Path::new(dir), &plugins).with_context(|| format!("reading root filesystem {dir}"))?;
+    let files = secrets.map(|_| dredge_secret::image::collect(std::slice::from_mut(&mut facts)));
     let layers = vec![facts];
     let view = merge(&layers);
     let mut inv = assemble(&view, &[], &today());
@@ -289,5 +404,9 @@ pub fn scan_rootfs(dir: &str) -> Result<ScanReport> {
         platform: None,
         layers: vec![],
     };
-    Ok(ScanReport::new(t, inv, dredge_report::now_rfc3339()))
+    let mut r = ScanReport::new(t, inv, dredge_report::now_rfc3339());
+    if let Some(files) = files {
+        r.secrets = Some(sort_secrets(file_findings(files, &[])));
+    }
+    Ok(r)
 }

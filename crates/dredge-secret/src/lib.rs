@@ -1,0 +1,501 @@
+//! Secret scanning. Rules (built-in, plus custom ones from a config file) are compiled into one
+//! keyword automaton; a file's text is searched once for every keyword, then only the regexes of
+//! the rules whose keywords occur run. Matches pass allow rules (placeholders, documentation
+//! examples, allowed paths) and an entropy floor, and leave the scanner redacted: the full value is
+//! never stored, cached or printed.
+//!
+//! Large files are scanned in chunks with an overlap longer than any secret, so a secret on a
+//! chunk boundary is found once; files whose first 8 KiB contain a NUL byte are binary and skipped.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{Regex, RegexSet};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::io::{self, Read};
+
+pub mod image;
+pub mod rules;
+pub use rules::{BUILTIN, RuleDef};
+
+/// Bumped whenever what the scanner reports changes (part of the layer cache key).
+pub const ENGINE_VERSION: u32 = 1;
+/// Text is scanned in chunks of this size ...
+pub const CHUNK: usize = 1 << 20;
+/// ... overlapping by this much: longer than any secret the rules match.
+pub const OVERLAP: usize = 16 << 10;
+/// Files larger than this are not scanned (a warning says so); the docs state it.
+pub const MAX_FILE: u64 = 256 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {msg}")]
+    Invalid { path: String, msg: String },
+}
+
+/// One finding, already redacted.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hit {
+    pub line: u32,
+    /// Byte offsets of the secret in the file (not secret themselves).
+    pub start: u64,
+    pub end: u64,
+    pub rule: String,
+    pub title: String,
+    pub severity: String,
+    /// A few leading characters of the secret and asterisks.
+    pub redacted: String,
+    /// For `NAME=value` rules: the variable name (not secret, helps to find it).
+    pub name: Option<String>,
+}
+
+/// The custom rules file (`dredge-secret.yaml`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub rules: Vec<CustomRule>,
+    #[serde(default, rename = "allow-rules")]
+    pub allow_rules: Vec<AllowRule>,
+    #[serde(default, rename = "disable-rules")]
+    pub disable_rules: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomRule {
+    pub id: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub severity: Option<String>,
+    pub regex: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub path: Vec<String>,
+    #[serde(default, rename = "min-entropy")]
+    pub min_entropy: Option<f64>,
+}
+
+/// An allow rule: a finding is dropped when its secret matches `regex`, or its file matches
+/// `path` (a glob).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowRule {
+    pub id: String,
+    #[serde(default)]
+    pub regex: Option<String>,
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+struct Rule {
+    id: String,
+    title: String,
+    severity: String,
+    regex: Regex,
+    paths: Option<RegexSet>,
+    min_entropy: f64,
+    secret_group: Option<usize>,
+    name_group: Option<usize>,
+}
+
+/// Compiled rules.
+pub struct Scanner {
+    rules: Vec<Rule>,
+    keywords: AhoCorasick,
+    /// keyword index → rules that want it
+    keyword_rules: Vec<Vec<usize>>,
+    /// rules without keywords (custom ones may omit them): always run
+    always: Vec<usize>,
+    allow_values: Vec<Regex>,
+    allow_paths: Option<RegexSet>,
+    fingerprint: String,
+}
+
+/// `**/x`, `*.env`, `dir/*/file` → an anchored regex over the path (without a leading `/`).
+pub fn glob_to_regex(glob: &str) -> String {
+    let g = glob.trim_start_matches('/');
+    let mut out = String::from("^");
+    let mut chars = g.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                if chars.peek() == Some(&'/') {
+                    chars.next();
+                    out.push_str("(?:.*/)?");
+                } else {
+                    out.push_str(".*");
+                }
+            }
+            '*' => out.push_str("[^/]*"),
+            '?' => out.push_str("[^/]"),
+            c => out.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    out.push('$');
+    out
+}
+
+/// Shannon entropy in bits per character.
+pub fn entropy(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in s {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    counts.iter().filter(|&&c| c > 0).map(|&c| f64::from(c) / n).map(|p| -p * p.log2()).sum()
+}
+
+/// Values that stand for a secret rather than being one.
+fn placeholder(s: &[u8]) -> bool {
+    let t = String::from_utf8_lossy(s).to_ascii_lowercase();
+    const WORDS: [&str; 16] = [
+        "example",
+        "placeholder",
+        "changeme",
+        "change_me",
+        "change-me",
+        "your_",
+        "your-",
+        "<your",
+        "redacted",
+        "dummy",
+        "sample",
+        "xxxxxx",
+        "******",
+        "replace_me",
+        "replace-me",
+        "insert",
+    ];
+    if WORDS.iter().any(|w| t.contains(w)) {
+        return true;
+    }
+    if matches!(
+        t.as_str(),
+        "password"
+            | "secret"
+            | "passw0rd"
+            | "test"
+            | "testing"
+            | "foobar"
+            | "admin"
+            | "root"
+            | "token"
+            | "none"
+            | "null"
+            | "true"
+            | "false"
+    ) {
+        return true;
+    }
+    // Template variables: ${X}, $(x), {{ x }}, %X%, <x>.
+    if t.starts_with("${") || t.starts_with("$(") || t.starts_with("{{") || t.starts_with('<') || (t.starts_with('%') && t.ends_with('%')) {
+        return true;
+    }
+    // One character repeated (0000..., aaaa..., after any fixed prefix).
+    let distinct: BTreeSet<u8> = s.iter().copied().filter(|c| c.is_ascii_alphanumeric()).collect();
+    distinct.len() <= 2
+}
+
+/// A few leading characters and asterisks: at most a quarter of the value, never more than 4.
+pub fn redact(secret: &[u8]) -> String {
+    let s = String::from_utf8_lossy(secret);
+    let n = s.chars().count();
+    let shown = (n / 4).min(4);
+    let head: String = s.chars().take(shown).collect();
+    format!("{head}{}", "*".repeat((n - shown).clamp(4, 16)))
+}
+
+impl Scanner {
+    /// The built-in rules.
+    pub fn builtin() -> Scanner {
+        // The built-in table is tested to compile (rules::tests); a failure here is a bug.
+        Scanner::new(&Config::default()).unwrap_or_else(|e| panic!("built-in secret rules: {e}"))
+    }
+
+    /// The built-in rules, less the disabled ones, plus the config's.
+    pub fn new(cfg: &Config) -> Result<Scanner, ConfigError> {
+        let bad = |msg: String| ConfigError::Invalid { path: "secret rules".into(), msg };
+        let mut defs: Vec<(String, String, String, Vec<String>, String, Vec<String>, f64)> = Vec::new();
+        for r in BUILTIN.iter().filter(|r| !cfg.disable_rules.iter().any(|d| d == r.id)) {
+            defs.push((
+                r.id.into(),
+                r.title.into(),
+                r.severity.into(),
+                r.keywords.iter().map(|k| k.to_string()).collect(),
+                r.regex.into(),
+                r.paths.iter().map(|p| p.to_string()).collect(),
+                r.min_entropy,
+            ));
+        }
+        for c in &cfg.rules {
+            if defs.iter().any(|d| d.0 == c.id) {
+                return Err(bad(format!("rule id {:?} is used twice", c.id)));
+            }
+            let sev = c.severity.clone().unwrap_or_else(|| "HIGH".into()).to_ascii_uppercase();
+            if !["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"].contains(&sev.as_str()) {
+                return Err(bad(format!("rule {}: severity {sev:?} is not CRITICAL, HIGH, MEDIUM, LOW or UNKNOWN", c.id)));
+            }
+            defs.push((
+                c.id.clone(),
+                c.title.clone().unwrap_or_else(|| c.id.clone()),
+                sev,
+                c.keywords.clone(),
+                c.regex.clone(),
+                c.path.clone(),
+                c.min_entropy.unwrap_or(0.0),
+            ));
+        }
+        let mut rules = Vec::new();
+        let mut all_keywords: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (i, (id, title, severity, keywords, re, paths, min_entropy)) in defs.iter().enumerate() {
+            let regex = regex::bytes::RegexBuilder::new(re)
+                .size_limit(8 << 20)
+                .build()
+                .map_err(|e| bad(format!("rule {id}: invalid regex: {e}")))?;
+            let paths = if paths.is_empty() {
+                None
+            } else {
+                Some(RegexSet::new(paths.iter().map(|p| glob_to_regex(p))).map_err(|e| bad(format!("rule {id}: invalid path: {e}")))?)
+            };
+            let secret_group = regex.capture_names().position(|n| n == Some("secret"));
+            let name_group = regex.capture_names().position(|n| n == Some("name"));
+            rules.push(Rule {
+                id: id.clone(),
+                title: title.clone(),
+                severity: severity.clone(),
+                regex,
+                paths,
+                min_entropy: *min_entropy,
+                secret_group,
+                name_group,
+            });
+            if keywords.is_empty() {
+                always.push(i);
+            }
+            for k in keywords {
+                let k = k.to_ascii_lowercase();
+                match all_keywords.iter().position(|x| *x == k) {
+                    Some(j) => keyword_rules[j].push(i),
+                    None => {
+                        all_keywords.push(k);
+                        keyword_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let keywords = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&all_keywords)
+            .map_err(|e| bad(format!("keywords: {e}")))?;
+        let mut allow_values = Vec::new();
+        let mut allow_paths = Vec::new();
+        for a in &cfg.allow_rules {
+            if let Some(r) = &a.regex {
+                allow_values.push(Regex::new(r).map_err(|e| bad(format!("allow rule {}: invalid regex: {e}", a.id)))?);
+            }
+            if let Some(p) = &a.path {
+                allow_paths.push(glob_to_regex(p));
+            }
+        }
+        let allow_paths =
+            if allow_paths.is_empty() { None } else { Some(RegexSet::new(&allow_paths).map_err(|e| bad(format!("allow paths: {e}")))?) };
+        // The fingerprint names everything that changes results: engine, rule ids and patterns.
+        let mut fp = format!("secret@{ENGINE_VERSION}");
+        for d in &defs {
+            fp.push_str(&format!(";{}:{}:{}:{:?}:{}", d.0, d.2, d.4, d.5, d.6));
+        }
+        for a in &cfg.allow_rules {
+            fp.push_str(&format!(";allow:{}:{:?}:{:?}", a.id, a.regex, a.path));
+        }
+        Ok(Scanner { rules, keywords, keyword_rules, always, allow_values, allow_paths, fingerprint: short_hash(&fp) })
+    }
+
+    /// Loads a YAML config file.
+    pub fn from_file(path: &std::path::Path) -> Result<Scanner, ConfigError> {
+        let bad = |msg: String| ConfigError::Invalid { path: path.display().to_string(), msg };
+        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        let cfg: Config = serde_saphyr::from_str(&text).map_err(|e| bad(format!("invalid YAML: {e}")))?;
+        Scanner::new(&cfg).map_err(|e| match e {
+            ConfigError::Invalid { msg, .. } => bad(msg),
+        })
+    }
+
+    /// Identifies the rule set in cache keys.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Scans a whole buffer. `path` is relative to the image root (or a pseudo path such as
+    /// `(config)` for the image config); `None` when the content is binary.
+    pub fn scan(&self, path: &str, data: &[u8]) -> Option<Vec<Hit>> {
+        if is_binary(data) {
+            return None;
+        }
+        let mut hits = Vec::new();
+        self.scan_into(path, data, 0, 0, &mut hits, &mut BTreeSet::new());
+        Some(finish(hits))
+    }
+
+    /// Scans a stream of `size` bytes in overlapping chunks. `None` when binary.
+    pub fn scan_reader<R: Read + ?Sized>(&self, path: &str, r: &mut R) -> io::Result<Option<Vec<Hit>>> {
+        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + OVERLAP);
+        let mut base: u64 = 0; // file offset of buf[0]
+        let mut base_line: u32 = 0; // newlines before buf[0]
+        let mut seen = BTreeSet::new();
+        let mut hits = Vec::new();
+        let mut first = true;
+        loop {
+            let before = buf.len();
+            Read::take(&mut *r, CHUNK as u64).read_to_end(&mut buf)?;
+            let got = buf.len() - before;
+            if first {
+                if is_binary(&buf) {
+                    return Ok(None);
+                }
+                first = false;
+            }
+            if got == 0 && before > 0 {
+                break; // the tail was scanned with the previous chunk
+            }
+            self.scan_into(path, &buf, base, base_line, &mut hits, &mut seen);
+            if got < CHUNK {
+                break;
+            }
+            // Keep the overlap; count the lines of what is dropped.
+            let drop = buf.len().saturating_sub(OVERLAP);
+            base_line += buf[..drop].iter().filter(|&&b| b == b'\n').count() as u32;
+            base += drop as u64;
+            buf.drain(..drop);
+        }
+        Ok(Some(finish(hits)))
+    }
+
+    fn scan_into(&self, path: &str, data: &[u8], base: u64, base_line: u32, hits: &mut Vec<Hit>, seen: &mut BTreeSet<(usize, u64)>) {
+        if self.allow_paths.as_ref().is_some_and(|s| s.is_match(path.as_bytes())) {
+            return;
+        }
+        let mut wanted: BTreeSet<usize> = self.always.iter().copied().collect();
+        for m in self.keywords.find_overlapping_iter(data) {
+            wanted.extend(self.keyword_rules[m.pattern().as_usize()].iter().copied());
+            if wanted.len() == self.rules.len() {
+                break;
+            }
+        }
+        let mut lines = LineCounter::new(data, base_line);
+        for i in wanted {
+            let rule = &self.rules[i];
+            if let Some(p) = &rule.paths {
+                if !p.is_match(path.as_bytes()) {
+                    continue;
+                }
+            }
+            for caps in rule.regex.captures_iter(data) {
+                let Some(secret) = rule.secret_group.and_then(|g| caps.get(g)).or_else(|| caps.get(0)) else { continue };
+                let value = secret.as_bytes();
+                if value.is_empty() || placeholder(value) || self.allow_values.iter().any(|a| a.is_match(value)) {
+                    continue;
+                }
+                if rule.min_entropy > 0.0 && entropy(value) < rule.min_entropy {
+                    continue;
+                }
+                let at = base + secret.start() as u64;
+                if !seen.insert((i, at)) {
+                    continue;
+                }
+                hits.push(Hit {
+                    start: at,
+                    end: base + secret.end() as u64,
+                    line: lines.line_of(secret.start()),
+                    rule: rule.id.clone(),
+                    title: rule.title.clone(),
+                    severity: rule.severity.clone(),
+                    redacted: redact(value),
+                    name: rule.name_group.and_then(|g| caps.get(g)).map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned()),
+                });
+            }
+        }
+    }
+}
+
+/// 1-based line numbers of offsets, counted incrementally (offsets may come in any order).
+struct LineCounter<'a> {
+    data: &'a [u8],
+    pos: usize,
+    line: u32,
+    base: u32,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(data: &'a [u8], base: u32) -> Self {
+        LineCounter { data, pos: 0, line: 0, base }
+    }
+    fn line_of(&mut self, off: usize) -> u32 {
+        if off < self.pos {
+            self.pos = 0;
+            self.line = 0;
+        }
+        self.line += self.data[self.pos..off].iter().filter(|&&b| b == b'\n').count() as u32;
+        self.pos = off;
+        self.base + self.line + 1
+    }
+}
+
+/// Catch-all rules (any `NAME=value`, any value in a credentials file): a specific rule on the
+/// same value wins.
+const GENERIC: [&str; 7] =
+    ["env-secret", "npmrc-auth", "pypirc-password", "netrc-password", "dockerconfig-auth", "kubeconfig-token", "git-credentials"];
+
+fn finish(mut hits: Vec<Hit>) -> Vec<Hit> {
+    let specific: Vec<(u64, u64)> = hits.iter().filter(|h| !GENERIC.contains(&h.rule.as_str())).map(|h| (h.start, h.end)).collect();
+    hits.retain(|h| !GENERIC.contains(&h.rule.as_str()) || !specific.iter().any(|&(s, e)| s < h.end && h.start < e));
+    hits.sort_by(|a, b| (a.line, a.start, &a.rule).cmp(&(b.line, b.start, &b.rule)));
+    hits
+}
+
+fn is_binary(data: &[u8]) -> bool {
+    data[..data.len().min(8192)].contains(&0)
+}
+
+/// FNV-1a, hex: a stable short id for cache keys.
+fn short_hash(s: &str) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
+/// The table of built-in rules in `docs/secret-rules.md` (a test keeps the file equal to this).
+pub fn rules_markdown() -> String {
+    let mut out = String::from(
+        "# Built-in secret rules\n\nGenerated from `crates/dredge-secret/src/rules.rs` by \
+         `DREDGE_UPDATE_DOCS=1 cargo test -p dredge-secret rules_doc`; do not edit by hand. Disable a rule with \
+         `disable-rules: [id]` in the config file ([secrets.md](secrets.md)).\n\n\
+         | id | what | severity | keywords | files |\n|---|---|---|---|---|\n",
+    );
+    for r in BUILTIN {
+        let files =
+            if r.paths.is_empty() { "all".to_string() } else { r.paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ") };
+        let kw = r.keywords.iter().map(|k| format!("`{}`", k.replace('|', "\\|"))).collect::<Vec<_>>().join(" ");
+        out.push_str(&format!("| `{}` | {} | {} | {kw} | {files} |\n", r.id, r.title, r.severity));
+    }
+    out.push_str(&format!("\n{} rules.\n", BUILTIN.len()));
+    out
+}
+
+#[cfg(test)]
+mod tests;
