@@ -13,7 +13,7 @@ fn hits_of(s: &Scanner, rule: &str, path: &str, text: &str) -> Vec<Hit> {
 
 #[test]
 fn every_builtin_rule_finds_its_examples_and_not_its_look_alikes() {
-    let s = Scanner::builtin();
+    let s = Scanner::builtin().unwrap();
     assert_eq!(s.rule_count(), BUILTIN.len());
     let mut ids = BTreeSet::new();
     let mut failures = Vec::new();
@@ -45,7 +45,7 @@ fn every_builtin_rule_finds_its_examples_and_not_its_look_alikes() {
 
 #[test]
 fn path_restricted_rules_stay_in_their_files() {
-    let s = Scanner::builtin();
+    let s = Scanner::builtin().unwrap();
     assert_eq!(hits_of(&s, "env-secret", "app/.env", "DB_PASSWORD=Zq8Wm3Xv5Rn\n").len(), 1);
     assert_eq!(hits_of(&s, "env-secret", "app/.env.production", "DB_PASSWORD=Zq8Wm3Xv5Rn\n").len(), 1);
     assert!(hits_of(&s, "env-secret", "usr/share/doc/x/README", "DB_PASSWORD=Zq8Wm3Xv5Rn\n").is_empty());
@@ -55,7 +55,7 @@ fn path_restricted_rules_stay_in_their_files() {
 
 #[test]
 fn line_numbers_and_names() {
-    let s = Scanner::builtin();
+    let s = Scanner::builtin().unwrap();
     let h = s.scan("srv/.env", b"# config\nUSER=app\n\nDB_PASSWORD=Zq8Wm3Xv5Rn\n").unwrap();
     assert_eq!(h.len(), 1);
     assert_eq!((h[0].line, h[0].name.as_deref(), h[0].redacted.as_str()), (4, Some("DB_PASSWORD"), "Zq*********"));
@@ -66,7 +66,7 @@ fn line_numbers_and_names() {
 
 #[test]
 fn a_secret_across_a_chunk_boundary_is_found_once() {
-    let s = Scanner::builtin();
+    let s = Scanner::builtin().unwrap();
     let token = "ghp_4Fq9ZkR2mT7xW1cV8bN3pL6sJ0hD5gY9aE2u";
     for shift in [0usize, 10, 20, 39, 40, 41, OVERLAP - 5] {
         let mut text = String::new();
@@ -92,7 +92,7 @@ fn a_secret_across_a_chunk_boundary_is_found_once() {
 
 #[test]
 fn binaries_placeholders_and_entropy() {
-    let s = Scanner::builtin();
+    let s = Scanner::builtin().unwrap();
     let mut bin = b"\x7fELF\0\0\0".to_vec();
     bin.extend_from_slice(b"ghp_4Fq9ZkR2mT7xW1cV8bN3pL6sJ0hD5gY9aE2u");
     assert!(s.scan("usr/bin/x", &bin).is_none());
@@ -127,7 +127,7 @@ disable-rules: [jwt]
     )
     .unwrap();
     let s = Scanner::new(&cfg).unwrap();
-    assert_ne!(s.fingerprint(), Scanner::builtin().fingerprint());
+    assert_ne!(s.fingerprint(), Scanner::builtin().unwrap().fingerprint());
     let h = s.scan("etc/acme.conf", b"key = acme_3f9a1c7e5b2d8f4a6c0e9b7d\n").unwrap();
     assert_eq!((h.len(), h[0].rule.as_str(), h[0].severity.as_str()), (1, "acme-key", "CRITICAL"));
     assert!(s.scan("etc/acme.txt", b"key = acme_3f9a1c7e5b2d8f4a6c0e9b7d\n").unwrap().is_empty());
@@ -179,7 +179,7 @@ fn rules_doc_is_generated_from_the_table() {
 fn adversarial_content_is_scanned_in_bounded_time_and_memory() {
     // Keyword-dense text that makes every rule's regex run, and long runs regexes could chew on:
     // Rust's regex engine is linear-time, and chunking bounds the buffer.
-    let s = Scanner::builtin();
+    let s = Scanner::builtin().unwrap();
     let mut text = String::new();
     while text.len() < 4 << 20 {
         text.push_str("-----BEGIN PRIVATE KEY----- aws_secret_access_key= ghp_ xoxb- eyJ eyJ. :// password= AKIA ");

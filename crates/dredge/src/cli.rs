@@ -218,7 +218,7 @@ impl SecretArgs {
         let path = self.secret_config.clone().or_else(|| default.is_file().then_some(default));
         Ok(Some(Arc::new(match path {
             Some(p) => dredge_secret::Scanner::from_file(&p)?,
-            None => dredge_secret::Scanner::builtin(),
+            None => dredge_secret::Scanner::builtin()?,
         })))
     }
 }

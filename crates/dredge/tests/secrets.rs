@@ -16,7 +16,10 @@ fn img(name: &str) -> String {
     format!("docker-archive:{}", images().join(format!("{name}.docker.tar")).display())
 }
 
-fn secrets(v: &Value) -> Vec<(String, String, u64, Option<u64>, Option<u64>, String)> {
+/// (rule, path, line, layer, removed_in layer, source)
+type Row = (String, String, u64, Option<u64>, Option<u64>, String);
+
+fn secrets(v: &Value) -> Vec<Row> {
     v["secrets"]
         .as_array()
         .expect("a secrets list")
