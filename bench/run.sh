@@ -145,7 +145,8 @@ ozsize=$(du -sh "$OCI" | cut -f1)
   echo "dredge's cold time; on gzip layers decompression is, and dredge (zlib-rs, layers in parallel)"
   echo "finishes before GNU gzip alone decompresses the same layers."
 } > "$repo/BENCHMARKS.md"
-# The advisory database and application dependency sections (their own scripts, also runnable alone).
+# The advisory database, application dependency and secret sections (their own scripts, also runnable alone).
 bash "$here/db.sh" >/dev/null
 bash "$here/lang.sh" >/dev/null
+bash "$here/secrets.sh" >/dev/null
 cat "$repo/BENCHMARKS.md"

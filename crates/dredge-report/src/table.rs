@@ -17,10 +17,8 @@ pub fn to_table(r: &ScanReport) -> String {
     } else {
         let _ = writeln!(out, "OS: not detected");
     }
-    if r.vulnerabilities.is_some() || r.secrets.is_some() {
-        if let Some(v) = &r.vulnerabilities {
-            vulnerabilities(&mut out, r, v);
-        }
+    if let Some(v) = &r.vulnerabilities {
+        vulnerabilities(&mut out, r, v);
         if let Some(s) = &r.secrets {
             secrets(&mut out, s);
         }
@@ -53,6 +51,9 @@ pub fn to_table(r: &ScanReport) -> String {
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "{} packages", r.packages.len());
+    if let Some(s) = &r.secrets {
+        secrets(&mut out, s);
+    }
     out
 }
 
