@@ -23,6 +23,7 @@ pub const ENGINE_VERSION: u32 = 1;
 pub const CHUNK: usize = 1 << 20;
 /// ... overlapping by this much: longer than any secret the rules match.
 pub const OVERLAP: usize = 16 << 10;
+const _: () = assert!(OVERLAP > AFTER, "a chunk's overlap must exceed the window after a keyword");
 /// Files larger than this are not scanned (a warning says so); the docs state it.
 pub const MAX_FILE: u64 = 256 << 20;
 
@@ -106,9 +107,10 @@ struct Rule {
 /// Compiled rules.
 pub struct Scanner {
     rules: Vec<Rule>,
-    keywords: AhoCorasick,
-    /// keyword index → rules that want it
-    keyword_rules: Vec<Vec<usize>>,
+    /// Keywords of the rules that apply to every file.
+    global: Keywords,
+    /// Keywords of path-scoped rules, searched only in files one of them applies to.
+    scoped: Keywords,
     /// rules without keywords (custom ones may omit them): always run
     always: Vec<usize>,
     allow_values: Vec<Regex>,
@@ -254,9 +256,9 @@ impl Scanner {
             ));
         }
         let mut rules = Vec::new();
-        let mut all_keywords: Vec<String> = Vec::new();
-        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
+        let mut global_kw: Vec<(usize, String, bool)> = Vec::new();
+        let mut scoped_kw: Vec<(usize, String, bool)> = Vec::new();
         for (i, (id, title, severity, keywords, re, paths, min_entropy)) in defs.iter().enumerate() {
             let regex = regex::bytes::RegexBuilder::new(re)
                 .size_limit(8 << 20)
@@ -267,6 +269,7 @@ impl Scanner {
             } else {
                 Some(RegexSet::new(paths.iter().map(|p| glob_to_regex(p))).map_err(|e| bad(format!("rule {id}: invalid path: {e}")))?)
             };
+            let scoped_rule = paths.is_some();
             let secret_group = regex.capture_names().position(|n| n == Some("secret"));
             let name_group = regex.capture_names().position(|n| n == Some("name"));
             rules.push(Rule {
@@ -282,22 +285,14 @@ impl Scanner {
             if keywords.is_empty() {
                 always.push(i);
             }
-            for k in keywords {
-                let k = k.to_ascii_lowercase();
-                match all_keywords.iter().position(|x| *x == k) {
-                    Some(j) => keyword_rules[j].push(i),
-                    None => {
-                        all_keywords.push(k);
-                        keyword_rules.push(vec![i]);
-                    }
-                }
-            }
+            // A rule whose regex ignores case wants its keywords in any case; the others
+            // (token prefixes such as `ghp_`, `AKIA`, `SK`) exactly as written.
+            let exact = !re.starts_with("(?i)");
+            let into = if scoped_rule { &mut scoped_kw } else { &mut global_kw };
+            into.extend(keywords.iter().map(|k| (i, k.clone(), exact)));
         }
-        let keywords = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&all_keywords)
-            .map_err(|e| bad(format!("keywords: {e}")))?;
+        let global = Keywords::new(&global_kw).map_err(|e| bad(format!("keywords: {e}")))?;
+        let scoped = Keywords::new(&scoped_kw).map_err(|e| bad(format!("keywords: {e}")))?;
         let mut allow_values = Vec::new();
         let mut allow_paths = Vec::new();
         for a in &cfg.allow_rules {
@@ -318,7 +313,7 @@ impl Scanner {
         for a in &cfg.allow_rules {
             fp.push_str(&format!(";allow:{}:{:?}:{:?}", a.id, a.regex, a.path));
         }
-        Ok(Scanner { rules, keywords, keyword_rules, always, allow_values, allow_paths, fingerprint: short_hash(&fp) })
+        Ok(Scanner { rules, global, scoped, always, allow_values, allow_paths, fingerprint: short_hash(&fp) })
     }
 
     /// Loads a YAML config file.
@@ -389,47 +384,152 @@ impl Scanner {
         if self.allow_paths.as_ref().is_some_and(|s| s.is_match(path.as_bytes())) {
             return;
         }
-        let mut wanted: BTreeSet<usize> = self.always.iter().copied().collect();
-        for m in self.keywords.find_overlapping_iter(data) {
-            wanted.extend(self.keyword_rules[m.pattern().as_usize()].iter().copied());
-            if wanted.len() == self.rules.len() {
-                break;
-            }
+        // Which rules may run on this path (path-scoped rules elsewhere never do).
+        let eligible: Vec<bool> = self.rules.iter().map(|r| r.paths.as_ref().is_none_or(|p| p.is_match(path.as_bytes()))).collect();
+        // Keyword occurrences per rule: a rule's regex runs only in windows around them.
+        let mut at: Vec<Vec<usize>> = vec![Vec::new(); self.rules.len()];
+        self.global.occurrences(data, &eligible, &mut at);
+        if self.scoped.rules_of.iter().flatten().any(|&r| eligible[r]) {
+            self.scoped.occurrences(data, &eligible, &mut at);
         }
         let mut lines = LineCounter::new(data, base_line);
-        for i in wanted {
-            let rule = &self.rules[i];
-            if let Some(p) = &rule.paths {
-                if !p.is_match(path.as_bytes()) {
-                    continue;
+        for (i, rule) in self.rules.iter().enumerate() {
+            let windows: Vec<(usize, usize)> = if self.always.contains(&i) {
+                if eligible[i] { vec![(0, data.len())] } else { Vec::new() }
+            } else {
+                at[i].sort_unstable();
+                merge_windows(&at[i], data.len())
+            };
+            for (ws, we) in windows {
+                for caps in rule.regex.captures_iter(&data[ws..we]) {
+                    let Some(secret) = rule.secret_group.and_then(|g| caps.get(g)).or_else(|| caps.get(0)) else { continue };
+                    let value = secret.as_bytes();
+                    if value.is_empty() || placeholder(value) || self.allow_values.iter().any(|a| a.is_match(value)) {
+                        continue;
+                    }
+                    if rule.min_entropy > 0.0 && entropy(value) < rule.min_entropy {
+                        continue;
+                    }
+                    let start = ws + secret.start();
+                    let abs = base + start as u64;
+                    if !seen.insert((i, abs)) {
+                        continue;
+                    }
+                    hits.push(Hit {
+                        start: abs,
+                        end: base + (ws + secret.end()) as u64,
+                        line: lines.line_of(start),
+                        rule: rule.id.clone(),
+                        title: rule.title.clone(),
+                        severity: rule.severity.clone(),
+                        redacted: redact(value),
+                        name: rule.name_group.and_then(|g| caps.get(g)).map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned()),
+                    });
                 }
-            }
-            for caps in rule.regex.captures_iter(data) {
-                let Some(secret) = rule.secret_group.and_then(|g| caps.get(g)).or_else(|| caps.get(0)) else { continue };
-                let value = secret.as_bytes();
-                if value.is_empty() || placeholder(value) || self.allow_values.iter().any(|a| a.is_match(value)) {
-                    continue;
-                }
-                if rule.min_entropy > 0.0 && entropy(value) < rule.min_entropy {
-                    continue;
-                }
-                let at = base + secret.start() as u64;
-                if !seen.insert((i, at)) {
-                    continue;
-                }
-                hits.push(Hit {
-                    start: at,
-                    end: base + secret.end() as u64,
-                    line: lines.line_of(secret.start()),
-                    rule: rule.id.clone(),
-                    title: rule.title.clone(),
-                    severity: rule.severity.clone(),
-                    redacted: redact(value),
-                    name: rule.name_group.and_then(|g| caps.get(g)).map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned()),
-                });
             }
         }
     }
+}
+
+/// The keywords of a set of rules, searched in one pass.
+///
+/// The search is leftmost-longest and non-overlapping (which lets the automaton skip ahead with
+/// its prefilter), so an occurrence of keyword B that overlaps a match of keyword A is not
+/// reported by itself. Every keyword therefore also stands for the rules of each keyword it
+/// contains or overlaps with: B's occurrence lies within A's match, inside the same window.
+struct Keywords {
+    ac: AhoCorasick,
+    /// keyword → the rules it stands for
+    rules_of: Vec<Vec<usize>>,
+    text: Vec<String>,
+}
+
+/// Can `a` and `b` overlap in a text (one contains the other, or a suffix of one is a prefix of
+/// the other), ignoring ASCII case?
+fn can_overlap(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    if a.contains(&b) || b.contains(&a) {
+        return true;
+    }
+    (1..a.len().min(b.len())).any(|n| a.ends_with(&b[..n]) || b.ends_with(&a[..n]))
+}
+
+impl Keywords {
+    fn new(kw: &[(usize, String, bool)]) -> Result<Keywords, aho_corasick::BuildError> {
+        // The automaton is case-sensitive (its prefilter and DFA are much faster so): a keyword of
+        // a case-sensitive rule is searched as written; one of a rule that ignores case as written
+        // and as `heroku`, `HEROKU`, `Heroku` (names in code, environment variables, prose).
+        let mut text: Vec<String> = Vec::new();
+        let mut rules_of: Vec<Vec<usize>> = Vec::new();
+        let mut add = |t: String, rule: usize| {
+            let j = match text.iter().position(|x| *x == t) {
+                Some(j) => j,
+                None => {
+                    text.push(t);
+                    rules_of.push(Vec::new());
+                    text.len() - 1
+                }
+            };
+            if !rules_of[j].contains(&rule) {
+                rules_of[j].push(rule);
+            }
+        };
+        for (rule, k, exact) in kw {
+            if *exact {
+                add(k.clone(), *rule);
+            } else {
+                let lower = k.to_ascii_lowercase();
+                let mut title = lower.clone();
+                if let Some(f) = title.get_mut(..1) {
+                    f.make_ascii_uppercase();
+                }
+                for v in [k.clone(), lower, k.to_ascii_uppercase(), title] {
+                    add(v, *rule);
+                }
+            }
+        }
+        // An occurrence hidden by an overlapping match stands in the same window.
+        let own = rules_of.clone();
+        for a in 0..text.len() {
+            for b in 0..text.len() {
+                if a != b && can_overlap(&text[a], &text[b]) {
+                    let extra: Vec<usize> = own[b].iter().copied().filter(|r| !rules_of[a].contains(r)).collect();
+                    rules_of[a].extend(extra);
+                }
+            }
+        }
+        let ac =
+            AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).kind(Some(aho_corasick::AhoCorasickKind::DFA)).build(&text)?;
+        Ok(Keywords { ac, rules_of, text })
+    }
+
+    fn occurrences(&self, data: &[u8], eligible: &[bool], at: &mut [Vec<usize>]) {
+        for m in self.ac.find_iter(data) {
+            for &r in &self.rules_of[m.pattern().as_usize()] {
+                if eligible[r] && at[r].last() != Some(&m.start()) {
+                    at[r].push(m.start());
+                }
+            }
+        }
+    }
+}
+
+/// How far before a keyword a match may start (vendor-name rules put the keyword first; `NAME=`
+/// rules have it inside the name) and after it end (a private key block).
+const BEFORE: usize = 1 << 10;
+const AFTER: usize = 12 << 10;
+
+/// Windows around keyword positions, merged where they overlap.
+fn merge_windows(positions: &[usize], len: usize) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for &p in positions {
+        let (s, e) = (p.saturating_sub(BEFORE), (p + AFTER).min(len));
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
 }
 
 /// 1-based line numbers of offsets, counted incrementally (offsets may come in any order).
