@@ -127,7 +127,15 @@ pub fn to_sarif(r: &ScanReport) -> String {
             "ruleId": f.rule,
             "ruleIndex": rule_index,
             "level": secret_level(&f.severity),
-            "message": {"text": format!("{}: {} at {}:{}{removed}; match {}", f.severity, f.title, f.path, f.line, f.redacted)},
+            "message": {"text": format!(
+                "{}: {} at {}:{}{}{removed}; match {}",
+                f.severity,
+                f.title,
+                f.path,
+                f.line,
+                f.layer.as_ref().map(|l| format!(" (layer {})", l.index)).unwrap_or_default(),
+                f.redacted
+            )},
             "locations": [{
                 "physicalLocation": {
                     "artifactLocation": {"uri": f.path.trim_start_matches('/'), "uriBaseId": "ROOTPATH"},

@@ -15,7 +15,7 @@ use std::io::{self, Read};
 
 pub mod image;
 pub mod rules;
-pub use rules::{BUILTIN, RuleDef};
+pub use rules::{BUILTIN, BUILTIN_ALLOW_PATHS, RuleDef};
 
 /// Bumped whenever what the scanner reports changes (part of the layer cache key).
 pub const ENGINE_VERSION: u32 = 1;
@@ -294,7 +294,11 @@ impl Scanner {
         let global = Keywords::new(&global_kw).map_err(|e| bad(format!("keywords: {e}")))?;
         let scoped = Keywords::new(&scoped_kw).map_err(|e| bad(format!("keywords: {e}")))?;
         let mut allow_values = Vec::new();
-        let mut allow_paths = Vec::new();
+        let mut allow_paths: Vec<String> = BUILTIN_ALLOW_PATHS
+            .iter()
+            .filter(|(id, _)| !cfg.disable_rules.iter().any(|d| d == id))
+            .map(|(_, g)| glob_to_regex(g))
+            .collect();
         for a in &cfg.allow_rules {
             if let Some(r) = &a.regex {
                 allow_values.push(Regex::new(r).map_err(|e| bad(format!("allow rule {}: invalid regex: {e}", a.id)))?);
@@ -312,6 +316,9 @@ impl Scanner {
         }
         for a in &cfg.allow_rules {
             fp.push_str(&format!(";allow:{}:{:?}:{:?}", a.id, a.regex, a.path));
+        }
+        for (id, _) in BUILTIN_ALLOW_PATHS.iter().filter(|(id, _)| !cfg.disable_rules.iter().any(|d| d == id)) {
+            fp.push_str(&format!(";builtin-allow:{id}"));
         }
         Ok(Scanner { rules, global, scoped, always, allow_values, allow_paths, fingerprint: short_hash(&fp) })
     }
@@ -338,6 +345,9 @@ impl Scanner {
     /// Scans a whole buffer. `path` is relative to the image root (or a pseudo path such as
     /// `(config)` for the image config); `None` when the content is binary.
     pub fn scan(&self, path: &str, data: &[u8]) -> Option<Vec<Hit>> {
+        if self.allowed_path(path) {
+            return Some(Vec::new());
+        }
         if is_binary(data) {
             return None;
         }
@@ -348,42 +358,49 @@ impl Scanner {
 
     /// Scans a stream of `size` bytes in overlapping chunks. `None` when binary.
     pub fn scan_reader<R: Read + ?Sized>(&self, path: &str, r: &mut R) -> io::Result<Option<Vec<Hit>>> {
+        if self.allowed_path(path) {
+            return Ok(Some(Vec::new()));
+        }
         let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + OVERLAP);
         let mut base: u64 = 0; // file offset of buf[0]
         let mut base_line: u32 = 0; // newlines before buf[0]
         let mut seen = BTreeSet::new();
         let mut hits = Vec::new();
-        let mut first = true;
+        // The binary check needs only the first 8 KiB: a binary's rest is never copied.
+        Read::take(&mut *r, 8192).read_to_end(&mut buf)?;
+        if is_binary(&buf) {
+            return Ok(None);
+        }
+        let mut kept = 0usize; // bytes at the start of `buf` already scanned (the overlap)
         loop {
-            let before = buf.len();
-            Read::take(&mut *r, CHUNK as u64).read_to_end(&mut buf)?;
-            let got = buf.len() - before;
-            if first {
-                if is_binary(&buf) {
-                    return Ok(None);
-                }
-                first = false;
+            // Up to CHUNK new bytes after the kept overlap.
+            let target = kept + CHUNK;
+            if buf.len() < target {
+                Read::take(&mut *r, (target - buf.len()) as u64).read_to_end(&mut buf)?;
             }
-            if got == 0 && before > 0 {
-                break; // the tail was scanned with the previous chunk
+            if buf.len() == kept {
+                break;
             }
             self.scan_into(path, &buf, base, base_line, &mut hits, &mut seen);
-            if got < CHUNK {
-                break;
+            if buf.len() < target {
+                break; // the end of the stream
             }
             // Keep the overlap; count the lines of what is dropped.
             let drop = buf.len().saturating_sub(OVERLAP);
             base_line += buf[..drop].iter().filter(|&&b| b == b'\n').count() as u32;
             base += drop as u64;
             buf.drain(..drop);
+            kept = buf.len();
         }
         Ok(Some(finish(hits)))
     }
 
+    /// Files an allow rule excludes (built-in third-party test and doc paths, configured ones).
+    pub fn allowed_path(&self, path: &str) -> bool {
+        self.allow_paths.as_ref().is_some_and(|s| s.is_match(path.as_bytes()))
+    }
+
     fn scan_into(&self, path: &str, data: &[u8], base: u64, base_line: u32, hits: &mut Vec<Hit>, seen: &mut BTreeSet<(usize, u64)>) {
-        if self.allow_paths.as_ref().is_some_and(|s| s.is_match(path.as_bytes())) {
-            return;
-        }
         // Which rules may run on this path (path-scoped rules elsewhere never do).
         let eligible: Vec<bool> = self.rules.iter().map(|r| r.paths.as_ref().is_none_or(|p| p.is_match(path.as_bytes()))).collect();
         // Keyword occurrences per rule: a rule's regex runs only in windows around them.
@@ -441,7 +458,6 @@ struct Keywords {
     ac: AhoCorasick,
     /// keyword → the rules it stands for
     rules_of: Vec<Vec<usize>>,
-    text: Vec<String>,
 }
 
 /// Can `a` and `b` overlap in a text (one contains the other, or a suffix of one is a prefix of
@@ -500,7 +516,7 @@ impl Keywords {
         }
         let ac =
             AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).kind(Some(aho_corasick::AhoCorasickKind::DFA)).build(&text)?;
-        Ok(Keywords { ac, rules_of, text })
+        Ok(Keywords { ac, rules_of })
     }
 
     fn occurrences(&self, data: &[u8], eligible: &[bool], at: &mut [Vec<usize>]) {
@@ -595,7 +611,10 @@ pub fn rules_markdown() -> String {
         let kw = r.keywords.iter().map(|k| format!("`{}`", k.replace('|', "\\|"))).collect::<Vec<_>>().join(" ");
         out.push_str(&format!("| `{}` | {} | {} | {kw} | {files} |\n", r.id, r.title, r.severity));
     }
-    out.push_str(&format!("\n{} rules.\n", BUILTIN.len()));
+    out.push_str(&format!("\n{} rules.\n\n## Built-in allow rules\n\nFiles under these paths are not scanned (third-party test fixtures and documentation, whose example keys are public). Disable one by id with `disable-rules`.\n\n| id | path |\n|---|---|\n", BUILTIN.len()));
+    for (id, g) in BUILTIN_ALLOW_PATHS {
+        out.push_str(&format!("| `{id}` | `{g}` |\n"));
+    }
     out
 }
 

@@ -29,6 +29,21 @@ macro_rules! ctx {
     };
 }
 
+/// Built-in allow rules by path: test fixtures and documentation of third-party packages (their
+/// example keys are public), not the application's own files. Each can be disabled by id with
+/// `disable-rules`.
+pub static BUILTIN_ALLOW_PATHS: &[(&str, &str)] = &[
+    ("node-modules-tests", "**/node_modules/**/test/**"),
+    ("node-modules-tests-plural", "**/node_modules/**/tests/**"),
+    ("node-modules-fixtures", "**/node_modules/**/fixtures/**"),
+    ("python-package-tests", "**/site-packages/**/tests/**"),
+    ("python-dist-package-tests", "**/dist-packages/**/tests/**"),
+    ("go-module-testdata", "**/pkg/mod/**/testdata/**"),
+    ("ruby-gem-tests", "**/gems/*/gems/**/test/**"),
+    ("system-docs", "usr/share/doc/**"),
+    ("system-man-pages", "usr/share/man/**"),
+];
+
 const ENV_FILES: &[&str] = &["**/.env", "**/.env.*", "**/*.env", "(config)", "(history)"];
 
 pub static BUILTIN: &[RuleDef] = &[

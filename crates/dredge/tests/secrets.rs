@@ -103,6 +103,16 @@ fn planted_secrets_are_found_with_their_layers_and_never_shown_whole() {
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 8);
     assert!(results.iter().any(|x| x["ruleId"] == "private-key" && x["locations"][0]["physicalLocation"]["region"]["startLine"] == 2));
+    // The Microsoft SARIF toolkit reads it and counts the same results.
+    let f = cache.path().join("r.sarif");
+    std::fs::write(&f, &outputs[4]).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import sys\nfrom sarif import loader\nprint(loader.load_sarif_file(sys.argv[1]).get_result_count())")
+        .arg(&f)
+        .output()
+        .expect("python3 with sarif-tools (.ci/setup installs it)");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "8", "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
