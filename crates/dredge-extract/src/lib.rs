@@ -208,15 +208,7 @@ pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today:
     let owned_by_os: std::collections::HashSet<String> =
         packages.iter().filter(|p| p.ecosystem.is_os()).flat_map(|p| p.files.iter().cloned()).collect();
     packages.retain(|p| p.ecosystem.is_os() || !p.location.as_ref().is_some_and(|l| owned_by_os.contains(&l.path)));
-    // An OS package is one record however many database files mention it; a language package is
-    // reported once per file that declares it (each lockfile or install is a separate fix).
-    let where_ = |p: &Package| if p.ecosystem.is_os() { None } else { p.found_at() };
-    packages.sort_by(|a, b| {
-        (a.ecosystem, &a.name, &a.version, &a.arch, where_(a)).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch, where_(b)))
-    });
-    packages.dedup_by(|a, b| {
-        a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch && where_(a) == where_(b)
-    });
+    dredge_model::dedup_packages(&mut packages);
     inv.packages = packages;
     inv
 }

@@ -330,6 +330,17 @@ impl Package {
     }
 }
 
+/// Sorts packages and drops repeats. An OS package is one record however many database files
+/// mention it; a language package is kept once per file (and archive member) that declares it,
+/// because each lockfile or install is a separate place to fix.
+pub fn dedup_packages(packages: &mut Vec<Package>) {
+    let where_ = |p: &Package| if p.ecosystem.is_os() { None } else { p.found_at() };
+    packages.sort_by_cached_key(|p| (p.ecosystem, p.name.clone(), p.version.clone(), p.arch.clone(), where_(p)));
+    packages.dedup_by(|a, b| {
+        a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch && where_(a) == where_(b)
+    });
+}
+
 /// The operating system of an image.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OsInfo {

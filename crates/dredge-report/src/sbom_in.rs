@@ -164,14 +164,8 @@ pub fn inventory_from_sbom(text: &str) -> Result<(Inventory, usize), String> {
             p.purl = package_purl(p, os.as_ref());
         }
     }
-    // As in the image scan: an OS package once, a language package once per file that declares it.
-    let where_ = |p: &Package| if p.ecosystem.is_os() { None } else { p.found_at() };
-    packages.sort_by(|a, b| {
-        (a.ecosystem, &a.name, &a.version, &a.arch, where_(a)).cmp(&(b.ecosystem, &b.name, &b.version, &b.arch, where_(b)))
-    });
-    packages.dedup_by(|a, b| {
-        a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch && where_(a) == where_(b)
-    });
+    // As in the image scan.
+    dredge_model::dedup_packages(&mut packages);
     let skipped = total.saturating_sub(packages.len() + usize::from(os.is_some()));
     Ok((Inventory { os, packages, warnings: Vec::new() }, skipped))
 }

@@ -587,14 +587,9 @@ fn is_binary(data: &[u8]) -> bool {
     data[..data.len().min(8192)].contains(&0)
 }
 
-/// FNV-1a, hex: a stable short id for cache keys.
+/// A stable short id for cache keys (the layer walk's FNV-1a path hash, in hex).
 fn short_hash(s: &str) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    format!("{h:016x}")
+    format!("{:016x}", dredge_layer::path_hash(s))
 }
 
 /// The table of built-in rules in `docs/secret-rules.md` (a test keeps the file equal to this).

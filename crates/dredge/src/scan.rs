@@ -289,62 +289,44 @@ pub fn scan_image(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<Sc
     let mut r = ScanReport::new(t, inv, dredge_report::now_rfc3339());
     if let Some(files) = file_secrets {
         let mut out = file_findings(files, &refs);
-        out.extend(config_findings);
+        out.extend(
+            config_findings.into_iter().map(|(i, f)| dredge_report::SecretFinding { layer: i.and_then(|i| refs.get(i).cloned()), ..f }),
+        );
         r.secrets = Some(sort_secrets(out));
     }
     Ok(r)
 }
 
-/// Secrets of the config (`Env`, `Cmd`, `Entrypoint`, `Labels`) and the build history. A history
-/// line with a secret is shown redacted everywhere it is printed (layer lists, package layers).
-fn config_secrets(scanner: &dredge_secret::Scanner, img: &mut Image) -> Vec<dredge_report::SecretFinding> {
+/// Secrets of the config (`Env`, `Cmd`, `Entrypoint`, `Labels`) and the build history, with the
+/// index of the layer a history step made. A history line with a secret is shown redacted
+/// everywhere it is printed (layer lists, package layers): the image's layers are redacted here,
+/// before anything reads them.
+fn config_secrets(scanner: &dredge_secret::Scanner, img: &mut Image) -> Vec<(Option<usize>, dredge_report::SecretFinding)> {
     let config: serde_json::Value = serde_json::from_str(&img.config_raw).unwrap_or_default();
     let mut out = Vec::new();
-    let mut redactions: Vec<(String, u64, u64, String)> = Vec::new();
     for (t, h) in dredge_secret::image::scan_config(scanner, &config) {
         let history = t.source.starts_with("history");
-        if history {
-            redactions.push((t.text.clone(), h.start, h.end, h.redacted.clone()));
-        }
-        out.push(dredge_report::SecretFinding {
-            rule: h.rule,
-            title: h.title,
-            severity: h.severity,
-            source: if history { "history" } else { "config" },
-            path: t.source,
-            line: h.line,
-            layer: None,
-            removed_in: None,
-            name: h.name,
-            redacted: h.redacted,
-        });
-        if history {
-            if let (Some(i), Some(f)) = (t.layer, out.last_mut()) {
-                f.layer = img.layers.get(i).map(|l| LayerRef {
-                    index: l.index,
-                    digest: l.digest.clone(),
-                    diff_id: l.diff_id.clone(),
-                    created_by: None,
-                });
+        let layer = if history { t.layer } else { None };
+        if let (Some(l), Some(secret)) = (layer.and_then(|i| img.layers.get_mut(i)), t.text.get(h.start as usize..h.end as usize)) {
+            if let Some(c) = &mut l.created_by {
+                *c = c.replace(secret, &h.redacted);
             }
         }
-    }
-    for l in &mut img.layers {
-        if let Some(c) = &mut l.created_by {
-            for (text, start, end, red) in &redactions {
-                if c == text {
-                    if let Some(secret) = text.get(*start as usize..*end as usize) {
-                        *c = c.replace(secret, red);
-                    }
-                }
-            }
-        }
-    }
-    // The history line of the finding's layer, redacted.
-    for f in &mut out {
-        if let Some(lr) = &mut f.layer {
-            lr.created_by = img.layers.get(lr.index).and_then(|l| l.created_by.clone());
-        }
+        out.push((
+            layer,
+            dredge_report::SecretFinding {
+                rule: h.rule,
+                title: h.title,
+                severity: h.severity,
+                source: if history { "history" } else { "config" },
+                path: t.source,
+                line: h.line,
+                layer: None,
+                removed_in: None,
+                name: h.name,
+                redacted: h.redacted,
+            },
+        ));
     }
     out
 }
