@@ -7,6 +7,7 @@ use crate::{Image, ImageError, IsCached, OpenOptions, SourceKind, http1};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 enum Endpoint {
@@ -17,7 +18,13 @@ enum Endpoint {
 #[derive(Debug, Clone)]
 pub struct Daemon {
     endpoint: Endpoint,
+    timeout: Duration,
 }
+
+/// A daemon that takes longer than this to answer a metadata request is treated as unreachable
+/// (the registry is tried next); an export may pause this long between reads.
+const INSPECT_STALL: Duration = Duration::from_secs(10);
+const EXPORT_STALL: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -41,7 +48,7 @@ impl Daemon {
         } else {
             return Err(ImageError::Daemon(format!("DOCKER_HOST {host:?}: only unix:// and tcp:// are supported")));
         };
-        Ok(Daemon { endpoint })
+        Ok(Daemon { endpoint, timeout: Duration::from_secs(600) })
     }
 
     fn describe(&self) -> String {
@@ -51,14 +58,52 @@ impl Daemon {
         }
     }
 
-    fn request(&self, path: &str) -> Result<http1::Response, DaemonError> {
+    /// One request. The connection and every read are bounded by `stall` (a daemon that stops
+    /// answering), and the whole response by `timeout` from now.
+    fn request(&self, path: &str, stall: Duration) -> Result<http1::Response, DaemonError> {
         let unreachable = |e: std::io::Error| DaemonError::Unreachable(format!("{} ({e})", self.describe()));
+        let stall = stall.min(self.timeout).max(Duration::from_millis(100));
         let stream: Box<dyn Stream> = match &self.endpoint {
-            Endpoint::Unix(p) => Box::new(std::os::unix::net::UnixStream::connect(p).map_err(unreachable)?),
-            Endpoint::Tcp(a) => Box::new(std::net::TcpStream::connect(a).map_err(unreachable)?),
+            Endpoint::Unix(p) => {
+                let s = std::os::unix::net::UnixStream::connect(p).map_err(unreachable)?;
+                s.set_read_timeout(Some(stall)).map_err(unreachable)?;
+                s.set_write_timeout(Some(stall)).map_err(unreachable)?;
+                Box::new(s)
+            }
+            Endpoint::Tcp(a) => {
+                use std::net::ToSocketAddrs;
+                let addrs: Vec<_> = a.to_socket_addrs().map_err(unreachable)?.collect();
+                let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "no address");
+                let mut conn = None;
+                for addr in addrs {
+                    match std::net::TcpStream::connect_timeout(&addr, stall) {
+                        Ok(s) => {
+                            conn = Some(s);
+                            break;
+                        }
+                        Err(e) => last = e,
+                    }
+                }
+                let s = conn.ok_or_else(|| unreachable(last))?;
+                s.set_read_timeout(Some(stall)).map_err(unreachable)?;
+                s.set_write_timeout(Some(stall)).map_err(unreachable)?;
+                Box::new(s)
+            }
         };
-        http1::get(StreamBox(stream), "docker", path)
-            .map_err(|e| DaemonError::Image(ImageError::Daemon(format!("{} {path}: {e}", self.describe()))))
+        let deadline = std::time::Instant::now() + self.timeout;
+        http1::get(StreamBox(stream), "docker", path, Some(deadline)).map_err(|e| {
+            if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) {
+                DaemonError::Unreachable(format!("{} did not answer {path} within {stall:?}", self.describe()))
+            } else {
+                DaemonError::Image(ImageError::Daemon(format!("{} {path}: {e}", self.describe())))
+            }
+        })
+    }
+
+    /// Bounds every request to the daemon (`--timeout`).
+    pub fn with_timeout(mut self, timeout: Duration) -> Daemon {
+        self.timeout = timeout;
+        self
     }
 
     fn path_for(name: &str, suffix: &str) -> Result<String, ImageError> {
@@ -71,7 +116,7 @@ impl Daemon {
 
     /// The daemon's inspect document for `name`, or `None` when it does not have the image.
     pub fn inspect(&self, name: &str) -> Result<Option<serde_json::Value>, DaemonError> {
-        let mut resp = self.request(&Self::path_for(name, "json")?)?;
+        let mut resp = self.request(&Self::path_for(name, "json")?, INSPECT_STALL)?;
         let mut body = Vec::new();
         resp.body
             .by_ref()
@@ -104,7 +149,7 @@ impl Daemon {
             img.tags = strings("RepoTags");
             return Ok(Some(img));
         }
-        let mut resp = self.request(&Self::path_for(name, "get")?)?;
+        let mut resp = self.request(&Self::path_for(name, "get")?, EXPORT_STALL)?;
         if resp.status != 200 {
             return Err(ImageError::Daemon(format!("export of {name} answered {}", resp.status)).into());
         }
@@ -148,11 +193,8 @@ impl Daemon {
         let Some(dir) = &opts.config_dir else { return };
         let Some((_, hex)) = crate::spec::split_digest(&img.config_digest) else { return };
         if let Ok(bytes) = serde_json::to_vec(&img.config_raw) {
-            let _ = std::fs::create_dir_all(dir);
-            let tmp = dir.join(format!(".{hex}.tmp"));
-            if std::fs::write(&tmp, bytes).is_ok() {
-                let _ = std::fs::rename(&tmp, dir.join(format!("{hex}.json")));
-            }
+            // `dir` is a checked directory of the cache; the write never follows a planted link.
+            let _ = dredge_cachedir::write_atomic(dir, &format!("{hex}.json"), &bytes);
         }
     }
 
@@ -161,7 +203,8 @@ impl Daemon {
     fn image_from_kept_config(&self, id: &str, target: &str, opts: &OpenOptions, is_cached: IsCached<'_>) -> Option<Image> {
         let dir = opts.config_dir.as_ref()?;
         let (_, hex) = crate::spec::split_digest(id)?;
-        let raw: String = serde_json::from_slice(&std::fs::read(dir.join(format!("{hex}.json"))).ok()?).ok()?;
+        let kept = dredge_cachedir::read_nofollow(&dir.join(format!("{hex}.json")), crate::spec::MAX_JSON * 2).ok()?;
+        let raw: String = serde_json::from_slice(&kept).ok()?;
         if !crate::spec::sha256_digest(raw.as_bytes()).eq_ignore_ascii_case(id) {
             return None;
         }

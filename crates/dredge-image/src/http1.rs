@@ -25,7 +25,14 @@ fn read_line<R: BufRead>(r: &mut R) -> io::Result<String> {
     Ok(String::from_utf8_lossy(&line).trim_end().to_string())
 }
 
-pub fn get<S: Read + Write + Send + 'static>(mut stream: S, host: &str, path: &str) -> io::Result<Response> {
+/// Sends one GET and reads the response head. The body reader fails once `deadline` has passed
+/// (the stream's own read timeout catches a peer that stops sending).
+pub fn get<S: Read + Write + Send + 'static>(
+    mut stream: S,
+    host: &str,
+    path: &str,
+    deadline: Option<std::time::Instant>,
+) -> io::Result<Response> {
     write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: dredge\r\nConnection: close\r\n\r\n")?;
     stream.flush()?;
     let mut r = BufReader::with_capacity(256 << 10, stream);
@@ -50,7 +57,10 @@ pub fn get<S: Read + Write + Send + 'static>(mut stream: S, host: &str, path: &s
             if k == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked") {
                 chunked = true;
             } else if k == "content-length" {
-                length = v.parse().ok();
+                // A length that does not parse is an error, not "read to the end": the body
+                // would then be whatever the peer keeps sending.
+                length =
+                    Some(v.parse().map_err(|_| io::Error::new(io::ErrorKind::InvalidData, format!("malformed Content-Length {v:?}")))?);
             }
         }
     }
@@ -61,7 +71,26 @@ pub fn get<S: Read + Write + Send + 'static>(mut stream: S, host: &str, path: &s
     } else {
         Box::new(r)
     };
+    let body = match deadline {
+        Some(at) => Box::new(Deadline { inner: body, at }),
+        None => body,
+    };
     Ok(Response { status, body })
+}
+
+/// A body that must be read by a point in time.
+struct Deadline {
+    inner: Box<dyn Read + Send>,
+    at: std::time::Instant,
+}
+
+impl Read for Deadline {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if std::time::Instant::now() > self.at {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "the response took longer than --timeout"));
+        }
+        self.inner.read(buf)
+    }
 }
 
 /// Decodes `Transfer-Encoding: chunked`.
@@ -123,7 +152,7 @@ mod tests {
     }
 
     fn body(resp: &str) -> io::Result<(u16, Vec<u8>)> {
-        let mut r = get(Fake(io::Cursor::new(resp.as_bytes().to_vec()), Vec::new()), "docker", "/x")?;
+        let mut r = get(Fake(io::Cursor::new(resp.as_bytes().to_vec()), Vec::new()), "docker", "/x", None)?;
         let mut v = Vec::new();
         r.body.read_to_end(&mut v)?;
         Ok((r.status, v))
@@ -145,5 +174,8 @@ mod tests {
         assert!(body("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").is_err());
         assert!(body("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffff\r\nabc").is_err());
         assert!(body(&format!("HTTP/1.1 200 OK\r\nX: {}\r\n\r\n", "a".repeat(40000))).is_err());
+        // A malformed length is an error, not a body read to the end of the stream.
+        assert!(body("HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\nendless").is_err());
+        assert!(body("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nendless").is_err());
     }
 }

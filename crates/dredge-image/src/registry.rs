@@ -40,7 +40,7 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RegistryOptions {
     /// Explicit credentials (flags or environment); otherwise the docker config is asked.
     pub credentials: Option<Credentials>,
@@ -51,7 +51,17 @@ pub struct RegistryOptions {
     /// Attempts per request on 429/5xx/connection errors.
     pub retries: u32,
     pub platform: Option<Platform>,
+    /// Deadline for each request, retries and body included (`--timeout`).
+    pub timeout: Duration,
 }
+
+impl Default for RegistryOptions {
+    fn default() -> Self {
+        RegistryOptions { credentials: None, insecure: false, ca_cert: None, retries: 4, platform: None, timeout: DEFAULT_TIMEOUT }
+    }
+}
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Counts of requests made, for tests and `--debug` output.
 #[derive(Debug, Default)]

@@ -12,8 +12,9 @@ pub mod path;
 pub mod plugin;
 mod walk;
 
-pub use cache::{CacheKey, LayerCache};
+pub use cache::{CacheKey, LayerCache, Lookup};
 pub use dir::walk_dir;
+pub use dredge_cachedir::{CacheDir, CacheDirError};
 pub use elf::{ELF_FULL_READ, Sparse};
 pub use plugin::{ContentScanner, ExtractError, Extractor, Pattern, PluginSet};
 pub use walk::{Compression, LayerInput, SizeBudget, path_hash, walk_layer};

@@ -125,6 +125,9 @@ fn finish(state: &Arc<Mutex<HashState>>) -> (String, u64) {
 /// Wanted files up to this size stay in memory for hard links to them later in the same layer
 /// (package databases are small; a hard-linked 100 MB jar is not worth holding).
 const KEEP_FOR_HARDLINKS: usize = 4 << 20;
+/// And at most this much in total per layer: a layer of many wanted files cannot make the walk
+/// hold them all (100 × 4 MiB `package.json` would otherwise stay in memory to the layer's end).
+const KEEP_FOR_HARDLINKS_TOTAL: usize = 32 << 20;
 
 /// Walk one layer. Reads the whole stream exactly once; keeps in memory only the files a plugin
 /// asked for (each under that plugin's size cap).
@@ -161,6 +164,7 @@ pub fn walk_layer<R: Read>(input: LayerInput<R>, plugins: &PluginSet<'_>, budget
     let mut wanted = Vec::new();
     // Bytes of wanted regular files seen in this layer, for hardlinks to them later in the layer.
     let mut kept: HashMap<String, Arc<Vec<u8>>> = HashMap::new();
+    let mut kept_bytes = 0usize;
     {
         let entries = archive.entries().map_err(|e| io_err("reading the tar stream", e))?;
         for entry in entries {
@@ -201,7 +205,9 @@ pub fn walk_layer<R: Read>(input: LayerInput<R>, plugins: &PluginSet<'_>, budget
                         facts.written.push(path_hash(&path));
                     }
                     plugins.wanted_by(&path, &mut wanted);
-                    let size = entry.header().size().unwrap_or(u64::MAX);
+                    // The effective size: a PAX `size` record overrides the ustar field, as in
+                    // GNU tar, Go and Python (the raw field can be made to disagree to hide data).
+                    let size = entry.size();
                     if wanted.is_empty() {
                         let exec = entry.header().mode().is_ok_and(|m| m & 0o111 != 0);
                         let mut head = Vec::new();
@@ -252,8 +258,11 @@ pub fn walk_layer<R: Read>(input: LayerInput<R>, plugins: &PluginSet<'_>, budget
                     if let Some(c) = content {
                         ff.facts.extend(c.scan_bytes(&path, &data));
                     }
-                    if data.len() <= KEEP_FOR_HARDLINKS {
-                        kept.insert(path.clone(), data);
+                    if data.len() <= KEEP_FOR_HARDLINKS && kept_bytes + data.len() <= KEEP_FOR_HARDLINKS_TOTAL {
+                        kept_bytes += data.len();
+                        if let Some(old) = kept.insert(path.clone(), data) {
+                            kept_bytes -= old.len();
+                        }
                     }
                     facts.files.insert(path, ff);
                 }

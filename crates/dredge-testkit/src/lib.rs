@@ -23,6 +23,10 @@ pub enum Entry {
     CharDevice(String),
     /// A regular file whose header claims `size` bytes but that carries only `data`.
     Lying(String, u64, Vec<u8>),
+    /// A regular file preceded by a PAX extended header whose `size` record is the data's real
+    /// length while the ustar header's size field says `header_size` (tar readers use the PAX
+    /// value).
+    PaxSize(String, u64, Vec<u8>),
 }
 
 impl Entry {
@@ -63,6 +67,23 @@ pub fn layer_tar(entries: &[Entry]) -> Vec<u8> {
                 b.append(&h, std::io::empty())
             }
             Entry::CharDevice(p) => b.append(&header(p, tar::EntryType::Char, 0), std::io::empty()),
+            Entry::PaxSize(p, header_size, d) => {
+                let body = pax_record("size", &d.len().to_string());
+                let mut x = header("PaxHeaders/x", tar::EntryType::XHeader, body.len() as u64);
+                x.set_cksum();
+                let out = b.get_mut();
+                out.extend_from_slice(x.as_bytes());
+                out.extend_from_slice(&body);
+                pad(out);
+                // The file header: a size field that lies (an octal field holds at most 8 GiB - 1).
+                let mut h = header(p, tar::EntryType::Regular, 0);
+                h.as_old_mut().size.copy_from_slice(format!("{:011o}\0", (*header_size).min(0o77777777777)).as_bytes());
+                h.set_cksum();
+                out.extend_from_slice(h.as_bytes());
+                out.extend_from_slice(d);
+                pad(out);
+                Ok(())
+            }
             Entry::Lying(p, size, d) => {
                 // Header and the short data, without padding: the archive ends mid-file.
                 let h = header(p, tar::EntryType::Regular, *size);
@@ -75,6 +96,23 @@ pub fn layer_tar(entries: &[Entry]) -> Vec<u8> {
         r.expect("writing to a Vec cannot fail");
     }
     b.into_inner().expect("writing to a Vec cannot fail")
+}
+
+/// One PAX record: `<len> key=value\n`, where `<len>` counts the whole record including itself.
+fn pax_record(key: &str, value: &str) -> Vec<u8> {
+    let rest = format!(" {key}={value}\n");
+    let mut n = rest.len() + 1;
+    while format!("{n}{rest}").len() != n {
+        n += 1;
+    }
+    format!("{n}{rest}").into_bytes()
+}
+
+fn pad(out: &mut Vec<u8>) {
+    let rem = out.len() % 512;
+    if rem != 0 {
+        out.resize(out.len() + 512 - rem, 0);
+    }
 }
 
 fn out_lying(b: tar::Builder<Vec<u8>>) -> Vec<u8> {

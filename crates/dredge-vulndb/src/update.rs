@@ -5,7 +5,8 @@
 
 use crate::{DbError, SourceSpec, Status, build};
 use serde::{Deserialize, Serialize};
-use std::io::{Read, Write};
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -78,7 +79,11 @@ fn fetch(agent: &ureq::Agent, url: &str, dir: &Path) -> Result<(PathBuf, Meta, F
     let base = dir.join(key(url));
     let file = base.with_extension(extension(url));
     let meta_path = base.with_extension("meta.json");
-    let old: Option<Meta> = std::fs::read(&meta_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).filter(|_| file.is_file());
+    // Nothing in the cache is read or written through a symlink (dredge_cachedir).
+    let old: Option<Meta> = dredge_cachedir::read_nofollow(&meta_path, 1 << 20)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .filter(|_| std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file()));
     let mut req = agent.get(url);
     if let Some(m) = &old {
         if let Some(e) = &m.etag {
@@ -101,7 +106,14 @@ fn fetch(agent: &ureq::Agent, url: &str, dir: &Path) -> Result<(PathBuf, Meta, F
     let header = |h: &str| resp.headers().get(h).and_then(|v| v.to_str().ok()).map(str::to_string);
     let meta = Meta { url: url.to_string(), etag: header("etag"), last_modified: header("last-modified") };
     let tmp = base.with_extension(format!("download-{}", std::process::id()));
-    let mut out = std::fs::File::create(&tmp).map_err(|e| err(format!("{}: {e}", tmp.display())))?;
+    let _ = std::fs::remove_file(&tmp); // a stale one of a reused pid (a link is removed, not followed)
+    let mut out = std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(dredge_cachedir::O_NOFOLLOW)
+        .open(&tmp)
+        .map_err(|e| err(format!("{}: {e}", tmp.display())))?;
     let mut body = resp.into_body().into_reader().take(MAX_SOURCE + 1);
     let n = std::io::copy(&mut body, &mut out).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
@@ -113,8 +125,9 @@ fn fetch(agent: &ureq::Agent, url: &str, dir: &Path) -> Result<(PathBuf, Meta, F
     }
     out.sync_all().ok();
     std::fs::rename(&tmp, &file).map_err(|e| err(e.to_string()))?;
-    let mut m = std::fs::File::create(&meta_path).map_err(|e| err(e.to_string()))?;
-    m.write_all(&serde_json::to_vec(&meta).unwrap_or_default()).map_err(|e| err(e.to_string()))?;
+    let meta_name = meta_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    dredge_cachedir::write_atomic(dir, &meta_name, &serde_json::to_vec(&meta).unwrap_or_default())
+        .map_err(|e| err(format!("{}: {e}", meta_path.display())))?;
     Ok((file, meta, Fetch { location: url.to_string(), downloaded: true, bytes: n }))
 }
 
@@ -128,8 +141,10 @@ pub struct UpdateOutcome {
 }
 
 /// Updates the database at `db` from `sources` (URLs or local paths; empty = the sources the
-/// database was built from, else [`DEFAULT_SOURCES`]). Downloads live in `cache/sources`.
-pub fn update(db: &Path, sources: &[String], cache: &Path, now: &str) -> Result<UpdateOutcome, DbError> {
+/// database was built from, else [`DEFAULT_SOURCES`]). Downloads live in `sources_dir`, a
+/// checked directory of the cache (`CacheDir::subdir("db/sources")`); what a killed download left
+/// there is removed first.
+pub fn update(db: &Path, sources: &[String], sources_dir: &Path, now: &str) -> Result<UpdateOutcome, DbError> {
     let recorded_set: Vec<String> = crate::Db::open(db)
         .ok()
         .and_then(|d| d.info().ok())
@@ -145,8 +160,8 @@ pub fn update(db: &Path, sources: &[String], cache: &Path, now: &str) -> Result<
             _ => default_sources(),
         }
     };
-    let dir = cache.join("sources");
-    std::fs::create_dir_all(&dir).map_err(|e| DbError::Database { path: dir.display().to_string(), message: e.to_string() })?;
+    let dir = sources_dir.to_path_buf();
+    dredge_cachedir::remove_stale_temps(&dir);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(Some(Duration::from_secs(15)))

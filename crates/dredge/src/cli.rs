@@ -6,6 +6,7 @@ use crate::target::{self, ImageSrc, TargetSpec};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use dredge_image::{Credentials, Platform, RegistryOptions};
+use dredge_layer::CacheDir;
 use dredge_report::ScanReport;
 use std::io::Write;
 use std::path::PathBuf;
@@ -88,6 +89,10 @@ struct RegistryArgs {
     /// PEM file of CA certificates to trust for the registry (replaces the built-in roots).
     #[arg(long)]
     ca_cert: Option<PathBuf>,
+    /// Deadline for each request to a registry or the Docker daemon, body included, e.g. 30s,
+    /// 10m (a stalled or endless response fails instead of hanging).
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    timeout: std::time::Duration,
 }
 
 impl RegistryArgs {
@@ -97,7 +102,14 @@ impl RegistryArgs {
             (None, None) => None,
             _ => bail!("--username and --password go together"),
         };
-        Ok(RegistryOptions { credentials, insecure: self.insecure, ca_cert: self.ca_cert.clone(), retries: 4, platform: None })
+        Ok(RegistryOptions {
+            credentials,
+            insecure: self.insecure,
+            ca_cert: self.ca_cert.clone(),
+            retries: 4,
+            platform: None,
+            timeout: self.timeout,
+        })
     }
 }
 
@@ -382,6 +394,11 @@ fn vulns(
     explicit: bool,
     reg: Option<RegistryOptions>,
 ) -> Result<bool> {
+    // A database in the cache dir is only as trustworthy as the directory: check it first.
+    if !explicit {
+        CacheDir::open(cache)?.subdir("db")?;
+    }
+    let sources_dir = || -> Result<PathBuf> { Ok(CacheDir::open(cache)?.subdir("db/sources")?) };
     if let Some(repo) = &a.db_repository {
         let current =
             dredge_vulndb::Db::open(db_path).ok().and_then(|d| d.info().ok()).and_then(|s| age(&s.current_at)).is_some_and(|d| d < 1);
@@ -400,7 +417,7 @@ fn vulns(
     // First use: no database at the default place. Download one from the default sources
     // (`DREDGE_DB_SOURCES` overrides them), as `dredge db update` would.
     if !db_path.is_file() && !explicit && a.db_repository.is_none() && !a.offline && !a.skip_db_update {
-        if let Err(e) = dredge_vulndb::update::update(db_path, &[], &cache.join("db"), &dredge_report::now_rfc3339()) {
+        if let Err(e) = dredge_vulndb::update::update(db_path, &[], &sources_dir()?, &dredge_report::now_rfc3339()) {
             r.warnings.push(dredge_model::Warning {
                 path: None,
                 layer: None,
@@ -417,7 +434,7 @@ fn vulns(
     let mut st = db.info()?;
     let stale = age(&st.current_at).is_some_and(|d| d >= 1);
     if stale && !a.skip_db_update && !a.offline && st.sources.iter().any(|s| s.location.starts_with("http")) {
-        match dredge_vulndb::update::update(db_path, &[], &cache.join("db"), &dredge_report::now_rfc3339()) {
+        match dredge_vulndb::update::update(db_path, &[], &sources_dir()?, &dredge_report::now_rfc3339()) {
             Ok(_) => {
                 db = dredge_vulndb::Db::open(db_path)?;
                 st = db.info()?;
@@ -442,7 +459,7 @@ fn vulns(
     let started = std::time::Instant::now();
     let m = dredge_match::match_inventory_with(&inv, &db, dredge_match::MatchOptions { include_dev: a.include_dev_deps })?;
     if a.debug_timing {
-        eprintln!(
+        say!(
             "dredge: debug: matched {} packages in {:.1} ms ({} findings before filters)",
             inv.packages.len(),
             started.elapsed().as_secs_f64() * 1000.0,
@@ -504,6 +521,26 @@ fn vulns(
     Ok(gate)
 }
 
+/// `30s`, `10m`, `1h`, `1500ms`, `90` (seconds).
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a duration (e.g. 30s, 10m, 1h)"))?;
+    let ms: u64 = match unit.trim() {
+        "ms" => 1,
+        "" | "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        u => return Err(format!("unknown duration unit {u:?} (ms, s, m, h)")),
+    };
+    let ms = n.checked_mul(ms).ok_or_else(|| format!("{s:?} is too long"))?;
+    if ms == 0 {
+        return Err("a timeout of 0 would fail every request".into());
+    }
+    Ok(std::time::Duration::from_millis(ms))
+}
+
 /// `512MiB`, `2GiB`, `1G`, `1000` (bytes).
 fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
@@ -521,14 +558,10 @@ fn parse_size(s: &str) -> Result<u64, String> {
     n.checked_mul(mult).ok_or_else(|| format!("{s:?} is too large"))
 }
 
+/// `$XDG_CACHE_HOME/dredge`, `~/.cache/dredge`, else a per-user directory in the temp dir
+/// (created exclusively, checked to be this user's own: never a path shared by all users).
 fn default_cache_dir() -> PathBuf {
-    if let Some(x) = std::env::var_os("XDG_CACHE_HOME") {
-        return PathBuf::from(x).join("dredge");
-    }
-    match std::env::var_os("HOME") {
-        Some(h) => PathBuf::from(h).join(".cache").join("dredge"),
-        None => std::env::temp_dir().join("dredge-cache"),
-    }
+    dredge_cachedir::default_root()
 }
 
 fn options(c: &CommonArgs) -> Result<ScanOptions> {
@@ -542,10 +575,21 @@ fn options(c: &CommonArgs) -> Result<ScanOptions> {
         }
     }
     let registry = c.registry.options()?;
+    let cache_dir = c.cache_dir.clone().unwrap_or_else(default_cache_dir);
+    // With a cache: a checked, private root (refused when another user could write to it).
+    // Without one: nothing is read from or written to it; archives spool to a private temp dir.
+    let (cache, spool) = if c.no_cache {
+        (None, scan::Spool::temp()?)
+    } else {
+        let root = CacheDir::open(&cache_dir)?;
+        let spool = scan::Spool::Dir(root.subdir("tmp")?);
+        (Some(root), spool)
+    };
     Ok(ScanOptions {
         platform,
-        cache_dir: c.cache_dir.clone().unwrap_or_else(default_cache_dir),
-        no_cache: c.no_cache,
+        cache_dir,
+        cache,
+        spool,
         cache_max_bytes: c.cache_max_size,
         max_image_size: c.max_image_size,
         image_src: c.image_src.clone(),
@@ -569,7 +613,16 @@ fn emit_cyclonedx(r: &ScanReport, output: Option<&PathBuf>) -> Result<()> {
             let mut f = std::fs::File::create(p).with_context(|| format!("writing {}", p.display()))?;
             write(&mut f).with_context(|| format!("writing {}", p.display()))
         }
-        None => write(&mut std::io::stdout().lock()).context("writing to stdout"),
+        None => quiet_epipe(write(&mut std::io::stdout().lock())).context("writing to stdout"),
+    }
+}
+
+/// A reader that closed the pipe (`| head`) wanted no more: not an error, like other CLI tools.
+/// The exit code stays what the scan decided, so a gate behind a pipe is not turned into a pass.
+fn quiet_epipe(r: std::io::Result<()>) -> std::io::Result<()> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r,
     }
 }
 
@@ -599,9 +652,12 @@ fn emit(text: &str, output: Option<&PathBuf>) -> Result<()> {
         Some(p) => std::fs::write(p, text.as_bytes()).with_context(|| format!("writing {}", p.display())),
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .and_then(|_| if text.ends_with('\n') { Ok(()) } else { out.write_all(b"\n") })
-                .context("writing to stdout")
+            quiet_epipe(
+                out.write_all(text.as_bytes())
+                    .and_then(|_| if text.ends_with('\n') { Ok(()) } else { out.write_all(b"\n") })
+                    .and_then(|_| out.flush()),
+            )
+            .context("writing to stdout")
         }
     }
 }
@@ -611,7 +667,7 @@ fn warn_all(r: &ScanReport, quiet: bool) {
         return;
     }
     for w in &r.warnings {
-        eprintln!("dredge: warning: {w}");
+        say!("dredge: warning: {w}");
     }
 }
 
@@ -669,11 +725,20 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Clean(a) => {
             let dir = a.cache_dir.unwrap_or_else(default_cache_dir);
+            let root = CacheDir::open(&dir)?;
             let cache =
-                dredge_layer::LayerCache::open(&dir, u64::MAX).with_context(|| format!("opening the cache in {}", dir.display()))?;
+                dredge_layer::LayerCache::open(&root, u64::MAX).with_context(|| format!("opening the cache in {}", dir.display()))?;
             let freed = cache.clear().with_context(|| format!("clearing {}", dir.display()))?;
-            let _ = std::fs::remove_dir_all(dir.join("tmp"));
-            println!("removed {freed} bytes of cached layers from {}", dir.display());
+            // Spooled archives: only the spool's own names, never through a link.
+            let tmp = root.subdir("tmp")?;
+            for e in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let ours = (name.starts_with("spool-") || name.starts_with("daemon-")) && name.ends_with(".tar");
+                if ours && e.file_type().is_ok_and(|t| t.is_file()) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+            out!("removed {freed} bytes of cached layers from {}", dir.display());
         }
         Command::SbomScan(a) => {
             let text = std::fs::read_to_string(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
@@ -711,13 +776,13 @@ pub fn run() -> Result<ExitCode> {
             let (st, reports) = dredge_vulndb::build(&out, &sources, &dredge_report::now_rfc3339())?;
             for (s, loaded) in a.sources.iter().zip(&reports) {
                 for e in loaded.errors.iter().take(5) {
-                    eprintln!("dredge: warning: {e}");
+                    say!("dredge: warning: {e}");
                 }
                 if loaded.errors.len() > 5 {
-                    eprintln!("dredge: warning: {} more unreadable records in {}", loaded.errors.len() - 5, s.display());
+                    say!("dredge: warning: {} more unreadable records in {}", loaded.errors.len() - 5, s.display());
                 }
             }
-            eprintln!(
+            say!(
                 "dredge: built {} ({} advisories, {} affected packages) in {:.1}s",
                 out.display(),
                 st.advisories,
@@ -726,17 +791,17 @@ pub fn run() -> Result<ExitCode> {
             );
         }
         Command::Db(DbCommand::Update(a)) => {
-            let cache = a.cache_dir.unwrap_or_else(default_cache_dir);
-            let path = a.db.unwrap_or_else(|| cache.join("db/dredge.db"));
-            let out = dredge_vulndb::update::update(&path, &a.sources, &cache.join("db"), &dredge_report::now_rfc3339())?;
+            let cache = CacheDir::open(&a.cache_dir.unwrap_or_else(default_cache_dir))?;
+            let path = a.db.unwrap_or_else(|| cache.root().join("db/dredge.db"));
+            let out = dredge_vulndb::update::update(&path, &a.sources, &cache.subdir("db/sources")?, &dredge_report::now_rfc3339())?;
             for f in &out.fetches {
-                eprintln!(
+                say!(
                     "dredge: {} {}",
                     f.location,
                     if f.downloaded { format!("downloaded ({} bytes)", f.bytes) } else { "unchanged".into() }
                 );
             }
-            eprintln!(
+            say!(
                 "dredge: {} {} ({} advisories)",
                 path.display(),
                 if out.rebuilt { "rebuilt" } else { "is up to date" },
@@ -744,16 +809,16 @@ pub fn run() -> Result<ExitCode> {
             );
         }
         Command::Db(DbCommand::Push(a)) => {
-            let cache = a.cache_dir.unwrap_or_else(default_cache_dir);
-            let path = a.db.unwrap_or_else(|| cache.join("db/dredge.db"));
-            let pushed = crate::dbartifact::push(&path, &a.reference, a.registry.options()?, &cache.join("tmp"))?;
-            eprintln!("dredge: pushed {} as {pushed}", path.display());
+            let cache = CacheDir::open(&a.cache_dir.unwrap_or_else(default_cache_dir))?;
+            let path = a.db.unwrap_or_else(|| cache.root().join("db/dredge.db"));
+            let pushed = crate::dbartifact::push(&path, &a.reference, a.registry.options()?, &cache.subdir("tmp")?)?;
+            say!("dredge: pushed {} as {pushed}", path.display());
         }
         Command::Db(DbCommand::Pull(a)) => {
             let cache = a.cache_dir.unwrap_or_else(default_cache_dir);
             let path = a.db.unwrap_or_else(|| cache.join("db/dredge.db"));
             let st = crate::dbartifact::pull(&a.reference, &path, a.registry.options()?)?;
-            eprintln!("dredge: pulled {} into {} ({} advisories, built {})", a.reference, path.display(), st.advisories, st.built_at);
+            say!("dredge: pulled {} into {} ({} advisories, built {})", a.reference, path.display(), st.advisories, st.built_at);
         }
         Command::Db(DbCommand::Status(a)) => {
             let path = a.db.unwrap_or_else(|| a.cache_dir.unwrap_or_else(default_cache_dir).join("db/dredge.db"));
@@ -779,5 +844,9 @@ mod tests {
         assert_eq!(parse_size("10"), Ok(10));
         assert!(parse_size("x").is_err());
         assert!(parse_size("99999999999999T").is_err());
+        assert_eq!(parse_duration("90"), Ok(std::time::Duration::from_secs(90)));
+        assert_eq!(parse_duration("10m"), Ok(std::time::Duration::from_secs(600)));
+        assert_eq!(parse_duration("1500ms"), Ok(std::time::Duration::from_millis(1500)));
+        assert!(parse_duration("0s").is_err() && parse_duration("5d").is_err());
     }
 }

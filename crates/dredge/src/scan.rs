@@ -5,7 +5,7 @@ use crate::target::{ImageSrc, TargetSpec};
 use anyhow::{Context, Result, anyhow, bail};
 use dredge_extract::{EXTRACTORS, assemble};
 use dredge_image::{Daemon, Image, OpenOptions, Platform, Reference, RegistryClient, RegistryOptions};
-use dredge_layer::{CacheKey, LayerCache, LayerFacts, LayerInput, PluginSet, SizeBudget, merge, walk_dir, walk_layer};
+use dredge_layer::{CacheDir, CacheKey, LayerCache, LayerFacts, LayerInput, Lookup, PluginSet, SizeBudget, merge, walk_dir, walk_layer};
 use dredge_model::{LayerRef, Warning};
 use dredge_report::{LayerInfo, ScanReport, Target};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -14,10 +14,33 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// Where compressed archives and daemon exports are decompressed to.
+pub enum Spool {
+    /// `<cache>/tmp`, a checked directory of the cache.
+    Dir(PathBuf),
+    /// A private temp dir (mode 0700, removed at the end) when there is no cache (`--no-cache`).
+    Temp(tempfile::TempDir),
+}
+
+impl Spool {
+    pub fn temp() -> std::io::Result<Spool> {
+        tempfile::Builder::new().prefix("dredge-spool-").tempdir().map(Spool::Temp)
+    }
+    fn path(&self) -> PathBuf {
+        match self {
+            Spool::Dir(p) => p.clone(),
+            Spool::Temp(t) => t.path().to_path_buf(),
+        }
+    }
+}
+
 pub struct ScanOptions {
     pub platform: Option<Platform>,
+    /// The cache root as given (for messages and the default database path).
     pub cache_dir: PathBuf,
-    pub no_cache: bool,
+    /// The checked cache, `None` with `--no-cache`.
+    pub cache: Option<CacheDir>,
+    pub spool: Spool,
     pub cache_max_bytes: u64,
     pub max_image_size: u64,
     pub image_src: Vec<ImageSrc>,
@@ -41,14 +64,16 @@ fn plugin_set(o: &ScanOptions) -> PluginSet<'_> {
 pub struct Stats {
     pub analysed: AtomicUsize,
     pub cached: AtomicUsize,
+    /// Cache entries that did not verify: each becomes a warning of the report.
+    pub rejected: std::sync::Mutex<Vec<String>>,
 }
 
 fn open_options(o: &ScanOptions) -> OpenOptions {
     OpenOptions {
         platform: o.platform.clone(),
-        spool_dir: o.cache_dir.join("tmp"),
+        spool_dir: o.spool.path(),
         max_bytes: o.max_image_size,
-        config_dir: (!o.no_cache).then(|| o.cache_dir.join("configs")),
+        config_dir: o.cache.as_ref().and_then(|c| c.subdir("configs").ok()),
     }
 }
 
@@ -64,7 +89,7 @@ fn open_registry(name: &str, target: &str, o: &ScanOptions) -> Result<(Image, Re
 pub fn resolve(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<(Image, Option<RegistryClient>)> {
     let opts = open_options(o);
     let fingerprint = plugin_set(o).fingerprint();
-    let cache = if o.no_cache { None } else { LayerCache::open(&o.cache_dir, o.cache_max_bytes).ok() };
+    let cache = o.cache.as_ref().and_then(|c| LayerCache::open(c, o.cache_max_bytes).ok());
     let is_cached = |diff_id: &str| cache.as_ref().is_some_and(|c| c.contains(&CacheKey::new(diff_id, &fingerprint)));
     match spec {
         TargetSpec::Local(kind, path) => {
@@ -75,7 +100,7 @@ pub fn resolve(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<(Imag
             Ok((i, Some(c)))
         }
         TargetSpec::Daemon(name) => {
-            let d = Daemon::from_env()?;
+            let d = Daemon::from_env()?.with_timeout(o.registry.timeout);
             match d.open(name, target, &opts, &is_cached)? {
                 Some(img) => Ok((img, None)),
                 None => bail!("the Docker daemon has no image {name}"),
@@ -86,7 +111,7 @@ pub fn resolve(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<(Imag
             for src in &o.image_src {
                 match src {
                     ImageSrc::Daemon => {
-                        let d = Daemon::from_env()?;
+                        let d = Daemon::from_env()?.with_timeout(o.registry.timeout);
                         match d.open(name, target, &opts, &is_cached) {
                             Ok(Some(img)) => return Ok((img, None)),
                             Ok(None) => notes.push("not in the Docker daemon".to_string()),
@@ -124,10 +149,9 @@ fn progress(o: &ScanOptions, len: u64, what: &str) -> ProgressBar {
 pub fn analyse(img: &Image, o: &ScanOptions, stats: &Stats) -> Result<Vec<LayerFacts>> {
     let plugins = plugin_set(o);
     let fingerprint = plugins.fingerprint();
-    let cache = if o.no_cache {
-        None
-    } else {
-        Some(LayerCache::open(&o.cache_dir, o.cache_max_bytes).with_context(|| format!("opening the cache in {}", o.cache_dir.display()))?)
+    let cache = match &o.cache {
+        None => None,
+        Some(c) => Some(LayerCache::open(c, o.cache_max_bytes).with_context(|| format!("opening the cache in {}", o.cache_dir.display()))?),
     };
     let budget = Arc::new(SizeBudget::new(o.max_image_size));
     let pb = progress(o, img.layers.len() as u64, "analysing");
@@ -139,7 +163,17 @@ pub fn analyse(img: &Image, o: &ScanOptions, stats: &Stats) -> Result<Vec<LayerF
             .par_iter()
             .map(|l| {
                 let key = CacheKey::new(&l.diff_id, &fingerprint);
-                if let Some(mut f) = cache.as_ref().and_then(|c| c.get(&key)) {
+                let found = match cache.as_ref().map(|c| c.get(&key)) {
+                    Some(Lookup::Hit(f)) => Some(*f),
+                    Some(Lookup::Rejected(why)) => {
+                        if let Ok(mut r) = stats.rejected.lock() {
+                            r.push(format!("layer {}: cache entry not used ({why}); the layer was analysed again", l.index));
+                        }
+                        None
+                    }
+                    Some(Lookup::Miss) | None => None,
+                };
+                if let Some(mut f) = found {
                     stats.cached.fetch_add(1, Ordering::Relaxed);
                     f.index = l.index;
                     for w in &mut f.warnings {
@@ -163,7 +197,7 @@ pub fn analyse(img: &Image, o: &ScanOptions, stats: &Stats) -> Result<Vec<LayerF
                     // A cache that cannot be written costs speed next time, not correctness now.
                     if let Err(e) = c.put(&key, &f) {
                         if !o.quiet {
-                            pb.suspend(|| eprintln!("dredge: warning: cannot write the layer cache in {}: {e}", o.cache_dir.display()));
+                            pb.suspend(|| say!("dredge: warning: cannot write the layer cache in {}: {e}", o.cache_dir.display()));
                         }
                     }
                 }
@@ -244,11 +278,14 @@ pub fn scan_image(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<Sc
         .collect();
     let mut inv = assemble(&view, &refs, &today());
     inv.warnings = collect_warnings(&layers, std::mem::take(&mut inv.warnings));
+    for message in stats.rejected.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default() {
+        inv.warnings.push(Warning { path: None, layer: None, message });
+    }
     if o.debug {
         for n in &img.notes {
-            eprintln!("dredge: debug: {n}");
+            say!("dredge: debug: {n}");
         }
-        eprintln!(
+        say!(
             "dredge: debug: layers analysed {}, from cache {}{}",
             stats.analysed.load(Ordering::Relaxed),
             stats.cached.load(Ordering::Relaxed),

@@ -1,0 +1,141 @@
+//! Attacks on the scanner itself (issue 9): each test reproduces one way a local user, a hostile
+//! registry or a crafted image could blind dredge, make it delete or overwrite files, leak
+//! credentials or download without end, and checks that it no longer can.
+#![allow(clippy::panic, clippy::unwrap_used)]
+
+mod common;
+use common::*;
+use dredge_testkit::{Entry, Layer, apk_db, oci_layout};
+use std::path::Path;
+
+fn alpine_base() -> Layer {
+    Layer::gz(
+        &[
+            Entry::Dir("lib/apk/db".into()),
+            Entry::file("lib/apk/db/installed", apk_db(&[("musl", "1.2.5-r0"), ("busybox", "1.36.1-r29")])),
+            Entry::file("etc/os-release", "ID=alpine\nVERSION_ID=3.20.3\n"),
+        ],
+        "base",
+    )
+}
+
+fn layout(dir: &Path, layers: &[Layer]) -> String {
+    let l = dir.join("layout");
+    oci_layout(&l, layers, "t", |_, _| {});
+    format!("oci-dir:{}", l.display())
+}
+
+/// A random token of `n` characters from `alphabet` (planted secrets are never in the source).
+fn rnd(alphabet: &str, n: usize) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let a: Vec<char> = alphabet.chars().collect();
+    (0..n)
+        .map(|i| {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_usize(i);
+            a[(h.finish() % a.len() as u64) as usize]
+        })
+        .collect()
+}
+
+// ---- 3. A PAX size that disagrees with the tar header ----
+
+#[test]
+fn pax_size_larger_than_the_header_size_does_not_hide_secrets() {
+    let aws = format!("AKIA{}", rnd("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16));
+    let key = format!(
+        "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+        rnd("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 64)
+    );
+    let body = format!("aws_access_key_id = {aws}\n{key}");
+    let hidden = Layer::gz(&[Entry::PaxSize("app/creds.txt".into(), 0, body.clone().into_bytes())], "COPY creds");
+    let dir = tempfile::tempdir().unwrap();
+    let target = layout(dir.path(), &[alpine_base(), hidden]);
+    let r = dredge_in(&dir.path().join("cache"), &["image", &target, "--scanners", "secret", "--format", "json"]).ok();
+    let v = r.json();
+    let rules: Vec<&str> = v["secrets"].as_array().unwrap().iter().map(|s| s["rule"].as_str().unwrap()).collect();
+    assert!(rules.iter().any(|r| r.contains("aws")), "the AWS key is found: {rules:?}");
+    assert!(rules.iter().any(|r| r.contains("private-key")), "the private key is found: {rules:?}");
+    assert!(!r.stdout.contains(&aws) && !r.stderr.contains(&aws), "redacted");
+}
+
+#[test]
+fn pax_size_smaller_than_the_header_size_reads_the_database() {
+    let db = apk_db(&[("musl", "1.2.5-r0"), ("busybox", "1.36.1-r29")]);
+    let l = Layer::gz(
+        &[
+            Entry::file("etc/os-release", "ID=alpine\nVERSION_ID=3.20.3\n"),
+            Entry::PaxSize("lib/apk/db/installed".into(), (8 << 30) - 1, db.into_bytes()),
+        ],
+        "base",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let target = layout(dir.path(), &[l]);
+    let r = dredge_in(&dir.path().join("cache"), &["image", &target, "--scanners", "secret", "--format", "json"]).ok();
+    let v = r.json();
+    assert_eq!(name_versions(&v).len(), 2, "{v}");
+    assert!(!r.stderr.contains("larger than"), "no misleading size warning: {}", r.stderr);
+}
+
+// ---- 7. A broken pipe is not a panic ----
+
+fn run_with_closed(args: &[&str], close_stdout: bool, close_stderr: bool) -> i32 {
+    use std::process::{Command, Stdio};
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dredge"));
+    c.args(args).env("DREDGE_CACHE_DIR", cache.path()).env("DREDGE_OFFLINE", "1").stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    // Closing the read end at once is what `| head -0` does; `head -1` closes it after a line.
+    if close_stdout {
+        drop(child.stdout.take());
+    }
+    if close_stderr {
+        drop(child.stderr.take());
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    out.status.code().unwrap_or(-1)
+}
+
+#[test]
+fn a_closed_stdout_or_stderr_is_never_a_panic() {
+    let img = format!("oci-dir:{}:alpine-3.20", images().join("oci").display());
+    for _ in 0..5 {
+        // A large report into a closed pipe: quiet, and the exit code the scan decided.
+        assert_eq!(run_with_closed(&["sbom", &img, "--format", "json"], true, false), 0);
+        assert_eq!(run_with_closed(&["image", &img, "--format", "json", "--scanners", "secret"], true, false), 0);
+        // An error of several causes into a closed stderr: exit code 2, not 101.
+        assert_eq!(run_with_closed(&["image", "oci-dir:/nonexistent/layout", "--image-src", "registry"], false, true), 2);
+        assert_eq!(run_with_closed(&["image", "oci-dir:/nonexistent/layout"], true, true), 2);
+    }
+}
+
+// ---- 9. Files kept for hard links are capped in total ----
+
+#[test]
+fn files_kept_for_hardlinks_are_bounded_in_total() {
+    // 100 wanted files of (almost) 4 MiB each in one layer: before the cap, all stayed in memory.
+    let mut entries = Vec::new();
+    for i in 0..100 {
+        let meta = format!("Metadata-Version: 2.1\nName: p{i}\nVersion: 1.0\n\n{}\n", "x".repeat((4 << 20) - 1000));
+        entries.push(Entry::file(&format!("usr/lib/python3/site-packages/p{i}-1.0.dist-info/METADATA"), meta));
+    }
+    let l = Layer::gz(&entries, "npm install");
+    let dir = tempfile::tempdir().unwrap();
+    let target = layout(dir.path(), &[l]);
+    let out = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "maxrss_kb=%M"])
+        .arg(env!("CARGO_BIN_EXE_dredge"))
+        .args(["sbom", &target, "--format", "json", "--no-cache"])
+        .env("DREDGE_CACHE_DIR", dir.path().join("cache"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["packages"].as_array().unwrap().len(), 100);
+    let rss: u64 = stderr.lines().find_map(|l| l.strip_prefix("maxrss_kb=")).and_then(|v| v.trim().parse().ok()).unwrap();
+    eprintln!("peak memory with 100 x 4 MiB wanted files: {rss} KiB");
+    assert!(rss < 160_000, "peak memory {rss} KiB: the kept files are not bounded");
+}
