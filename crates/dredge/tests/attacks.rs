@@ -139,3 +139,135 @@ fn files_kept_for_hardlinks_are_bounded_in_total() {
     eprintln!("peak memory with 100 x 4 MiB wanted files: {rss} KiB");
     assert!(rss < 160_000, "peak memory {rss} KiB: the kept files are not bounded");
 }
+
+// ---- 1. The layer cache is not trusted blindly ----
+
+fn alpine_oci() -> String {
+    format!("oci-dir:{}:alpine-3.20", images().join("oci").display())
+}
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
+}
+
+#[test]
+fn a_hand_edited_cache_entry_is_not_believed() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let args = ["sbom", &alpine_oci(), "--format", "json"];
+    let truth = dredge_in(&cache, &args).ok().json();
+    let n = name_versions(&truth).len();
+    assert!(n > 10, "{n}");
+    // Keep only the OS facts and delete the package database, as an attacker editing the
+    // entry would (the header line, when there is one, is kept as it was).
+    let mut edited = 0;
+    for e in std::fs::read_dir(cache.join("layers")).unwrap() {
+        let p = e.unwrap().path();
+        if !p.to_string_lossy().ends_with(".json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        let (head, body) = match text.split_once('\n') {
+            Some((h, b)) if h.contains("\"mac\"") => (format!("{h}\n"), b.to_string()),
+            _ => (String::new(), text.clone()),
+        };
+        let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if let Some(files) = v["files"].as_object_mut() {
+            files.retain(|k, _| k == "etc/os-release");
+        }
+        v["whiteouts"] = serde_json::json!(["lib/apk/db/installed"]);
+        std::fs::write(&p, format!("{head}{v}")).unwrap();
+        edited += 1;
+    }
+    assert!(edited > 0);
+    let r = dredge_in(&cache, &args).ok();
+    let v = r.json();
+    assert_eq!(name_versions(&v).len(), n, "a tampered cache entry hid packages");
+    assert!(r.stderr.contains("cache entry not used"), "the rejection is flagged: {}", r.stderr);
+    assert!(v["warnings"].to_string().contains("cache entry not used"), "and in the report");
+    // The entry was rewritten: the next scan uses it again without a warning.
+    let r = dredge_in(&cache, &args).ok();
+    assert!(!r.stderr.contains("cache entry"), "{}", r.stderr);
+}
+
+#[test]
+fn cache_dirs_are_private_and_refused_when_others_can_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("new/cache");
+    dredge_in(&cache, &["sbom", &alpine_oci(), "--format", "json"]).ok();
+    for d in [&cache, &cache.join("layers"), &cache.join("tmp")] {
+        assert_eq!(mode(d), 0o700, "{}", d.display());
+    }
+    std::fs::set_permissions(cache.join("layers"), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let r = dredge_in(&cache, &["sbom", &alpine_oci(), "--format", "json"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("writable by others") && r.stderr.contains("chmod 700"), "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"));
+}
+
+#[test]
+fn without_home_the_cache_is_a_private_per_user_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let run = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dredge"))
+            .args(["sbom", &alpine_oci(), "--format", "json"])
+            .env_remove("HOME")
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("DREDGE_CACHE_DIR")
+            .env("TMPDIR", &tmp)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, stderr) = run();
+    assert_eq!(code, Some(0), "{stderr}");
+    let made: Vec<_> = std::fs::read_dir(&tmp).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(made.len(), 1, "{made:?}");
+    let name = made[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("dredge-") && name != "dredge-cache", "a per-user name: {name}");
+    assert_eq!(mode(&made[0]), 0o700);
+    // Someone else created it first (a planted directory or a symlink): refused, not used.
+    std::fs::remove_dir_all(&made[0]).unwrap();
+    let other = dir.path().join("attacker");
+    std::fs::create_dir(&other).unwrap();
+    std::os::unix::fs::symlink(&other, &made[0]).unwrap();
+    let (code, stderr) = run();
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!(std::fs::read_dir(&other).unwrap().count(), 0, "nothing written through the link");
+}
+
+// ---- 2. Symlinks in the cache directory are never followed ----
+
+#[test]
+fn eviction_and_clean_never_delete_through_a_symlink_or_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    dredge_in(&cache, &["sbom", &alpine_oci(), "--format", "json"]).ok();
+    // A file that is not an entry inside layers/: kept by eviction and by clean.
+    let readme = cache.join("layers/README.txt");
+    std::fs::write(&readme, "keep me").unwrap();
+    dredge_in(&cache, &["sbom", &alpine_oci(), "--format", "json", "--no-cache"]).ok();
+    let other = images().join("alpine-3.19-multi.docker.tar").display().to_string();
+    dredge_in(&cache, &["sbom", &other, "--format", "json", "--cache-max-size", "1"]).ok();
+    assert!(readme.exists(), "eviction deleted a file that is not a cache entry");
+    dredge_in(&cache, &["clean"]).ok();
+    assert!(readme.exists(), "clean deleted a file that is not a cache entry");
+    // layers/ replaced by a symlink to a directory of someone's files.
+    let victim = dir.path().join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::write(victim.join(format!("{}.json", "a".repeat(64))), "precious").unwrap();
+    std::fs::write(victim.join("notes.txt"), "precious").unwrap();
+    std::fs::remove_dir_all(cache.join("layers")).unwrap();
+    std::os::unix::fs::symlink(&victim, cache.join("layers")).unwrap();
+    for args in [vec!["clean"], vec!["sbom", &alpine_oci(), "--format", "json", "--cache-max-size", "1"]] {
+        let r = dredge_in(&cache, &args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+    }
+    assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 2, "files behind the link were deleted");
+}

@@ -200,3 +200,42 @@ fn the_first_scan_downloads_a_database() {
     assert!(r.stderr.contains("downloading one failed"), "{}", r.stderr);
     assert_eq!(r.json()["packages"].as_array().unwrap().len(), 14);
 }
+
+#[test]
+fn planted_symlinks_in_the_sources_dir_are_never_written_through() {
+    // Issue 9: `db update` wrote `<hash>.meta.json` with File::create, through a planted symlink.
+    let s = serve(None);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let db = dir.path().join("adv.db");
+    let a = s.url("alpine-v3.9-main.yaml");
+    dredge(&cache, &["db", "update", "--db", db.to_str().unwrap(), "--source", &a], &[]).ok();
+    let sources = cache.join("db/sources");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    let mut planted = 0;
+    for e in std::fs::read_dir(&sources).unwrap() {
+        let p = e.unwrap().path();
+        if p.to_string_lossy().ends_with(".meta.json") {
+            std::fs::remove_file(&p).unwrap();
+            std::os::unix::fs::symlink(&victim, &p).unwrap();
+            planted += 1;
+        }
+    }
+    assert_eq!(planted, 1);
+    // A download killed earlier left its partial file: removed on the next run.
+    let stale = sources.join("x.yaml.download-4194304");
+    std::fs::write(&stale, "partial").unwrap();
+    // The source changes, so it is downloaded again and its metadata rewritten.
+    let y = s.root.join("alpine-v3.9-main.yaml");
+    std::fs::write(&y, std::fs::read_to_string(&y).unwrap() + "\n").unwrap();
+    let r = dredge(&cache, &["db", "update", "--db", db.to_str().unwrap()], &[]).ok();
+    assert!(r.stderr.contains("rebuilt"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious", "the symlink's target was overwritten");
+    assert!(!stale.exists(), "the killed download's file is cleaned up");
+    // The meta file is a regular file again, and holds the new ETag.
+    let metas: Vec<_> =
+        std::fs::read_dir(&sources).unwrap().map(|e| e.unwrap().path()).filter(|p| p.to_string_lossy().ends_with(".meta.json")).collect();
+    assert_eq!(metas.len(), 1);
+    assert!(std::fs::symlink_metadata(&metas[0]).unwrap().is_file());
+}
