@@ -2,8 +2,10 @@
 """A minimal Docker registry token server for tests (the bearer-token challenge flow): checks
 HTTP basic credentials against USER:PASS and issues RS256 JWTs signed with openssl, carrying the
 signing certificate in the `x5c` header so the registry can verify it against its root bundle.
-Usage: token-server.py PORT KEY.pem CERT.pem USER PASS ISSUER SERVICE"""
-import base64, http.server, json, os, subprocess, sys, time, urllib.parse
+Usage: token-server.py PORT KEY.pem CERT.pem USER PASS ISSUER SERVICE [TLS_CERT TLS_KEY]
+With TLS_CERT/TLS_KEY it serves HTTPS, as real token endpoints do (dredge sends credentials to a
+plain-HTTP endpoint only with --insecure)."""
+import base64, http.server, json, os, ssl, subprocess, sys, time, urllib.parse
 
 port, key, cert, user, password, issuer, service = sys.argv[1:8]
 
@@ -46,4 +48,9 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-http.server.HTTPServer(("127.0.0.1", int(port)), H).serve_forever()
+server = http.server.HTTPServer(("127.0.0.1", int(port)), H)
+if len(sys.argv) >= 10:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[8], sys.argv[9])
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+server.serve_forever()

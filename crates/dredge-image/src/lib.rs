@@ -45,6 +45,8 @@ pub enum ImageError {
     Unsupported(String),
     #[error("registry {registry}: {message}")]
     Registry { registry: String, message: String },
+    #[error("registry {registry}: {message}")]
+    Insecure { registry: String, message: String },
     #[error("unauthorized at {registry}: {message}")]
     Unauthorized { registry: String, message: String },
     #[error("docker daemon: {0}")]
@@ -149,6 +151,13 @@ pub(crate) type BlobDesc = (Option<String>, Option<u64>, Option<String>, Option<
 /// Builds the layer list from a config and the manifest's layer descriptors, checking they agree.
 pub(crate) fn layers_from(config: &ImageConfig, blobs: Vec<BlobDesc>, what: &str) -> Result<Vec<LayerDesc>, ImageError> {
     let diff_ids = &config.rootfs.diff_ids;
+    if blobs.len() > registry::MAX_LAYERS {
+        return Err(ImageError::TooLarge(format!(
+            "{what}: {} layers; more than {} is refused (Docker's own limit is 125)",
+            blobs.len(),
+            registry::MAX_LAYERS
+        )));
+    }
     if diff_ids.len() != blobs.len() {
         return Err(ImageError::Invalid(format!(
             "{what}: the manifest lists {} layers but the config has {} diff_ids",

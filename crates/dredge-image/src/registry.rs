@@ -15,7 +15,7 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use ureq::http::Response;
 
 const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json;q=0.9, application/vnd.docker.distribution.manifest.v1+prettyjws;q=0.1";
@@ -108,9 +108,14 @@ fn agent(opts: &RegistryOptions, verify: bool) -> Result<ureq::Agent, ImageError
         .http_status_as_error(false)
         .tls_config(tls.build())
         .timeout_connect(Some(Duration::from_secs(15)))
-        .timeout_recv_response(Some(Duration::from_secs(60)))
+        // A registry that has not started answering in 30 s, or stops sending for 30 s, is not
+        // going to: fail (each request also has an overall deadline, set per call).
+        .timeout_recv_response(Some(STALL))
+        .timeout_per_read(Some(STALL))
         .user_agent(format!("dredge/{}", env!("CARGO_PKG_VERSION")))
-        .max_redirects(8)
+        // Redirects are followed by hand: never from HTTPS to plain HTTP, credentials only to
+        // the same host.
+        .max_redirects(0)
         .build();
     Ok(ureq::Agent::new_with_config(config))
 }
@@ -135,8 +140,83 @@ fn is_retryable_status(s: u16) -> bool {
     matches!(s, 408 | 429 | 500 | 502 | 503 | 504)
 }
 
+/// Connection trouble is retried; a timeout is not (a registry too slow once is slow again, and
+/// retrying made a stalled registry cost minutes).
 fn is_retryable_err(e: &ureq::Error) -> bool {
-    matches!(e, ureq::Error::Io(_) | ureq::Error::ConnectionFailed | ureq::Error::Timeout(_) | ureq::Error::Protocol(_))
+    matches!(e, ureq::Error::Io(_) | ureq::Error::ConnectionFailed | ureq::Error::Protocol(_))
+}
+
+/// No progress for this long (response head, or between body reads) fails the request.
+const STALL: Duration = Duration::from_secs(30);
+/// Manifests, configs and tokens are small: their whole exchange must fit in this (or in
+/// `--timeout`, when shorter); a registry that drips a manifest byte by byte is cut off.
+const SMALL_DEADLINE: Duration = Duration::from_secs(60);
+const MAX_REDIRECTS: usize = 8;
+/// An image with more layers than this is refused before any blob is fetched (Docker's own
+/// limit is 125; overlay filesystems stop at 128).
+pub const MAX_LAYERS: usize = 512;
+
+/// Why one GET did not produce a response.
+enum SendError {
+    Http(ureq::Error),
+    /// Refused by policy (a downgrade, too many redirects): never retried.
+    Refused(String),
+}
+
+/// Resolves a `Location` header against the URL that answered with it.
+fn join_url(base: &str, location: &str) -> Option<String> {
+    if location.starts_with("https://") || location.starts_with("http://") {
+        return Some(location.to_string());
+    }
+    let (scheme, rest) = base.split_once("://")?;
+    if let Some(l) = location.strip_prefix("//") {
+        return Some(format!("{scheme}://{l}"));
+    }
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    let host = &rest[..host_end];
+    if location.starts_with('/') {
+        return Some(format!("{scheme}://{host}{location}"));
+    }
+    let path = rest[host_end..].split('?').next().unwrap_or("");
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    Some(format!("{scheme}://{host}{dir}/{location}"))
+}
+
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', '?']).next().unwrap_or("")
+}
+
+/// A blob body that may not run past its descriptor's size: a registry sending more (an endless
+/// stream, zstd skippable frames that decompress to nothing) is stopped at once, named.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+    size: u64,
+    what: String,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.left == 0 {
+            // Exactly `size` bytes were read: anything more is the registry lying.
+            let mut one = [0u8; 1];
+            return match self.inner.read(&mut one)? {
+                0 => Ok(0),
+                _ => Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{} sends more than the {} bytes its descriptor says; refusing the rest", self.what, self.size),
+                )),
+            };
+        }
+        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// Parses `Bearer realm="...",service="...",scope="..."` into its scheme and parameters.
@@ -216,18 +296,68 @@ impl RegistryClient {
         Ok(chosen)
     }
 
-    fn send(&self, url: &str, accept: Option<&str>, auth: Option<&str>) -> Result<Response<ureq::Body>, ImageError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let mut req = self.0.agent.get(url);
+    /// A transport error in words; a timeout says which limit was hit.
+    fn describe(&self, e: &ureq::Error) -> String {
+        match e {
+            ureq::Error::Timeout(t) => format!(
+                "timed out ({t}: each request must finish within --timeout {:?}, small documents within {:?}, with no pause over {STALL:?})",
+                self.0.opts.timeout,
+                self.0.opts.timeout.min(SMALL_DEADLINE)
+            ),
+            e => e.to_string(),
+        }
+    }
+
+    /// The deadline of one request (retries, redirects and body included).
+    fn deadline(&self, small: bool) -> Instant {
+        let t = if small { self.0.opts.timeout.min(SMALL_DEADLINE) } else { self.0.opts.timeout };
+        Instant::now() + t
+    }
+
+    /// One GET, following redirects by hand: a redirect from HTTPS to plain HTTP is refused
+    /// unless `--insecure`, and the Authorization header goes only to the host it was meant for.
+    fn send_once(&self, url: &str, accept: Option<&str>, auth: Option<&str>, deadline: Instant) -> Result<Response<ureq::Body>, SendError> {
+        let mut cur = url.to_string();
+        let mut auth = auth;
+        for _ in 0..=MAX_REDIRECTS {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(SendError::Http(ureq::Error::Timeout(ureq::Timeout::Global)));
+            }
+            let mut req = self.0.agent.get(&cur);
             if let Some(a) = accept {
                 req = req.header("Accept", a);
             }
             if let Some(a) = auth {
                 req = req.header("Authorization", a);
             }
-            match req.call() {
+            let resp = req.config().timeout_global(Some(left)).build().call().map_err(SendError::Http)?;
+            if !resp.status().is_redirection() {
+                return Ok(resp);
+            }
+            let Some(loc) = resp.headers().get("location").and_then(|v| v.to_str().ok()) else {
+                return Ok(resp);
+            };
+            let next = join_url(&cur, loc).ok_or_else(|| SendError::Refused(format!("unreadable redirect {loc:?} from {cur}")))?;
+            if cur.starts_with("https://") && !next.starts_with("https://") && !self.0.opts.insecure {
+                return Err(SendError::Refused(format!(
+                    "{cur} redirects to {next}, which is not HTTPS: refusing to downgrade (use --insecure to allow)"
+                )));
+            }
+            if host_of(&next) != host_of(&cur) {
+                auth = None;
+            }
+            cur = next;
+        }
+        Err(SendError::Refused(format!("{url}: more than {MAX_REDIRECTS} redirects")))
+    }
+
+    fn send(&self, url: &str, accept: Option<&str>, auth: Option<&str>, deadline: Instant) -> Result<Response<ureq::Body>, ImageError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.send_once(url, accept, auth, deadline) {
                 Ok(resp) if is_retryable_status(resp.status().as_u16()) && attempt < self.0.opts.retries => {
                     let wait = resp
                         .headers()
@@ -236,26 +366,32 @@ impl RegistryClient {
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(|s| Duration::from_secs(s.min(10)))
                         .unwrap_or_else(|| backoff(attempt));
+                    if wait >= left {
+                        return Ok(resp);
+                    }
                     std::thread::sleep(wait);
                 }
                 Ok(resp) => return Ok(resp),
-                Err(e) if is_retryable_err(&e) && attempt < self.0.opts.retries => std::thread::sleep(backoff(attempt)),
-                Err(e) => return Err(self.err(format!("GET {url}: {e}"))),
+                Err(SendError::Http(e)) if is_retryable_err(&e) && attempt < self.0.opts.retries && backoff(attempt) < left => {
+                    std::thread::sleep(backoff(attempt))
+                }
+                Err(SendError::Http(e)) => return Err(self.err(format!("GET {url}: {}", self.describe(&e)))),
+                Err(SendError::Refused(m)) => return Err(ImageError::Insecure { registry: self.host().to_string(), message: m }),
             }
         }
     }
 
     /// GET with authentication: the cached Authorization first; on 401, answer the challenge.
-    fn get(&self, path: &str, accept: Option<&str>) -> Result<Response<ureq::Body>, ImageError> {
+    fn get(&self, path: &str, accept: Option<&str>, deadline: Instant) -> Result<Response<ureq::Body>, ImageError> {
         let url = format!("{}://{}{}", self.scheme()?, self.host(), path);
         let cached = self.0.auth.lock().map_err(|_| self.err("lock poisoned"))?.clone();
-        let resp = self.send(&url, accept, cached.as_deref())?;
+        let resp = self.send(&url, accept, cached.as_deref(), deadline)?;
         if resp.status().as_u16() != 401 {
             return Ok(resp);
         }
         let challenge = resp.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let header = self.answer(&challenge)?;
-        let resp = self.send(&url, accept, Some(&header))?;
+        let resp = self.send(&url, accept, Some(&header), deadline)?;
         if resp.status().as_u16() == 401 {
             return Err(ImageError::Unauthorized {
                 registry: self.host().to_string(),
@@ -386,7 +522,15 @@ impl RegistryClient {
         let unauthorized = |m: String| ImageError::Unauthorized { registry: self.host().to_string(), message: m };
         let (scheme, params) =
             parse_challenge(challenge).ok_or_else(|| unauthorized(format!("unreadable WWW-Authenticate challenge {challenge:?}")))?;
+        // Credentials never travel unencrypted unless the user said so.
+        let plain_http_refused = |to: &str| ImageError::Insecure {
+            registry: self.host().to_string(),
+            message: format!("the registry asks for credentials to be sent to {to} over plain HTTP: refusing (use --insecure to allow)"),
+        };
         match scheme.as_str() {
+            "basic" if self.basic().is_some() && self.scheme()? == "http" && !self.0.opts.insecure => {
+                Err(plain_http_refused(&format!("http://{}", self.host())))
+            }
             "basic" => self.basic().ok_or_else(|| {
                 unauthorized(
                     "authentication required: pass --username/--password, set DREDGE_USERNAME/DREDGE_PASSWORD, or `docker login`".into(),
@@ -396,6 +540,10 @@ impl RegistryClient {
                 let realm = params.get("realm").ok_or_else(|| unauthorized("bearer challenge without realm".into()))?;
                 if !(realm.starts_with("https://") || realm.starts_with("http://")) {
                     return Err(unauthorized(format!("bearer realm {realm:?} is not an http(s) URL")));
+                }
+                let has_credentials = self.0.credentials.is_some();
+                if has_credentials && realm.starts_with("http://") && !self.0.opts.insecure {
+                    return Err(plain_http_refused(realm));
                 }
                 let scope = params.get("scope").cloned().unwrap_or_else(|| format!("repository:{}:pull", self.0.reference.repository));
                 let mut url = format!("{realm}{}scope={}", if realm.contains('?') { '&' } else { '?' }, percent_encode(&scope));
@@ -417,13 +565,16 @@ impl RegistryClient {
                             .agent
                             .post(realm)
                             .header("Content-Type", "application/x-www-form-urlencoded")
+                            .config()
+                            .timeout_global(Some(self.0.opts.timeout.min(SMALL_DEADLINE)))
+                            .build()
                             .send(form.as_bytes())
                             .map_err(|e| unauthorized(format!("token endpoint {realm}: {e}")))?;
                         return bearer_from(&mut resp, realm).map_err(unauthorized);
                     }
                     _ => self.basic(),
                 };
-                let mut resp = self.send(&url, None, auth.as_deref())?;
+                let mut resp = self.send(&url, None, auth.as_deref(), self.deadline(true))?;
                 let status = resp.status().as_u16();
                 if status != 200 {
                     return Err(unauthorized(format!(
@@ -441,7 +592,7 @@ impl RegistryClient {
     fn manifest(&self, reference: &str) -> Result<(Vec<u8>, String, String), ImageError> {
         self.0.stats.manifests.fetch_add(1, Ordering::Relaxed);
         let path = format!("/v2/{}/manifests/{}", self.0.reference.repository, reference);
-        let mut resp = self.get(&path, Some(ACCEPT))?;
+        let mut resp = self.get(&path, Some(ACCEPT), self.deadline(true))?;
         let status = resp.status().as_u16();
         if status == 404 {
             return Err(ImageError::Missing(format!("{}:{} in {}", self.0.reference.repository, reference, self.host())));
@@ -456,7 +607,7 @@ impl RegistryClient {
             .with_config()
             .limit(MAX_JSON)
             .read_to_vec()
-            .map_err(|e| self.err(format!("reading manifest {reference}: {e}")))?;
+            .map_err(|e| self.err(format!("reading manifest {reference}: {}", self.describe(&e))))?;
         let actual = spec::sha256_digest(&body);
         if reference.starts_with("sha256:") && !actual.eq_ignore_ascii_case(reference) {
             return Err(ImageError::Digest(format!("manifest {reference} from {} hashes to {actual}", self.host())));
@@ -472,7 +623,7 @@ impl RegistryClient {
     }
 
     fn blob_small(&self, digest: &str) -> Result<Vec<u8>, ImageError> {
-        let mut r = self.blob(digest)?.take(MAX_JSON + 1);
+        let mut r = self.blob_with(digest, None, self.deadline(true))?.take(MAX_JSON + 1);
         let mut v = Vec::new();
         r.read_to_end(&mut v).map_err(|e| ImageError::io(format!("reading blob {digest} from {}", self.host()), e))?;
         if v.len() as u64 > MAX_JSON {
@@ -486,15 +637,26 @@ impl RegistryClient {
     }
 
     /// Streams a blob (verification is the reader's job: the layer walk hashes as it reads).
-    pub fn blob(&self, digest: &str) -> Result<Box<dyn Read + Send>, ImageError> {
+    /// With a known `size` (the descriptor's), the body may not run past it.
+    pub fn blob(&self, digest: &str, size: Option<u64>) -> Result<Box<dyn Read + Send>, ImageError> {
+        self.blob_with(digest, size, self.deadline(false))
+    }
+
+    fn blob_with(&self, digest: &str, size: Option<u64>, deadline: Instant) -> Result<Box<dyn Read + Send>, ImageError> {
         if spec::split_digest(digest).is_none() {
             return Err(ImageError::Invalid(format!("malformed digest {digest:?}")));
         }
         self.0.stats.blobs.fetch_add(1, Ordering::Relaxed);
         let path = format!("/v2/{}/blobs/{}", self.0.reference.repository, digest);
-        let resp = self.get(&path, None)?;
+        let resp = self.get(&path, None, deadline)?;
         match resp.status().as_u16() {
-            200 => Ok(Box::new(resp.into_body().into_reader())),
+            200 => {
+                let body = resp.into_body().into_reader();
+                Ok(match size {
+                    Some(size) => Box::new(Capped { inner: body, left: size, size, what: format!("blob {digest}") }),
+                    None => Box::new(body),
+                })
+            }
             404 => Err(ImageError::Missing(format!("blob {digest} in {}/{}", self.host(), self.0.reference.repository))),
             s => Err(self.err(format!("GET {path} answered {s}"))),
         }
@@ -584,7 +746,7 @@ fn backoff(attempt: u32) -> Duration {
 impl LayerOpener for RegistryClient {
     fn open(&self, layer: &LayerDesc) -> Result<Box<dyn Read + Send>, ImageError> {
         let d = layer.digest.as_deref().ok_or_else(|| ImageError::Missing(format!("layer {} has no digest", layer.index)))?;
-        self.blob(d)
+        self.blob(d, layer.size)
     }
 }
 

@@ -123,7 +123,7 @@ pub enum LayerError {
     #[error("{layer}: diff_id mismatch: the config says {expected}, the uncompressed layer hashes to {actual} (tampered or corrupt layer)")]
     DiffIdMismatch { layer: String, expected: String, actual: String },
     #[error(
-        "{layer}: decompressed content exceeds the image size limit of {limit} bytes (a decompression bomb, or raise --max-image-size)"
+        "{layer}: content exceeds the image size limit of {limit} bytes, compressed or decompressed (a decompression bomb or an endless blob, or raise --max-image-size)"
     )]
     TooLarge { layer: String, limit: u64 },
 }

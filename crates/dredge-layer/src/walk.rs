@@ -34,18 +34,23 @@ impl Compression {
 
 /// The decompressed-size budget shared by all layers of one image (`--max-image-size`). It stops
 /// decompression bombs early: the walk fails as soon as the budget is spent, before any more work.
+///
+/// Compressed bytes are counted too, separately against the same limit: a blob of zstd skippable
+/// frames (or gzip members holding nothing) decompresses to nothing while it downloads forever.
 #[derive(Debug)]
 pub struct SizeBudget {
     limit: u64,
     used: AtomicU64,
+    raw_used: AtomicU64,
 }
 
 impl SizeBudget {
     pub fn new(limit: u64) -> Self {
-        SizeBudget { limit, used: AtomicU64::new(0) }
+        SizeBudget { limit, used: AtomicU64::new(0), raw_used: AtomicU64::new(0) }
     }
-    fn spend(&self, n: u64) -> bool {
-        self.used.fetch_add(n, Ordering::Relaxed) + n <= self.limit
+    fn spend(&self, n: u64, raw: bool) -> bool {
+        let counter = if raw { &self.raw_used } else { &self.used };
+        counter.fetch_add(n, Ordering::Relaxed) + n <= self.limit
     }
     pub fn limit(&self) -> u64 {
         self.limit
@@ -76,6 +81,8 @@ struct Hashing<R> {
     inner: R,
     state: Arc<Mutex<HashState>>,
     budget: Option<Arc<SizeBudget>>,
+    /// Counts against the budget's compressed (raw blob) bytes rather than decompressed ones.
+    raw: bool,
     /// Off once an uncompressed blob is recognised: the tar hash then covers the same bytes.
     active: bool,
 }
@@ -85,7 +92,7 @@ impl<R: Read> Read for Hashing<R> {
         let n = self.inner.read(buf)?;
         if n > 0 {
             if let Some(b) = &self.budget {
-                if !b.spend(n as u64) {
+                if !b.spend(n as u64, self.raw) {
                     return Err(io::Error::other(BudgetExceeded));
                 }
             }
@@ -142,7 +149,7 @@ pub fn walk_layer<R: Read>(input: LayerInput<R>, plugins: &PluginSet<'_>, budget
     };
 
     let raw_state = Arc::new(Mutex::new(HashState::default()));
-    let raw = Hashing { inner: input.reader, state: raw_state.clone(), budget: None, active: true };
+    let raw = Hashing { inner: input.reader, state: raw_state.clone(), budget: Some(budget.clone()), raw: true, active: true };
     let mut buffered = BufReader::with_capacity(256 << 10, raw);
     let head = buffered.fill_buf().map_err(|e| io_err("reading the layer blob", e))?;
     let compression = Compression::sniff(head);
@@ -156,7 +163,7 @@ pub fn walk_layer<R: Read>(input: LayerInput<R>, plugins: &PluginSet<'_>, budget
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(|e| io_err("starting zstd", e))?),
     };
     let tar_state = Arc::new(Mutex::new(HashState::default()));
-    let tar_reader = Hashing { inner: decoded, state: tar_state.clone(), budget: Some(budget.clone()), active: true };
+    let tar_reader = Hashing { inner: decoded, state: tar_state.clone(), budget: Some(budget.clone()), raw: false, active: true };
 
     let mut facts = LayerFacts { index: input.index, compression, ..Default::default() };
     // The tar reader asks for 512-byte headers; hash and count in large chunks below it.

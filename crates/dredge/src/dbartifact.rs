@@ -78,7 +78,8 @@ pub fn pull(reference: &str, db: &Path, reg: RegistryOptions) -> Result<dredge_v
     let dir = db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let tmp = tempfile::Builder::new().prefix(".dredge-db-pull-").tempfile_in(dir)?;
-    let mut src = Hashing { inner: client.blob(&digest)?, h: sha2::Sha256::new() };
+    let size = layer["size"].as_u64();
+    let mut src = Hashing { inner: client.blob(&digest, size)?, h: sha2::Sha256::new() };
     {
         let mut dec = flate2::read::GzDecoder::new(&mut src).take(MAX_DB + 1);
         let mut out = tmp.as_file();

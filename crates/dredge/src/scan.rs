@@ -158,10 +158,17 @@ pub fn analyse(img: &Image, o: &ScanOptions, stats: &Stats) -> Result<Vec<LayerF
     // Downloads wait on the network, so allow a few more layers in flight than there are cores.
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(4);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    // A layer listed several times (same blob, same diff_id) is fetched and walked once: a
+    // hostile manifest repeating one layer cannot multiply the download.
+    let mut first_of: std::collections::HashMap<(Option<&str>, &str), usize> = std::collections::HashMap::new();
+    let rep: Vec<usize> =
+        img.layers.iter().enumerate().map(|(i, l)| *first_of.entry((l.digest.as_deref(), l.diff_id.as_str())).or_insert(i)).collect();
+    let unique: Vec<&dredge_image::LayerDesc> = img.layers.iter().enumerate().filter(|(i, _)| rep[*i] == *i).map(|(_, l)| l).collect();
+    pb.set_length(unique.len() as u64);
     let results: Vec<Result<LayerFacts>> = pool.install(|| {
-        img.layers
+        unique
             .par_iter()
-            .map(|l| {
+            .map(|&l| {
                 let key = CacheKey::new(&l.diff_id, &fingerprint);
                 let found = match cache.as_ref().map(|c| c.get(&key)) {
                     Some(Lookup::Hit(f)) => Some(*f),
@@ -207,7 +214,21 @@ pub fn analyse(img: &Image, o: &ScanOptions, stats: &Stats) -> Result<Vec<LayerF
             .collect()
     });
     pb.finish_and_clear();
-    results.into_iter().collect()
+    let walked: Vec<LayerFacts> = results.into_iter().collect::<Result<_>>()?;
+    let by_index: std::collections::HashMap<usize, &LayerFacts> = unique.iter().map(|l| l.index).zip(walked.iter()).collect();
+    img.layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let src = by_index.get(&img.layers[rep[i]].index).ok_or_else(|| anyhow!("layer {} was not analysed", l.index))?;
+            let mut f = (*src).clone();
+            f.index = l.index;
+            for w in &mut f.warnings {
+                w.layer = Some(l.index);
+            }
+            Ok(f)
+        })
+        .collect()
 }
 
 /// A layer that failed to decompress or parse may simply have been tampered with: when the

@@ -271,3 +271,31 @@ fn eviction_and_clean_never_delete_through_a_symlink_or_other_files() {
     }
     assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 2, "files behind the link were deleted");
 }
+
+// ---- 9. A Docker socket that never answers ----
+
+#[test]
+fn a_stuck_docker_daemon_times_out_and_the_registry_is_tried_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("docker.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    // Accepts connections and never answers.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in listener.incoming() {
+            held.push(c);
+        }
+    });
+    let host = format!("unix://{}", sock.display());
+    let started = std::time::Instant::now();
+    let r = dredge_in_env(&dir.path().join("cache"), &["image", "docker:app:1", "--timeout", "2s"], &[("DOCKER_HOST", &host)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("did not answer"), "{}", r.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    // A bare name: the daemon is tried first, then the registry (unreachable here: a fast error).
+    let started = std::time::Instant::now();
+    let r = dredge_in_env(&dir.path().join("cache"), &["image", "127.0.0.1:1/app:1", "--timeout", "2s"], &[("DOCKER_HOST", &host)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("did not answer") && r.stderr.contains("127.0.0.1:1"), "{}", r.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(15), "{:?}", started.elapsed());
+}

@@ -140,6 +140,8 @@ impl Registry {
                 let child = Command::new("python3")
                     .arg(repo().join("testdata/token-server.py"))
                     .args([&tport.to_string(), "tok.key", "tok.pem", USER, PASS, "dredge-issuer", "dredge-registry"])
+                    // Over TLS like a real token endpoint (the test CA signs 127.0.0.1).
+                    .args(if tls { vec!["srv.pem", "srv.key"] } else { vec![] })
                     .current_dir(&dir)
                     .stderr(std::fs::File::create(dir.join("token.log")).expect("log"))
                     .spawn()
@@ -147,7 +149,8 @@ impl Registry {
                 procs.push(Proc(child));
                 wait_port(tport);
                 cfg.push_str(&format!(
-                    "auth:\n  token:\n    realm: http://127.0.0.1:{tport}/token\n    service: dredge-registry\n    issuer: dredge-issuer\n    rootcertbundle: {}\n",
+                    "auth:\n  token:\n    realm: {}://127.0.0.1:{tport}/token\n    service: dredge-registry\n    issuer: dredge-issuer\n    rootcertbundle: {}\n",
+                    if tls { "https" } else { "http" },
                     dir.join("tok.pem").display()
                 ));
             }
