@@ -56,6 +56,9 @@ pub struct Status {
     pub affected_packages: usize,
     pub ecosystems: Vec<(String, usize)>,
     pub sources: Vec<SourceInfo>,
+    /// Affected entries whose stored ranges do not parse (a damaged or foreign database): they
+    /// can match nothing, so `db status` counts them and a scan warns (counted by `status` only).
+    pub unreadable_ranges: usize,
 }
 
 const SCHEMA: &str = "
@@ -239,6 +242,8 @@ impl Candidate {
 pub struct Db {
     conn: Connection,
     path: String,
+    /// Rows skipped by lookups because their ranges did not parse.
+    skipped: std::cell::Cell<usize>,
 }
 
 impl Db {
@@ -255,7 +260,7 @@ impl Db {
         let version: Option<String> =
             conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).optional().map_err(&e)?;
         match version.as_deref().map(str::parse::<u32>) {
-            Some(Ok(SCHEMA_VERSION)) => Ok(Db { conn, path: path.display().to_string() }),
+            Some(Ok(SCHEMA_VERSION)) => Ok(Db { conn, path: path.display().to_string(), skipped: std::cell::Cell::new(0) }),
             Some(Ok(v)) => Err(DbError::Database {
                 path: path.display().to_string(),
                 message: format!("schema version {v}, this dredge reads {SCHEMA_VERSION}: rebuild or update it"),
@@ -351,6 +356,7 @@ impl Db {
             affected_packages: count("SELECT COUNT(*) FROM affected")?,
             ecosystems,
             sources,
+            unreadable_ranges: self.count_unreadable_ranges()?,
         })
     }
 
@@ -386,7 +392,10 @@ impl Db {
         let mut out: HashMap<String, Vec<Candidate>> = HashMap::new();
         for row in rows {
             let (package, advisory_id, ranges, sev, sev_src, head) = row.map_err(|e| self.err(e))?;
-            let Ok(ranges) = serde_json::from_str::<Ranges>(&ranges) else { continue };
+            let Ok(ranges) = serde_json::from_str::<Ranges>(&ranges) else {
+                self.skipped.set(self.skipped.get() + 1);
+                continue;
+            };
             out.entry(package).or_default().push(Candidate {
                 advisory_id,
                 ranges,
@@ -396,6 +405,25 @@ impl Db {
             });
         }
         Ok(out)
+    }
+
+    /// How many affected rows lookups have skipped so far because their ranges did not parse.
+    pub fn skipped_rows(&self) -> usize {
+        self.skipped.get()
+    }
+
+    /// Affected rows whose ranges do not parse (a full pass over the table).
+    pub fn count_unreadable_ranges(&self) -> Result<usize, DbError> {
+        let mut st = self.conn.prepare("SELECT ranges FROM affected").map_err(|e| self.err(e))?;
+        let mut rows = st.query([]).map_err(|e| self.err(e))?;
+        let mut bad = 0;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let text: String = r.get(0).unwrap_or_default();
+            if serde_json::from_str::<Ranges>(&text).is_err() {
+                bad += 1;
+            }
+        }
+        Ok(bad)
     }
 
     /// Does the database know this ecosystem at all? (Distinguishes "no advisories for this OS"

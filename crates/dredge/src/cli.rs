@@ -362,6 +362,13 @@ fn db_status_table(st: &dredge_vulndb::Status) -> String {
         age(&st.built_at).map(|d| format!(", {d} days ago")).unwrap_or_default()
     );
     let _ = writeln!(o, "advisories: {}, affected packages: {}", st.advisories, st.affected_packages);
+    if st.unreadable_ranges > 0 {
+        let _ = writeln!(
+            o,
+            "unreadable: {} affected entries have ranges that do not parse and can match nothing (rebuild the database)",
+            st.unreadable_ranges
+        );
+    }
     let _ = writeln!(o, "sources:");
     for s in &st.sources {
         let _ = writeln!(
@@ -458,6 +465,16 @@ fn vulns(
     let inv = dredge_model::Inventory { os: r.os.clone(), packages: r.packages.clone(), warnings: Vec::new() };
     let started = std::time::Instant::now();
     let m = dredge_match::match_inventory_with(&inv, &db, dredge_match::MatchOptions { include_dev: a.include_dev_deps })?;
+    if db.skipped_rows() > 0 {
+        r.warnings.push(dredge_model::Warning {
+            path: Some(st.path.clone()),
+            layer: None,
+            message: format!(
+                "{} advisory entries for these packages have ranges that do not parse and were skipped (a damaged database: rebuild it, see `dredge db status`)",
+                db.skipped_rows()
+            ),
+        });
+    }
     if a.debug_timing {
         say!(
             "dredge: debug: matched {} packages in {:.1} ms ({} findings before filters)",

@@ -299,3 +299,34 @@ fn a_stuck_docker_daemon_times_out_and_the_registry_is_tried_next() {
     assert!(r.stderr.contains("did not answer") && r.stderr.contains("127.0.0.1:1"), "{}", r.stderr);
     assert!(started.elapsed() < std::time::Duration::from_secs(15), "{:?}", started.elapsed());
 }
+
+// ---- 8. Database rows whose ranges do not parse are counted and warned about ----
+
+#[test]
+fn unparseable_ranges_are_counted_and_warned_once_per_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let db = dir.path().join("adv.db");
+    let secdb = repo().join("testdata/advisories/alpine-secdb-v3.9-main.yaml");
+    dredge_in(&cache, &["db", "build", "--source", secdb.to_str().unwrap(), "--output", db.to_str().unwrap()]).ok();
+    // Damage the ranges of every musl and busybox entry, as a broken or foreign database might.
+    let st = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); n=c.execute(\"UPDATE affected SET ranges='{not json' WHERE package IN ('musl','busybox')\").rowcount; c.commit(); print(n)",
+            db.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let damaged: usize = String::from_utf8_lossy(&st.stdout).trim().parse().unwrap();
+    assert!(damaged >= 2, "{damaged}");
+    let status = dredge_in(&cache, &["db", "status", "--db", db.to_str().unwrap(), "--format", "json"]).ok().json();
+    assert_eq!(status["unreadable_ranges"].as_u64(), Some(damaged as u64));
+    let table = dredge_in(&cache, &["db", "status", "--db", db.to_str().unwrap()]).ok();
+    assert!(table.stdout.contains(&format!("unreadable: {damaged} affected entries")), "{}", table.stdout);
+    let img = format!("oci-archive:{}", repo().join("testdata/images/alpine-3.9.6.oci.tar").display());
+    let r = dredge_in(&cache, &["image", &img, "--db", db.to_str().unwrap(), "--scanners", "vuln", "--format", "json"]).ok();
+    let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.contains("do not parse")).collect();
+    assert_eq!(warnings.len(), 1, "one warning per scan: {}", r.stderr);
+    assert!(r.json()["warnings"].to_string().contains("do not parse"));
+}
