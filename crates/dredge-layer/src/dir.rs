@@ -134,3 +134,52 @@ pub fn walk_dir(root: &Path, plugins: &PluginSet<'_>) -> std::io::Result<LayerFa
     facts.written.dedup();
     Ok(facts)
 }
+
+/// Reads `target` (a path relative to `root`) for the extractors of the wanted symlink `link`:
+/// every component is resolved inside `root` by hand (a symlink is followed as the kernel would
+/// with `root` as `/`, at most 40 times), so nothing outside the root is ever read.
+pub fn read_link_target(root: &Path, link: &str, target: &str, plugins: &PluginSet<'_>) -> Result<FileFacts, String> {
+    let mut pending: Vec<String> = target.split('/').filter(|c| !c.is_empty()).map(str::to_string).collect();
+    pending.reverse();
+    let mut cur: Vec<String> = Vec::new();
+    let mut hops = 0;
+    while let Some(c) = pending.pop() {
+        let rel = if cur.is_empty() { c.clone() } else { format!("{}/{c}", cur.join("/")) };
+        let full = root.join(&rel);
+        let md = fs::symlink_metadata(&full).map_err(|e| format!("/{rel}: {e}"))?;
+        if md.file_type().is_symlink() {
+            hops += 1;
+            if hops > 40 {
+                return Err("a symlink loop".into());
+            }
+            let t = fs::read_link(&full).map_err(|e| format!("/{rel}: {e}"))?.to_string_lossy().into_owned();
+            let next = crate::path::resolve_link(&rel, &t).ok_or_else(|| format!("/{rel} points at the root"))?;
+            let mut rest: Vec<String> = next.split('/').map(str::to_string).collect();
+            rest.reverse();
+            cur.clear();
+            pending.extend(rest);
+            continue;
+        }
+        cur.push(c);
+    }
+    let rel = cur.join("/");
+    let full = root.join(&rel);
+    let md = fs::symlink_metadata(&full).map_err(|e| format!("/{rel}: {e}"))?;
+    if !md.is_file() {
+        return Err(format!("/{rel} is not a regular file"));
+    }
+    let mut wanted = Vec::new();
+    plugins.wanted_by(link, &mut wanted);
+    let cap = wanted.iter().map(|&i| plugins.get(i).max_file_size()).max().unwrap_or(0);
+    if md.len() > cap {
+        return Err(format!("/{rel} is larger than the {cap}-byte limit for its extractors"));
+    }
+    let mut data = Vec::new();
+    crate::open_regular(&full).and_then(|f| f.take(cap).read_to_end(&mut data)).map_err(|e| format!("/{rel}: {e}"))?;
+    let mut warnings = Vec::new();
+    let ff = crate::walk::run_plugins(plugins, &wanted, link, &data, &mut warnings, 0);
+    match warnings.into_iter().next() {
+        Some(w) => Err(w.message),
+        None => Ok(ff),
+    }
+}

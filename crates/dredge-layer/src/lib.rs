@@ -13,7 +13,7 @@ pub mod plugin;
 mod walk;
 
 pub use cache::{CacheKey, LayerCache, Lookup};
-pub use dir::walk_dir;
+pub use dir::{read_link_target, walk_dir};
 pub use dredge_cachedir::{CacheDir, CacheDirError};
 pub use elf::{ELF_FULL_READ, Sparse};
 pub use plugin::{ContentScanner, ExtractError, Extractor, Pattern, PluginSet};
@@ -72,6 +72,10 @@ pub struct LayerFacts {
     /// later layer's rewrite of a file with a secret can be named.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub written: Vec<u64>,
+    /// From a follow-up walk ([`LayerInput::follow`]): the content of a symlink's target, read by
+    /// the extractors of the symlink's (wanted) path, keyed by that path.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub followed: BTreeMap<String, FileFacts>,
 }
 
 impl Default for LayerFacts {
@@ -87,6 +91,7 @@ impl Default for LayerFacts {
             stats: LayerStats::default(),
             warnings: Vec::new(),
             written: Vec::new(),
+            followed: BTreeMap::new(),
         }
     }
 }
@@ -195,6 +200,73 @@ pub fn resolve<'a>(view: &'a BTreeMap<String, MergedFile>, path: &str) -> Option
         }
     }
     None
+}
+
+/// A wanted path of the merged view that is a symlink whose content no extractor has read yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkTarget {
+    /// `target` (not a wanted path, so not read by the walk) must be read and given to the
+    /// extractors of `link`.
+    Read { link: String, target: String },
+    /// Cannot be resolved inside the image: a loop, a link to the root, or a wanted target that
+    /// is not there.
+    Broken { link: String, why: String },
+}
+
+/// The wanted symlinks of `view` whose content was not read: package databases installed as a
+/// symlink to another file are read through it, as the package manager would. Links are followed
+/// inside the image only (at most 40 hops, as the kernel does).
+pub fn links_to_follow(view: &BTreeMap<String, MergedFile>, plugins: &PluginSet<'_>) -> Vec<LinkTarget> {
+    let mut out = Vec::new();
+    let mut wanted = Vec::new();
+    for (link, f) in view {
+        if !matches!(f.kind, EntryKind::Symlink { .. }) {
+            continue;
+        }
+        let mut cur = link.clone();
+        let mut hops = 0;
+        loop {
+            match view.get(&cur).map(|f| &f.kind) {
+                Some(EntryKind::Symlink { target }) => {
+                    hops += 1;
+                    if hops > 40 {
+                        out.push(LinkTarget::Broken { link: link.clone(), why: "a symlink loop".into() });
+                        break;
+                    }
+                    match path::resolve_link(&cur, target) {
+                        Some(next) => cur = next,
+                        None => {
+                            out.push(LinkTarget::Broken { link: link.clone(), why: format!("points at the root ({target})") });
+                            break;
+                        }
+                    }
+                }
+                // Read by the walk already (both paths are wanted).
+                Some(_) => break,
+                None => {
+                    plugins.wanted_by(&cur, &mut wanted);
+                    if wanted.is_empty() {
+                        out.push(LinkTarget::Read { link: link.clone(), target: cur });
+                    } else {
+                        // A wanted path is recorded whenever it exists: this one does not.
+                        out.push(LinkTarget::Broken { link: link.clone(), why: format!("its target /{cur} is not in the image") });
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Opens a regular file without following a symlink in its last component.
+pub(crate) fn open_regular(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    dredge_cachedir::open_nofollow(path)
+}
+
+/// Does a layer with these whiteouts and opaque directories delete `path` from lower layers?
+pub fn deletes(whiteouts: &[String], opaque_dirs: &[String], path: &str) -> bool {
+    whiteouts.iter().any(|w| path::is_within(path, w)) || opaque_dirs.iter().any(|d| d.is_empty() || path::is_within(path, d) && path != d)
 }
 
 #[cfg(test)]

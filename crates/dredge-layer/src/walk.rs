@@ -67,6 +67,10 @@ pub struct LayerInput<R> {
     pub expected_diff_id: Option<String>,
     /// For messages: `layer 2 (sha256:ab12…)`.
     pub label: String,
+    /// A follow-up walk: only these `(target, link)` paths are looked at; a target's content goes
+    /// to the extractors of `link` and into [`LayerFacts::followed`] (a symlink at the target is
+    /// recorded there as a symlink, for the caller to follow further). Empty: a normal walk.
+    pub follow: Vec<(String, String)>,
 }
 
 #[derive(Default)]
@@ -200,6 +204,42 @@ pub fn walk_layer<R: Read>(input: LayerInput<R>, plugins: &PluginSet<'_>, budget
                     facts.opaque_dirs.push(dir.to_string());
                 } else if !rest.starts_with(".wh.") && !rest.is_empty() {
                     facts.whiteouts.push(if dir.is_empty() { rest.to_string() } else { format!("{dir}/{rest}") });
+                }
+                continue;
+            }
+
+            if !input.follow.is_empty() {
+                for (target, link) in &input.follow {
+                    if *target != path {
+                        continue;
+                    }
+                    let ff = match kind {
+                        tar::EntryType::Regular | tar::EntryType::Continuous => {
+                            plugins.wanted_by(link, &mut wanted);
+                            let cap = wanted.iter().map(|&i| plugins.get(i).max_file_size()).max().unwrap_or(0);
+                            let size = entry.size();
+                            if size > cap {
+                                facts.warn(
+                                    Some(link),
+                                    &format!("symlink target /{target} of {size} bytes is larger than the {cap}-byte limit; not read"),
+                                );
+                                FileFacts { kind: EntryKind::File, facts: Vec::new() }
+                            } else {
+                                let mut data = Vec::new();
+                                (&mut entry).take(cap).read_to_end(&mut data).map_err(|e| io_err("reading a file from the layer", e))?;
+                                run_plugins(plugins, &wanted, link, &data, &mut facts.warnings, input.index)
+                            }
+                        }
+                        tar::EntryType::Symlink => FileFacts {
+                            kind: EntryKind::Symlink {
+                                target: entry.link_name_bytes().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default(),
+                            },
+                            facts: Vec::new(),
+                        },
+                        _ => continue,
+                    };
+                    facts.followed.insert(link.clone(), ff);
+                    break;
                 }
                 continue;
             }
@@ -393,7 +433,14 @@ pub(crate) fn run_binary_plugins(
     FileFacts { kind: EntryKind::File, facts: out }
 }
 
-fn run_plugins(plugins: &PluginSet<'_>, wanted: &[usize], path: &str, data: &[u8], warnings: &mut Vec<Warning>, layer: usize) -> FileFacts {
+pub(crate) fn run_plugins(
+    plugins: &PluginSet<'_>,
+    wanted: &[usize],
+    path: &str,
+    data: &[u8],
+    warnings: &mut Vec<Warning>,
+    layer: usize,
+) -> FileFacts {
     let mut out = Vec::new();
     for &i in wanted {
         let p = plugins.get(i);

@@ -197,6 +197,7 @@ pub fn analyse(img: &Image, o: &ScanOptions, stats: &Stats) -> Result<Vec<LayerF
                     expected_digest: l.digest.clone(),
                     expected_diff_id: Some(l.diff_id.clone()),
                     label: label.clone(),
+                    follow: Vec::new(),
                 };
                 let f = walk_layer(input, &plugins, &budget).map_err(|e| diagnose(img, l, &label, e))?;
                 stats.analysed.fetch_add(1, Ordering::Relaxed);
@@ -229,6 +230,119 @@ pub fn analyse(img: &Image, o: &ScanOptions, stats: &Stats) -> Result<Vec<LayerF
             Ok(f)
         })
         .collect()
+}
+
+/// Wanted paths that are symlinks to files no extractor read (`lib/apk/db/installed -> real`):
+/// the target is looked for from the top layer down (stopping where a layer deletes it) and read
+/// by the symlink's extractors in a follow-up walk of that one layer, cached like any layer
+/// result. Its facts replace the symlink in the view. Unresolvable links are warnings.
+fn follow_links(
+    img: &Image,
+    view: &mut std::collections::BTreeMap<String, dredge_layer::MergedFile>,
+    shapes: &[LayerFacts],
+    o: &ScanOptions,
+) -> Result<Vec<Warning>> {
+    let plugins = PluginSet::new(EXTRACTORS);
+    let todo = dredge_layer::links_to_follow(view, &plugins);
+    let mut warnings = Vec::new();
+    if todo.is_empty() {
+        return Ok(warnings);
+    }
+    let fingerprint = plugins.fingerprint();
+    let cache = o.cache.as_ref().and_then(|c| LayerCache::open(c, o.cache_max_bytes).ok());
+    let budget = Arc::new(SizeBudget::new(o.max_image_size));
+    let warn = |warnings: &mut Vec<Warning>, link: &str, msg: String| {
+        warnings.push(Warning { path: Some(format!("/{link}")), layer: None, message: msg });
+    };
+    for t in todo {
+        let (link, mut target) = match t {
+            dredge_layer::LinkTarget::Broken { link, why } => {
+                warn(&mut warnings, &link, format!("a symlink that cannot be followed inside the image ({why}); not read"));
+                continue;
+            }
+            dredge_layer::LinkTarget::Read { link, target } => (link, target),
+        };
+        let mut hops = 0;
+        let mut done = false;
+        let mut seen = std::collections::HashSet::new();
+        'restart: while hops <= 40 {
+            for (i, l) in img.layers.iter().enumerate().rev() {
+                let key = CacheKey::new(
+                    &l.diff_id,
+                    &format!(
+                        "{fingerprint}
+follow {target} as {link}"
+                    ),
+                );
+                let found = match cache.as_ref().map(|c| c.get(&key)) {
+                    Some(Lookup::Hit(f)) => *f,
+                    _ => {
+                        let label = format!("layer {} ({})", l.index, l.digest.as_deref().unwrap_or(&l.diff_id));
+                        let reader = match img.opener.open(l) {
+                            Ok(r) => r,
+                            Err(e) => {
+                                warn(&mut warnings, &link, format!("a symlink to /{target}, which could not be read: {e}"));
+                                done = true;
+                                break 'restart;
+                            }
+                        };
+                        let input = LayerInput {
+                            reader,
+                            index: l.index,
+                            expected_digest: l.digest.clone(),
+                            expected_diff_id: Some(l.diff_id.clone()),
+                            label,
+                            follow: vec![(target.clone(), link.clone())],
+                        };
+                        let f = walk_layer(input, &plugins, &budget)?;
+                        if let Some(c) = &cache {
+                            let _ = c.put(&key, &f);
+                        }
+                        f
+                    }
+                };
+                warnings.extend(found.warnings.iter().cloned().map(|mut w| {
+                    w.layer = Some(l.index);
+                    w
+                }));
+                match found.followed.get(&link).map(|f| (&f.kind, &f.facts)) {
+                    Some((dredge_layer::EntryKind::Symlink { target: next }, _)) => {
+                        hops += 1;
+                        match dredge_layer::path::resolve_link(&target, next) {
+                            Some(n) if view.get(&n).is_some_and(|m| !matches!(m.kind, dredge_layer::EntryKind::Symlink { .. })) => {
+                                // The chain ends at a wanted file the walk read already.
+                                done = true;
+                                break 'restart;
+                            }
+                            Some(n) if seen.insert(n.clone()) && n != link => {
+                                target = n;
+                                continue 'restart;
+                            }
+                            Some(_) => break 'restart, // a loop
+                            None => break 'restart,
+                        }
+                    }
+                    Some((_, facts)) => {
+                        view.insert(
+                            link.clone(),
+                            dredge_layer::MergedFile { layer: l.index, kind: dredge_layer::EntryKind::File, facts: facts.clone() },
+                        );
+                        done = true;
+                        break 'restart;
+                    }
+                    None => {}
+                }
+                if shapes.get(i).is_some_and(|s| dredge_layer::deletes(&s.whiteouts, &s.opaque_dirs, &target)) {
+                    break;
+                }
+            }
+            break;
+        }
+        if !done {
+            warn(&mut warnings, &link, format!("a symlink to /{target}, which is not in the image (or a loop); not read"));
+        }
+    }
+    Ok(warnings)
 }
 
 /// A layer that failed to decompress or parse may simply have been tampered with: when the
@@ -288,9 +402,21 @@ pub fn scan_image(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<Sc
         None => Vec::new(),
     };
     // Warnings first, then the facts are moved into the merged view (held once, not copied).
-    let layer_warnings: Vec<LayerFacts> =
-        layers.iter_mut().map(|l| LayerFacts { warnings: std::mem::take(&mut l.warnings), ..Default::default() }).collect();
-    let view = dredge_layer::merge_owned(layers);
+    // The whiteouts stay too: following a symlink needs to know which layer deleted its target.
+    let mut layer_warnings: Vec<LayerFacts> = layers
+        .iter_mut()
+        .map(|l| LayerFacts {
+            warnings: std::mem::take(&mut l.warnings),
+            whiteouts: l.whiteouts.clone(),
+            opaque_dirs: l.opaque_dirs.clone(),
+            ..Default::default()
+        })
+        .collect();
+    let mut view = dredge_layer::merge_owned(layers);
+    let follow_warnings = follow_links(&img, &mut view, &layer_warnings, o)?;
+    if let Some(top) = layer_warnings.last_mut() {
+        top.warnings.extend(follow_warnings);
+    }
     let layers = layer_warnings;
     let refs: Vec<LayerRef> = img
         .layers
@@ -430,9 +556,31 @@ pub fn scan_rootfs(dir: &str, secrets: Option<&dredge_secret::Scanner>) -> Resul
     let mut facts = walk_dir(std::path::Path::new(dir), &plugins).with_context(|| format!("reading root filesystem {dir}"))?;
     let files = secrets.map(|_| dredge_secret::image::collect(std::slice::from_mut(&mut facts)));
     let layers = vec![facts];
-    let view = merge(&layers);
+    let mut view = merge(&layers);
+    let mut link_warnings = Vec::new();
+    let root = std::path::Path::new(dir);
+    for t in dredge_layer::links_to_follow(&view, &plugins) {
+        match t {
+            dredge_layer::LinkTarget::Read { link, target } => match dredge_layer::read_link_target(root, &link, &target, &plugins) {
+                Ok(ff) => {
+                    view.insert(link, dredge_layer::MergedFile { layer: 0, kind: dredge_layer::EntryKind::File, facts: ff.facts });
+                }
+                Err(why) => link_warnings.push(Warning {
+                    path: Some(format!("/{link}")),
+                    layer: None,
+                    message: format!("a symlink to /{target}, which cannot be read inside the root ({why}); not read"),
+                }),
+            },
+            dredge_layer::LinkTarget::Broken { link, why } => link_warnings.push(Warning {
+                path: Some(format!("/{link}")),
+                layer: None,
+                message: format!("a symlink that cannot be followed inside the root ({why}); not read"),
+            }),
+        }
+    }
     let mut inv = assemble(&view, &[], &today());
     inv.warnings = collect_warnings(&layers, std::mem::take(&mut inv.warnings));
+    inv.warnings.extend(link_warnings);
     let t = Target {
         name: dir.to_string(),
         kind: "rootfs",

@@ -330,3 +330,104 @@ fn unparseable_ranges_are_counted_and_warned_once_per_scan() {
     assert_eq!(warnings.len(), 1, "one warning per scan: {}", r.stderr);
     assert!(r.json()["warnings"].to_string().contains("do not parse"));
 }
+
+// ---- 6. A package database behind a symlink ----
+
+fn scan_layers(layers: &[Layer]) -> (Run, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let target = layout(dir.path(), layers);
+    let r = dredge_in(&dir.path().join("cache"), &["sbom", &target, "--format", "json"]);
+    (r, dir)
+}
+
+#[test]
+fn a_package_database_behind_a_symlink_is_read_through_it() {
+    let db = apk_db(&[("musl", "1.2.5-r0"), ("busybox", "1.36.1-r29")]);
+    let osr = Entry::file("etc/os-release", "ID=alpine\nVERSION_ID=3.20.3\n");
+    // Same layer, the target after the link in the tar stream.
+    let l =
+        Layer::gz(&[osr.clone(), Entry::Symlink("lib/apk/db/installed".into(), "real".into()), Entry::file("lib/apk/db/real", &db)], "x");
+    let (r, dir) = scan_layers(std::slice::from_ref(&l));
+    let v = r.ok().json();
+    assert_eq!(name_versions(&v).len(), 2, "{v}");
+    // Again from the cache: the same.
+    let target = format!("oci-dir:{}", dir.path().join("layout").display());
+    let again = dredge_in(&dir.path().join("cache"), &["sbom", &target, "--format", "json", "--debug"]).ok();
+    assert_eq!(name_versions(&again.json()).len(), 2);
+    // The target in a lower layer, through a chain of two links (absolute and relative).
+    let low = Layer::gz(&[osr.clone(), Entry::file("var/lib/apk-real/db", &db)], "low");
+    let high = Layer::gz(
+        &[
+            Entry::Symlink("lib/apk/db/installed".into(), "/lib/apk/db/hop".into()),
+            Entry::Symlink("lib/apk/db/hop".into(), "../../../var/lib/apk-real/db".into()),
+        ],
+        "high",
+    );
+    let (r, _d) = scan_layers(&[low.clone(), high]);
+    let v = r.ok().json();
+    assert_eq!(name_versions(&v).len(), 2, "{v}");
+    assert_eq!(v["packages"][0]["location"]["layer"]["index"], 0, "the layer that holds the content");
+    // dpkg too (every extractor): status -> status.real.
+    let status = "Package: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.13.dfsg-1\nArchitecture: amd64\n\n";
+    let deb = Layer::gz(
+        &[
+            Entry::file("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n"),
+            Entry::file("var/lib/dpkg/status.real", status),
+            Entry::Symlink("var/lib/dpkg/status".into(), "status.real".into()),
+        ],
+        "deb",
+    );
+    let (r, _d) = scan_layers(&[deb]);
+    assert_eq!(name_versions(&r.ok().json()).into_iter().collect::<Vec<_>>(), vec!["zlib1g\t1:1.2.13.dfsg-1"]);
+}
+
+#[test]
+fn unresolvable_database_symlinks_are_warnings() {
+    let db = apk_db(&[("musl", "1.2.5-r0")]);
+    let osr = Entry::file("etc/os-release", "ID=alpine\nVERSION_ID=3.20.3\n");
+    // The target deleted by a later layer.
+    let low = Layer::gz(&[osr.clone(), Entry::file("lib/apk/db/real", &db)], "low");
+    let high = Layer::gz(&[Entry::file("lib/apk/db/.wh.real", ""), Entry::Symlink("lib/apk/db/installed".into(), "real".into())], "rm");
+    let (r, _d) = scan_layers(&[low, high]);
+    let v = r.ok().json();
+    assert_eq!(name_versions(&v).len(), 0);
+    assert!(v["warnings"].to_string().contains("/lib/apk/db/installed"), "{v}");
+    // A loop through a path no extractor wants.
+    let l = Layer::gz(
+        &[
+            osr.clone(),
+            Entry::Symlink("lib/apk/db/installed".into(), "a".into()),
+            Entry::Symlink("lib/apk/db/a".into(), "installed".into()),
+        ],
+        "loop",
+    );
+    let (r, _d) = scan_layers(&[l]);
+    let v = r.ok().json();
+    assert!(v["warnings"].to_string().contains("/lib/apk/db/installed"), "{v}");
+    // A link out of the root stays inside it (`..` stops at `/`), and finds nothing there.
+    let l = Layer::gz(&[osr, Entry::Symlink("lib/apk/db/installed".into(), "../../../../../../etc/shadow".into())], "escape");
+    let (r, _d) = scan_layers(&[l]);
+    let v = r.ok().json();
+    assert_eq!(name_versions(&v).len(), 0);
+    assert!(v["warnings"].to_string().contains("/etc/shadow"), "{v}");
+}
+
+#[test]
+fn a_root_filesystem_database_behind_a_symlink_is_read_inside_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("lib/apk/db")).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/os-release"), "ID=alpine\nVERSION_ID=3.20.3\n").unwrap();
+    std::fs::write(root.join("lib/apk/db/real"), apk_db(&[("musl", "1.2.5-r0"), ("busybox", "1.36.1-r29")])).unwrap();
+    std::os::unix::fs::symlink("real", root.join("lib/apk/db/installed")).unwrap();
+    let r = dredge_in(&dir.path().join("cache"), &["rootfs", root.to_str().unwrap(), "--format", "json", "--scanners", "none"]).ok();
+    assert_eq!(name_versions(&r.json()).len(), 2, "{}", r.stdout);
+    // An absolute link resolves inside the root, never on the host (which has /etc/passwd).
+    std::fs::remove_file(root.join("lib/apk/db/installed")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", root.join("lib/apk/db/installed")).unwrap();
+    let r = dredge_in(&dir.path().join("cache"), &["rootfs", root.to_str().unwrap(), "--format", "json", "--scanners", "none"]).ok();
+    let v = r.json();
+    assert_eq!(name_versions(&v).len(), 0);
+    assert!(v["warnings"].to_string().contains("/etc/passwd"), "{v}");
+}
