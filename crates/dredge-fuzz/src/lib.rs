@@ -134,7 +134,7 @@ pub fn path_of(file_name: &str) -> String {
 pub struct Rng(pub u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -143,7 +143,7 @@ impl Rng {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
     pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 { 0 } else { (self.next_u64() % n as u64) as usize }
     }
 }
 
@@ -193,7 +193,7 @@ pub fn mutate(rng: &mut Rng, data: &[u8], other: &[u8]) -> Vec<u8> {
             2 => {
                 let i = rng.below(len + 1);
                 let n = 1 + rng.below(64);
-                let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+                let bytes: Vec<u8> = (0..n).map(|_| rng.next_u64() as u8).collect();
                 d.splice(i..i, bytes);
             }
             3 if len > 0 => {
@@ -267,7 +267,7 @@ fn tar_edit(rng: &mut Rng, d: &mut [u8]) {
         4 => h[100..108].copy_from_slice(b"0007777\0"),
         _ => {
             let i = rng.below(512);
-            h[i] = rng.next() as u8;
+            h[i] = rng.next_u64() as u8;
         }
     }
     h[148..156].fill(b' ');

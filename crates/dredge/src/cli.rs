@@ -575,6 +575,12 @@ fn parse_size(s: &str) -> Result<u64, String> {
     n.checked_mul(mult).ok_or_else(|| format!("{s:?} is too large"))
 }
 
+/// The default database, `<cache>/db/dredge.db`, in a checked directory of the cache.
+fn default_db(cache_dir: Option<PathBuf>) -> Result<PathBuf> {
+    let root = CacheDir::open(&cache_dir.unwrap_or_else(default_cache_dir))?;
+    Ok(root.subdir("db")?.join("dredge.db"))
+}
+
 /// `$XDG_CACHE_HOME/dredge`, `~/.cache/dredge`, else a per-user directory in the temp dir
 /// (created exclusively, checked to be this user's own: never a path shared by all users).
 fn default_cache_dir() -> PathBuf {
@@ -783,7 +789,10 @@ pub fn run() -> Result<ExitCode> {
             return vuln_report(&r, a.format, a.output.as_ref(), gate, a.vuln.exit_code);
         }
         Command::Db(DbCommand::Build(a)) => {
-            let out = a.output.unwrap_or_else(|| a.cache_dir.unwrap_or_else(default_cache_dir).join("db/dredge.db"));
+            let out = match a.output {
+                Some(o) => o,
+                None => default_db(a.cache_dir)?,
+            };
             let sources: Vec<dredge_vulndb::SourceSpec> = a
                 .sources
                 .iter()
@@ -832,13 +841,18 @@ pub fn run() -> Result<ExitCode> {
             say!("dredge: pushed {} as {pushed}", path.display());
         }
         Command::Db(DbCommand::Pull(a)) => {
-            let cache = a.cache_dir.unwrap_or_else(default_cache_dir);
-            let path = a.db.unwrap_or_else(|| cache.join("db/dredge.db"));
+            let path = match a.db {
+                Some(p) => p,
+                None => default_db(a.cache_dir)?,
+            };
             let st = crate::dbartifact::pull(&a.reference, &path, a.registry.options()?)?;
             say!("dredge: pulled {} into {} ({} advisories, built {})", a.reference, path.display(), st.advisories, st.built_at);
         }
         Command::Db(DbCommand::Status(a)) => {
-            let path = a.db.unwrap_or_else(|| a.cache_dir.unwrap_or_else(default_cache_dir).join("db/dredge.db"));
+            let path = match a.db {
+                Some(p) => p,
+                None => default_db(a.cache_dir)?,
+            };
             let st = dredge_vulndb::Db::open(&path)?.status()?;
             let text = match a.format {
                 ImageFormat::Json => serde_json::to_string_pretty(&st)?,

@@ -82,7 +82,7 @@ fn pax_size_smaller_than_the_header_size_reads_the_database() {
 fn run_with_closed(args: &[&str], close_stdout: bool, close_stderr: bool) -> i32 {
     use std::process::{Command, Stdio};
     let cache = tempfile::tempdir().unwrap();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_dredge"));
+    let mut c = Command::new(bin());
     c.args(args).env("DREDGE_CACHE_DIR", cache.path()).env("DREDGE_OFFLINE", "1").stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     // Closing the read end at once is what `| head -0` does; `head -1` closes it after a line.
@@ -126,7 +126,7 @@ fn files_kept_for_hardlinks_are_bounded_in_total() {
     let target = layout(dir.path(), &[l]);
     let out = std::process::Command::new("/usr/bin/time")
         .args(["-f", "maxrss_kb=%M"])
-        .arg(env!("CARGO_BIN_EXE_dredge"))
+        .arg(bin())
         .args(["sbom", &target, "--format", "json", "--no-cache"])
         .env("DREDGE_CACHE_DIR", dir.path().join("cache"))
         .output()
@@ -213,7 +213,7 @@ fn without_home_the_cache_is_a_private_per_user_dir() {
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).unwrap();
     let run = || {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dredge"))
+        let out = std::process::Command::new(bin())
             .args(["sbom", &alpine_oci(), "--format", "json"])
             .env_remove("HOME")
             .env_remove("XDG_CACHE_HOME")

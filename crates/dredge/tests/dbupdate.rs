@@ -56,7 +56,7 @@ impl Server {
 }
 
 fn dredge(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_dredge"));
+    let mut c = Command::new(bin());
     c.args(args).env("DREDGE_CACHE_DIR", cache).env_remove("SOURCE_DATE_EPOCH");
     for (k, v) in env {
         c.env(k, v);

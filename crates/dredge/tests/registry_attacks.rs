@@ -65,7 +65,7 @@ impl Hostile {
         let started = Instant::now();
         let out = Command::new("/usr/bin/time")
             .args(["-f", "maxrss_kb=%M"])
-            .arg(env!("CARGO_BIN_EXE_dredge"))
+            .arg(bin())
             .args(["image", &self.target(), "--format", "json", "--scanners", "secret", "--ca-cert", &self.ca()])
             .args(extra)
             .env("DREDGE_CACHE_DIR", &cache)

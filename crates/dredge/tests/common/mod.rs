@@ -10,6 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+/// The dredge binary under test: this build, or `DREDGE_BIN` (another build, e.g. an older one, to
+/// see an attack test fail before its fix).
+pub fn bin() -> PathBuf {
+    std::env::var_os("DREDGE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_dredge")))
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -53,7 +59,7 @@ pub fn dredge_in(cache: &Path, args: &[&str]) -> Run {
 
 /// As [`dredge_in`], with environment variables set after the defaults (so they override them).
 pub fn dredge_in_env(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_dredge"));
+    let mut c = Command::new(bin());
     c.args(args)
         .env("DREDGE_CACHE_DIR", cache)
         .env("SOURCE_DATE_EPOCH", "1700000000")
