@@ -274,6 +274,11 @@ pub fn affects(aff: &Ranges, v: &str, s: Scheme) -> Option<(String, Vec<String>)
 pub struct MatchResult {
     pub findings: Vec<Finding>,
     pub notes: Vec<String>,
+    /// Packages looked up in the database (their ecosystem has advisories there).
+    pub packages_checked: usize,
+    /// Kinds of packages present in the inventory that the database has no advisories for
+    /// (`npm`, `Maven`, `alpine 3.20`): listed, not checked.
+    pub unchecked: Vec<String>,
 }
 
 /// A record that affects a package: the entry, its advisory's head, what matched, the fixed
@@ -346,13 +351,12 @@ pub fn match_inventory_with(inv: &Inventory, db: &Db, opts: MatchOptions) -> Res
         }
         if present.is_empty() {
             let what = match (&inv.os, kind.is_os()) {
-                (Some(os), true) => format!("{} {}", os.id, os.version_id.as_deref().unwrap_or("")),
-                _ => format!("{} packages", kind.describe()),
+                (Some(os), true) => format!("{} {}", os.id, os.version_id.as_deref().unwrap_or("")).trim().to_string(),
+                _ => kind.osv_name().map(str::to_string).unwrap_or_else(|| kind.describe().to_string()),
             };
-            res.notes.push(format!(
-                "the advisory database has no data for {what} (looked for {}): those packages were not matched",
-                if wanted.is_empty() { "no known ecosystem".to_string() } else { wanted.join(", ") }
-            ));
+            if !res.unchecked.contains(&what) {
+                res.unchecked.push(what);
+            }
             continue;
         }
         ecos_of.insert(kind, present);
@@ -374,8 +378,15 @@ pub fn match_inventory_with(inv: &Inventory, db: &Db, opts: MatchOptions) -> Res
         by_eco.insert(e.clone(), db.lookup_many(&e, &names)?);
     }
     let mut heads: HashMap<String, Arc<Head>> = HashMap::new();
+    if !res.unchecked.is_empty() {
+        res.notes.push(format!(
+            "no advisories for: {} — those packages were not checked (add their advisory sources: `dredge db update --source ...`)",
+            res.unchecked.join(", ")
+        ));
+    }
     for p in &inv.packages {
         let (Some(ecos), Some(s)) = (ecos_of.get(&p.ecosystem), scheme(p.ecosystem)) else { continue };
+        res.packages_checked += 1;
         let (name, version) = query(p);
         let mut hits = Vec::new();
         for e in ecos {

@@ -130,6 +130,13 @@ pub struct DatabaseInfo {
     pub built_at: String,
     pub schema_version: u32,
     pub sources: Vec<String>,
+    /// Advisories the database holds.
+    pub advisories: usize,
+    /// Packages looked up in it (their ecosystem has advisories there).
+    pub packages_checked: usize,
+    /// Kinds of packages the database has no advisories for: listed, not checked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unchecked: Vec<String>,
 }
 
 impl ScanReport {

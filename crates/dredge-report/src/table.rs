@@ -51,6 +51,9 @@ pub fn to_table(r: &ScanReport) -> String {
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "{} packages", r.packages.len());
+    for n in &r.notes {
+        let _ = writeln!(out, "Note: {n}");
+    }
     if let Some(s) = &r.secrets {
         secrets(&mut out, s);
     }
@@ -137,6 +140,16 @@ fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[dredge_match::Finding]
     .collect();
     let _ = writeln!(out);
     let _ = writeln!(out, "Total: {} ({})", v.len(), summary.join(", "));
+    if let Some(db) = &r.database {
+        let _ = writeln!(
+            out,
+            "Checked {} of {} packages against {} advisories ({})",
+            db.packages_checked,
+            r.packages.len(),
+            db.advisories,
+            db.path
+        );
+    }
     for n in &r.notes {
         let _ = writeln!(out, "Note: {n}");
     }

@@ -307,6 +307,8 @@ impl Db {
             current_at: self.current_at(),
             dredge_version: self.meta("dredge_version"),
             sources: self.sources()?,
+            advisories: self.conn.query_row("SELECT COUNT(*) FROM advisories", [], |r| r.get::<_, i64>(0)).map_err(|e| self.err(e))?
+                as usize,
             ..Default::default()
         })
     }

@@ -168,8 +168,16 @@ struct VulnArgs {
     #[arg(long, env = "DREDGE_DB")]
     db: Option<PathBuf>,
     /// Report only these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
-    #[arg(long, value_delimiter = ',')]
-    severity: Vec<String>,
+    #[arg(long, value_delimiter = ',', value_parser = parse_severity)]
+    severity: Vec<dredge_match::Severity>,
+    /// Without a usable advisory database, list packages and say vulnerabilities were not checked
+    /// instead of failing (exit 2) when `vuln` is among the scanners.
+    #[arg(long, env = "DREDGE_ALLOW_NO_DB", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
+    allow_no_db: bool,
+    /// Fail (exit 2) when the database was last built or found current longer ago than this,
+    /// e.g. 1d, 36h (for CI gates).
+    #[arg(long, value_parser = parse_duration)]
+    max_db_age: Option<std::time::Duration>,
     /// Exit with this code when findings remain after the filters (operational errors stay 2).
     #[arg(long, default_value_t = 0)]
     exit_code: u8,
@@ -384,6 +392,21 @@ fn db_status_table(st: &dredge_vulndb::Status) -> String {
     o
 }
 
+fn seconds_since(rfc3339: &str) -> Option<i64> {
+    let t = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339).ok()?;
+    Some((time::OffsetDateTime::now_utc() - t).whole_seconds())
+}
+
+fn human_age(secs: i64) -> String {
+    match secs {
+        s if s < 0 => "in the future".into(),
+        s if s >= 86_400 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s >= 86_400 => format!("{}d {}h", s / 86_400, s % 86_400 / 3600),
+        s if s >= 3600 => format!("{}h", s / 3600),
+        s => format!("{}m", s / 60),
+    }
+}
+
 /// Whole days since an RFC 3339 time.
 fn age(rfc3339: &str) -> Option<i64> {
     let t = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339).ok()?;
@@ -401,10 +424,22 @@ fn vulns(
     explicit: bool,
     reg: Option<RegistryOptions>,
 ) -> Result<bool> {
-    // A database in the cache dir is only as trustworthy as the directory: check it first.
-    if !explicit {
+    // A database in the cache dir is only as trustworthy as the directory: check it first (a
+    // cache that does not exist yet is created only when something is downloaded into it).
+    if !explicit && cache.exists() {
         CacheDir::open(cache)?.subdir("db")?;
     }
+    // No usable database while `vuln` was asked for: an error, unless the user said that listing
+    // packages is enough. A gate must never pass because nothing was checked.
+    let no_db = |r: &mut ScanReport, why: String| -> Result<bool> {
+        if a.allow_no_db {
+            r.notes.push(format!("vulnerabilities not checked: {why} (--allow-no-db)"));
+            return Ok(false);
+        }
+        bail!(
+            "vulnerabilities not checked: {why}. Build or fetch a database (`dredge db build --source ...`, `dredge db update`, --db-repository), or scan without one: --scanners secret, or --allow-no-db"
+        )
+    };
     let sources_dir = || -> Result<PathBuf> { Ok(CacheDir::open(cache)?.subdir("db/sources")?) };
     if let Some(repo) = &a.db_repository {
         let current =
@@ -423,6 +458,7 @@ fn vulns(
     }
     // First use: no database at the default place. Download one from the default sources
     // (`DREDGE_DB_SOURCES` overrides them), as `dredge db update` would.
+    let mut download_failed = None;
     if !db_path.is_file() && !explicit && a.db_repository.is_none() && !a.offline && !a.skip_db_update {
         if let Err(e) = dredge_vulndb::update::update(db_path, &[], &sources_dir()?, &dredge_report::now_rfc3339()) {
             r.warnings.push(dredge_model::Warning {
@@ -430,12 +466,17 @@ fn vulns(
                 layer: None,
                 message: format!("no advisory database, and downloading one failed: {e}"),
             });
+            download_failed = Some(e.to_string());
         }
     }
     if !db_path.is_file() && !explicit && a.db_repository.is_none() {
-        r.notes
-            .push(format!("no advisory database at {}: packages only (build one with `dredge db build --source ...`)", db_path.display()));
-        return Ok(false);
+        let why = match (&download_failed, a.offline, a.skip_db_update) {
+            (Some(e), _, _) => format!("no advisory database at {}, and downloading one failed ({e})", db_path.display()),
+            (None, true, _) => format!("no advisory database at {}, and --offline forbids downloading one", db_path.display()),
+            (None, _, true) => format!("no advisory database at {}, and --skip-db-update forbids downloading one", db_path.display()),
+            _ => format!("no advisory database at {}", db_path.display()),
+        };
+        return no_db(r, why);
     }
     let mut db = dredge_vulndb::Db::open(db_path)?;
     let mut st = db.info()?;
@@ -453,6 +494,18 @@ fn vulns(
             }),
         }
     }
+    if let Some(max) = a.max_db_age {
+        let secs = seconds_since(&st.current_at).unwrap_or(i64::MAX);
+        if secs < 0 || secs as u64 > max.as_secs() {
+            bail!(
+                "the advisory database {} was last built or found current at {} ({} ago), longer ago than --max-db-age {}: run `dredge db update`",
+                st.path,
+                st.current_at,
+                human_age(secs),
+                human_age(max.as_secs() as i64)
+            );
+        }
+    }
     if let Some(days) = age(&st.current_at) {
         if days >= 1 {
             r.warnings.push(dredge_model::Warning {
@@ -465,6 +518,7 @@ fn vulns(
     let inv = dredge_model::Inventory { os: r.os.clone(), packages: r.packages.clone(), warnings: Vec::new() };
     let started = std::time::Instant::now();
     let m = dredge_match::match_inventory_with(&inv, &db, dredge_match::MatchOptions { include_dev: a.include_dev_deps })?;
+    let (packages_checked, unchecked) = (m.packages_checked, m.unchecked.clone());
     if db.skipped_rows() > 0 {
         r.warnings.push(dredge_model::Warning {
             path: Some(st.path.clone()),
@@ -483,14 +537,7 @@ fn vulns(
             m.findings.len()
         );
     }
-    let wanted: Vec<dredge_match::Severity> = a
-        .severity
-        .iter()
-        .map(|s| {
-            dredge_match::Severity::parse_label(s)
-                .ok_or_else(|| anyhow!("--severity {s:?}: expected UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL"))
-        })
-        .collect::<Result<_>>()?;
+    let wanted: Vec<dredge_match::Severity> = a.severity.clone();
     let total = m.findings.len();
     let mut findings: Vec<dredge_match::Finding> = m
         .findings
@@ -532,13 +579,27 @@ fn vulns(
         built_at: st.built_at.clone(),
         schema_version: st.schema_version,
         sources: st.sources.iter().map(|s| s.location.clone()).collect(),
+        advisories: st.advisories,
+        packages_checked,
+        unchecked,
     });
     let gate = !findings.is_empty();
     r.vulnerabilities = Some(findings);
     Ok(gate)
 }
 
-/// `30s`, `10m`, `1h`, `1500ms`, `90` (seconds).
+/// One of the five severities, exactly (a typo must not silently filter out everything).
+fn parse_severity(s: &str) -> Result<dredge_match::Severity, String> {
+    let ok = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
+    if ok.iter().any(|o| o.eq_ignore_ascii_case(s.trim())) {
+        if let Some(v) = dredge_match::Severity::parse_label(s) {
+            return Ok(v);
+        }
+    }
+    Err(format!("expected one of {}", ok.join(", ")))
+}
+
+/// `30s`, `10m`, `1h`, `1d`, `1500ms`, `90` (seconds).
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
@@ -549,7 +610,8 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         "" | "s" => 1000,
         "m" => 60_000,
         "h" => 3_600_000,
-        u => return Err(format!("unknown duration unit {u:?} (ms, s, m, h)")),
+        "d" => 86_400_000,
+        u => return Err(format!("unknown duration unit {u:?} (ms, s, m, h, d)")),
     };
     let ms = n.checked_mul(ms).ok_or_else(|| format!("{s:?} is too long"))?;
     if ms == 0 {
@@ -662,10 +724,10 @@ fn vuln_report(r: &ScanReport, format: VulnFormat, output: Option<&PathBuf>, fin
 }
 
 /// Applies `--severity` to the secrets; true when some remain (for `--exit-code`).
-fn filter_secrets(r: &mut ScanReport, severity: &[String]) -> bool {
+fn filter_secrets(r: &mut ScanReport, severity: &[dredge_match::Severity]) -> bool {
     let Some(s) = r.secrets.as_mut() else { return false };
     if !severity.is_empty() {
-        s.retain(|f| severity.iter().any(|w| w.eq_ignore_ascii_case(&f.severity)));
+        s.retain(|f| severity.iter().any(|w| w.as_str().eq_ignore_ascii_case(&f.severity)));
     }
     !s.is_empty()
 }

@@ -186,17 +186,25 @@ fn the_first_scan_downloads_a_database() {
     assert_eq!(v["vulnerabilities"], serde_json::json!([]));
     assert!(dir.path().join("db/dredge.db").is_file());
     assert_eq!(s.requests(), vec!["GET /alpine-v3.9-main.yaml 200"]);
-    // --offline never downloads: packages only, and the report says why.
+    // --offline never downloads: without a database that is an error saying why, or with
+    // --allow-no-db packages only and a note.
     let d2 = tempfile::tempdir().unwrap();
-    let v = dredge(d2.path(), &["image", &img, "--format", "json", "--offline"], &[("DREDGE_DB_SOURCES", &s.url("alpine-v3.9-main.yaml"))])
-        .ok()
-        .json();
+    let env = [("DREDGE_DB_SOURCES", s.url("alpine-v3.9-main.yaml"))];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = dredge(d2.path(), &["image", &img, "--format", "json", "--offline"], &env);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--offline forbids downloading one"), "{}", r.stderr);
+    let v = dredge(d2.path(), &["image", &img, "--format", "json", "--offline", "--allow-no-db"], &env).ok().json();
     assert!(v.get("vulnerabilities").is_none());
     assert!(v["notes"].to_string().contains("no advisory database"));
     assert_eq!(s.requests().len(), 1);
-    // An unreachable source: a warning, and the scan still lists packages.
+    // An unreachable source: an error naming the failed download; with --allow-no-db a warning,
+    // and the scan still lists packages.
     let d3 = tempfile::tempdir().unwrap();
-    let r = dredge(d3.path(), &["image", &img, "--format", "json"], &[("DREDGE_DB_SOURCES", &s.url("missing.zip"))]).ok();
+    let r = dredge(d3.path(), &["image", &img, "--format", "json"], &[("DREDGE_DB_SOURCES", &s.url("missing.zip"))]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("downloading one failed"), "{}", r.stderr);
+    let r = dredge(d3.path(), &["image", &img, "--format", "json", "--allow-no-db"], &[("DREDGE_DB_SOURCES", &s.url("missing.zip"))]).ok();
     assert!(r.stderr.contains("downloading one failed"), "{}", r.stderr);
     assert_eq!(r.json()["packages"].as_array().unwrap().len(), 14);
 }

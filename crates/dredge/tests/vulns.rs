@@ -186,10 +186,13 @@ fn ci_gate_contract() {
     assert!(r.stderr.contains("/nonexistent/db.sqlite"), "{}", r.stderr);
     let r = scan(&db, &target, &["--severity", "BAD"]);
     assert_eq!(r.code, 2);
-    // Without any database: packages only, and a note saying so.
+    // Without any database: an error (a gate must not pass unchecked), unless --allow-no-db.
     let c = tempfile::tempdir().unwrap();
-    let r = dredge_in(c.path(), &["image", &target, "--format", "json", "--exit-code", "1"]).ok();
-    assert!(r.json()["notes"].to_string().contains("no advisory database"));
+    let r = dredge_in_env(c.path(), &["image", &target, "--format", "json", "--exit-code", "1"], &[("DREDGE_ALLOW_NO_DB", "0")]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("no advisory database"), "{}", r.stderr);
+    let r = dredge_in(c.path(), &["image", &target, "--format", "json", "--exit-code", "1", "--allow-no-db"]).ok();
+    assert!(r.json()["notes"].to_string().contains("vulnerabilities not checked: no advisory database"));
 }
 
 #[test]
