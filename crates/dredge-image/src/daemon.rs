@@ -144,6 +144,22 @@ impl Daemon {
                 .unwrap_or_default()
         };
         let id = inspect.get("Id").and_then(|v| v.as_str()).unwrap_or("").to_string();
+        // The daemon keeps one platform of an image: a different one asked for is an error, as for
+        // archives, never a silent scan of what the daemon happens to have.
+        if let Some(want) = &opts.platform {
+            let field = |k: &str| inspect.get(k).and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(str::to_string);
+            let have = crate::Platform {
+                os: field("Os").unwrap_or_else(|| "linux".into()),
+                architecture: crate::spec::normalise_arch(&field("Architecture").unwrap_or_default()),
+                variant: field("Variant"),
+            };
+            if !have.satisfies(want) {
+                return Err(ImageError::Missing(format!(
+                    "the Docker daemon's image {name} is {have}, not {want} (pull that platform into the daemon, or scan the registry: --image-src registry)"
+                ))
+                .into());
+            }
+        }
         if let Some(mut img) = self.image_from_kept_config(&id, target, opts, is_cached) {
             img.repo_digests = strings("RepoDigests");
             img.tags = strings("RepoTags");

@@ -140,6 +140,23 @@ fn is_retryable_status(s: u16) -> bool {
     matches!(s, 408 | 429 | 500 | 502 | 503 | 504)
 }
 
+/// A TLS client hello answered with plain HTTP: rustls reads the HTTP status line as a record
+/// of an unknown content type.
+fn answered_plain_http(e: &ureq::Error) -> bool {
+    let m = e.to_string();
+    m.contains("InvalidContentType") || m.contains("invalid content type")
+}
+
+/// `localhost`, 127.0.0.0/8 and `::1`, with or without a port.
+pub fn is_loopback(host: &str) -> bool {
+    let h = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h)
+    };
+    h.eq_ignore_ascii_case("localhost") || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Connection trouble is retried; a timeout is not (a registry too slow once is slow again, and
 /// retrying made a stalled registry cost minutes).
 fn is_retryable_err(e: &ureq::Error) -> bool {
@@ -277,17 +294,25 @@ impl RegistryClient {
         ImageError::Registry { registry: self.host().to_string(), message: message.into() }
     }
 
-    /// HTTPS, unless `--insecure` and the registry answers only plain HTTP (Docker's rule for
-    /// insecure registries).
+    /// HTTPS, unless the registry answers only plain HTTP and either `--insecure` was given or the
+    /// registry is on this machine's loopback (`localhost`, 127.0.0.0/8, `::1`), which Docker
+    /// also treats as insecure-allowed. Credentials still go over plain HTTP only with
+    /// `--insecure`.
     fn scheme(&self) -> Result<&'static str, ImageError> {
         let mut s = self.0.scheme.lock().map_err(|_| self.err("lock poisoned"))?;
         if let Some(s) = *s {
             return Ok(s);
         }
+        let probe = || self.0.agent.get(format!("https://{}/v2/", self.host())).config().timeout_global(Some(STALL)).build().call();
         let chosen = if self.0.opts.insecure {
-            match self.0.agent.get(format!("https://{}/v2/", self.host())).call() {
+            match probe() {
                 Ok(_) => "https",
                 Err(_) => "http",
+            }
+        } else if is_loopback(self.host()) {
+            match probe() {
+                Err(e) if answered_plain_http(&e) => "http",
+                _ => "https",
             }
         } else {
             "https"
@@ -372,6 +397,12 @@ impl RegistryClient {
                     std::thread::sleep(wait);
                 }
                 Ok(resp) => return Ok(resp),
+                Err(SendError::Http(e)) if answered_plain_http(&e) => {
+                    return Err(ImageError::Insecure {
+                        registry: self.host().to_string(),
+                        message: "the registry answered plain HTTP to a TLS connection: use --insecure to allow plain HTTP (registries on loopback — localhost, 127.0.0.0/8, ::1 — are allowed it without the flag)".into(),
+                    });
+                }
                 Err(SendError::Http(e)) if is_retryable_err(&e) && attempt < self.0.opts.retries && backoff(attempt) < left => {
                     std::thread::sleep(backoff(attempt))
                 }
@@ -766,6 +797,20 @@ mod tests {
         let (s, p) = parse_challenge(r#"Basic realm="Registry Realm""#).expect("parses");
         assert_eq!((s.as_str(), p["realm"].as_str()), ("basic", "Registry Realm"));
         assert!(parse_challenge(r#"Bearer realm="unterminated"#).is_none());
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for h in ["localhost:5000", "127.0.0.1:5000", "127.1.2.3", "[::1]:5000", "LOCALHOST"] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in ["0.0.0.0:5000", "registry.example.com", "10.0.0.1:5000", "localhost.example.com"] {
+            assert!(!is_loopback(h), "{h}");
+        }
+        assert_eq!(join_url("https://r/v2/a/blobs/x", "/b?c=1").as_deref(), Some("https://r/b?c=1"));
+        assert_eq!(join_url("https://r/v2/a/blobs/x", "//s3/x").as_deref(), Some("https://s3/x"));
+        assert_eq!(join_url("https://r/v2/a/blobs/x", "y").as_deref(), Some("https://r/v2/a/blobs/y"));
+        assert_eq!(host_of("https://r:5000/v2/"), "r:5000");
     }
 
     #[test]

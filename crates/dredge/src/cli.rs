@@ -940,6 +940,6 @@ mod tests {
         assert_eq!(parse_duration("90"), Ok(std::time::Duration::from_secs(90)));
         assert_eq!(parse_duration("10m"), Ok(std::time::Duration::from_secs(600)));
         assert_eq!(parse_duration("1500ms"), Ok(std::time::Duration::from_millis(1500)));
-        assert!(parse_duration("0s").is_err() && parse_duration("5d").is_err());
+        assert!(parse_duration("0s").is_err() && parse_duration("5w").is_err());
     }
 }

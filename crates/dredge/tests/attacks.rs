@@ -83,7 +83,12 @@ fn run_with_closed(args: &[&str], close_stdout: bool, close_stderr: bool) -> i32
     use std::process::{Command, Stdio};
     let cache = tempfile::tempdir().unwrap();
     let mut c = Command::new(bin());
-    c.args(args).env("DREDGE_CACHE_DIR", cache.path()).env("DREDGE_OFFLINE", "1").stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.args(args)
+        .env("DREDGE_CACHE_DIR", cache.path())
+        .env("DREDGE_OFFLINE", "1")
+        .env("DREDGE_ALLOW_NO_DB", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     // Closing the read end at once is what `| head -0` does; `head -1` closes it after a line.
     if close_stdout {

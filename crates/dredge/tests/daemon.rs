@@ -88,3 +88,16 @@ fn unreachable_daemon_is_a_clear_error() {
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(e.contains("daemon not reachable") && e.contains("/nonexistent/docker.sock"), "{e}");
 }
+
+#[test]
+fn a_platform_the_daemon_does_not_have_is_an_error() {
+    load("alpine-3.9.docker.tar");
+    let c = tempfile::tempdir().expect("tempdir");
+    for _ in 0..2 {
+        // The second time the config is kept and the layers cached: still checked.
+        let r = dredge_in(c.path(), &["image", "dredge-test/alpine:3.9", "--platform", "linux/arm64", "--image-src", "daemon"]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("is linux/amd64, not linux/arm64"), "{}", r.stderr);
+        dredge_in(c.path(), &["image", "dredge-test/alpine:3.9", "--platform", "linux/amd64", "--format", "json"]).ok();
+    }
+}

@@ -309,6 +309,7 @@ fn nothing_is_written_outside_the_cache_dir() {
             .env("HOME", &home)
             .env("TMPDIR", &tmp)
             .env("DREDGE_OFFLINE", "1")
+            .env("DREDGE_ALLOW_NO_DB", "1")
             .env_remove("XDG_CACHE_HOME")
             .env_remove("DREDGE_CACHE_DIR")
             .output()

@@ -18,6 +18,7 @@ fn dredge_env(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .env_remove("DREDGE_USERNAME")
         .env_remove("DREDGE_PASSWORD")
         .env("DREDGE_OFFLINE", "1")
+        .env("DREDGE_ALLOW_NO_DB", "1")
         .env("DOCKER_CONFIG", cache.join("no-docker-config"));
     for (k, v) in env {
         c.env(k, v);
@@ -223,9 +224,16 @@ fn insecure_plain_http_and_retries() {
     reg.push("alpine-3.9", "team/alpine:3.9", false);
     let cache = tempfile::tempdir().expect("tempdir");
     let target = format!("registry:{}/team/alpine:3.9", reg.host());
-    // Without --insecure, a plain-HTTP registry is refused.
-    let r = dredge_env(cache.path(), &["image", &target], &[]);
+    // On loopback, plain HTTP is allowed without --insecure (as Docker does for localhost).
+    let v = dredge_env(cache.path(), &["image", &target, "--format", "json", "--no-cache"], &[]).ok().json();
+    assert_eq!(name_versions(&v), tsv(&images().join("expected/alpine-3.9.tsv")));
+    // Elsewhere it is refused at once, with the reason and the flag (0.0.0.0 reaches this machine
+    // but is not loopback to dredge, as to Docker).
+    let started = std::time::Instant::now();
+    let r = dredge_env(cache.path(), &["image", &format!("registry:0.0.0.0:{}/team/alpine:3.9", reg.port)], &[]);
     assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("answered plain HTTP") && r.stderr.contains("--insecure"), "{}", r.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "no retries: {:?}", started.elapsed());
     let v = dredge_env(cache.path(), &["image", &target, "--insecure", "--format", "json"], &[]).ok().json();
     assert_eq!(name_versions(&v), tsv(&images().join("expected/alpine-3.9.tsv")));
     // Through a proxy that fails the first connections: the scheme probe, a 503, a reset.
