@@ -106,8 +106,13 @@ impl TarStore {
         } else {
             Box::new(zstd_reader(br).map_err(|e| ImageError::io(format!("decompressing {label}"), e))?)
         };
-        let n = io::copy(&mut (&mut dec).take(max_bytes + 1), &mut out)
-            .map_err(|e| ImageError::Corrupt(format!("{label}: decompressing the archive: {e}")))?;
+        let n = io::copy(&mut (&mut dec).take(max_bytes + 1), &mut out).map_err(|e| {
+            if e.kind() == io::ErrorKind::UnexpectedEof {
+                ImageError::Corrupt(format!("{label}: the compressed archive is truncated (it ends before its compressed stream does)"))
+            } else {
+                ImageError::Corrupt(format!("{label}: decompressing the archive: {e}"))
+            }
+        })?;
         if n > max_bytes {
             return Err(ImageError::TooLarge(format!("{label} decompresses to more than {max_bytes} bytes (raise --max-image-size)")));
         }
@@ -121,12 +126,28 @@ impl TarStore {
 
     fn index(file: PathBuf, spool: Option<tempfile::TempPath>, label: String) -> Result<Self, ImageError> {
         let f = File::open(&file).map_err(|e| ImageError::io(format!("opening {label}"), e))?;
+        let file_len = f.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
         let mut ar = tar::Archive::new(BufReader::new(f));
         let mut members = HashMap::new();
+        let not_an_archive = || ImageError::Corrupt(format!("{label}: not a tar, gzip or zstd archive (not a docker save or OCI archive)"));
         // Seek over member data: indexing a large archive reads its headers only.
-        let entries = ar.entries_with_seek().map_err(|e| ImageError::Corrupt(format!("{label}: not a tar archive: {e}")))?;
+        let entries = ar.entries_with_seek().map_err(|_| not_an_archive())?;
+        let mut seen = 0u64;
         for e in entries {
-            let e = e.map_err(|e| ImageError::Corrupt(format!("{label}: not a valid tar archive: {e}")))?;
+            let e = match e {
+                Ok(e) => e,
+                Err(_) if seen == 0 => return Err(not_an_archive()),
+                Err(e) => return Err(ImageError::Corrupt(format!("{label}: not a valid tar archive after {seen} members: {e}"))),
+            };
+            seen += 1;
+            // Seeking past the data hides a short file: a member must end inside it.
+            let end = e.raw_file_position().saturating_add(e.size());
+            if end > file_len {
+                return Err(ImageError::Corrupt(format!(
+                    "{label}: the archive is truncated at byte {file_len} (member {} needs {end} bytes)",
+                    String::from_utf8_lossy(&e.path_bytes())
+                )));
+            }
             let raw = String::from_utf8_lossy(&e.path_bytes()).into_owned();
             let Some(path) = clean(&raw) else { continue };
             match e.header().entry_type() {
@@ -149,7 +170,7 @@ impl TarStore {
             }
         }
         if members.is_empty() {
-            return Err(ImageError::Corrupt(format!("{label}: empty or not a tar archive")));
+            return Err(if seen == 0 { not_an_archive() } else { ImageError::Corrupt(format!("{label}: a tar archive without files")) });
         }
         Ok(TarStore { file, members, _spool: spool, label })
     }

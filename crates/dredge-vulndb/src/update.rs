@@ -65,6 +65,43 @@ fn extension(url: &str) -> &'static str {
     }
 }
 
+/// `path` made absolute (not resolved through symlinks), as text.
+pub fn absolute(path: &str) -> String {
+    std::path::absolute(path).map(|p| p.display().to_string()).unwrap_or_else(|_| path.to_string())
+}
+
+/// A fingerprint of a local source: the SHA-256 of a file, or of the names, sizes and contents of
+/// every file below a directory (sorted), as `sha256:<hex>`.
+pub fn local_fingerprint(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    let md = std::fs::metadata(path)?;
+    if md.is_file() {
+        std::io::copy(&mut std::fs::File::open(path)?, &mut h)?;
+    } else {
+        let mut files = Vec::new();
+        let mut stack = vec![path.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d)? {
+                let e = e?;
+                let t = e.file_type()?;
+                if t.is_dir() {
+                    stack.push(e.path());
+                } else if t.is_file() {
+                    files.push(e.path());
+                }
+            }
+        }
+        files.sort();
+        for f in files {
+            h.update(f.strip_prefix(path).unwrap_or(&f).to_string_lossy().as_bytes());
+            h.update([0]);
+            std::io::copy(&mut std::fs::File::open(&f)?, &mut h)?;
+        }
+    }
+    Ok(format!("sha256:{}", hex::encode(h.finalize())))
+}
+
 /// What happened to one source.
 #[derive(Debug, Clone, Serialize)]
 pub struct Fetch {
@@ -145,13 +182,11 @@ pub struct UpdateOutcome {
 /// checked directory of the cache (`CacheDir::subdir("db/sources")`); what a killed download left
 /// there is removed first.
 pub fn update(db: &Path, sources: &[String], sources_dir: &Path, now: &str) -> Result<UpdateOutcome, DbError> {
-    let recorded_set: Vec<String> = crate::Db::open(db)
-        .ok()
-        .and_then(|d| d.info().ok())
-        .map(|s| s.sources.into_iter().map(|s| s.location).collect())
-        .unwrap_or_default();
+    let recorded_info: Vec<crate::SourceInfo> = crate::Db::open(db).ok().and_then(|d| d.info().ok()).map(|s| s.sources).unwrap_or_default();
+    let recorded_set: Vec<String> = recorded_info.iter().map(|s| s.location.clone()).collect();
     let sources: Vec<String> = if !sources.is_empty() {
-        sources.to_vec()
+        // A relative path is recorded absolute, so a later update from elsewhere finds it.
+        sources.iter().map(|s| if is_url(s) { s.clone() } else { absolute(s) }).collect()
     } else {
         let recorded =
             crate::Db::open(db).ok().and_then(|d| d.info().ok()).map(|s| s.sources.into_iter().map(|s| s.location).collect::<Vec<_>>());
@@ -177,11 +212,16 @@ pub fn update(db: &Path, sources: &[String], sources_dir: &Path, now: &str) -> R
             built.push(SourceSpec { location: s.clone(), path: file, etag: meta.etag, last_modified: meta.last_modified });
             fetches.push(f);
         } else {
-            built.push(SourceSpec { location: s.clone(), path: PathBuf::from(s), etag: None, last_modified: None });
-            fetches.push(Fetch { location: s.clone(), downloaded: false, bytes: 0 });
+            // A local source is "changed" when its content fingerprint differs from the one the
+            // database recorded: an unchanged file does not trigger a rebuild.
+            let fp = local_fingerprint(Path::new(s)).map_err(|e| DbError::Source { source_name: s.clone(), message: e.to_string() })?;
+            let before = recorded_info.iter().find(|r| r.location == *s).and_then(|r| r.etag.clone());
+            let changed = before.as_deref() != Some(fp.as_str());
+            built.push(SourceSpec { location: s.clone(), path: PathBuf::from(s), etag: Some(fp), last_modified: None });
+            fetches.push(Fetch { location: s.clone(), downloaded: changed, bytes: 0 });
         }
     }
-    let any_local = sources.iter().any(|s| !is_url(s));
+    let any_local = false;
     let mut wanted: Vec<&String> = sources.iter().collect();
     wanted.sort();
     let mut had: Vec<&String> = recorded_set.iter().collect();

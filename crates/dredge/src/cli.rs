@@ -118,7 +118,8 @@ impl RegistryArgs {
 struct DbArtifactArgs {
     /// `registry/repository:tag` (pull also takes `...@sha256:...`).
     reference: String,
-    #[arg(long)]
+    /// The local database (default: <cache-dir>/db/dredge.db).
+    #[arg(long, env = "DREDGE_DB")]
     db: Option<PathBuf>,
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
@@ -132,7 +133,7 @@ struct DbUpdateArgs {
     #[arg(long = "source")]
     sources: Vec<String>,
     /// The database (default: <cache-dir>/db/dredge.db).
-    #[arg(long)]
+    #[arg(long, env = "DREDGE_DB")]
     db: Option<PathBuf>,
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
@@ -140,11 +141,11 @@ struct DbUpdateArgs {
 
 #[derive(Args)]
 struct DbBuildArgs {
-    /// A source (repeat for several).
+    /// A source (repeat for several); recorded with its absolute path.
     #[arg(long = "source", required = true)]
     sources: Vec<PathBuf>,
     /// Where to write it (default: <cache-dir>/db/dredge.db).
-    #[arg(long, short)]
+    #[arg(long, short, visible_alias = "db", env = "DREDGE_DB")]
     output: Option<PathBuf>,
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
@@ -153,7 +154,7 @@ struct DbBuildArgs {
 #[derive(Args)]
 struct DbStatusArgs {
     /// The database (default: <cache-dir>/db/dredge.db).
-    #[arg(long)]
+    #[arg(long, env = "DREDGE_DB")]
     db: Option<PathBuf>,
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
@@ -752,7 +753,7 @@ fn warn_all(r: &ScanReport, quiet: bool) {
         return;
     }
     for w in &r.warnings {
-        say!("dredge: warning: {w}");
+        say!("dredge: warning: {}", crate::printable(&w.to_string()));
     }
 }
 
@@ -858,7 +859,12 @@ pub fn run() -> Result<ExitCode> {
             let sources: Vec<dredge_vulndb::SourceSpec> = a
                 .sources
                 .iter()
-                .map(|s| dredge_vulndb::SourceSpec { location: s.display().to_string(), path: s.clone(), etag: None, last_modified: None })
+                .map(|s| {
+                    let location = dredge_vulndb::update::absolute(&s.display().to_string());
+                    // The content fingerprint lets `db update` skip a rebuild when nothing changed.
+                    let etag = dredge_vulndb::update::local_fingerprint(s).ok();
+                    dredge_vulndb::SourceSpec { location, path: s.clone(), etag, last_modified: None }
+                })
                 .collect();
             let started = std::time::Instant::now();
             let (st, reports) = dredge_vulndb::build(&out, &sources, &dredge_report::now_rfc3339())?;

@@ -21,6 +21,12 @@ macro_rules! out {
     }};
 }
 
+/// Error text may quote bytes from an image or a server: control characters are escaped so that
+/// nothing raw reaches the terminal (no escape sequences, no extra lines).
+pub(crate) fn printable(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
 mod cli;
 mod dbartifact;
 mod scan;
@@ -40,7 +46,7 @@ fn main() -> ExitCode {
                     msg.push_str(&format!(": {c}"));
                 }
             }
-            say!("{msg}");
+            say!("{}", printable(&msg));
             ExitCode::from(2)
         }
     }
