@@ -35,7 +35,13 @@ pub struct IgnoreRule {
 
 impl IgnoreFile {
     pub fn parse(text: &str) -> Result<IgnoreFile, String> {
-        let f: IgnoreFile = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+        // serde-saphyr renders a source snippet over several lines; a message is one line,
+        // `line L column C: what`.
+        let f: IgnoreFile = serde_saphyr::from_str(text).map_err(|e| {
+            let full = e.to_string();
+            let first = full.lines().next().unwrap_or("").trim();
+            first.strip_prefix("error: ").unwrap_or(first).to_string()
+        })?;
         for (i, r) in f.ignore.iter().enumerate() {
             if r.id.is_none() && r.purl.is_none() {
                 return Err(format!("entry {}: needs an `id`, a `purl`, or both", i + 1));

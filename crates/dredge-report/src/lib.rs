@@ -13,7 +13,7 @@ pub use cyclonedx::{to_cyclonedx, write_cyclonedx};
 pub use sarif::to_sarif;
 pub use sbom_in::{inventory_from_sbom, package_from_purl};
 pub use spdx_json::to_spdx;
-pub use table::to_table;
+pub use table::{to_table, to_table_width};
 
 /// Version of the dredge JSON schema (`docs/json-schema.md`). Bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;

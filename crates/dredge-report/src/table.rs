@@ -3,10 +3,18 @@
 use crate::ScanReport;
 use std::fmt::Write;
 
+/// The report as text tables, as wide as the data needs.
 pub fn to_table(r: &ScanReport) -> String {
+    to_table_width(r, None)
+}
+
+/// The report as text tables at most `width` columns wide (a terminal's): long cells are cut
+/// with an ellipsis, wide columns shrink, and lower-value columns are left out on narrow
+/// terminals. Every value stays in the JSON report.
+pub fn to_table_width(r: &ScanReport, width: Option<usize>) -> String {
     let mut out = String::new();
     let t = &r.target;
-    let _ = writeln!(out, "{} ({}{})", t.name, t.source, t.platform.as_ref().map(|p| format!(", {p}")).unwrap_or_default());
+    para(&mut out, &format!("{} ({}{})", t.name, t.source, t.platform.as_ref().map(|p| format!(", {p}")).unwrap_or_default()), width);
     if let Some(os) = &r.os {
         let _ = writeln!(
             out,
@@ -18,44 +26,38 @@ pub fn to_table(r: &ScanReport) -> String {
         let _ = writeln!(out, "OS: not detected");
     }
     if let Some(v) = &r.vulnerabilities {
-        vulnerabilities(&mut out, r, v);
+        vulnerabilities(&mut out, r, v, width);
         if let Some(s) = &r.secrets {
-            secrets(&mut out, s);
+            secrets(&mut out, s, width);
         }
         return out;
     }
-    let rows: Vec<[String; 6]> = r
+    let rows: Vec<Vec<String>> = r
         .packages
         .iter()
         .map(|p| {
             let layer = p.location.as_ref().and_then(|l| l.layer.as_ref()).map(|l| l.index.to_string()).unwrap_or_else(|| "-".into());
             let from = found_in(p.ecosystem, p.found_at(), p.origin, p.dev);
-            [p.name.clone(), p.version.clone(), p.ecosystem.purl_type().to_string(), p.arch.clone().unwrap_or_default(), layer, from]
+            vec![p.name.clone(), p.version.clone(), p.ecosystem.purl_type().to_string(), p.arch.clone().unwrap_or_default(), layer, from]
         })
         .collect();
-    let head = ["NAME", "VERSION", "TYPE", "ARCH", "LAYER", "FOUND IN"];
-    let mut w = head.map(str::len);
-    for row in &rows {
-        for (i, c) in row.iter().enumerate() {
-            w[i] = w[i].max(c.chars().count());
-        }
-    }
-    let line = |cells: &[&str]| {
-        cells.iter().enumerate().map(|(i, c)| format!("{c:<width$}", width = w[i])).collect::<Vec<_>>().join("  ").trim_end().to_string()
-    };
     let _ = writeln!(out);
-    let _ = writeln!(out, "{}", line(&head));
-    for row in &rows {
-        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-        let _ = writeln!(out, "{}", line(&cells));
-    }
+    let cols = [
+        Col::keep("NAME", 12),
+        Col::keep("VERSION", 10),
+        Col::drop("TYPE", 2),
+        Col::drop("ARCH", 3),
+        Col::drop("LAYER", 4),
+        Col::flex("FOUND IN", 16, 1),
+    ];
+    grid(&mut out, &cols, &rows, width);
     let _ = writeln!(out);
     let _ = writeln!(out, "{} packages", r.packages.len());
     for n in &r.notes {
-        let _ = writeln!(out, "Note: {n}");
+        para(&mut out, &format!("Note: {n}"), width);
     }
     if let Some(s) = &r.secrets {
-        secrets(&mut out, s);
+        secrets(&mut out, s, width);
     }
     out
 }
@@ -77,24 +79,124 @@ fn found_in(eco: dredge_model::Ecosystem, at: Option<String>, origin: dredge_mod
     if tags.is_empty() { path.to_string() } else { format!("{path} ({})", tags.join(", ")) }
 }
 
-/// Columns laid out by their widest cell; the last column is not padded.
-fn grid(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
-    let mut w: Vec<usize> = head.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (i, c) in row.iter().enumerate() {
-            w[i] = w[i].max(c.chars().count());
+/// A column: its heading, how narrow it may get, and whether (and how early) it may be left
+/// out when the terminal is too narrow (higher `drop` goes first; 0 never).
+struct Col {
+    head: &'static str,
+    min: usize,
+    drop: u8,
+    flex: bool,
+}
+
+impl Col {
+    fn keep(head: &'static str, min: usize) -> Col {
+        Col { head, min, drop: 0, flex: false }
+    }
+    fn drop(head: &'static str, drop: u8) -> Col {
+        Col { head, min: head.len(), drop, flex: false }
+    }
+    fn flex(head: &'static str, min: usize, drop: u8) -> Col {
+        Col { head, min, drop, flex: true }
+    }
+}
+
+/// A line of prose, wrapped at word boundaries to `width` (continuation lines indented).
+fn para(out: &mut String, text: &str, width: Option<usize>) {
+    let Some(max) = width else {
+        let _ = writeln!(out, "{text}");
+        return;
+    };
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > max {
+            let _ = writeln!(out, "{}", line.trim_end());
+            line = format!("  {}", cut(word, max.saturating_sub(2)));
+            continue;
+        }
+        if len > 0 {
+            line.push(' ');
+        }
+        line.push_str(&cut(word, max));
+    }
+    let _ = writeln!(out, "{}", line.trim_end());
+}
+
+/// `s` cut to `w` characters, with an ellipsis when something was cut.
+fn cut(s: &str, w: usize) -> String {
+    if s.chars().count() <= w {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(w.saturating_sub(1)).collect();
+    t.push('…');
+    t
+}
+
+/// Lays out columns by their widest cell. With a width: flexible columns shrink first, then
+/// columns are left out by their `drop` order, then every column is cut to fit. The last column
+/// is not padded.
+fn grid(out: &mut String, cols: &[Col], rows: &[Vec<String>], width: Option<usize>) {
+    let n = cols.len();
+    let natural: Vec<usize> =
+        (0..n).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(cols[i].head.chars().count())).collect();
+    let mut shown = vec![true; n];
+    let mut w = natural.clone();
+    if let Some(max) = width {
+        // Columns with nothing in them say nothing on a narrow terminal.
+        for i in 0..n {
+            if cols[i].drop > 0 && rows.iter().all(|r| r[i].is_empty() || r[i] == "-") {
+                shown[i] = false;
+            }
+        }
+        let total = |w: &[usize], shown: &[bool]| {
+            let k = shown.iter().filter(|s| **s).count();
+            w.iter().zip(shown).filter(|(_, s)| **s).map(|(w, _)| *w).sum::<usize>() + 2 * k.saturating_sub(1)
+        };
+        loop {
+            w.clone_from(&natural);
+            // Shrink the widest flexible column, one character at a time, down to its minimum.
+            while total(&w, &shown) > max {
+                let pick = (0..n).filter(|&i| shown[i] && cols[i].flex && w[i] > cols[i].min).max_by_key(|&i| w[i]);
+                match pick {
+                    Some(i) => w[i] -= 1,
+                    None => break,
+                }
+            }
+            if total(&w, &shown) <= max {
+                break;
+            }
+            let victim = (0..n).filter(|&i| shown[i] && cols[i].drop > 0).max_by_key(|&i| cols[i].drop);
+            match victim {
+                Some(i) => shown[i] = false,
+                None => {
+                    // Still too wide: cut every column, the widest first, down to 3 characters.
+                    while total(&w, &shown) > max {
+                        let Some(i) = (0..n).filter(|&i| shown[i] && w[i] > 3).max_by_key(|&i| w[i]) else { break };
+                        w[i] -= 1;
+                    }
+                    break;
+                }
+            }
         }
     }
     let line = |cells: Vec<&str>| {
-        cells.iter().enumerate().map(|(i, c)| format!("{c:<width$}", width = w[i])).collect::<Vec<_>>().join("  ").trim_end().to_string()
+        cells
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| shown[*i])
+            .map(|(i, c)| format!("{:<width$}", cut(c, w[i]), width = w[i]))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
     };
-    let _ = writeln!(out, "{}", line(head.to_vec()));
+    let _ = writeln!(out, "{}", line(cols.iter().map(|c| c.head).collect()));
     for row in rows {
         let _ = writeln!(out, "{}", line(row.iter().map(String::as_str).collect()));
     }
 }
 
-fn secrets(out: &mut String, s: &[crate::SecretFinding]) {
+fn secrets(out: &mut String, s: &[crate::SecretFinding], width: Option<usize>) {
     let _ = writeln!(out);
     let count = |sev: &str| s.iter().filter(|f| f.severity == sev).count();
     let _ = writeln!(
@@ -123,10 +225,18 @@ fn secrets(out: &mut String, s: &[crate::SecretFinding]) {
             vec![f.severity.clone(), f.rule.clone(), format!("{}:{}", f.path, f.line), layer, what, removed]
         })
         .collect();
-    grid(out, &["SEVERITY", "RULE", "WHERE", "LAYER", "MATCH", "NOTE"], &rows);
+    let cols = [
+        Col::keep("SEVERITY", 8),
+        Col::keep("RULE", 12),
+        Col::flex("WHERE", 16, 0),
+        Col::drop("LAYER", 3),
+        Col::flex("MATCH", 10, 2),
+        Col::flex("NOTE", 10, 4),
+    ];
+    grid(out, &cols, &rows, width);
 }
 
-fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[dredge_match::Finding]) {
+fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[dredge_match::Finding], width: Option<usize>) {
     let counts = dredge_match::counts(v);
     let summary: Vec<String> = [
         dredge_match::Severity::Unknown,
@@ -141,17 +251,12 @@ fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[dredge_match::Finding]
     let _ = writeln!(out);
     let _ = writeln!(out, "Total: {} ({})", v.len(), summary.join(", "));
     if let Some(db) = &r.database {
-        let _ = writeln!(
-            out,
-            "Checked {} of {} packages against {} advisories ({})",
-            db.packages_checked,
-            r.packages.len(),
-            db.advisories,
-            db.path
-        );
+        let text =
+            format!("Checked {} of {} packages against {} advisories ({})", db.packages_checked, r.packages.len(), db.advisories, db.path);
+        para(out, &text, width);
     }
     for n in &r.notes {
-        let _ = writeln!(out, "Note: {n}");
+        para(out, &format!("Note: {n}"), width);
     }
     if v.is_empty() {
         return;
@@ -160,10 +265,9 @@ fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[dredge_match::Finding]
     let rows: Vec<Vec<String>> = v
         .iter()
         .map(|f| {
-            let mut title: String = f.title.chars().take(60).collect();
-            if f.title.chars().count() > 60 {
-                title.push_str("...");
-            }
+            // Without a terminal width the title is cut at 60 characters; with one, it takes the
+            // room there is.
+            let title = if width.is_some() { f.title.clone() } else { cut(&f.title, 60) };
             vec![
                 f.package.clone(),
                 f.id.clone(),
@@ -180,5 +284,16 @@ fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[dredge_match::Finding]
             ]
         })
         .collect();
-    grid(out, &["PACKAGE", "VULNERABILITY", "SEVERITY", "STATUS", "INSTALLED", "FIXED", "LAYER", "TITLE", "FOUND IN"], &rows);
+    let cols = [
+        Col::keep("PACKAGE", 10),
+        Col::keep("VULNERABILITY", 13),
+        Col::keep("SEVERITY", 8),
+        Col::drop("STATUS", 5),
+        Col::flex("INSTALLED", 9, 0),
+        Col::flex("FIXED", 9, 0),
+        Col::drop("LAYER", 6),
+        Col::flex("TITLE", 24, 3),
+        Col::flex("FOUND IN", 16, 4),
+    ];
+    grid(out, &cols, &rows, width);
 }

@@ -140,7 +140,10 @@ fn insert(tx: &rusqlite::Transaction<'_>, source: &str, a: Advisory) -> rusqlite
     let head = Head {
         id: a.id.clone(),
         aliases: a.aliases.clone(),
-        summary: a.summary.clone(),
+        // Records without a summary (PyPA's) get the first line of their details as the title.
+        summary: a.summary.clone().filter(|s| !s.trim().is_empty()).or_else(|| {
+            a.details.as_deref().and_then(|d| d.lines().map(str::trim).find(|l| !l.is_empty())).map(|l| l.chars().take(200).collect())
+        }),
         references: a.references.iter().map(|r| r.url.clone()).collect(),
     };
     tx.prepare_cached("INSERT INTO advisories(id, source, modified, head) VALUES (?1, ?2, ?3, ?4)")?.execute(params![

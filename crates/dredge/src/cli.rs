@@ -217,6 +217,16 @@ enum Scanner {
     Vuln,
     /// Secrets in every file of every layer, the config and the build history.
     Secret,
+    /// Neither: list the OS and packages only.
+    None,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RootfsScanner {
+    /// Secrets in every file.
+    Secret,
+    /// Packages only.
+    None,
 }
 
 #[derive(Args)]
@@ -347,7 +357,7 @@ struct RootfsArgs {
     quiet: bool,
     /// `secret` (default) scans file contents for secrets; `none` lists packages only.
     #[arg(long, value_delimiter = ',', default_value = "secret")]
-    scanners: Vec<String>,
+    scanners: Vec<RootfsScanner>,
     #[arg(long, env = "DREDGE_SECRET_CONFIG")]
     secret_config: Option<PathBuf>,
 }
@@ -552,7 +562,15 @@ fn vulns(
     let ignorefile = a.ignorefile.clone().or_else(|| Some(PathBuf::from(".dredgeignore")).filter(|p| p.is_file()));
     if let Some(path) = ignorefile {
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading ignore file {}", path.display()))?;
-        let file = dredge_match::suppress::IgnoreFile::parse(&text).map_err(|e| anyhow!("ignore file {}: {e}", path.display()))?;
+        let file = dredge_match::suppress::IgnoreFile::parse(&text).map_err(|e| {
+            // `line 2 column 9: ...` becomes `FILE:2:9: ...`, as compilers write it.
+            let located = e.strip_prefix("line ").and_then(|r| {
+                let (l, rest) = r.split_once(" column ")?;
+                let (c, msg) = rest.split_once(": ")?;
+                Some(format!("{}:{l}:{c}: {msg}", path.display()))
+            });
+            anyhow!("{}", located.unwrap_or_else(|| format!("ignore file {}: {e}", path.display())))
+        })?;
         let (kept, n, warnings) = dredge_match::suppress::apply_ignores(findings, &file, &scan::today());
         findings = kept;
         if n > 0 {
@@ -712,10 +730,20 @@ fn quiet_epipe(r: std::io::Result<()>) -> std::io::Result<()> {
     }
 }
 
+/// How wide a table on stdout may be: `COLUMNS` when set, else the terminal's width; `None`
+/// (as wide as the data) when stdout is not a terminal.
+fn table_width() -> Option<usize> {
+    if let Some(c) = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|c| *c >= 20) {
+        return Some(c);
+    }
+    let t = console::Term::stdout();
+    if t.is_term() { t.size_checked().map(|(_, cols)| usize::from(cols)).filter(|c| *c >= 20) } else { None }
+}
+
 /// Writes a vulnerability report and turns remaining findings into `--exit-code`.
 fn vuln_report(r: &ScanReport, format: VulnFormat, output: Option<&PathBuf>, findings: bool, exit_code: u8) -> Result<ExitCode> {
     let text = match format {
-        VulnFormat::Table => dredge_report::to_table(r),
+        VulnFormat::Table => dredge_report::to_table_width(r, if output.is_none() { table_width() } else { None }),
         VulnFormat::Json => dredge_report::to_json(r),
         VulnFormat::Sarif => dredge_report::to_sarif(r),
         VulnFormat::Cyclonedx => dredge_report::to_cyclonedx(r),
@@ -762,7 +790,27 @@ fn target_name(target: &Option<String>, input: &Option<String>) -> String {
 }
 
 pub fn run() -> Result<ExitCode> {
-    let cli = Cli::parse();
+    // Usage errors carry the `dredge:` prefix like every other error (exit 2); help and version
+    // go to stdout as usual.
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
+            out!("{}", e.render().to_string().trim_end());
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            say!("{}", e.render().to_string().trim_end());
+            return Ok(ExitCode::from(2));
+        }
+        Err(e) => {
+            let text = e.render().to_string();
+            say!("dredge: {}", crate::printable(text.lines().next().unwrap_or("error")));
+            for l in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+                say!("  {}", crate::printable(l.trim()));
+            }
+            return Ok(ExitCode::from(2));
+        }
+    };
     match cli.command {
         Command::Image(a) => {
             let spec = target::parse(a.target.as_deref(), a.input.as_deref()).map_err(|e| anyhow!(e))?;
@@ -797,14 +845,14 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Rootfs(a) => {
             let scanner = SecretArgs {
-                scanners: if a.scanners.iter().any(|s| s == "secret") { vec![Scanner::Secret] } else { vec![] },
+                scanners: if a.scanners.contains(&RootfsScanner::Secret) { vec![Scanner::Secret] } else { vec![] },
                 secret_config: a.secret_config.clone(),
             }
             .scanner()?;
             let r = scan::scan_rootfs(&a.dir, scanner.as_deref())?;
             warn_all(&r, a.quiet);
             let text = match a.format {
-                ImageFormat::Table => dredge_report::to_table(&r),
+                ImageFormat::Table => dredge_report::to_table_width(&r, if a.output.is_none() { table_width() } else { None }),
                 ImageFormat::Json => dredge_report::to_json(&r),
             };
             emit(&text, a.output.as_ref())?;

@@ -86,3 +86,38 @@ fn ecosystems_without_advisories_are_named_in_one_table_line() {
     }
     assert!(r.stdout.contains("Checked "), "how many packages were checked: {}", r.stdout);
 }
+
+#[test]
+fn the_table_fits_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pypa.db");
+    let src = fixtures().join("osv/pypa-advisory-database.tar.gz");
+    dredge_in(dir.path(), &["db", "build", "--source", src.to_str().unwrap(), "--output", db.to_str().unwrap()]).ok();
+    let img = images().join("lang-full.docker.tar").display().to_string();
+    let mut seen_title = false;
+    for w in [80usize, 120, 200] {
+        let cols = w.to_string();
+        let r = dredge_in_env(dir.path(), &["image", &img, "--db", db.to_str().unwrap()], &[("COLUMNS", &cols)]).ok();
+        for l in r.stdout.lines() {
+            assert!(l.chars().count() <= w, "{w} columns: {} chars: {l}", l.chars().count());
+        }
+        let head = r.stdout.lines().find(|l| l.starts_with("PACKAGE")).unwrap();
+        for c in ["PACKAGE", "VULNERABILITY", "SEVERITY", "INSTALLED", "FIXED"] {
+            assert!(head.contains(c), "{w}: {head}");
+        }
+        assert!(r.stdout.contains("CVE-2024-3651"), "{w}");
+        if w == 200 {
+            assert!(head.contains("TITLE") && head.contains("FOUND IN"), "{head}");
+            // PyPA records have no summary: the title is the first line of the details.
+            let idna = r.stdout.lines().find(|l| l.contains("CVE-2024-3651")).unwrap();
+            seen_title = idna.contains("A vulnerability was");
+        }
+        // The package-only table too.
+        let r = dredge_in_env(dir.path(), &["image", &img, "--scanners", "none"], &[("COLUMNS", &cols)]).ok();
+        assert!(r.stdout.lines().all(|l| l.chars().count() <= w), "{w}:\n{}", r.stdout);
+    }
+    assert!(seen_title, "titles from details");
+    // Into a file or a pipe without COLUMNS: every value whole.
+    let r = dredge_in(dir.path(), &["image", &img, "--db", db.to_str().unwrap()]).ok();
+    assert!(r.stdout.lines().any(|l| l.contains("/srv/locks/pdm-lock/pdm.lock (lockfile)")), "{}", r.stdout);
+}
