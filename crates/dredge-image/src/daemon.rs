@@ -126,7 +126,7 @@ impl Daemon {
         match resp.status {
             200 => Ok(Some(serde_json::from_slice(&body).map_err(|e| ImageError::Daemon(format!("inspect of {name}: {e}")))?)),
             404 => Ok(None),
-            s => Err(ImageError::Daemon(format!("inspect of {name} answered {s}: {}", String::from_utf8_lossy(&body).trim())).into()),
+            s => Err(ImageError::Daemon(format!("asking for {name} failed (HTTP {s}): {}", daemon_message(&body))).into()),
         }
     }
 
@@ -167,7 +167,9 @@ impl Daemon {
         }
         let mut resp = self.request(&Self::path_for(name, "get")?, EXPORT_STALL)?;
         if resp.status != 200 {
-            return Err(ImageError::Daemon(format!("export of {name} answered {}", resp.status)).into());
+            let mut body = Vec::new();
+            let _ = resp.body.by_ref().take(64 << 10).read_to_end(&mut body);
+            return Err(ImageError::Daemon(format!("exporting {name} failed (HTTP {}): {}", resp.status, daemon_message(&body))).into());
         }
         std::fs::create_dir_all(&opts.spool_dir).map_err(|e| ImageError::io(format!("creating {}", opts.spool_dir.display()), e))?;
         let tmp = tempfile::Builder::new()
@@ -195,6 +197,18 @@ impl Daemon {
         }
         Ok(Some(img))
     }
+}
+
+/// The Engine API's error body is `{"message": "..."}`: its message as a sentence, else the
+/// body's text (cut, on one line).
+fn daemon_message(body: &[u8]) -> String {
+    let text = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let cut: String = one_line.chars().take(300).collect();
+    if cut.is_empty() { "no reason given".into() } else { cut }
 }
 
 struct NoBlobs;
@@ -258,5 +272,17 @@ impl Write for StreamBox {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn daemon_errors_are_sentences() {
+        assert_eq!(daemon_message(br#"{"message":"No such image: x:1"}"#), "No such image: x:1");
+        assert_eq!(daemon_message(b"plain\ntext"), "plain text");
+        assert_eq!(daemon_message(b""), "no reason given");
     }
 }

@@ -111,7 +111,40 @@ pub struct Fetch {
     pub bytes: u64,
 }
 
-fn fetch(agent: &ureq::Agent, url: &str, dir: &Path) -> Result<(PathBuf, Meta, Fetch), DbError> {
+/// Told how downloads go, for people (a progress bar on a terminal, a line per source otherwise).
+pub trait Progress {
+    /// A download of `url` starts; `total` is its Content-Length when known.
+    fn start(&self, _url: &str, _total: Option<u64>) {}
+    /// `bytes` have arrived so far.
+    fn advance(&self, _bytes: u64) {}
+    /// The source is done: downloaded anew, or unchanged (304).
+    fn done(&self, _url: &str, _bytes: u64, _downloaded: bool) {}
+}
+
+/// Says nothing.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// Counts bytes through to a [`Progress`].
+struct Counting<'a, R> {
+    inner: R,
+    n: u64,
+    progress: &'a dyn Progress,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        let before = self.n;
+        self.n += k as u64;
+        if self.n >> 18 != before >> 18 {
+            self.progress.advance(self.n);
+        }
+        Ok(k)
+    }
+}
+
+fn fetch(agent: &ureq::Agent, url: &str, dir: &Path, progress: &dyn Progress) -> Result<(PathBuf, Meta, Fetch), DbError> {
     let err = |m: String| DbError::Source { source_name: url.to_string(), message: m };
     let base = dir.join(key(url));
     let file = base.with_extension(extension(url));
@@ -134,6 +167,7 @@ fn fetch(agent: &ureq::Agent, url: &str, dir: &Path) -> Result<(PathBuf, Meta, F
     let status = resp.status().as_u16();
     if status == 304 {
         if let Some(m) = old {
+            progress.done(url, 0, false);
             return Ok((file, m, Fetch { location: url.to_string(), downloaded: false, bytes: 0 }));
         }
     }
@@ -151,7 +185,9 @@ fn fetch(agent: &ureq::Agent, url: &str, dir: &Path) -> Result<(PathBuf, Meta, F
         .custom_flags(dredge_cachedir::O_NOFOLLOW)
         .open(&tmp)
         .map_err(|e| err(format!("{}: {e}", tmp.display())))?;
-    let mut body = resp.into_body().into_reader().take(MAX_SOURCE + 1);
+    let total = resp.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    progress.start(url, total);
+    let mut body = Counting { inner: resp.into_body().into_reader(), n: 0, progress }.take(MAX_SOURCE + 1);
     let n = std::io::copy(&mut body, &mut out).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         err(format!("download interrupted: {e}"))
@@ -165,6 +201,7 @@ fn fetch(agent: &ureq::Agent, url: &str, dir: &Path) -> Result<(PathBuf, Meta, F
     let meta_name = meta_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     dredge_cachedir::write_atomic(dir, &meta_name, &serde_json::to_vec(&meta).unwrap_or_default())
         .map_err(|e| err(format!("{}: {e}", meta_path.display())))?;
+    progress.done(url, n, true);
     Ok((file, meta, Fetch { location: url.to_string(), downloaded: true, bytes: n }))
 }
 
@@ -182,6 +219,17 @@ pub struct UpdateOutcome {
 /// checked directory of the cache (`CacheDir::subdir("db/sources")`); what a killed download left
 /// there is removed first.
 pub fn update(db: &Path, sources: &[String], sources_dir: &Path, now: &str) -> Result<UpdateOutcome, DbError> {
+    update_with(db, sources, sources_dir, now, &Quiet)
+}
+
+/// [`update`], telling `progress` how each download goes.
+pub fn update_with(
+    db: &Path,
+    sources: &[String],
+    sources_dir: &Path,
+    now: &str,
+    progress: &dyn Progress,
+) -> Result<UpdateOutcome, DbError> {
     let recorded_info: Vec<crate::SourceInfo> = crate::Db::open(db).ok().and_then(|d| d.info().ok()).map(|s| s.sources).unwrap_or_default();
     let recorded_set: Vec<String> = recorded_info.iter().map(|s| s.location.clone()).collect();
     let sources: Vec<String> = if !sources.is_empty() {
@@ -208,7 +256,7 @@ pub fn update(db: &Path, sources: &[String], sources_dir: &Path, now: &str) -> R
     let mut built = Vec::new();
     for s in &sources {
         if is_url(s) {
-            let (file, meta, f) = fetch(&agent, s, &dir)?;
+            let (file, meta, f) = fetch(&agent, s, &dir, progress)?;
             built.push(SourceSpec { location: s.clone(), path: file, etag: meta.etag, last_modified: meta.last_modified });
             fetches.push(f);
         } else {

@@ -424,6 +424,63 @@ fn age(rfc3339: &str) -> Option<i64> {
     Some((time::OffsetDateTime::now_utc() - t).whole_days())
 }
 
+/// How an advisory download goes, for people: a byte counter on a terminal, a line per source
+/// otherwise, nothing with --quiet.
+struct DownloadProgress {
+    quiet: bool,
+    tty: bool,
+    /// Print a line per source (off where the caller prints its own summary).
+    lines: bool,
+    bar: std::cell::RefCell<Option<indicatif::ProgressBar>>,
+}
+
+impl DownloadProgress {
+    fn new(quiet: bool) -> Self {
+        DownloadProgress { quiet, tty: console::Term::stderr().is_term(), lines: true, bar: std::cell::RefCell::new(None) }
+    }
+    fn bar_only() -> Self {
+        DownloadProgress { lines: false, ..DownloadProgress::new(false) }
+    }
+}
+
+impl dredge_vulndb::update::Progress for DownloadProgress {
+    fn start(&self, url: &str, total: Option<u64>) {
+        if self.quiet {
+            return;
+        }
+        if !self.tty {
+            if self.lines {
+                say!("dredge: downloading advisories from {url}{}", total.map(|t| format!(" ({t} bytes)")).unwrap_or_default());
+            }
+            return;
+        }
+        let pb = indicatif::ProgressBar::with_draw_target(total, indicatif::ProgressDrawTarget::stderr());
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} downloading advisories from {msg}: {bytes}/{total_bytes} ({bytes_per_sec})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb.set_message(url.to_string());
+        *self.bar.borrow_mut() = Some(pb);
+    }
+    fn advance(&self, bytes: u64) {
+        if let Some(pb) = self.bar.borrow().as_ref() {
+            pb.set_position(bytes);
+        }
+    }
+    fn done(&self, url: &str, bytes: u64, downloaded: bool) {
+        if let Some(pb) = self.bar.borrow_mut().take() {
+            pb.finish_and_clear();
+        }
+        if !self.quiet && self.lines {
+            if downloaded {
+                say!("dredge: downloaded {url} ({bytes} bytes)");
+            } else {
+                say!("dredge: {url} unchanged");
+            }
+        }
+    }
+}
+
 /// Matches the report's packages against the database, applies the filters, and says whether
 /// findings remain (for `--exit-code`). A missing default database is a note, not an error;
 /// a database named with `--db` must exist.
@@ -434,6 +491,7 @@ fn vulns(
     a: &VulnArgs,
     explicit: bool,
     reg: Option<RegistryOptions>,
+    quiet: bool,
 ) -> Result<bool> {
     // A database in the cache dir is only as trustworthy as the directory: check it first (a
     // cache that does not exist yet is created only when something is downloaded into it).
@@ -471,7 +529,8 @@ fn vulns(
     // (`DREDGE_DB_SOURCES` overrides them), as `dredge db update` would.
     let mut download_failed = None;
     if !db_path.is_file() && !explicit && a.db_repository.is_none() && !a.offline && !a.skip_db_update {
-        if let Err(e) = dredge_vulndb::update::update(db_path, &[], &sources_dir()?, &dredge_report::now_rfc3339()) {
+        let progress = DownloadProgress::new(quiet);
+        if let Err(e) = dredge_vulndb::update::update_with(db_path, &[], &sources_dir()?, &dredge_report::now_rfc3339(), &progress) {
             r.warnings.push(dredge_model::Warning {
                 path: None,
                 layer: None,
@@ -493,7 +552,13 @@ fn vulns(
     let mut st = db.info()?;
     let stale = age(&st.current_at).is_some_and(|d| d >= 1);
     if stale && !a.skip_db_update && !a.offline && st.sources.iter().any(|s| s.location.starts_with("http")) {
-        match dredge_vulndb::update::update(db_path, &[], &sources_dir()?, &dredge_report::now_rfc3339()) {
+        match dredge_vulndb::update::update_with(
+            db_path,
+            &[],
+            &sources_dir()?,
+            &dredge_report::now_rfc3339(),
+            &DownloadProgress::new(quiet),
+        ) {
             Ok(_) => {
                 db = dredge_vulndb::Db::open(db_path)?;
                 st = db.info()?;
@@ -823,7 +888,7 @@ pub fn run() -> Result<ExitCode> {
             let mut gate = false;
             if a.secret.scanners.contains(&Scanner::Vuln) {
                 let db = a.vuln.db.clone().unwrap_or_else(|| o.cache_dir.join("db/dredge.db"));
-                gate = vulns(&mut r, &db, &o.cache_dir, &a.vuln, a.vuln.db.is_some(), Some(o.registry.clone()))?;
+                gate = vulns(&mut r, &db, &o.cache_dir, &a.vuln, a.vuln.db.is_some(), Some(o.registry.clone()), o.quiet)?;
             }
             gate |= filter_secrets(&mut r, &a.vuln.severity);
             warn_all(&r, o.quiet);
@@ -895,7 +960,7 @@ pub fn run() -> Result<ExitCode> {
             }
             let cache = a.cache_dir.clone().unwrap_or_else(default_cache_dir);
             let db = a.vuln.db.clone().unwrap_or_else(|| cache.join("db/dredge.db"));
-            let gate = vulns(&mut r, &db, &cache, &a.vuln, true, None)?;
+            let gate = vulns(&mut r, &db, &cache, &a.vuln, true, None, a.quiet)?;
             warn_all(&r, a.quiet);
             return vuln_report(&r, a.format, a.output.as_ref(), gate, a.vuln.exit_code);
         }
@@ -935,7 +1000,13 @@ pub fn run() -> Result<ExitCode> {
         Command::Db(DbCommand::Update(a)) => {
             let cache = CacheDir::open(&a.cache_dir.unwrap_or_else(default_cache_dir))?;
             let path = a.db.unwrap_or_else(|| cache.root().join("db/dredge.db"));
-            let out = dredge_vulndb::update::update(&path, &a.sources, &cache.subdir("db/sources")?, &dredge_report::now_rfc3339())?;
+            let out = dredge_vulndb::update::update_with(
+                &path,
+                &a.sources,
+                &cache.subdir("db/sources")?,
+                &dredge_report::now_rfc3339(),
+                &DownloadProgress::bar_only(),
+            )?;
             for f in &out.fetches {
                 say!(
                     "dredge: {} {}",

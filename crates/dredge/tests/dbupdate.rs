@@ -185,6 +185,8 @@ fn the_first_scan_downloads_a_database() {
     let v = r.json();
     assert_eq!(v["vulnerabilities"], serde_json::json!([]));
     assert!(dir.path().join("db/dredge.db").is_file());
+    // Not a terminal: a line per source says what is being downloaded.
+    assert!(r.stderr.contains(&format!("dredge: downloading advisories from {}", s.url("alpine-v3.9-main.yaml"))), "{}", r.stderr);
     assert_eq!(s.requests(), vec!["GET /alpine-v3.9-main.yaml 200"]);
     // --offline never downloads: without a database that is an error saying why, or with
     // --allow-no-db packages only and a note.

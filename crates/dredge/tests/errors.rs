@@ -73,3 +73,55 @@ fn db_commands_agree_on_dredge_db_and_record_sources_absolute() {
     dredge_in(&cache, &["db", "build", "--source", src.to_str().unwrap(), "--db", other.to_str().unwrap()]).ok();
     assert!(other.is_file());
 }
+
+#[test]
+fn usage_errors_and_daemon_errors_are_sentences() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dredge_in(dir.path(), &["image", "x", "--no-such-flag"]);
+    let e = one_error_line(&r);
+    assert!(e.starts_with("dredge: error: unexpected argument '--no-such-flag'"), "{e}");
+    // A daemon answering with the Engine API's JSON error body.
+    let sock = dir.path().join("docker.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for mut c in listener.incoming().flatten() {
+            // Read the whole request head before answering.
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                match c.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            let body = r#"{"message":"write /var/lib/docker/tmp/x: no space left on device"}"#;
+            let _ = write!(
+                c,
+                "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let host = format!("unix://{}", sock.display());
+    let r = dredge_in_env(&dir.path().join("c"), &["image", "docker:app:1"], &[("DOCKER_HOST", &host)]);
+    let e = one_error_line(&r);
+    assert!(e.contains("asking for app:1 failed (HTTP 500): write /var/lib/docker/tmp/x: no space left on device"), "{e}");
+    assert!(!e.contains("{\""), "no raw JSON: {e}");
+    // A malformed .dredgeignore: one line naming the file, line and column.
+    let ign = dir.path().join("bad.dredgeignore");
+    std::fs::write(&ign, "ignore:\n  - id: [unclosed\n").unwrap();
+    let db = dir.path().join("adv.db");
+    let src = repo().join("testdata/advisories/alpine-secdb-v3.9-main.yaml");
+    dredge_in(dir.path(), &["db", "build", "--source", src.to_str().unwrap(), "--output", db.to_str().unwrap()]).ok();
+    let img = format!("oci-archive:{}", repo().join("testdata/images/alpine-3.9.6.oci.tar").display());
+    let r = dredge_in(dir.path(), &["image", &img, "--db", db.to_str().unwrap(), "--ignorefile", ign.to_str().unwrap()]);
+    let e = one_error_line(&r);
+    assert!(e.contains(&format!("{}:2:", ign.display())), "{e}");
+    assert_eq!(r.stderr.lines().count(), r.stderr.lines().filter(|l| l.starts_with("dredge:")).count(), "{}", r.stderr);
+    // --scanners none lists packages only.
+    let r = dredge_in(dir.path(), &["image", &img, "--scanners", "none", "--format", "json"]).ok();
+    let v = r.json();
+    assert!(v.get("vulnerabilities").is_none() && v.get("secrets").is_none());
+    assert_eq!(name_versions(&v).len(), 14);
+}
