@@ -17,7 +17,7 @@ use std::sync::Arc;
 #[command(
     name = "dredge",
     version,
-    about = "Container image security scanner: packages, SBOMs (and soon vulnerabilities, secrets, misconfigurations)"
+    about = "Container image security scanner: known vulnerabilities of OS and application packages, secrets, SBOMs (CycloneDX, SPDX)"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -26,7 +26,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan an image: its OS and packages (from the daemon, a registry, or an archive).
+    /// Scan an image for known vulnerabilities and secrets, listing its OS and packages (from the
+    /// Docker daemon, a registry, or an archive).
     Image(ImageArgs),
     /// Write an SBOM of an image or a root filesystem.
     Sbom(SbomArgs),
@@ -46,12 +47,16 @@ enum Command {
 struct SbomScanArgs {
     /// The SBOM file.
     file: PathBuf,
+    /// Output format.
     #[arg(long, short, value_enum, default_value = "table")]
     format: VulnFormat,
+    /// Write the report to this file instead of stdout.
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// Cache directory (default: $XDG_CACHE_HOME/dredge or ~/.cache/dredge).
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
+    /// No progress display and no warnings on stderr (errors are still printed).
     #[arg(long, short)]
     quiet: bool,
     #[command(flatten)]
@@ -121,6 +126,7 @@ struct DbArtifactArgs {
     /// The local database (default: <cache-dir>/db/dredge.db).
     #[arg(long, env = "DREDGE_DB")]
     db: Option<PathBuf>,
+    /// Cache directory (default: $XDG_CACHE_HOME/dredge or ~/.cache/dredge).
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
     #[command(flatten)]
@@ -135,6 +141,7 @@ struct DbUpdateArgs {
     /// The database (default: <cache-dir>/db/dredge.db).
     #[arg(long, env = "DREDGE_DB")]
     db: Option<PathBuf>,
+    /// Cache directory (default: $XDG_CACHE_HOME/dredge or ~/.cache/dredge).
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
 }
@@ -147,6 +154,7 @@ struct DbBuildArgs {
     /// Where to write it (default: <cache-dir>/db/dredge.db).
     #[arg(long, short, visible_alias = "db", env = "DREDGE_DB")]
     output: Option<PathBuf>,
+    /// Cache directory (default: $XDG_CACHE_HOME/dredge or ~/.cache/dredge).
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
 }
@@ -156,8 +164,10 @@ struct DbStatusArgs {
     /// The database (default: <cache-dir>/db/dredge.db).
     #[arg(long, env = "DREDGE_DB")]
     db: Option<PathBuf>,
+    /// Cache directory (default: $XDG_CACHE_HOME/dredge or ~/.cache/dredge).
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
+    /// Output format.
     #[arg(long, short, value_enum, default_value = "table")]
     format: ImageFormat,
 }
@@ -236,6 +246,7 @@ struct SecretArgs {
     scanners: Vec<Scanner>,
     /// Custom secret rules, allow rules and disabled rules (YAML). Default: `dredge-secret.yaml`
     /// in the current directory, when there is one.
+    /// Custom secret rules, allow rules and disabled rules (YAML).
     #[arg(long, env = "DREDGE_SECRET_CONFIG")]
     secret_config: Option<PathBuf>,
 }
@@ -261,6 +272,7 @@ struct CommonArgs {
     #[arg(long)]
     platform: Option<String>,
     /// Cache directory (per-layer results, spooled archives).
+    /// Cache directory (default: $XDG_CACHE_HOME/dredge or ~/.cache/dredge).
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
     /// Do not read or write the layer cache.
@@ -278,6 +290,7 @@ struct CommonArgs {
     #[command(flatten)]
     registry: RegistryArgs,
     /// No progress display and no warnings on stderr.
+    /// No progress display and no warnings on stderr (errors are still printed).
     #[arg(long, short)]
     quiet: bool,
     /// Print cache and request statistics on stderr.
@@ -313,14 +326,19 @@ enum SbomFormat {
 
 #[derive(Args)]
 struct ImageArgs {
-    /// Image name (`alpine:3.20`), or a prefixed source: docker-archive:PATH[:TAG],
-    /// oci-dir:PATH[:TAG|@DIGEST], oci-archive:PATH, registry:REF, docker:NAME.
+    /// What to scan: an image name (`alpine:3.20`, `host:5000/team/app@sha256:...`; the daemon,
+    /// then the registry), a path to a docker save archive, OCI layout or OCI archive (kind
+    /// detected; `PATH:TAG` or `PATH@sha256:...` picks one image of several), or a prefixed
+    /// source: docker-archive:PATH[:TAG], oci-dir:PATH[:TAG|@DIGEST],
+    /// oci-archive:PATH[:TAG|@DIGEST], registry:REF, docker:NAME (docker-daemon:NAME).
     target: Option<String>,
     /// A local image archive or layout (docker save, OCI layout/archive); kind detected.
     #[arg(long)]
     input: Option<String>,
+    /// Output format.
     #[arg(long, short, value_enum, default_value = "table")]
     format: VulnFormat,
+    /// Write the report to this file instead of stdout.
     #[arg(long, short)]
     output: Option<PathBuf>,
     #[command(flatten)]
@@ -335,10 +353,13 @@ struct ImageArgs {
 struct SbomArgs {
     /// As for `dredge image`, or a directory (root filesystem, `dir:PATH`).
     target: Option<String>,
+    /// A local image archive or layout (docker save, OCI layout/archive); kind detected.
     #[arg(long)]
     input: Option<String>,
+    /// SBOM format (cyclonedx is CycloneDX 1.6 JSON; json is the dredge report).
     #[arg(long, short, value_enum, default_value = "cyclonedx")]
     format: SbomFormat,
+    /// Write the report to this file instead of stdout.
     #[arg(long, short)]
     output: Option<PathBuf>,
     #[command(flatten)]
@@ -349,21 +370,26 @@ struct SbomArgs {
 struct RootfsArgs {
     /// The directory.
     dir: String,
+    /// Output format.
     #[arg(long, short, value_enum, default_value = "table")]
     format: ImageFormat,
+    /// Write the report to this file instead of stdout.
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// No progress display and no warnings on stderr (errors are still printed).
     #[arg(long, short)]
     quiet: bool,
     /// `secret` (default) scans file contents for secrets; `none` lists packages only.
     #[arg(long, value_delimiter = ',', default_value = "secret")]
     scanners: Vec<RootfsScanner>,
+    /// Custom secret rules, allow rules and disabled rules (YAML).
     #[arg(long, env = "DREDGE_SECRET_CONFIG")]
     secret_config: Option<PathBuf>,
 }
 
 #[derive(Args)]
 struct CleanArgs {
+    /// Cache directory (default: $XDG_CACHE_HOME/dredge or ~/.cache/dredge).
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
 }
