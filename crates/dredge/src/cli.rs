@@ -556,13 +556,18 @@ fn vulns(
     let mut download_failed = None;
     if !db_path.is_file() && !explicit && a.db_repository.is_none() && !a.offline && !a.skip_db_update {
         let progress = DownloadProgress::new(quiet);
-        if let Err(e) = dredge_vulndb::update::update_with(db_path, &[], &sources_dir()?, &dredge_report::now_rfc3339(), &progress) {
+        // A cache that cannot be created (read-only HOME, --no-cache on a locked-down runner) is a
+        // failed download like any other, not a different error.
+        let res = sources_dir().and_then(|d| {
+            dredge_vulndb::update::update_with(db_path, &[], &d, &dredge_report::now_rfc3339(), &progress).map_err(anyhow::Error::from)
+        });
+        if let Err(e) = res {
             r.warnings.push(dredge_model::Warning {
                 path: None,
                 layer: None,
-                message: format!("no advisory database, and downloading one failed: {e}"),
+                message: format!("no advisory database, and downloading one failed: {e:#}"),
             });
-            download_failed = Some(e.to_string());
+            download_failed = Some(format!("{e:#}"));
         }
     }
     if !db_path.is_file() && !explicit && a.db_repository.is_none() {

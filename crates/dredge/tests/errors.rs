@@ -125,3 +125,17 @@ fn usage_errors_and_daemon_errors_are_sentences() {
     assert!(v.get("vulnerabilities").is_none() && v.get("secrets").is_none());
     assert_eq!(name_versions(&v).len(), 14);
 }
+
+#[test]
+fn no_cache_needs_no_writable_cache_dir() {
+    // A cache dir that cannot exist: --no-cache spools the gzipped archive to a private temp dir.
+    let gz = images().join("alpine-3.9.docker.tar.gz").display().to_string();
+    let nowhere = std::path::Path::new("/proc/no-such-dir/cache");
+    let v = dredge_in(nowhere, &["sbom", &gz, "--no-cache", "--format", "json"]).ok().json();
+    assert_eq!(name_versions(&v), tsv(&images().join("expected/alpine-3.9.tsv")));
+    let r = dredge_in(nowhere, &["image", &gz, "--no-cache", "--allow-no-db", "--format", "json"]).ok();
+    assert!(r.json()["notes"].to_string().contains("vulnerabilities not checked"));
+    // Without --no-cache, the same cache dir is an error naming it.
+    let e = one_error_line(&dredge_in(nowhere, &["sbom", &gz]));
+    assert!(e.contains("/proc/no-such-dir"), "{e}");
+}
