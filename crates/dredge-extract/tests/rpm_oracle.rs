@@ -34,7 +34,17 @@ fn ours(ex: &dyn Extractor, file: &str) -> BTreeSet<String> {
 }
 
 fn rpm_qa(dir: &str, extra: &[&str]) -> BTreeSet<String> {
-    let dbpath = fixtures().join(dir);
+    // rpm opens its database read-write (SQLite writes -shm/-wal files beside it): give it a copy,
+    // never the shared fixtures themselves.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for e in std::fs::read_dir(fixtures().join(dir)).expect("fixture dir") {
+        let p = e.expect("entry").path();
+        let name = p.file_name().expect("name").to_string_lossy().into_owned();
+        if !name.ends_with("-shm") && !name.ends_with("-wal") {
+            std::fs::copy(&p, tmp.path().join(&name)).expect("copy");
+        }
+    }
+    let dbpath = tmp.path().to_path_buf();
     let out = Command::new("rpm")
         .args(extra)
         .arg("--dbpath")

@@ -139,3 +139,35 @@ fn no_cache_needs_no_writable_cache_dir() {
     let e = one_error_line(&dredge_in(nowhere, &["sbom", &gz]));
     assert!(e.contains("/proc/no-such-dir"), "{e}");
 }
+
+#[test]
+fn fixtures_are_checked_against_their_pinned_digests() {
+    let script = repo().join("testdata/fixtures.sh");
+    let run = |mirror: &std::path::Path, download: &std::path::Path| {
+        let out = std::process::Command::new("bash")
+            .arg(&script)
+            .env("DREDGE_FIXTURES", mirror)
+            .env("DREDGE_FIXTURES_DOWNLOAD", download)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).trim().to_string(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    // The real mirror verifies.
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(&fixtures(), &dir.path().join("dl"));
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(std::path::Path::new(&out).canonicalize().unwrap(), fixtures().canonicalize().unwrap());
+    // A copy with one file changed is refused, naming the file.
+    let copy = dir.path().join("mirror");
+    for line in
+        std::fs::read_to_string(repo().join("testdata/fixtures.lock")).unwrap().lines().filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let path = line.split('\t').next().unwrap();
+        std::fs::create_dir_all(copy.join(path).parent().unwrap()).unwrap();
+        std::fs::copy(fixtures().join(path), copy.join(path)).unwrap();
+    }
+    std::fs::write(copy.join("alpine-secdb/v3.9-main.yaml"), "tampered").unwrap();
+    let (code, _, err) = run(&copy, &dir.path().join("dl"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("alpine-secdb/v3.9-main.yaml") && err.contains("pins"), "{err}");
+}
