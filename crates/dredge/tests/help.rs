@@ -31,7 +31,7 @@ fn options(cmd: &[&str]) -> Vec<(String, String)> {
         if !t.starts_with('-') {
             continue;
         }
-        let long = t.split(|c: char| c == ' ' || c == ',').find(|w| w.starts_with("--")).unwrap_or("").to_string();
+        let long = t.split([' ', ',']).find(|w| w.starts_with("--")).unwrap_or("").to_string();
         if long.is_empty() {
             continue;
         }
