@@ -249,3 +249,25 @@ fn planted_symlinks_in_the_sources_dir_are_never_written_through() {
     assert_eq!(metas.len(), 1);
     assert!(std::fs::symlink_metadata(&metas[0]).unwrap().is_file());
 }
+
+#[test]
+fn on_a_terminal_the_first_download_shows_a_progress_bar() {
+    // `script` (util-linux) runs dredge on a pseudo-terminal: stderr is a TTY.
+    let s = serve(Some("/alpine-v3.9-main.yaml"));
+    let dir = tempfile::tempdir().unwrap();
+    let img = format!("oci-archive:{}", repo().join("testdata/images/alpine-3.9.6.oci.tar").display());
+    let cmd = format!("{} image {img} --format json -o /dev/null", bin().display());
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("DREDGE_CACHE_DIR", dir.path())
+        .env("DREDGE_DB_SOURCES", s.url("alpine-v3.9-main.yaml"))
+        .env("TERM", "xterm")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    // The bar (bytes of the source, redrawn in place), not the line meant for logs.
+    assert!(text.contains("downloading advisories from") && text.contains("KiB"), "{text}");
+    assert!(!text.contains("dredge: downloading advisories from"), "{text}");
+    assert!(text.contains(&format!("dredge: downloaded {}", s.url("alpine-v3.9-main.yaml"))), "{text}");
+}
