@@ -46,6 +46,10 @@ pub struct Finding {
     /// The id reported: a CVE when one of the linked records has it.
     pub id: String,
     pub aliases: Vec<String>,
+    /// Related ids the records name (an AlmaLinux or Rocky erratum's CVEs): not the same problem,
+    /// but what people search for; ignore files and VEX statements match them too.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
     pub package: String,
     pub ecosystem: Ecosystem,
     pub installed: String,
@@ -430,6 +434,10 @@ fn finding(p: &Package, name: &str, version: &str, s: Scheme, ecos: &[String], g
     let mut references: Vec<String> = g.iter().flat_map(|(_, h, _, _)| h.references.iter().cloned()).collect();
     references.sort();
     references.dedup();
+    let mut related: Vec<String> =
+        g.iter().flat_map(|(_, h, _, _)| h.related.iter().cloned()).filter(|r| *r != id && !aliases.contains(r)).collect();
+    related.sort();
+    related.dedup();
     let matched = g.first().map(|(_, _, m, _)| m.clone()).unwrap_or_default();
     let mut records: Vec<String> = g.iter().map(|(c, _, _, _)| c.advisory_id.clone()).collect();
     records.sort();
@@ -437,6 +445,7 @@ fn finding(p: &Package, name: &str, version: &str, s: Scheme, ecos: &[String], g
     Finding {
         id,
         aliases,
+        related,
         package: p.name.clone(),
         ecosystem: p.ecosystem,
         installed: p.version.clone(),

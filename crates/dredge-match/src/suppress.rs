@@ -78,8 +78,10 @@ fn purl_covers(pattern: &str, purl: &str) -> bool {
     false
 }
 
+/// Every id a finding answers to: its id, aliases, and related ids (ignoring CVE-X suppresses an
+/// erratum that fixes CVE-X).
 fn names(f: &Finding) -> impl Iterator<Item = &String> {
-    std::iter::once(&f.id).chain(f.aliases.iter())
+    std::iter::once(&f.id).chain(f.aliases.iter()).chain(f.related.iter())
 }
 
 /// Applies an ignore file. Returns the kept findings, how many were ignored, and warnings about

@@ -92,6 +92,7 @@ fn finding(id: &str, aliases: &[&str], purl: &str) -> Finding {
     Finding {
         id: id.into(),
         aliases: aliases.iter().map(|s| s.to_string()).collect(),
+        related: vec![],
         package: "musl".into(),
         ecosystem: dredge_model::Ecosystem::Apk,
         installed: "1.1.20-r4".into(),

@@ -217,8 +217,13 @@ fn bom(r: &ScanReport) -> Bom<'_> {
                         prop("dredge:why:matched", &f.why.matched),
                     ],
                 });
-                if !f.aliases.is_empty() {
-                    v["references"] = Value::Array(f.aliases.iter().map(|a| json!({"id": a, "source": {"name": "alias"}})).collect());
+                if !f.aliases.is_empty() || !f.related.is_empty() {
+                    let refs = f
+                        .aliases
+                        .iter()
+                        .map(|a| json!({"id": a, "source": {"name": "alias"}}))
+                        .chain(f.related.iter().map(|a| json!({"id": a, "source": {"name": "related"}})));
+                    v["references"] = Value::Array(refs.collect());
                 }
                 if !f.title.is_empty() {
                     v["description"] = json!(f.title);

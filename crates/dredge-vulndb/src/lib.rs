@@ -81,6 +81,10 @@ pub struct Head {
     pub id: String,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Related records (an erratum's CVEs): shown with findings, and matched by ignore files and
+    /// VEX like aliases.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     #[serde(default)]
@@ -140,6 +144,7 @@ fn insert(tx: &rusqlite::Transaction<'_>, source: &str, a: Advisory) -> rusqlite
     let head = Head {
         id: a.id.clone(),
         aliases: a.aliases.clone(),
+        related: a.related.clone(),
         // Records without a summary (PyPA's) get the first line of their details as the title.
         summary: a.summary.clone().filter(|s| !s.trim().is_empty()).or_else(|| {
             a.details.as_deref().and_then(|d| d.lines().map(str::trim).find(|l| !l.is_empty())).map(|l| l.chars().take(200).collect())

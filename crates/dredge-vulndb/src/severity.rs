@@ -87,6 +87,9 @@ pub fn rate(adv: &Advisory, aff: &Affected) -> (Severity, String) {
     if let Some(l) = label_in(&aff.ecosystem_specific).or_else(|| label_in(&aff.database_specific)) {
         return (l, "distro".into());
     }
+    if let Some(l) = summary_rating(adv) {
+        return (l, "distro (summary)".into());
+    }
     let mut best: Option<(u8, f64, Severity, String)> = None;
     for s in aff.severity.iter().chain(adv.severity.iter()) {
         let rank = match s.kind.as_str() {
@@ -110,9 +113,34 @@ pub fn rate(adv: &Advisory, aff: &Affected) -> (Severity, String) {
     (Severity::Unknown, "none".into())
 }
 
+/// Red Hat and its rebuilds rate an erratum in its summary: `Moderate: curl security update`.
+/// Read only for those advisories (ALSA/ALBA/ALEA, RLSA/RLBA/RLEA, RHSA/RHBA/RHEA, ELSA/ELBA/ELEA),
+/// where the prefix is the distributor's rating; "Important" is High, as everywhere in dredge.
+fn summary_rating(adv: &Advisory) -> Option<Severity> {
+    let prefix = adv.id.get(..4)?;
+    if !["ALSA", "ALBA", "ALEA", "RLSA", "RLBA", "RLEA", "RHSA", "RHBA", "RHEA", "ELSA", "ELBA", "ELEA"].contains(&prefix) {
+        return None;
+    }
+    let (label, _) = adv.summary.as_deref()?.split_once(':')?;
+    Severity::parse_label(label)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errata_summaries_carry_the_rating() {
+        let adv = |id: &str, summary: &str| Advisory { id: id.into(), summary: Some(summary.into()), ..Default::default() };
+        assert_eq!(
+            summary_rating(&adv("ALSA-2023:6938", "Moderate: container-tools:4.0 security and bug fix update")),
+            Some(Severity::Medium)
+        );
+        assert_eq!(summary_rating(&adv("RLSA-2024:1", "Important: kernel security update")), Some(Severity::High));
+        assert_eq!(summary_rating(&adv("ALSA-2024:2", "Critical: x")), Some(Severity::Critical));
+        assert_eq!(summary_rating(&adv("ALBA-2021:1099", "bind bug fix update")), None);
+        assert_eq!(summary_rating(&adv("GHSA-xxxx", "Critical: not a distro rating")), None);
+    }
 
     #[test]
     fn cvss_scores() {

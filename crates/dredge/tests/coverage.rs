@@ -1,0 +1,60 @@
+//! Advisory coverage (issue 11, first part): the distributor's rating and the related CVE ids of
+//! AlmaLinux errata, end to end through the binary on the real AlmaLinux 8 OSV data.
+#![allow(clippy::panic, clippy::unwrap_used)]
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+#[test]
+fn almalinux_errata_carry_their_rating_and_cves() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("alma.db");
+    let src = fixtures().join("osv/almalinux8-osv.tar.gz");
+    dredge_in(dir.path(), &["db", "build", "--source", src.to_str().unwrap(), "--output", db.to_str().unwrap()]).ok();
+    let sbom = repo().join("testdata/sboms/almalinux8-curl.cdx.json");
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["sbom-scan", sbom.to_str().unwrap(), "--db", db.to_str().unwrap(), "--format", "json"];
+        args.extend_from_slice(extra);
+        dredge_in(dir.path(), &args).ok().json()
+    };
+    let v = scan(&[]);
+    let vulns = v["vulnerabilities"].as_array().unwrap();
+    assert!(vulns.len() >= 10, "{}", vulns.len());
+    // Every erratum is rated by its summary ("Moderate: curl security update"), none is unknown.
+    for f in vulns {
+        let title = f["title"].as_str().unwrap();
+        let rating = title.split(':').next().unwrap();
+        let expected = match rating {
+            "Critical" => "CRITICAL",
+            "Important" => "HIGH",
+            "Moderate" => "MEDIUM",
+            "Low" => "LOW",
+            other => panic!("unexpected summary prefix {other:?} in {title}"),
+        };
+        assert_eq!(f["severity"], expected, "{f}");
+        assert_eq!(f["severity_source"], "distro (summary)");
+    }
+    // The CVEs an erratum fixes are shown with it.
+    let alsa = vulns.iter().find(|f| f["id"] == "ALSA-2022:5313" && f["package"] == "curl").unwrap();
+    let related: Vec<&str> = alsa["related"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    assert!(related.len() >= 2 && related.iter().all(|r| r.starts_with("CVE-")), "{related:?}");
+    // Ignoring one of those CVEs suppresses the erratum (for every package it affects).
+    let ign = dir.path().join("ignore.yaml");
+    std::fs::write(&ign, format!("ignore:\n  - id: {}\n", related[0])).unwrap();
+    let v2 = scan(&["--ignorefile", ign.to_str().unwrap()]);
+    let ids = |v: &Value| -> Vec<String> {
+        v["vulnerabilities"].as_array().unwrap().iter().map(|f| format!("{} {}", f["id"], f["package"])).collect()
+    };
+    assert!(!ids(&v2).iter().any(|i| i.starts_with("\"ALSA-2022:5313\"")), "{:?}", ids(&v2));
+    // Exactly the findings that name that CVE (as id, alias or related id) are gone.
+    let names_it = |f: &Value| {
+        f["id"] == related[0] || ["aliases", "related"].iter().any(|k| f[k].as_array().is_some_and(|a| a.iter().any(|x| x == related[0])))
+    };
+    let expected: Vec<String> = vulns.iter().filter(|f| !names_it(f)).map(|f| format!("{} {}", f["id"], f["package"])).collect();
+    assert!(expected.len() < vulns.len());
+    assert_eq!(ids(&v2), expected);
+    // CycloneDX carries them as references.
+    let cdx = dredge_in(dir.path(), &["sbom-scan", sbom.to_str().unwrap(), "--db", db.to_str().unwrap(), "--format", "cyclonedx"]).ok();
+    assert!(cdx.stdout.contains(related[0]) && cdx.stdout.contains("\"related\""), "{}", cdx.stdout);
+}
