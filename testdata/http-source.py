@@ -3,7 +3,7 @@
 content), 304 on If-None-Match, one log line per request (`METHOD path status`), and an optional
 slow path that trickles its body so a test can kill the client mid-download.
 Usage: http-source.py PORT DIR LOG [SLOW_PATH]"""
-import hashlib, http.server, os, sys, time
+import hashlib, http.server, os, sys, time, urllib.parse
 
 port, root, log = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 slow = sys.argv[4] if len(sys.argv) > 4 else None
@@ -18,7 +18,7 @@ class H(http.server.BaseHTTPRequestHandler):
             f.write(f"{self.command} {self.path} {status}\n")
 
     def do_GET(self):
-        path = os.path.join(root, self.path.lstrip("/"))
+        path = os.path.join(root, urllib.parse.unquote(self.path.lstrip("/")))
         if not os.path.isfile(path):
             self.record(404)
             self.send_response(404)

@@ -89,6 +89,10 @@ pub struct MatchOptions {
 }
 
 /// The OSV ecosystems that hold advisories for an OS release, most specific first.
+/// The os-release ids [`os_ecosystems`] knows.
+pub const OS_IDS: &[&str] =
+    &["alpine", "debian", "ubuntu", "almalinux", "rocky", "rhel", "opensuse-leap", "sles", "wolfi", "chainguard", "mariner", "azurelinux"];
+
 pub fn os_ecosystems(os: &OsInfo) -> Vec<String> {
     let v = os.version_id.clone().unwrap_or_default();
     let major = v.split('.').next().unwrap_or("").to_string();

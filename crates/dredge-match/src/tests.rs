@@ -162,3 +162,43 @@ fn openvex_not_affected() {
     assert_eq!(kept.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), vec!["CVE-2", "CVE-3"]);
     assert!(Vex::parse("{").is_err());
 }
+
+/// Every OSV ecosystem dredge can ask the database for is either downloaded by default or
+/// named here as not published by OSV; every default is an ecosystem of the OSV schema.
+#[test]
+fn default_sources_cover_every_matched_ecosystem_with_osv_names() {
+    let osv: std::collections::BTreeSet<String> =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/osv-ecosystems.txt"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| l.trim().to_string())
+            .collect();
+    // Not ecosystems of the OSV schema (1.6.8): matched when a database carries them, never
+    // downloaded by default.
+    let not_in_osv = ["Julia", "Mariner", "Azure Linux"];
+    let os = |id: &str, v: &str| OsInfo { id: id.into(), version_id: Some(v.into()), ..Default::default() };
+    let mut used: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for id in OS_IDS {
+        for e in os_ecosystems(&os(id, "9.3")) {
+            used.insert(e.split(':').next().unwrap().to_string());
+        }
+    }
+    for e in dredge_model::Ecosystem::ALL {
+        if let Some(n) = e.osv_name() {
+            used.insert(n.to_string());
+        }
+    }
+    let defaults: std::collections::BTreeSet<String> = dredge_vulndb::update::DEFAULT_ECOSYSTEMS.iter().map(|s| s.to_string()).collect();
+    for e in &defaults {
+        assert!(osv.contains(e), "default {e:?} is not an OSV ecosystem name");
+    }
+    for e in &used {
+        assert!(defaults.contains(e) || not_in_osv.contains(&e.as_str()), "{e:?} is matched but not downloaded by default");
+    }
+    assert!(defaults.iter().all(|d| used.contains(d)), "every default is one dredge matches");
+    assert_eq!(
+        dredge_vulndb::update::osv_export_url("Rocky Linux"),
+        "https://osv-vulnerabilities.storage.googleapis.com/Rocky%20Linux/all.zip"
+    );
+}

@@ -11,21 +11,52 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// OSV's public per-ecosystem exports of the distributions dredge matches.
-pub const DEFAULT_SOURCES: &[&str] = &[
-    "https://osv-vulnerabilities.storage.googleapis.com/Alpine/all.zip",
-    "https://osv-vulnerabilities.storage.googleapis.com/Debian/all.zip",
-    "https://osv-vulnerabilities.storage.googleapis.com/Ubuntu/all.zip",
-    "https://osv-vulnerabilities.storage.googleapis.com/AlmaLinux/all.zip",
-    "https://osv-vulnerabilities.storage.googleapis.com/Rocky%20Linux/all.zip",
-    "https://osv-vulnerabilities.storage.googleapis.com/Wolfi/all.zip",
-    "https://osv-vulnerabilities.storage.googleapis.com/Chainguard/all.zip",
+/// The OSV ecosystems whose exports `db update` downloads by default: every one dredge can match
+/// (the distributions it detects, the language ecosystems it catalogs) that OSV publishes.
+/// `dredge-match`'s tests check this list against the OS and package mappings and against the
+/// OSV schema's list of ecosystems (testdata/osv-ecosystems.txt).
+pub const DEFAULT_ECOSYSTEMS: &[&str] = &[
+    // distributions
+    "Alpine",
+    "Debian",
+    "Ubuntu",
+    "AlmaLinux",
+    "Rocky Linux",
+    "Red Hat",
+    "SUSE",
+    "openSUSE",
+    "Wolfi",
+    "Chainguard",
+    // language ecosystems
+    "PyPI",
+    "npm",
+    "Maven",
+    "Go",
+    "crates.io",
+    "RubyGems",
+    "NuGet",
+    "Packagist",
+    "Pub",
+    "Hex",
+    "SwiftURL",
+    "ConanCenter",
 ];
 
-/// `DREDGE_DB_SOURCES` (comma-separated URLs or paths), else [`DEFAULT_SOURCES`].
+/// Where OSV publishes the export of one ecosystem (every record, one zip). `DREDGE_OSV_BASE`
+/// replaces OSV's host (a mirror of the same layout: `<base>/<Ecosystem>/all.zip`).
+pub fn osv_export_url(ecosystem: &str) -> String {
+    let base = std::env::var("DREDGE_OSV_BASE")
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(|| "https://osv-vulnerabilities.storage.googleapis.com".into());
+    format!("{}/{}/all.zip", base.trim_end_matches('/'), ecosystem.replace(' ', "%20"))
+}
+
+/// `DREDGE_DB_SOURCES` (comma-separated URLs or paths), else the OSV exports of [`DEFAULT_ECOSYSTEMS`].
 pub fn default_sources() -> Vec<String> {
     match std::env::var("DREDGE_DB_SOURCES") {
         Ok(s) if !s.trim().is_empty() => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
-        _ => DEFAULT_SOURCES.iter().map(|s| s.to_string()).collect(),
+        _ => DEFAULT_ECOSYSTEMS.iter().map(|e| osv_export_url(e)).collect(),
     }
 }
 
@@ -215,7 +246,7 @@ pub struct UpdateOutcome {
 }
 
 /// Updates the database at `db` from `sources` (URLs or local paths; empty = the sources the
-/// database was built from, else [`DEFAULT_SOURCES`]). Downloads live in `sources_dir`, a
+/// database was built from, else the OSV exports of [`DEFAULT_ECOSYSTEMS`]). Downloads live in `sources_dir`, a
 /// checked directory of the cache (`CacheDir::subdir("db/sources")`); what a killed download left
 /// there is removed first.
 pub fn update(db: &Path, sources: &[String], sources_dir: &Path, now: &str) -> Result<UpdateOutcome, DbError> {

@@ -76,7 +76,7 @@ enum DbCommand {
     Pull(DbArtifactArgs),
     /// Download the sources again (conditional requests: unchanged ones cost one request) and
     /// rebuild the database when something changed. Without --source: the sources the database
-    /// was built from, else OSV's distribution exports.
+    /// was built from, else OSV's exports of every ecosystem dredge matches.
     Update(DbUpdateArgs),
 }
 

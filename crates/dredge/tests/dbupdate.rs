@@ -271,3 +271,59 @@ fn on_a_terminal_the_first_download_shows_a_progress_bar() {
     assert!(!text.contains("dredge: downloading advisories from"), "{text}");
     assert!(text.contains(&format!("dredge: downloaded {}", s.url("alpine-v3.9-main.yaml"))), "{text}");
 }
+
+#[test]
+fn db_update_without_sources_fetches_every_default_ecosystem() {
+    // A mirror of OSV's layout (`<Ecosystem>/all.zip`) for every default ecosystem: the real
+    // AlmaLinux 8 and PyPA records where the fixtures have them, empty exports for the others.
+    let s = serve(None);
+    let script = r#"
+import sys, tarfile, zipfile, os
+root, alma, pypa = sys.argv[1], sys.argv[2], sys.argv[3]
+ecos = sys.argv[4].split(",")
+for e in ecos:
+    os.makedirs(os.path.join(root, e), exist_ok=True)
+    with zipfile.ZipFile(os.path.join(root, e, "all.zip"), "w") as z:
+        src = {"AlmaLinux": alma, "PyPI": pypa}.get(e)
+        if src:
+            with tarfile.open(src) as t:
+                for m in t.getmembers():
+                    if m.isfile() and m.name.endswith((".json", ".yaml")) and ("advisories/" in m.name or "vulns/" in m.name):
+                        z.writestr(os.path.basename(m.name), t.extractfile(m).read())
+"#;
+    let ecos = dredge_vulndb::update::DEFAULT_ECOSYSTEMS.join(",");
+    let st = Command::new("python3")
+        .args(["-c", script])
+        .arg(&s.root)
+        .arg(fixtures().join("osv/almalinux8-osv.tar.gz"))
+        .arg(fixtures().join("osv/pypa-advisory-database.tar.gz"))
+        .arg(&ecos)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("all.db");
+    let base = format!("http://127.0.0.1:{}", s.port);
+    let env = [("DREDGE_OSV_BASE", base.as_str())];
+    let r = dredge(dir.path(), &["db", "update", "--db", db.to_str().unwrap()], &env).ok();
+    assert!(r.stderr.contains("rebuilt"), "{}", r.stderr);
+    let n = dredge_vulndb::update::DEFAULT_ECOSYSTEMS.len();
+    let reqs = s.requests();
+    assert_eq!(reqs.len(), n, "{reqs:?}");
+    assert!(reqs.iter().all(|r| r.ends_with(" 200")), "{reqs:?}");
+    assert!(reqs.iter().any(|r| r == "GET /Rocky%20Linux/all.zip 200"), "{reqs:?}");
+    let st = status(dir.path(), &db);
+    let sources = st["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), n);
+    let records = |e: &str| {
+        sources.iter().find(|x| x["location"].as_str().unwrap().ends_with(&format!("/{e}/all.zip"))).unwrap()["records"].as_u64().unwrap()
+    };
+    assert_eq!(records("AlmaLinux"), 3237);
+    assert!(records("PyPI") > 2000);
+    // Nothing changed: one conditional request per source, no rebuild.
+    let r = dredge(dir.path(), &["db", "update", "--db", db.to_str().unwrap()], &env).ok();
+    assert!(r.stderr.contains("is up to date"), "{}", r.stderr);
+    let again = s.requests();
+    assert_eq!(again.len(), 2 * n);
+    assert!(again[n..].iter().all(|r| r.ends_with(" 304")), "{again:?}");
+}
