@@ -233,6 +233,8 @@ enum Scanner {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum RootfsScanner {
+    /// Known vulnerabilities of the packages (needs the advisory database).
+    Vuln,
     /// Secrets in every file.
     Secret,
     /// Packages only.
@@ -372,19 +374,25 @@ struct RootfsArgs {
     dir: String,
     /// Output format.
     #[arg(long, short, value_enum, default_value = "table")]
-    format: ImageFormat,
+    format: VulnFormat,
     /// Write the report to this file instead of stdout.
     #[arg(long, short)]
     output: Option<PathBuf>,
     /// No progress display and no warnings on stderr (errors are still printed).
     #[arg(long, short)]
     quiet: bool,
-    /// `secret` (default) scans file contents for secrets; `none` lists packages only.
-    #[arg(long, value_delimiter = ',', default_value = "secret")]
+    /// What to look for (comma-separated): `vuln` matches the packages against the advisory
+    /// database, `secret` scans file contents; `none` lists packages only.
+    #[arg(long, value_delimiter = ',', default_value = "vuln,secret")]
     scanners: Vec<RootfsScanner>,
     /// Custom secret rules, allow rules and disabled rules (YAML).
     #[arg(long, env = "DREDGE_SECRET_CONFIG")]
     secret_config: Option<PathBuf>,
+    /// Cache directory (default: $XDG_CACHE_HOME/dredge or ~/.cache/dredge).
+    #[arg(long, env = "DREDGE_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    vuln: VulnArgs,
 }
 
 #[derive(Args)]
@@ -945,13 +953,16 @@ pub fn run() -> Result<ExitCode> {
                 secret_config: a.secret_config.clone(),
             }
             .scanner()?;
-            let r = scan::scan_rootfs(&a.dir, scanner.as_deref())?;
+            let mut r = scan::scan_rootfs(&a.dir, scanner.as_deref())?;
+            let mut gate = false;
+            if a.scanners.contains(&RootfsScanner::Vuln) {
+                let cache = a.cache_dir.clone().unwrap_or_else(default_cache_dir);
+                let db = a.vuln.db.clone().unwrap_or_else(|| cache.join("db/dredge.db"));
+                gate = vulns(&mut r, &db, &cache, &a.vuln, a.vuln.db.is_some(), None, a.quiet)?;
+            }
+            gate |= filter_secrets(&mut r, &a.vuln.severity);
             warn_all(&r, a.quiet);
-            let text = match a.format {
-                ImageFormat::Table => dredge_report::to_table_width(&r, if a.output.is_none() { table_width() } else { None }),
-                ImageFormat::Json => dredge_report::to_json(&r),
-            };
-            emit(&text, a.output.as_ref())?;
+            return vuln_report(&r, a.format, a.output.as_ref(), gate, a.vuln.exit_code);
         }
         Command::Clean(a) => {
             let dir = a.cache_dir.unwrap_or_else(default_cache_dir);

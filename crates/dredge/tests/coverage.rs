@@ -58,3 +58,38 @@ fn almalinux_errata_carry_their_rating_and_cves() {
     let cdx = dredge_in(dir.path(), &["sbom-scan", sbom.to_str().unwrap(), "--db", db.to_str().unwrap(), "--format", "cyclonedx"]).ok();
     assert!(cdx.stdout.contains(related[0]) && cdx.stdout.contains("\"related\""), "{}", cdx.stdout);
 }
+
+#[test]
+fn rootfs_scans_vulnerabilities_like_image() {
+    // The real Alpine 3.9.6 root filesystem, with musl put back one release (before its fix).
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    let st = std::process::Command::new("tar")
+        .arg("xzf")
+        .arg(fixtures().join("alpine/alpine-minirootfs-3.9.6-x86_64.tar.gz"))
+        .arg("-C")
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let db_file = root.join("lib/apk/db/installed");
+    let text = std::fs::read_to_string(&db_file).unwrap();
+    assert!(text.contains("P:musl\nV:1.1.20-r5\n"));
+    std::fs::write(&db_file, text.replace("P:musl\nV:1.1.20-r5\n", "P:musl\nV:1.1.20-r4\n")).unwrap();
+    let db = dir.path().join("adv.db");
+    let src = repo().join("testdata/advisories/alpine-secdb-v3.9-main.yaml");
+    dredge_in(dir.path(), &["db", "build", "--source", src.to_str().unwrap(), "--output", db.to_str().unwrap()]).ok();
+    let r =
+        dredge_in(dir.path(), &["rootfs", root.to_str().unwrap(), "--db", db.to_str().unwrap(), "--format", "json", "--exit-code", "3"]);
+    assert_eq!(r.code, 3, "a finding trips the gate: {}", r.stderr);
+    let v = r.json();
+    let ids: Vec<String> = v["vulnerabilities"].as_array().unwrap().iter().map(|f| format!("{} {}", f["package"], f["id"])).collect();
+    assert_eq!(ids, vec!["\"musl\" \"CVE-2019-14697\"".to_string()]);
+    assert!(v.get("secrets").is_some(), "secrets scanned too by default");
+    // Without a database, the gate is honest here as well.
+    let r = dredge_in_env(dir.path(), &["rootfs", root.to_str().unwrap(), "--offline"], &[("DREDGE_ALLOW_NO_DB", "0")]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    // `--scanners secret` needs none.
+    dredge_in_env(dir.path(), &["rootfs", root.to_str().unwrap(), "--scanners", "secret"], &[("DREDGE_ALLOW_NO_DB", "0")]).ok();
+}
