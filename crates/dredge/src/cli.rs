@@ -138,6 +138,10 @@ struct DbUpdateArgs {
     /// A source URL or path (repeat for several).
     #[arg(long = "source")]
     sources: Vec<String>,
+    /// Only these OSV ecosystems of the default sources (comma-separated, e.g. Debian,PyPI,npm),
+    /// when no --source is given.
+    #[arg(long, value_delimiter = ',', conflicts_with = "sources")]
+    ecosystems: Vec<String>,
     /// The database (default: <cache-dir>/db/dredge.db).
     #[arg(long, env = "DREDGE_DB")]
     db: Option<PathBuf>,
@@ -426,8 +430,13 @@ fn db_status_table(st: &dredge_vulndb::Status) -> String {
     for s in &st.sources {
         let _ = writeln!(
             o,
-            "  {} ({} records, {} withdrawn, {} unreadable; fetched {})",
-            s.location, s.records, s.withdrawn, s.errors, s.fetched_at
+            "  {} ({} records, {} withdrawn, {} unreadable; fetched {}{})",
+            s.location,
+            s.records,
+            s.withdrawn,
+            s.errors,
+            s.fetched_at,
+            seconds_since(&s.fetched_at).map(|a| format!(", {} ago", human_age(a))).unwrap_or_default()
         );
     }
     let _ = writeln!(o, "ecosystems:");
@@ -1042,9 +1051,20 @@ pub fn run() -> Result<ExitCode> {
         Command::Db(DbCommand::Update(a)) => {
             let cache = CacheDir::open(&a.cache_dir.unwrap_or_else(default_cache_dir))?;
             let path = a.db.unwrap_or_else(|| cache.root().join("db/dredge.db"));
+            let known = dredge_vulndb::update::DEFAULT_ECOSYSTEMS;
+            for e in &a.ecosystems {
+                if !known.contains(&e.as_str()) {
+                    bail!("--ecosystems {e:?}: not one of the default sources ({})", known.join(", "));
+                }
+            }
+            let sources: Vec<String> = if a.ecosystems.is_empty() {
+                a.sources.clone()
+            } else {
+                a.ecosystems.iter().map(|e| dredge_vulndb::update::osv_export_url(e)).collect()
+            };
             let out = dredge_vulndb::update::update_with(
                 &path,
-                &a.sources,
+                &sources,
                 &cache.subdir("db/sources")?,
                 &dredge_report::now_rfc3339(),
                 &DownloadProgress::bar_only(),

@@ -326,4 +326,14 @@ for e in ecos:
     let again = s.requests();
     assert_eq!(again.len(), 2 * n);
     assert!(again[n..].iter().all(|r| r.ends_with(" 304")), "{again:?}");
+    // --ecosystems narrows the default sources; a name that is not one of them is refused.
+    let small = dir.path().join("small.db");
+    dredge(dir.path(), &["db", "update", "--db", small.to_str().unwrap(), "--ecosystems", "AlmaLinux,Rocky Linux"], &env).ok();
+    assert_eq!(status(dir.path(), &small)["sources"].as_array().unwrap().len(), 2);
+    let r = dredge(dir.path(), &["db", "update", "--db", small.to_str().unwrap(), "--ecosystems", "Alma"], &env);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("\"Alma\"") && r.stderr.contains("AlmaLinux"), "{}", r.stderr);
+    // db status says how old each source is.
+    let table = dredge(dir.path(), &["db", "status", "--db", small.to_str().unwrap()], &[]).ok();
+    assert!(table.stdout.contains("3237 records") && table.stdout.contains(" ago)"), "{}", table.stdout);
 }
