@@ -9,9 +9,7 @@ use serde_json::Value;
 #[test]
 fn almalinux_errata_carry_their_rating_and_cves() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("alma.db");
-    let src = fixtures().join("osv/almalinux8-osv.tar.gz");
-    dredge_in(dir.path(), &["db", "build", "--source", src.to_str().unwrap(), "--output", db.to_str().unwrap()]).ok();
+    let db = build_db(dir.path(), &fixtures().join("osv/almalinux8-osv.tar.gz"), "alma.db");
     let sbom = repo().join("testdata/sboms/almalinux8-curl.cdx.json");
     let scan = |extra: &[&str]| {
         let mut args = vec!["sbom-scan", sbom.to_str().unwrap(), "--db", db.to_str().unwrap(), "--format", "json"];
@@ -64,22 +62,12 @@ fn rootfs_scans_vulnerabilities_like_image() {
     // The real Alpine 3.9.6 root filesystem, with musl put back one release (before its fix).
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("root");
-    std::fs::create_dir(&root).unwrap();
-    let st = std::process::Command::new("tar")
-        .arg("xzf")
-        .arg(fixtures().join("alpine/alpine-minirootfs-3.9.6-x86_64.tar.gz"))
-        .arg("-C")
-        .arg(&root)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    untar(&fixtures().join("alpine/alpine-minirootfs-3.9.6-x86_64.tar.gz"), &root);
     let db_file = root.join("lib/apk/db/installed");
     let text = std::fs::read_to_string(&db_file).unwrap();
     assert!(text.contains("P:musl\nV:1.1.20-r5\n"));
     std::fs::write(&db_file, text.replace("P:musl\nV:1.1.20-r5\n", "P:musl\nV:1.1.20-r4\n")).unwrap();
-    let db = dir.path().join("adv.db");
-    let src = repo().join("testdata/advisories/alpine-secdb-v3.9-main.yaml");
-    dredge_in(dir.path(), &["db", "build", "--source", src.to_str().unwrap(), "--output", db.to_str().unwrap()]).ok();
+    let db = build_db(dir.path(), &repo().join("testdata/advisories/alpine-secdb-v3.9-main.yaml"), "adv.db");
     let r =
         dredge_in(dir.path(), &["rootfs", root.to_str().unwrap(), "--db", db.to_str().unwrap(), "--format", "json", "--exit-code", "3"]);
     assert_eq!(r.code, 3, "a finding trips the gate: {}", r.stderr);

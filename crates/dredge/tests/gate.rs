@@ -11,10 +11,7 @@ fn alpine396() -> String {
 }
 
 fn secdb(dir: &Path) -> PathBuf {
-    let db = dir.join("adv.db");
-    let src = repo().join("testdata/advisories/alpine-secdb-v3.9-main.yaml");
-    dredge_in(dir, &["db", "build", "--source", src.to_str().unwrap(), "--output", db.to_str().unwrap()]).ok();
-    db
+    build_db(dir, &repo().join("testdata/advisories/alpine-secdb-v3.9-main.yaml"), "adv.db")
 }
 
 const STRICT: &[(&str, &str)] = &[("DREDGE_ALLOW_NO_DB", "0")];
@@ -90,9 +87,7 @@ fn ecosystems_without_advisories_are_named_in_one_table_line() {
 #[test]
 fn the_table_fits_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("pypa.db");
-    let src = fixtures().join("osv/pypa-advisory-database.tar.gz");
-    dredge_in(dir.path(), &["db", "build", "--source", src.to_str().unwrap(), "--output", db.to_str().unwrap()]).ok();
+    let db = build_db(dir.path(), &fixtures().join("osv/pypa-advisory-database.tar.gz"), "pypa.db");
     let img = images().join("lang-full.docker.tar").display().to_string();
     let mut seen_title = false;
     for w in [80usize, 120, 200] {

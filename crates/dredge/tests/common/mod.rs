@@ -97,3 +97,17 @@ pub fn name_versions(report: &Value) -> BTreeSet<String> {
         .map(|p| format!("{}\t{}", p["name"].as_str().unwrap_or(""), p["version"].as_str().unwrap_or("")))
         .collect()
 }
+
+/// Builds an advisory database from `source` into `dir/<name>` with `dredge db build`.
+pub fn build_db(dir: &Path, source: &Path, name: &str) -> PathBuf {
+    let db = dir.join(name);
+    dredge_in(dir, &["db", "build", "--source", source.to_str().expect("utf8"), "--output", db.to_str().expect("utf8")]).ok();
+    db
+}
+
+/// Unpacks a root filesystem tarball (gzip) into `dir` with GNU tar.
+pub fn untar(tarball: &Path, dir: &Path) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let st = Command::new("tar").arg("xzf").arg(tarball).arg("-C").arg(dir).status().expect("tar runs");
+    assert!(st.success(), "tar xzf {}", tarball.display());
+}
