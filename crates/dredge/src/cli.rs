@@ -142,6 +142,12 @@ struct DbUpdateArgs {
     /// when no --source is given.
     #[arg(long, value_delimiter = ',', conflicts_with = "sources")]
     ecosystems: Vec<String>,
+    /// Pull the prebuilt database published with `db push` at this reference instead of
+    /// downloading and building the sources (digest verified; `...@sha256:` pins it).
+    #[arg(long, env = "DREDGE_DB_REPOSITORY", conflicts_with_all = ["sources", "ecosystems"])]
+    db_repository: Option<String>,
+    #[command(flatten)]
+    registry: RegistryArgs,
     /// The database (default: <cache-dir>/db/dredge.db).
     #[arg(long, env = "DREDGE_DB")]
     db: Option<PathBuf>,
@@ -1051,6 +1057,12 @@ pub fn run() -> Result<ExitCode> {
         Command::Db(DbCommand::Update(a)) => {
             let cache = CacheDir::open(&a.cache_dir.unwrap_or_else(default_cache_dir))?;
             let path = a.db.unwrap_or_else(|| cache.root().join("db/dredge.db"));
+            if let Some(repo) = &a.db_repository {
+                // The fast path: a database built elsewhere (the scheduled workflow), one download.
+                let st = crate::dbartifact::pull(repo, &path, a.registry.options()?)?;
+                say!("dredge: pulled {repo} into {} ({} advisories, built {})", path.display(), st.advisories, st.built_at);
+                return Ok(ExitCode::SUCCESS);
+            }
             let known = dredge_vulndb::update::DEFAULT_ECOSYSTEMS;
             for e in &a.ecosystems {
                 if !known.contains(&e.as_str()) {

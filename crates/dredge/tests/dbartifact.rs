@@ -43,6 +43,14 @@ fn push_pull_and_scan_with_db_repository() {
     let a = dredge_in(&cache, &["db", "status", "--db", built.to_str().unwrap(), "--format", "json"]).ok().json();
     let b = dredge_in(&cache, &["db", "status", "--db", pulled.to_str().unwrap(), "--format", "json"]).ok().json();
     assert_eq!((&a["advisories"], &a["built_at"], &a["sources"]), (&b["advisories"], &b["built_at"], &b["sources"]));
+    // `db update --db-repository` takes the same fast path (the prebuilt database of the workflow).
+    let updated = dir.path().join("updated.db");
+    let mut update = vec!["db", "update", "--db", updated.to_str().unwrap(), "--db-repository", reference.as_str()];
+    update.extend_from_slice(&creds);
+    let r = dredge_in_env(&cache, &update, &[("DREDGE_OFFLINE", "0")]).ok();
+    assert!(r.stderr.contains("pulled"), "{}", r.stderr);
+    let c = dredge_in(&cache, &["db", "status", "--db", updated.to_str().unwrap(), "--format", "json"]).ok().json();
+    assert_eq!((&a["advisories"], &a["built_at"]), (&c["advisories"], &c["built_at"]));
 
     // A scan with --db-repository and no local database pulls it first.
     let scanned_db = dir.path().join("scan.db");
