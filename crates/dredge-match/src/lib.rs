@@ -90,8 +90,21 @@ pub struct MatchOptions {
 
 /// The OSV ecosystems that hold advisories for an OS release, most specific first.
 /// The os-release ids [`os_ecosystems`] knows.
-pub const OS_IDS: &[&str] =
-    &["alpine", "debian", "ubuntu", "almalinux", "rocky", "rhel", "opensuse-leap", "sles", "wolfi", "chainguard", "mariner", "azurelinux"];
+pub const OS_IDS: &[&str] = &[
+    "alpine",
+    "debian",
+    "ubuntu",
+    "almalinux",
+    "rocky",
+    "rhel",
+    "opensuse-leap",
+    "sles",
+    "wolfi",
+    "chainguard",
+    "mariner",
+    "azurelinux",
+    "photon",
+];
 
 pub fn os_ecosystems(os: &OsInfo) -> Vec<String> {
     let v = os.version_id.clone().unwrap_or_default();
@@ -110,6 +123,8 @@ pub fn os_ecosystems(os: &OsInfo) -> Vec<String> {
         "chainguard" => vec!["Chainguard".into()],
         "mariner" => vec![format!("Mariner:{minor2}")],
         "azurelinux" => vec![format!("Azure Linux:{minor2}")],
+        // VMware Photon OS: os-release VERSION_ID "4.0"; OSV records say "Photon OS:4.0".
+        "photon" => vec![format!("Photon OS:{}", if v.contains('.') { minor2.clone() } else { format!("{v}.0") })],
         _ => vec![],
     }
 }

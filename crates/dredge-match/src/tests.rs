@@ -85,6 +85,9 @@ fn distro_ecosystem_names() {
     assert_eq!(os_ecosystems(&os("alpine", "3.9.6")), vec!["Alpine:v3.9"]);
     assert_eq!(os_ecosystems(&os("debian", "12")), vec!["Debian:12"]);
     assert_eq!(os_ecosystems(&os("ubuntu", "22.04"))[0], "Ubuntu:22.04:LTS");
+    // As OSV's Photon OS records name it ("Photon OS:4.0").
+    assert_eq!(os_ecosystems(&os("photon", "4.0")), vec!["Photon OS:4.0"]);
+    assert_eq!(os_ecosystems(&os("photon", "5")), vec!["Photon OS:5.0"]);
     assert_eq!(os_ecosystems(&os("almalinux", "9.3")), vec!["AlmaLinux:9"]);
 }
 

@@ -27,6 +27,7 @@ pub const DEFAULT_ECOSYSTEMS: &[&str] = &[
     "openSUSE",
     "Wolfi",
     "Chainguard",
+    "Photon OS",
     // language ecosystems
     "PyPI",
     "npm",
