@@ -24,6 +24,8 @@ pub enum CacheDirError {
         "cache directory {path} is {problem}: refusing to use it (another user could change what dredge reports); {fix}, or choose another with --cache-dir"
     )]
     Unsafe { path: String, problem: String, fix: String },
+    #[error("cache directory {path} exists and is not a directory: choose another with --cache-dir")]
+    NotADirectory { path: String },
     #[error("cache directory {path}: {source}")]
     Io {
         path: String,
@@ -72,10 +74,13 @@ fn check_own_dir(path: &Path, uid: u32) -> Result<(), CacheDirError> {
     let md = fs::symlink_metadata(path).map_err(|e| io_err(path, e))?;
     let unsafe_dir = |problem: String, fix: String| CacheDirError::Unsafe { path: path.display().to_string(), problem, fix };
     if md.file_type().is_symlink() {
-        return Err(unsafe_dir("a symbolic link".into(), format!("remove the link {}", path.display())));
+        return Err(unsafe_dir(
+            "a symbolic link (dredge follows no link inside its cache)".into(),
+            "give the directory it points to instead, or remove the link".into(),
+        ));
     }
     if !md.is_dir() {
-        return Err(unsafe_dir("not a directory".into(), format!("remove {}", path.display())));
+        return Err(CacheDirError::NotADirectory { path: path.display().to_string() });
     }
     if md.uid() != uid {
         return Err(unsafe_dir(format!("owned by uid {} (dredge runs as uid {uid})", md.uid()), "remove it".into()));
@@ -92,7 +97,12 @@ fn check_own_dir(path: &Path, uid: u32) -> Result<(), CacheDirError> {
 
 /// Checks the ancestors of the root: another user must not be able to replace the path.
 fn check_ancestors(root: &Path, uid: u32) -> Result<(), CacheDirError> {
-    let mut cur = root.parent();
+    check_ancestors_from(root, root.parent(), uid)
+}
+
+/// Checks `start` and every directory above it, for a cache at `root` below them.
+fn check_ancestors_from(root: &Path, start: Option<&Path>, uid: u32) -> Result<(), CacheDirError> {
+    let mut cur = start;
     while let Some(dir) = cur {
         if dir.as_os_str().is_empty() {
             break;
@@ -143,7 +153,8 @@ impl CacheDir {
     pub fn open(root: &Path) -> Result<CacheDir, CacheDirError> {
         let uid = current_uid();
         let root = if root.is_absolute() { root.to_path_buf() } else { std::env::current_dir().map_err(|e| io_err(root, e))?.join(root) };
-        // Missing parents are created 0700 too (a fresh ~/.cache, or the per-user temp dir).
+        // Missing parents are created 0700 too (a fresh ~/.cache, or the per-user temp dir), but
+        // only after what exists above them has been checked: a refused place is left untouched.
         let mut missing = Vec::new();
         let mut cur = root.as_path();
         while fs::symlink_metadata(cur).is_err() {
@@ -152,6 +163,13 @@ impl CacheDir {
                 Some(p) => cur = p,
                 None => break,
             }
+        }
+        if !missing.is_empty() {
+            let existing = fs::metadata(cur).map_err(|e| io_err(cur, e))?;
+            if !existing.is_dir() {
+                return Err(CacheDirError::NotADirectory { path: cur.display().to_string() });
+            }
+            check_ancestors_from(&root, Some(cur), uid)?;
         }
         for dir in missing.iter().rev() {
             match fs::DirBuilder::new().mode(0o700).create(dir) {
@@ -316,8 +334,13 @@ mod tests {
         let open = t.path().join("open");
         fs::create_dir(&open).unwrap();
         fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).unwrap();
-        let e = CacheDir::open(&open.join("cache")).unwrap_err().to_string();
+        let e = CacheDir::open(&open.join("cache/deeper")).unwrap_err().to_string();
         assert!(e.contains("anyone may write"), "{e}");
+        assert!(!open.join("cache").exists(), "nothing created in a refused place");
+        let file = t.path().join("file");
+        fs::write(&file, "x").unwrap();
+        let e = CacheDir::open(&file).unwrap_err().to_string();
+        assert!(e.contains("is not a directory") && !e.contains("remove"), "{e}");
         fs::set_permissions(&open, fs::Permissions::from_mode(0o1777)).unwrap();
         CacheDir::open(&open.join("cache")).unwrap();
     }

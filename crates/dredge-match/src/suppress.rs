@@ -56,9 +56,37 @@ impl IgnoreFile {
     }
 }
 
+/// A real calendar date `YYYY-MM-DD` (2027-02-30 or 9999-99-99 would silence a finding forever).
 fn valid_date(d: &str) -> bool {
     let b = d.as_bytes();
-    b.len() == 10 && b[4] == b'-' && b[7] == b'-' && d.chars().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    if !(b.len() == 10 && b[4] == b'-' && b[7] == b'-' && d.chars().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())) {
+        return false;
+    }
+    let (y, m, day) = (d[..4].parse::<u32>().unwrap_or(0), d[5..7].parse::<u32>().unwrap_or(0), d[8..].parse::<u32>().unwrap_or(0));
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::valid_date;
+
+    #[test]
+    fn only_real_dates() {
+        for ok in ["2027-01-31", "2028-02-29", "2000-02-29", "2026-12-02"] {
+            assert!(valid_date(ok), "{ok}");
+        }
+        for bad in ["2027-13-45", "2027-02-30", "9999-99-99", "2027-02-29", "1900-02-29", "2027-04-31", "2027-00-10", "2027-1-1"] {
+            assert!(!valid_date(bad), "{bad}");
+        }
+    }
 }
 
 /// Does a purl pattern cover a finding's purl? A pattern without `@version` covers every version;

@@ -199,8 +199,7 @@ fn grid(out: &mut String, cols: &[Col], rows: &[Vec<String>], width: Option<usiz
 fn secrets(out: &mut String, s: &[crate::SecretFinding], width: Option<usize>) {
     let _ = writeln!(out);
     let count = |sev: &str| s.iter().filter(|f| f.severity == sev).count();
-    let _ = writeln!(
-        out,
+    let line = format!(
         "Secrets: {} (UNKNOWN: {}, LOW: {}, MEDIUM: {}, HIGH: {}, CRITICAL: {})",
         s.len(),
         count("UNKNOWN"),
@@ -209,6 +208,7 @@ fn secrets(out: &mut String, s: &[crate::SecretFinding], width: Option<usize>) {
         count("HIGH"),
         count("CRITICAL")
     );
+    para(out, &line, width);
     if s.is_empty() {
         return;
     }
@@ -249,7 +249,7 @@ fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[dredge_match::Finding]
     .map(|s| format!("{}: {}", s.as_str(), counts.get(s).copied().unwrap_or(0)))
     .collect();
     let _ = writeln!(out);
-    let _ = writeln!(out, "Total: {} ({})", v.len(), summary.join(", "));
+    para(out, &format!("Total: {} ({})", v.len(), summary.join(", ")), width);
     if let Some(db) = &r.database {
         let text =
             format!("Checked {} of {} packages against {} advisories ({})", db.packages_checked, r.packages.len(), db.advisories, db.path);
@@ -265,9 +265,8 @@ fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[dredge_match::Finding]
     let rows: Vec<Vec<String>> = v
         .iter()
         .map(|f| {
-            // Without a terminal width the title is cut at 60 characters; with one, it takes the
-            // room there is.
-            let title = if width.is_some() { f.title.clone() } else { cut(&f.title, 60) };
+            // Whole without a width (files, pipes); with one, it takes the room there is.
+            let title = f.title.clone();
             vec![
                 f.package.clone(),
                 f.id.clone(),

@@ -196,7 +196,7 @@ struct VulnArgs {
     #[arg(long, env = "DREDGE_ALLOW_NO_DB", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     allow_no_db: bool,
     /// Fail (exit 2) when the database was last built or found current longer ago than this,
-    /// e.g. 1d, 36h (for CI gates).
+    /// e.g. 1d, 36h, 90m (a bare number is seconds; for CI gates).
     #[arg(long, value_parser = parse_duration)]
     max_db_age: Option<std::time::Duration>,
     /// Exit with this code when findings remain after the filters (operational errors stay 2).
@@ -258,7 +258,6 @@ struct SecretArgs {
     scanners: Vec<Scanner>,
     /// Custom secret rules, allow rules and disabled rules (YAML). Default: `dredge-secret.yaml`
     /// in the current directory, when there is one.
-    /// Custom secret rules, allow rules and disabled rules (YAML).
     #[arg(long, env = "DREDGE_SECRET_CONFIG")]
     secret_config: Option<PathBuf>,
 }
@@ -284,7 +283,6 @@ struct CommonArgs {
     #[arg(long)]
     platform: Option<String>,
     /// Cache directory (per-layer results, spooled archives).
-    /// Cache directory (default: $XDG_CACHE_HOME/dredge or ~/.cache/dredge).
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
     /// Do not read or write the layer cache.
@@ -302,7 +300,6 @@ struct CommonArgs {
     #[command(flatten)]
     registry: RegistryArgs,
     /// No progress display and no warnings on stderr.
-    /// No progress display and no warnings on stderr (errors are still printed).
     #[arg(long, short)]
     quiet: bool,
     /// Print cache and request statistics on stderr.
@@ -462,8 +459,11 @@ fn human_age(secs: i64) -> String {
         s if s < 0 => "in the future".into(),
         s if s >= 86_400 && s % 86_400 == 0 => format!("{}d", s / 86_400),
         s if s >= 86_400 => format!("{}d {}h", s / 86_400, s % 86_400 / 3600),
-        s if s >= 3600 => format!("{}h", s / 3600),
-        s => format!("{}m", s / 60),
+        s if s >= 3600 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s >= 3600 => format!("{}h {}m", s / 3600, s % 3600 / 60),
+        s if s >= 60 && s % 60 == 0 => format!("{}m", s / 60),
+        s if s >= 60 => format!("{}m {}s", s / 60, s % 60),
+        s => format!("{s}s"),
     }
 }
 
@@ -753,7 +753,7 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     };
     let ms = n.checked_mul(ms).ok_or_else(|| format!("{s:?} is too long"))?;
     if ms == 0 {
-        return Err("a timeout of 0 would fail every request".into());
+        return Err("a duration of 0 is not allowed".into());
     }
     Ok(std::time::Duration::from_millis(ms))
 }
@@ -827,7 +827,11 @@ fn options(c: &CommonArgs) -> Result<ScanOptions> {
 fn emit_cyclonedx(r: &ScanReport, output: Option<&PathBuf>) -> Result<()> {
     let write = |w: &mut dyn Write| -> std::io::Result<()> {
         let mut b = std::io::BufWriter::new(w);
-        dredge_report::write_cyclonedx(r, &mut b).map_err(std::io::Error::other)?;
+        // A closed pipe surfaces as a serde error around the io error: keep its kind.
+        dredge_report::write_cyclonedx(r, &mut b).map_err(|e| match e.io_error_kind() {
+            Some(kind) => std::io::Error::from(kind),
+            None => std::io::Error::other(e),
+        })?;
         b.write_all(b"\n")?;
         b.flush()
     };
@@ -922,11 +926,11 @@ pub fn run() -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
         Err(e) => {
+            // One line, like every other error; the usage is one `--help` away.
             let text = e.render().to_string();
-            say!("dredge: {}", crate::printable(text.lines().next().unwrap_or("error")));
-            for l in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-                say!("  {}", crate::printable(l.trim()));
-            }
+            let first = text.lines().next().unwrap_or("error: bad arguments");
+            let tip = text.lines().find_map(|l| l.trim().strip_prefix("tip: ")).map(|t| format!("; {t}")).unwrap_or_default();
+            say!("dredge: {}{} (see --help)", crate::printable(first), crate::printable(&tip));
             return Ok(ExitCode::from(2));
         }
     };
@@ -934,6 +938,9 @@ pub fn run() -> Result<ExitCode> {
         Command::Image(a) => {
             let spec = target::parse(a.target.as_deref(), a.input.as_deref()).map_err(|e| anyhow!(e))?;
             if let TargetSpec::Rootfs(d) = &spec {
+                if !std::path::Path::new(d).is_dir() {
+                    bail!("{d}: no such directory");
+                }
                 bail!("{d} is a directory, not an image: use `dredge rootfs {d}`");
             }
             let mut o = options(&a.common)?;

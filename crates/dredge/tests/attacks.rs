@@ -109,6 +109,7 @@ fn a_closed_stdout_or_stderr_is_never_a_panic() {
     for _ in 0..5 {
         // A large report into a closed pipe: quiet, and the exit code the scan decided.
         assert_eq!(run_with_closed(&["sbom", &img, "--format", "json"], true, false), 0);
+        assert_eq!(run_with_closed(&["sbom", &img, "--format", "cyclonedx"], true, false), 0);
         assert_eq!(run_with_closed(&["image", &img, "--format", "json", "--scanners", "secret"], true, false), 0);
         // An error of several causes into a closed stderr: exit code 2, not 101.
         assert_eq!(run_with_closed(&["image", "oci-dir:/nonexistent/layout", "--image-src", "registry"], false, true), 2);

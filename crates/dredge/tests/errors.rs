@@ -171,3 +171,31 @@ fn fixtures_are_checked_against_their_pinned_digests() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("alpine-secdb/v3.9-main.yaml") && err.contains("pins"), "{err}");
 }
+
+#[test]
+fn impossible_expiry_dates_and_refused_cache_dirs() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = build_db(dir.path(), &repo().join("testdata/advisories/alpine-secdb-v3.9-main.yaml"), "adv.db");
+    let img = format!("oci-archive:{}", repo().join("testdata/images/alpine-3.9.6.oci.tar").display());
+    // A date that does not exist would silence a finding forever: an error naming the entry.
+    for bad in ["2027-02-30", "9999-99-99", "2027-13-45"] {
+        let ign = dir.path().join("i.yaml");
+        std::fs::write(&ign, format!("ignore:\n  - id: CVE-2019-14697\n    expires: {bad}\n")).unwrap();
+        let e =
+            one_error_line(&dredge_in(dir.path(), &["image", &img, "--db", db.to_str().unwrap(), "--ignorefile", ign.to_str().unwrap()]));
+        assert!(e.contains(bad) && e.contains("YYYY-MM-DD"), "{e}");
+    }
+    // A cache dir inside a world-writable directory is refused before anything is created there.
+    let open = dir.path().join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let e = one_error_line(&dredge_in(&open.join("cache"), &["sbom", &img]));
+    assert!(e.contains("anyone may write"), "{e}");
+    assert_eq!(std::fs::read_dir(&open).unwrap().count(), 0, "nothing created in the refused place");
+    // A file as the cache dir: said plainly, no advice to delete it.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let e = one_error_line(&dredge_in(&file, &["sbom", &img]));
+    assert!(e.contains("is not a directory") && !e.contains("remove"), "{e}");
+}
