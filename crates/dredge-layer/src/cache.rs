@@ -74,12 +74,13 @@ impl LayerCache {
         self.dir.join(format!("{}.json", key.as_str()))
     }
 
-    fn mac(&self, key: &CacheKey, body: &[u8]) -> String {
+    /// The HMAC state over an entry: the key it is written for, then its content.
+    fn hmac(&self, key: &CacheKey, body: &[u8]) -> Hmac<Sha256> {
         let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.secret).expect("HMAC takes keys of any length");
         m.update(key.as_str().as_bytes());
         m.update(b"\n");
         m.update(body);
-        hex::encode(m.finalize().into_bytes())
+        m
     }
 
     /// The entry for `key`. A missing entry is a miss; one that does not verify is
@@ -102,15 +103,11 @@ impl LayerCache {
         if h.key != key.as_str() {
             return Lookup::Rejected(format!("{}: written for another layer", path.display()));
         }
-        // Constant-time comparison through the MAC type.
-        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.secret).expect("HMAC takes keys of any length");
-        m.update(key.as_str().as_bytes());
-        m.update(b"\n");
-        m.update(body);
         let Ok(expected) = hex::decode(&h.mac) else {
             return Lookup::Rejected(format!("{}: malformed checksum", path.display()));
         };
-        if m.verify_slice(&expected).is_err() {
+        // Constant-time comparison through the MAC type.
+        if self.hmac(key, body).verify_slice(&expected).is_err() {
             return Lookup::Rejected(format!("{}: content does not match its checksum (edited or corrupt)", path.display()));
         }
         let facts: LayerFacts = match serde_json::from_slice(body) {
@@ -133,8 +130,11 @@ impl LayerCache {
     /// through) and enforces the size bound.
     pub fn put(&self, key: &CacheKey, facts: &LayerFacts) -> std::io::Result<()> {
         let body = serde_json::to_vec(facts).map_err(std::io::Error::other)?;
-        let head =
-            serde_json::to_vec(&EntryHeader { key: key.as_str().to_string(), mac: self.mac(key, &body) }).map_err(std::io::Error::other)?;
+        let head = serde_json::to_vec(&EntryHeader {
+            key: key.as_str().to_string(),
+            mac: hex::encode(self.hmac(key, &body).finalize().into_bytes()),
+        })
+        .map_err(std::io::Error::other)?;
         let (tmp, mut f) = dredge_cachedir::create_temp(&self.dir)?;
         let r = f.write_all(&head).and_then(|_| f.write_all(b"\n")).and_then(|_| f.write_all(&body)).and_then(|_| {
             let _ = f.sync_all();

@@ -1063,7 +1063,10 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Db(DbCommand::Update(a)) => {
             let cache = CacheDir::open(&a.cache_dir.unwrap_or_else(default_cache_dir))?;
-            let path = a.db.unwrap_or_else(|| cache.root().join("db/dredge.db"));
+            let path = match a.db {
+                Some(p) => p,
+                None => cache.subdir("db")?.join("dredge.db"),
+            };
             if let Some(repo) = &a.db_repository {
                 // The fast path: a database built elsewhere (the scheduled workflow), one download.
                 let st = crate::dbartifact::pull(repo, &path, a.registry.options()?)?;
@@ -1104,7 +1107,10 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Db(DbCommand::Push(a)) => {
             let cache = CacheDir::open(&a.cache_dir.unwrap_or_else(default_cache_dir))?;
-            let path = a.db.unwrap_or_else(|| cache.root().join("db/dredge.db"));
+            let path = match a.db {
+                Some(p) => p,
+                None => cache.subdir("db")?.join("dredge.db"),
+            };
             let pushed = crate::dbartifact::push(&path, &a.reference, a.registry.options()?, &cache.subdir("tmp")?)?;
             say!("dredge: pushed {} as {pushed}", path.display());
         }

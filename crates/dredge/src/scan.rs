@@ -215,21 +215,24 @@ pub fn analyse(img: &Image, o: &ScanOptions, stats: &Stats) -> Result<Vec<LayerF
             .collect()
     });
     pb.finish_and_clear();
-    let walked: Vec<LayerFacts> = results.into_iter().collect::<Result<_>>()?;
-    let by_index: std::collections::HashMap<usize, &LayerFacts> = unique.iter().map(|l| l.index).zip(walked.iter()).collect();
-    img.layers
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let src = by_index.get(&img.layers[rep[i]].index).ok_or_else(|| anyhow!("layer {} was not analysed", l.index))?;
-            let mut f = (*src).clone();
+    // Back to image order: a first occurrence moves its facts; only a repeat copies them (from
+    // its first occurrence, which comes earlier).
+    let mut walked = results.into_iter();
+    let mut out: Vec<LayerFacts> = Vec::with_capacity(img.layers.len());
+    for (i, l) in img.layers.iter().enumerate() {
+        let f = if rep[i] == i {
+            walked.next().ok_or_else(|| anyhow!("layer {} was not analysed", l.index))??
+        } else {
+            let mut f = out[rep[i]].clone();
             f.index = l.index;
             for w in &mut f.warnings {
                 w.layer = Some(l.index);
             }
-            Ok(f)
-        })
-        .collect()
+            f
+        };
+        out.push(f);
+    }
+    Ok(out)
 }
 
 /// Wanted paths that are symlinks to files no extractor read (`lib/apk/db/installed -> real`):
@@ -267,13 +270,7 @@ fn follow_links(
         let mut seen = std::collections::HashSet::new();
         'restart: while hops <= 40 {
             for (i, l) in img.layers.iter().enumerate().rev() {
-                let key = CacheKey::new(
-                    &l.diff_id,
-                    &format!(
-                        "{fingerprint}
-follow {target} as {link}"
-                    ),
-                );
+                let key = CacheKey::new(&l.diff_id, &format!("{fingerprint}\nfollow {target} as {link}"));
                 let found = match cache.as_ref().map(|c| c.get(&key)) {
                     Some(Lookup::Hit(f)) => *f,
                     _ => {
