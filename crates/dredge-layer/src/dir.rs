@@ -10,6 +10,12 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 pub fn walk_dir(root: &Path, plugins: &PluginSet<'_>) -> std::io::Result<LayerFacts> {
+    walk_dir_skipping(root, plugins, &|_, _| false)
+}
+
+/// [`walk_dir`], leaving out every entry for which `skip(path, is_dir)` is true (a skipped
+/// directory is not entered). Paths are relative to the root, without a leading `/`.
+pub fn walk_dir_skipping(root: &Path, plugins: &PluginSet<'_>, skip: &dyn Fn(&str, bool) -> bool) -> std::io::Result<LayerFacts> {
     let mut facts = LayerFacts { index: 0, compression: Compression::None, diff_id: String::new(), ..Default::default() };
     let md = fs::metadata(root)?;
     if !md.is_dir() {
@@ -30,6 +36,9 @@ pub fn walk_dir(root: &Path, plugins: &PluginSet<'_>) -> std::io::Result<LayerFa
             let name = e.file_name().to_string_lossy().into_owned();
             let path = if rel.is_empty() { name } else { format!("{rel}/{name}") };
             let Ok(ft) = e.file_type() else { continue };
+            if skip(&path, ft.is_dir()) {
+                continue;
+            }
             facts.stats.entries += 1;
             if ft.is_dir() {
                 stack.push(path);

@@ -13,7 +13,7 @@ pub mod plugin;
 mod walk;
 
 pub use cache::{CacheKey, LayerCache, Lookup};
-pub use dir::{read_link_target, walk_dir};
+pub use dir::{read_link_target, walk_dir, walk_dir_skipping};
 pub use dredge_cachedir::{CacheDir, CacheDirError};
 pub use elf::{ELF_FULL_READ, Sparse};
 pub use plugin::{ContentScanner, ExtractError, Extractor, Pattern, PluginSet};

@@ -31,8 +31,10 @@ enum Command {
     Image(ImageArgs),
     /// Write an SBOM of an image or a root filesystem.
     Sbom(SbomArgs),
-    /// Scan a root filesystem directory.
+    /// Scan a root filesystem directory (an unpacked image or a mounted system).
     Rootfs(RootfsArgs),
+    /// Scan a source tree (a repository checkout): lockfiles, manifests, binaries and secrets.
+    Fs(FsArgs),
     /// Remove the layer cache.
     Clean(CleanArgs),
     /// Build and inspect the advisory database.
@@ -400,6 +402,19 @@ struct RootfsArgs {
     cache_dir: Option<PathBuf>,
     #[command(flatten)]
     vuln: VulnArgs,
+}
+
+#[derive(Args)]
+struct FsArgs {
+    #[command(flatten)]
+    dir: RootfsArgs,
+    /// Directories to leave out (globs relative to DIR, e.g. `testdata`, `**/fixtures`;
+    /// comma-separated or repeated). `.git`, `.hg` and `.svn` are always left out.
+    #[arg(long, value_delimiter = ',')]
+    skip_dirs: Vec<String>,
+    /// Files to leave out (globs relative to DIR, e.g. `**/*.min.js`).
+    #[arg(long, value_delimiter = ',')]
+    skip_files: Vec<String>,
 }
 
 #[derive(Args)]
@@ -969,13 +984,24 @@ pub fn run() -> Result<ExitCode> {
                 SbomFormat::Json => emit(&dredge_report::to_json(&r), a.output.as_ref())?,
             }
         }
-        Command::Rootfs(a) => {
+        Command::Rootfs(_) | Command::Fs(_) => {
+            let (a, skip) = match cli.command {
+                Command::Fs(f) => {
+                    let skip = scan::Skip::new(&f.skip_dirs, &f.skip_files)?;
+                    (f.dir, Some(skip))
+                }
+                Command::Rootfs(a) => (a, None),
+                _ => unreachable!(),
+            };
             let scanner = SecretArgs {
                 scanners: if a.scanners.contains(&RootfsScanner::Secret) { vec![Scanner::Secret] } else { vec![] },
                 secret_config: a.secret_config.clone(),
             }
             .scanner()?;
-            let mut r = scan::scan_rootfs(&a.dir, scanner.as_deref())?;
+            let mut r = match &skip {
+                Some(sk) => scan::scan_fs(&a.dir, scanner.as_deref(), sk)?,
+                None => scan::scan_rootfs(&a.dir, scanner.as_deref())?,
+            };
             let mut gate = false;
             if a.scanners.contains(&RootfsScanner::Vuln) {
                 let cache = a.cache_dir.clone().unwrap_or_else(default_cache_dir);

@@ -5,7 +5,9 @@ use crate::target::{ImageSrc, TargetSpec};
 use anyhow::{Context, Result, anyhow, bail};
 use dredge_extract::{EXTRACTORS, assemble};
 use dredge_image::{Daemon, Image, OpenOptions, Platform, Reference, RegistryClient, RegistryOptions};
-use dredge_layer::{CacheDir, CacheKey, LayerCache, LayerFacts, LayerInput, Lookup, PluginSet, SizeBudget, merge, walk_dir, walk_layer};
+use dredge_layer::{
+    CacheDir, CacheKey, LayerCache, LayerFacts, LayerInput, Lookup, PluginSet, SizeBudget, merge, walk_dir, walk_dir_skipping, walk_layer,
+};
 use dredge_model::{LayerRef, Warning};
 use dredge_report::{LayerInfo, ScanReport, Target};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -546,11 +548,55 @@ fn sort_secrets(mut v: Vec<dredge_report::SecretFinding>) -> Vec<dredge_report::
 }
 
 pub fn scan_rootfs(dir: &str, secrets: Option<&dredge_secret::Scanner>) -> Result<ScanReport> {
+    scan_dir(dir, secrets, None)
+}
+
+/// What `dredge fs` leaves out of a source tree: version-control directories always, and the
+/// user's `--skip-dirs`/`--skip-files` globs (matched against the path relative to the root).
+pub struct Skip {
+    pub dirs: Vec<regex::Regex>,
+    pub files: Vec<regex::Regex>,
+}
+
+impl Skip {
+    /// Version-control metadata holds no dependencies, only history (secrets in history are a
+    /// repository scanner's job, not a tree's).
+    const VCS: &'static [&'static str] = &[".git", ".hg", ".svn"];
+
+    pub fn new(dirs: &[String], files: &[String]) -> Result<Skip> {
+        let compile = |g: &String| {
+            regex::Regex::new(&dredge_secret::glob_to_regex(g.trim_end_matches('/'))).with_context(|| format!("--skip pattern {g:?}"))
+        };
+        Ok(Skip { dirs: dirs.iter().map(compile).collect::<Result<_>>()?, files: files.iter().map(compile).collect::<Result<_>>()? })
+    }
+
+    fn skips(&self, path: &str, is_dir: bool) -> bool {
+        if is_dir {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            Self::VCS.contains(&name) || self.dirs.iter().any(|r| r.is_match(path))
+        } else {
+            self.files.iter().any(|r| r.is_match(path))
+        }
+    }
+}
+
+/// `dredge fs`: a source tree (a repository checkout): its lockfiles, manifests, binaries and
+/// secrets, read as `rootfs` reads a root filesystem, minus what `skip` leaves out.
+pub fn scan_fs(dir: &str, secrets: Option<&dredge_secret::Scanner>, skip: &Skip) -> Result<ScanReport> {
+    scan_dir(dir, secrets, Some(skip))
+}
+
+fn scan_dir(dir: &str, secrets: Option<&dredge_secret::Scanner>, skip: Option<&Skip>) -> Result<ScanReport> {
     let mut plugins = PluginSet::new(EXTRACTORS);
     if let Some(s) = secrets {
         plugins = plugins.with_content(s);
     }
-    let mut facts = walk_dir(std::path::Path::new(dir), &plugins).with_context(|| format!("reading root filesystem {dir}"))?;
+    let what = if skip.is_some() { "directory" } else { "root filesystem" };
+    let mut facts = match skip {
+        Some(sk) => walk_dir_skipping(std::path::Path::new(dir), &plugins, &|p, d| sk.skips(p, d)),
+        None => walk_dir(std::path::Path::new(dir), &plugins),
+    }
+    .with_context(|| format!("reading {what} {dir}"))?;
     let files = secrets.map(|_| dredge_secret::image::collect(std::slice::from_mut(&mut facts)));
     let layers = vec![facts];
     let mut view = merge(&layers);
@@ -580,7 +626,7 @@ pub fn scan_rootfs(dir: &str, secrets: Option<&dredge_secret::Scanner>) -> Resul
     inv.warnings.extend(link_warnings);
     let t = Target {
         name: dir.to_string(),
-        kind: "rootfs",
+        kind: if skip.is_some() { "filesystem" } else { "rootfs" },
         source: "directory".into(),
         image_id: None,
         manifest_digest: None,

@@ -81,3 +81,54 @@ fn rootfs_scans_vulnerabilities_like_image() {
     // `--scanners secret` needs none.
     dredge_in_env(dir.path(), &["rootfs", root.to_str().unwrap(), "--scanners", "secret"], &[("DREDGE_ALLOW_NO_DB", "0")]).ok();
 }
+
+#[test]
+fn fs_scans_a_source_tree_without_its_history_or_skipped_parts() {
+    // A repository checkout: a requirements file (real PyPA advisories), a secret in its config,
+    // and the same kinds of things where `fs` must not look: `.git`, a skipped directory and a
+    // skipped file.
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("repo");
+    let token = |n: u8| format!("ghp_{}{}", "Zq8Wm3Xv5Rn2Kp7Lc4Bd9Ft1Gy6Hu0Ij3Ok", char::from(b'a' + n));
+    let files = [
+        ("requirements.txt", "requests==2.19.0\n".to_string()),
+        ("config/app.conf", format!("[github]\ntoken = {}\n", token(0))),
+        (".git/objects/requirements.txt", "django==2.2\n".to_string()),
+        (".git/config", format!("[github]\ntoken = {}\n", token(1))),
+        ("vendor/lib/requirements.txt", "flask==0.12.2\n".to_string()),
+        ("tools/requirements-dev.txt", "jinja2==2.10\n".to_string()),
+    ];
+    for (p, text) in &files {
+        let p = tree.join(p);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let db = build_db(dir.path(), &fixtures().join("osv/pypa-advisory-database.tar.gz"), "pypa.db");
+    let t = tree.to_str().unwrap();
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["fs", t, "--db", db.to_str().unwrap(), "--format", "json"];
+        args.extend_from_slice(extra);
+        dredge_in(dir.path(), &args).ok().json()
+    };
+    let names = |v: &Value| -> Vec<String> {
+        let mut n: Vec<String> = v["packages"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_lowercase()).collect();
+        n.sort();
+        n
+    };
+    let v = scan(&["--skip-dirs", "vendor", "--skip-files", "**/requirements-dev.txt"]);
+    assert_eq!(v["target"]["kind"], "filesystem");
+    assert_eq!(names(&v), vec!["requests"]);
+    // requests 2.19.0 leaks credentials on redirects: CVE-2018-18074, fixed in 2.20.0 (PyPA's
+    // PYSEC-2018-28), among its findings.
+    let ids: Vec<&str> = v["vulnerabilities"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"CVE-2018-18074"), "{ids:?}");
+    // The secret of the tree is found, the one in .git is not.
+    let secrets: Vec<&str> = v["secrets"].as_array().unwrap().iter().map(|s| s["path"].as_str().unwrap()).collect();
+    assert_eq!(secrets, vec!["/config/app.conf"]);
+    // Without the skips, the skipped parts are read (and .git still is not).
+    assert_eq!(names(&scan(&[])), vec!["flask", "jinja2", "requests"]);
+    // A skipped directory anywhere in the tree (`**/`), its secrets included.
+    let v = scan(&["--skip-dirs", "**/config,vendor", "--skip-files", "tools/*"]);
+    assert!(v["secrets"].as_array().unwrap().is_empty(), "{}", v["secrets"]);
+    assert_eq!(names(&v), vec!["requests"]);
+}

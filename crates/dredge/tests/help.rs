@@ -10,6 +10,7 @@ const COMMANDS: &[&[&str]] = &[
     &["image"],
     &["sbom"],
     &["rootfs"],
+    &["fs"],
     &["clean"],
     &["sbom-scan"],
     &["db", "build"],
