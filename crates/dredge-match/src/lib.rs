@@ -424,6 +424,7 @@ pub fn match_inventory_with(inv: &Inventory, db: &Db, opts: MatchOptions) -> Res
             res.findings.push(finding(p, &name, &version, s, ecos, g));
         }
     }
+    rate_by_cve(&mut res.findings, db)?;
     res.findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.package.cmp(&b.package)).then_with(|| a.id.cmp(&b.id)));
     Ok(res)
 }
@@ -490,6 +491,33 @@ fn finding(p: &Package, name: &str, version: &str, s: Scheme, ecos: &[String], g
             records,
         },
     }
+}
+
+/// Findings whose records carry no rating take the CVSS score the database holds for their CVE
+/// (the id, an alias, or a related id such as an erratum's CVEs), with its source named:
+/// `CVSS_V3 9.8 (CVE-2019-14697 in UBUNTU-CVE-2019-14697)`. Where several CVEs apply, the
+/// highest rating is taken.
+fn rate_by_cve(findings: &mut [Finding], db: &Db) -> Result<(), DbError> {
+    let cves_of = |f: &Finding| -> Vec<String> {
+        std::iter::once(&f.id).chain(f.aliases.iter()).chain(f.related.iter()).filter(|x| x.starts_with("CVE-")).cloned().collect()
+    };
+    let mut wanted: Vec<String> = findings.iter().filter(|f| f.severity == Severity::Unknown).flat_map(cves_of).collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    wanted.sort();
+    wanted.dedup();
+    let known = db.cvss_for(&wanted)?;
+    for f in findings.iter_mut().filter(|f| f.severity == Severity::Unknown) {
+        let best = cves_of(f).into_iter().filter_map(|c| known.get(&c).map(|k| (c, k))).max_by_key(|(_, k)| k.0);
+        if let Some((cve, (sev, src, record))) = best {
+            if *sev > Severity::Unknown {
+                f.severity = *sev;
+                f.severity_source = format!("{src} ({cve} in {record})");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Counts per severity, highest first, for summaries.

@@ -16,7 +16,7 @@ pub use load::{Loaded, load_path, read_zip};
 pub use osv::Advisory;
 
 /// Bumped on incompatible schema changes; a database of another version is rebuilt, not read.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -73,6 +73,9 @@ CREATE INDEX affected_by_advisory ON affected(advisory_id);
 CREATE TABLE aliases(alias TEXT NOT NULL, advisory_id TEXT NOT NULL);
 CREATE INDEX aliases_by_alias ON aliases(alias);
 CREATE INDEX aliases_by_advisory ON aliases(advisory_id);
+CREATE TABLE cvss(cve TEXT NOT NULL, advisory_id TEXT NOT NULL, severity TEXT NOT NULL, severity_source TEXT NOT NULL);
+CREATE INDEX cvss_by_cve ON cvss(cve);
+CREATE INDEX cvss_by_advisory ON cvss(advisory_id);
 ";
 
 /// What a finding shows of an advisory (the rest of the record is not kept).
@@ -139,12 +142,22 @@ fn insert(tx: &rusqlite::Transaction<'_>, source: &str, a: Advisory) -> rusqlite
         }
         tx.execute("DELETE FROM affected WHERE advisory_id = ?1", [&a.id])?;
         tx.execute("DELETE FROM aliases WHERE advisory_id = ?1", [&a.id])?;
+        tx.execute("DELETE FROM cvss WHERE advisory_id = ?1", [&a.id])?;
         tx.execute("DELETE FROM advisories WHERE id = ?1", [&a.id])?;
     }
     let head = Head {
         id: a.id.clone(),
         aliases: a.aliases.clone(),
-        related: a.related.clone(),
+        // Upstream ids (`UBUNTU-CVE-X` → `CVE-X`) are shown and matched like related ones.
+        related: {
+            let mut r = a.related.clone();
+            for u in &a.upstream {
+                if !r.contains(u) && !a.aliases.contains(u) && *u != a.id {
+                    r.push(u.clone());
+                }
+            }
+            r
+        },
         // Records without a summary (PyPA's) get the first line of their details as the title.
         summary: a.summary.clone().filter(|s| !s.trim().is_empty()).or_else(|| {
             a.details.as_deref().and_then(|d| d.lines().map(str::trim).find(|l| !l.is_empty())).map(|l| l.chars().take(200).collect())
@@ -175,6 +188,10 @@ fn insert(tx: &rusqlite::Transaction<'_>, source: &str, a: Advisory) -> rusqlite
     let mut al = tx.prepare_cached("INSERT INTO aliases(alias, advisory_id) VALUES (?1, ?2)")?;
     for alias in &a.aliases {
         al.execute(params![alias, a.id])?;
+    }
+    let mut cv = tx.prepare_cached("INSERT INTO cvss(cve, advisory_id, severity, severity_source) VALUES (?1, ?2, ?3, ?4)")?;
+    for (cve, sev, src) in severity::cve_cvss(&a) {
+        cv.execute(params![cve, a.id, sev.as_str(), src])?;
     }
     Ok(())
 }
@@ -434,6 +451,32 @@ impl Db {
             }
         }
         Ok(bad)
+    }
+
+    /// The CVSS rating the database holds for each of `cves` (from any record naming it as its
+    /// id, alias or upstream id), the highest where records disagree: (rating, its source, the
+    /// record it came from).
+    pub fn cvss_for(&self, cves: &[String]) -> Result<HashMap<String, (severity::Severity, String, String)>, DbError> {
+        let names = serde_json::to_string(cves).unwrap_or_else(|_| "[]".into());
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT cve, severity, severity_source, advisory_id FROM cvss WHERE cve IN (SELECT value FROM json_each(?1)) \
+                 ORDER BY cve, advisory_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([names], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))
+            .map_err(|e| self.err(e))?;
+        let mut out: HashMap<String, (severity::Severity, String, String)> = HashMap::new();
+        for row in rows {
+            let (cve, sev, src, id) = row.map_err(|e| self.err(e))?;
+            let sev = severity::Severity::parse_label(&sev).unwrap_or(severity::Severity::Unknown);
+            if out.get(&cve).is_none_or(|(s, _, _)| sev > *s) {
+                out.insert(cve, (sev, src, id));
+            }
+        }
+        Ok(out)
     }
 
     /// Does the database know this ecosystem at all? (Distinguishes "no advisories for this OS"

@@ -17,6 +17,10 @@ pub struct Advisory {
     /// Closely related records that are not the same problem (an ALSA lists the CVEs it fixes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<String>,
+    /// The records this one is derived from (Ubuntu's `UBUNTU-CVE-2019-14697` names
+    /// `CVE-2019-14697`): kept with `related`, and the key of its CVSS score for other records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upstream: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -77,7 +77,8 @@ fn label_in(v: &Option<serde_json::Value>) -> Option<Severity> {
 
 /// The severity of one record for one affected package, and where it came from.
 pub fn rate(adv: &Advisory, aff: &Affected) -> (Severity, String) {
-    for s in &aff.severity {
+    // A distribution's own label (Ubuntu's priority is a record-level `"type": "Ubuntu"`).
+    for s in aff.severity.iter().chain(adv.severity.iter()) {
         if !s.kind.starts_with("CVSS") {
             if let Some(l) = Severity::parse_label(&s.score) {
                 return (l, format!("distro ({})", s.kind));
@@ -90,8 +91,20 @@ pub fn rate(adv: &Advisory, aff: &Affected) -> (Severity, String) {
     if let Some(l) = summary_rating(adv) {
         return (l, "distro (summary)".into());
     }
+    if let Some(best) = best_cvss(aff.severity.iter().chain(adv.severity.iter())) {
+        return best;
+    }
+    if let Some(l) = label_in(&adv.database_specific) {
+        return (l, "advisory".into());
+    }
+    (Severity::Unknown, "none".into())
+}
+
+/// The newest CVSS version among `sevs` (v4 over v3 over v2), scored: the rating and
+/// `CVSS_V3 9.8` as its source.
+pub fn best_cvss<'a>(sevs: impl Iterator<Item = &'a crate::osv::Severity>) -> Option<(Severity, String)> {
     let mut best: Option<(u8, f64, Severity, String)> = None;
-    for s in aff.severity.iter().chain(adv.severity.iter()) {
+    for s in sevs {
         let rank = match s.kind.as_str() {
             "CVSS_V4" => 3,
             "CVSS_V3" => 2,
@@ -104,13 +117,20 @@ pub fn rate(adv: &Advisory, aff: &Affected) -> (Severity, String) {
             }
         }
     }
-    if let Some((_, score, sev, kind)) = best {
-        return (sev, format!("{kind} {score:.1}"));
-    }
-    if let Some(l) = label_in(&adv.database_specific) {
-        return (l, "advisory".into());
-    }
-    (Severity::Unknown, "none".into())
+    best.map(|(_, score, sev, kind)| (sev, format!("{kind} {score:.1}")))
+}
+
+/// The CVSS rating a record gives its CVE ids (its id, aliases and upstream ids that are CVEs),
+/// for findings whose own records carry no rating. Distro labels are not carried over: a
+/// distribution rates the CVE for its own build.
+pub fn cve_cvss(adv: &Advisory) -> Vec<(String, Severity, String)> {
+    let all = adv.severity.iter().chain(adv.affected.iter().flat_map(|a| a.severity.iter()));
+    let Some((sev, src)) = best_cvss(all) else { return Vec::new() };
+    let mut cves: Vec<String> =
+        std::iter::once(&adv.id).chain(adv.aliases.iter()).chain(adv.upstream.iter()).filter(|x| x.starts_with("CVE-")).cloned().collect();
+    cves.sort();
+    cves.dedup();
+    cves.into_iter().map(|c| (c, sev, src.clone())).collect()
 }
 
 /// Red Hat and its rebuilds rate an erratum in its summary: `Moderate: curl security update`.
@@ -151,5 +171,15 @@ mod tests {
         let (_, sev) = score_cvss("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N").expect("v4");
         assert_eq!(sev, Severity::Critical);
         assert!(score_cvss("garbage").is_none());
+    }
+
+    #[test]
+    fn ubuntu_rates_its_records_and_its_cvss_keys_the_upstream_cve() {
+        // Ubuntu's real record (testdata/advisories/ubuntu, provenance there): priority "medium"
+        // for Ubuntu's packages; CVSS 3.1 9.8 for the CVE it derives from.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/advisories/ubuntu/UBUNTU-CVE-2019-14697.json");
+        let adv: Advisory = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_eq!(rate(&adv, &adv.affected[0]), (Severity::Medium, "distro (Ubuntu)".to_string()));
+        assert_eq!(cve_cvss(&adv), vec![("CVE-2019-14697".to_string(), Severity::Critical, "CVSS_V3 9.8".to_string())]);
     }
 }

@@ -132,3 +132,55 @@ fn fs_scans_a_source_tree_without_its_history_or_skipped_parts() {
     assert!(v["secrets"].as_array().unwrap().is_empty(), "{}", v["secrets"]);
     assert_eq!(names(&v), vec!["requests"]);
 }
+
+#[test]
+fn a_finding_without_a_rating_takes_the_cvss_of_its_cve_from_another_record() {
+    // Alpine's secdb rates nothing. The real Alpine 3.9.6 root filesystem with musl one release
+    // before the fix of CVE-2019-14697; Ubuntu's real OSV record of that CVE (its `upstream`)
+    // carries CVSS 3.1 9.8 — and Ubuntu's own priority, which is Ubuntu's and is not carried over.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    untar(&fixtures().join("alpine/alpine-minirootfs-3.9.6-x86_64.tar.gz"), &root);
+    let db_file = root.join("lib/apk/db/installed");
+    let text = std::fs::read_to_string(&db_file).unwrap();
+    std::fs::write(&db_file, text.replace("P:musl\nV:1.1.20-r5\n", "P:musl\nV:1.1.20-r4\n")).unwrap();
+    let secdb = repo().join("testdata/advisories/alpine-secdb-v3.9-main.yaml");
+    let ubuntu = repo().join("testdata/advisories/ubuntu/UBUNTU-CVE-2019-14697.json");
+    let both = dir.path().join("both.db");
+    dredge_in(
+        dir.path(),
+        &["db", "build", "--source", secdb.to_str().unwrap(), "--source", ubuntu.to_str().unwrap(), "--output", both.to_str().unwrap()],
+    )
+    .ok();
+    let alone = build_db(dir.path(), &secdb, "alone.db");
+    let scan = |db: &std::path::Path| {
+        let r = dredge_in(
+            dir.path(),
+            &[
+                "rootfs",
+                root.to_str().unwrap(),
+                "--db",
+                db.to_str().unwrap(),
+                "--format",
+                "json",
+                "--severity",
+                "CRITICAL",
+                "--exit-code",
+                "4",
+            ],
+        );
+        (r.code, r.json())
+    };
+    let (code, v) = scan(&both);
+    assert_eq!(code, 4, "a CRITICAL finding trips the gate");
+    let f = &v["vulnerabilities"][0];
+    assert_eq!((f["id"].as_str(), f["package"].as_str()), (Some("CVE-2019-14697"), Some("musl")));
+    assert_eq!(f["severity"], "CRITICAL");
+    assert_eq!(f["severity_source"], "CVSS_V3 9.8 (CVE-2019-14697 in UBUNTU-CVE-2019-14697)");
+    // Without a record rating the CVE, the finding stays UNKNOWN and the CRITICAL gate passes.
+    let (code, v) = scan(&alone);
+    assert_eq!(code, 0);
+    assert!(v["vulnerabilities"].as_array().unwrap().is_empty(), "filtered by --severity: {}", v["vulnerabilities"]);
+    let r = dredge_in(dir.path(), &["rootfs", root.to_str().unwrap(), "--db", alone.to_str().unwrap(), "--format", "json"]).ok().json();
+    assert_eq!(r["vulnerabilities"][0]["severity"], "UNKNOWN");
+}
