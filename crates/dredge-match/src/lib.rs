@@ -104,6 +104,8 @@ pub const OS_IDS: &[&str] = &[
     "mariner",
     "azurelinux",
     "photon",
+    "amzn",
+    "ol",
 ];
 
 pub fn os_ecosystems(os: &OsInfo) -> Vec<String> {
@@ -125,6 +127,13 @@ pub fn os_ecosystems(os: &OsInfo) -> Vec<String> {
         "azurelinux" => vec![format!("Azure Linux:{minor2}")],
         // VMware Photon OS: os-release VERSION_ID "4.0"; OSV records say "Photon OS:4.0".
         "photon" => vec![format!("Photon OS:{}", if v.contains('.') { minor2.clone() } else { format!("{v}.0") })],
+        // Not in OSV: built from the distributions' own feeds (`db build --source` an
+        // updateinfo.xml or an ELSA OVAL file). Amazon Linux 1 says VERSION_ID "2018.03".
+        "amzn" => vec![format!(
+            "Amazon Linux:{}",
+            if major.len() == 4 && major.starts_with("20") && major.as_str() < "2022" { "1" } else { major.as_str() }
+        )],
+        "ol" => vec![format!("Oracle Linux:{major}")],
         _ => vec![],
     }
 }
@@ -414,6 +423,9 @@ pub fn match_inventory_with(inv: &Inventory, db: &Db, opts: MatchOptions) -> Res
         let mut hits = Vec::new();
         for e in ecos {
             for c in by_eco.get(e).and_then(|m| m.get(&name)).into_iter().flatten() {
+                if !c.ranges.applies_to(p.arch.as_deref(), &version) {
+                    continue; // another architecture's or another build flavour's fix
+                }
                 if let Some((matched, fixed)) = affects(&c.ranges, &version, s) {
                     let head = heads.entry(c.advisory_id.clone()).or_insert_with(|| Arc::new(c.head())).clone();
                     hits.push((c.clone(), head, matched, fixed));

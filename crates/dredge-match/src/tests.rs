@@ -179,7 +179,7 @@ fn default_sources_cover_every_matched_ecosystem_with_osv_names() {
             .collect();
     // Not ecosystems of the OSV schema (1.6.8): matched when a database carries them, never
     // downloaded by default.
-    let not_in_osv = ["Julia", "Mariner", "Azure Linux"];
+    let not_in_osv = ["Julia", "Mariner", "Azure Linux", "Amazon Linux", "Oracle Linux"];
     let os = |id: &str, v: &str| OsInfo { id: id.into(), version_id: Some(v.into()), ..Default::default() };
     let mut used: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for id in OS_IDS {

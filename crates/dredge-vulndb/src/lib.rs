@@ -6,6 +6,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
 
+pub mod feeds;
 mod load;
 pub mod osv;
 pub mod secdb;
@@ -101,6 +102,26 @@ pub struct Ranges {
     pub ranges: Vec<osv::Range>,
     #[serde(default)]
     pub versions: Vec<String>,
+    /// Only packages of these architectures (Oracle's per-arch fixes); empty: any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arches: Vec<String>,
+    /// Only builds of this flavour: `normal`, `ksplice`, `fips` (Oracle's feed says which build
+    /// each fix is for); none (OSV entries): any build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flavor: Option<String>,
+}
+
+impl Ranges {
+    /// Does this entry apply to a package of this architecture and version at all? (Its ranges
+    /// then say whether the version is affected.) OSV entries name neither and apply to all.
+    pub fn applies_to(&self, arch: Option<&str>, version: &str) -> bool {
+        let arch_ok = self.arches.is_empty() || arch.is_none_or(|a| a == "noarch" || self.arches.iter().any(|x| x == a));
+        let flavor_ok = match self.flavor.as_deref() {
+            None => true,
+            Some(f) => feeds::oracle_flavor(version).unwrap_or("normal") == f,
+        };
+        arch_ok && flavor_ok
+    }
 }
 
 /// A source to build from.
@@ -175,7 +196,17 @@ fn insert(tx: &rusqlite::Transaction<'_>, source: &str, a: Advisory) -> rusqlite
     )?;
     for aff in &a.affected {
         let (sev, src) = severity::rate(&a, aff);
-        let ranges = Ranges { ranges: aff.ranges.clone(), versions: aff.versions.clone() };
+        let own = aff.ecosystem_specific.as_ref().and_then(|e| e.get("dredge"));
+        let ranges = Ranges {
+            ranges: aff.ranges.clone(),
+            versions: aff.versions.clone(),
+            arches: own
+                .and_then(|o| o.get("arches"))
+                .and_then(|a| a.as_array())
+                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .unwrap_or_default(),
+            flavor: own.and_then(|o| o.get("flavor")).and_then(|f| f.as_str()).map(str::to_string),
+        };
         ins.execute(params![
             a.id,
             aff.package.ecosystem,

@@ -102,7 +102,50 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 fn wanted(name: &str) -> bool {
-    name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml")
+    name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml") || is_xml(name)
+}
+
+/// Distribution feeds in XML (Amazon's `updateinfo.xml`, Oracle's OVAL), plain or gzipped.
+fn is_xml(name: &str) -> bool {
+    name.ends_with(".xml") || name.ends_with(".xml.gz")
+}
+
+/// Largest decompressed XML feed read (Oracle's all-years OVAL file is well under this).
+const MAX_FEED: u64 = 4 << 30;
+
+/// Streams one XML feed (plain or gzip) into the sink, one advisory at a time.
+fn read_xml_feed(name: &str, r: impl Read, out: &mut Loaded, sink: Sink<'_>) -> Result<(), DbError> {
+    let r: Box<dyn Read> = if name.ends_with(".gz") { Box::new(flate2::read::MultiGzDecoder::new(r)) } else { Box::new(r) };
+    let mut br = std::io::BufReader::with_capacity(64 << 10, r.take(MAX_FEED + 1));
+    let head = match std::io::BufRead::fill_buf(&mut br) {
+        Ok(h) => h.to_vec(),
+        Err(e) => {
+            out.errors.push(format!("{name}: {e}"));
+            return Ok(());
+        }
+    };
+    out.files += 1;
+    let Some(kind) = crate::feeds::sniff(&head) else {
+        out.errors.push(format!("{name}: not a known XML advisory feed (an updateinfo.xml or an OVAL file)"));
+        return Ok(());
+    };
+    let mut n = 0usize;
+    let mut counting = |a: Advisory| {
+        n += 1;
+        sink(a)
+    };
+    match crate::feeds::read(kind, br, &mut counting) {
+        Ok(skipped) => {
+            out.records += n;
+            out.errors.extend(skipped.into_iter().map(|s| format!("{name}: {s}")));
+        }
+        Err(crate::feeds::FeedError::Sink(e)) => return Err(e),
+        Err(crate::feeds::FeedError::Xml(e)) => {
+            out.records += n;
+            out.errors.push(format!("{name}: invalid XML {e} (the {n} advisories before it were read)"));
+        }
+    }
+    Ok(())
 }
 
 /// Loads one source from a local path: a record file, a directory (recursively), a `.zip` or a
@@ -149,6 +192,15 @@ pub fn load_path(path: &Path, sink: Sink<'_>) -> Result<Loaded, DbError> {
 
 fn read_file(p: &Path, out: &mut Loaded, sink: Sink<'_>) -> Result<(), DbError> {
     let name = p.display().to_string();
+    if is_xml(&name) {
+        return match std::fs::File::open(p) {
+            Ok(f) => read_xml_feed(&name, f, out, sink),
+            Err(e) => {
+                out.errors.push(format!("{name}: {e}"));
+                Ok(())
+            }
+        };
+    }
     match std::fs::File::open(p).and_then(|f| {
         let mut v = Vec::new();
         f.take(MAX_RECORD + 1).read_to_end(&mut v).map(|_| v)

@@ -92,6 +92,10 @@ fn extension(url: &str) -> &'static str {
         "tar.gz"
     } else if path.ends_with(".yaml") || path.ends_with(".yml") {
         "yaml"
+    } else if path.ends_with(".xml.gz") {
+        "xml.gz"
+    } else if path.ends_with(".xml") {
+        "xml"
     } else {
         "json"
     }

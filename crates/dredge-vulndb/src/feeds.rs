@@ -1,0 +1,548 @@
+//! Distributions' own advisory feeds that OSV does not carry, turned into OSV records:
+//! Amazon Linux's ALAS (the yum repositories' `updateinfo.xml`) and Oracle Linux's ELSA (OVAL).
+//!
+//! Both are read as a stream of XML events (quick-xml): one `<update>` or `<definition>` at a
+//! time, so memory stays bounded by the largest advisory, not the feed (Oracle's
+//! `com.oracle.elsa-all.xml` is hundreds of MiB). Everything an advisory needs is in its own
+//! element: for OVAL, the criteria's comments (`Oracle Linux 8 is installed`, `Oracle Linux arch
+//! is x86_64`, `openssl is earlier than 1:1.1.1k-7.el8_6`), as Trivy and vunnel read them; the
+//! tests, objects and states after the definitions are not needed.
+
+use crate::osv::{Advisory, Affected, Event, Package, Range, Reference};
+use quick_xml::events::{BytesStart, Event as X};
+use std::collections::BTreeMap;
+use std::io::BufRead;
+
+/// Which feed a document is, from its root element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `<updates>`: a yum `updateinfo.xml` (Amazon Linux's ALAS).
+    UpdateInfo,
+    /// `<oval_definitions>`: an OVAL file (Oracle Linux's ELSA).
+    Oval,
+}
+
+/// The kind of an XML feed from its first bytes, if it is one.
+pub fn sniff(head: &[u8]) -> Option<Kind> {
+    let text = String::from_utf8_lossy(&head[..head.len().min(4096)]);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    if !t.starts_with('<') {
+        return None;
+    }
+    if t.contains("<updates") {
+        Some(Kind::UpdateInfo)
+    } else if t.contains("<oval_definitions") {
+        Some(Kind::Oval)
+    } else {
+        None
+    }
+}
+
+/// Reads a feed, handing each advisory to `sink`. Returns the entries skipped (`what: why`).
+pub fn read(kind: Kind, r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate::DbError>) -> Result<Vec<String>, FeedError> {
+    match kind {
+        Kind::UpdateInfo => read_updateinfo(r, sink),
+        Kind::Oval => read_oval(r, sink),
+    }
+}
+
+#[derive(Debug)]
+pub enum FeedError {
+    /// The XML itself is broken (where, why).
+    Xml(String),
+    /// The sink refused (the database could not be written).
+    Sink(crate::DbError),
+}
+
+/// Largest text of one element kept (descriptions are long; nothing real is near this).
+const MAX_TEXT: usize = 1 << 20;
+/// Largest number of packages or criteria of one advisory.
+const MAX_ITEMS: usize = 100_000;
+
+fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
+    e.attributes().flatten().find(|a| a.key.local_name().as_ref() == name).and_then(|a| a.unescape_value().ok()).map(|v| v.into_owned())
+}
+
+fn xml_err<R>(r: &quick_xml::Reader<R>, e: impl std::fmt::Display) -> FeedError {
+    FeedError::Xml(format!("at byte {}: {e}", r.buffer_position()))
+}
+
+/// `2018-01-11 21:05`, `2023-02-17 20:41:00`, `2021-09-09` → RFC 3339 (UTC), else `None`.
+fn rfc3339(date: &str) -> Option<String> {
+    let d = date.trim();
+    let (day, time) = d.split_once([' ', 'T']).unwrap_or((d, "00:00:00"));
+    let ok_day = day.len() == 10 && day.as_bytes()[4] == b'-' && day.as_bytes()[7] == b'-';
+    if !ok_day || !day.bytes().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit()) {
+        return None;
+    }
+    let time = time.trim_end_matches('Z');
+    let time = match time.len() {
+        5 => format!("{time}:00"),
+        8 => time.to_string(),
+        _ => return None,
+    };
+    if !time.bytes().enumerate().all(|(i, b)| if i == 2 || i == 5 { b == b':' } else { b.is_ascii_digit() }) {
+        return None;
+    }
+    Some(format!("{day}T{time}Z"))
+}
+
+/// An rpm EVR as a fixed version: a zero epoch left out (`0:1.2-3` → `1.2-3`).
+fn evr(epoch: Option<&str>, version: &str, release: Option<&str>) -> String {
+    let mut s = String::new();
+    if let Some(e) = epoch.map(str::trim).filter(|e| !e.is_empty() && *e != "0") {
+        s.push_str(e);
+        s.push(':');
+    }
+    s.push_str(version.trim());
+    if let Some(r) = release.map(str::trim).filter(|r| !r.is_empty()) {
+        s.push('-');
+        s.push_str(r);
+    }
+    s
+}
+
+fn fixed_range(fixed: &str) -> Range {
+    Range {
+        kind: "ECOSYSTEM".into(),
+        events: vec![
+            Event { introduced: Some("0".into()), ..Default::default() },
+            Event { fixed: Some(fixed.into()), ..Default::default() },
+        ],
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Amazon Linux: updateinfo.xml
+
+/// The Amazon Linux release of an ALAS id: `ALAS-2011-1` → 1, `ALAS2-2018-939` → 2,
+/// `ALAS2KERNEL-5.15-2022-001` → 2 (an extras repository of AL2), `ALAS2023-2023-001` → 2023.
+pub fn amazon_release(id: &str) -> Option<&'static str> {
+    let rest = id.strip_prefix("ALAS")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    match digits.as_str() {
+        "" if rest.starts_with('-') => Some("1"),
+        "2" => Some("2"),
+        "2022" => Some("2022"),
+        "2023" => Some("2023"),
+        _ => None,
+    }
+}
+
+#[derive(Default)]
+struct Update {
+    kind: String,
+    id: String,
+    title: String,
+    severity: String,
+    description: String,
+    issued: Option<String>,
+    updated: Option<String>,
+    cves: Vec<String>,
+    refs: Vec<String>,
+    /// Binary package name → fixed EVR (the highest, when arches differ).
+    packages: BTreeMap<String, String>,
+}
+
+fn read_updateinfo(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate::DbError>) -> Result<Vec<String>, FeedError> {
+    let mut rd = quick_xml::Reader::from_reader(r);
+    rd.config_mut().trim_text(true);
+    let mut buf = Vec::new();
+    let mut skipped = Vec::new();
+    let mut cur: Option<Update> = None;
+    let mut field: Option<&'static str> = None;
+    loop {
+        let ev = rd.read_event_into(&mut buf).map_err(|e| xml_err(&rd, e))?;
+        match ev {
+            X::Eof => break,
+            X::Start(ref e) | X::Empty(ref e) => {
+                let name = e.local_name();
+                match (name.as_ref(), cur.as_mut()) {
+                    (b"update", None) => cur = Some(Update { kind: attr(e, b"type").unwrap_or_default(), ..Default::default() }),
+                    (b"id", Some(_)) => field = Some("id"),
+                    (b"title", Some(_)) => field = Some("title"),
+                    (b"severity", Some(_)) => field = Some("severity"),
+                    (b"description", Some(_)) => field = Some("description"),
+                    (b"issued", Some(u)) => u.issued = attr(e, b"date").as_deref().and_then(rfc3339),
+                    (b"updated", Some(u)) => u.updated = attr(e, b"date").as_deref().and_then(rfc3339),
+                    (b"reference", Some(u)) => {
+                        if attr(e, b"type").as_deref() == Some("cve") {
+                            if let Some(id) = attr(e, b"id").filter(|i| !i.is_empty() && !u.cves.contains(i)) {
+                                u.cves.push(id);
+                            }
+                        }
+                        if let Some(h) = attr(e, b"href").filter(|h| h.starts_with("http")) {
+                            u.refs.push(h);
+                        }
+                    }
+                    (b"package", Some(u)) => {
+                        if let (Some(n), Some(v)) = (attr(e, b"name"), attr(e, b"version")) {
+                            if u.packages.len() >= MAX_ITEMS {
+                                return Err(xml_err(&rd, format!("more than {MAX_ITEMS} packages in one update")));
+                            }
+                            let fixed = evr(attr(e, b"epoch").as_deref(), &v, attr(e, b"release").as_deref());
+                            let slot = u.packages.entry(n).or_insert_with(|| fixed.clone());
+                            if dredge_version::rpm::compare_evr(&fixed, slot) == std::cmp::Ordering::Greater {
+                                *slot = fixed;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            X::Text(t) => {
+                if let (Some(f), Some(u)) = (field, cur.as_mut()) {
+                    let text = t.decode().map_err(|e| xml_err(&rd, e))?;
+                    let text = quick_xml::escape::unescape(&text).map(|c| c.into_owned()).unwrap_or_else(|_| text.into_owned());
+                    push_text(u, f, &text);
+                }
+            }
+            X::CData(t) => {
+                if let (Some(f), Some(u)) = (field, cur.as_mut()) {
+                    push_text(u, f, &String::from_utf8_lossy(&t));
+                }
+            }
+            X::End(ref e) => match e.local_name().as_ref() {
+                b"update" => {
+                    field = None;
+                    if let Some(u) = cur.take() {
+                        if let Some(a) = alas_advisory(u, &mut skipped) {
+                            sink(a).map_err(FeedError::Sink)?;
+                        }
+                    }
+                }
+                b"id" | b"title" | b"severity" | b"description" => field = None,
+                _ => {}
+            },
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(skipped)
+}
+
+fn push_text(u: &mut Update, field: &str, text: &str) {
+    let slot = match field {
+        "id" => &mut u.id,
+        "title" => &mut u.title,
+        "severity" => &mut u.severity,
+        _ => &mut u.description,
+    };
+    if slot.len() + text.len() <= MAX_TEXT {
+        slot.push_str(text);
+    }
+}
+
+fn alas_advisory(u: Update, skipped: &mut Vec<String>) -> Option<Advisory> {
+    let id = u.id.trim().to_string();
+    if u.kind != "security" {
+        return None; // bug fix and enhancement updates fix no vulnerability
+    }
+    let Some(release) = amazon_release(&id) else {
+        skipped.push(format!("{}: not an Amazon Linux advisory id", if id.is_empty() { "(no id)" } else { &id }));
+        return None;
+    };
+    if u.packages.is_empty() {
+        skipped.push(format!("{id}: no packages"));
+        return None;
+    }
+    let ecosystem = format!("Amazon Linux:{release}");
+    let severity = u.severity.trim().to_ascii_lowercase();
+    let affected = u
+        .packages
+        .iter()
+        .map(|(name, fixed)| Affected {
+            package: Package { ecosystem: ecosystem.clone(), name: name.clone(), purl: None },
+            ranges: vec![fixed_range(fixed)],
+            // The distributor's rating, per package as OSV's distro records carry it.
+            database_specific: (!severity.is_empty()).then(|| serde_json::json!({ "severity": severity })),
+            ..Default::default()
+        })
+        .collect();
+    let mut references: Vec<Reference> = vec![Reference {
+        kind: "ADVISORY".into(),
+        url: format!(
+            "https://alas.aws.amazon.com/{}{id}.html",
+            match release {
+                "1" => "",
+                "2" => "AL2/",
+                _ => "AL2023/",
+            }
+        ),
+    }];
+    references.extend(u.refs.into_iter().map(|url| Reference { kind: "WEB".into(), url }));
+    Some(Advisory {
+        modified: u.updated.clone().or_else(|| u.issued.clone()),
+        published: u.issued,
+        related: u.cves,
+        summary: Some(u.title.trim().to_string()).filter(|t| !t.is_empty()),
+        details: Some(u.description.trim().to_string()).filter(|t| !t.is_empty()),
+        affected,
+        references,
+        database_specific: (!severity.is_empty()).then(|| serde_json::json!({ "severity": severity, "source": "ALAS" })),
+        id,
+        ..Default::default()
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Oracle Linux: ELSA OVAL
+
+/// What one criterion of a definition's tree says, from its comment.
+#[derive(Debug, PartialEq)]
+enum Said {
+    Os(String),
+    Arch(String),
+    Earlier { name: String, evr: String },
+    Other,
+}
+
+fn said(comment: &str) -> Said {
+    let c = comment.trim();
+    if let Some(v) = c.strip_prefix("Oracle Linux ").and_then(|r| r.strip_suffix(" is installed")) {
+        return Said::Os(v.trim().to_string());
+    }
+    if let Some(a) = c.strip_prefix("Oracle Linux arch is ") {
+        return Said::Arch(a.trim().to_string());
+    }
+    if let Some((name, evr)) = c.split_once(" is earlier than ") {
+        if !name.trim().is_empty() && !name.contains(' ') && !evr.trim().is_empty() {
+            return Said::Earlier { name: name.trim().to_string(), evr: evr.trim().to_string() };
+        }
+    }
+    Said::Other
+}
+
+/// The build flavour of an Oracle version: Ksplice userspace builds and FIPS builds are
+/// separate lines, fixed separately (their versions do not compare with the normal build's).
+pub fn oracle_flavor(version: &str) -> Option<&'static str> {
+    let v = version.to_ascii_lowercase();
+    if v.ends_with("_fips") {
+        Some("fips")
+    } else if v.split(['.', '-']).any(|p| p.starts_with("ksplice")) {
+        Some("ksplice")
+    } else {
+        None
+    }
+}
+
+#[derive(Default)]
+struct Definition {
+    title: String,
+    severity: String,
+    description: String,
+    issued: Option<String>,
+    cves: Vec<String>,
+    refs: Vec<String>,
+    /// (os major, arch or "", package, fixed evr) for every "earlier than" leaf, with the OS and
+    /// arch of the criteria around it.
+    fixes: Vec<(String, String, String, String)>,
+    /// The criteria nesting: the OS and arch each open `criteria` level has set.
+    stack: Vec<(Option<String>, Option<String>)>,
+}
+
+impl Definition {
+    fn context(&self) -> (Option<String>, Option<String>) {
+        let os = self.stack.iter().rev().find_map(|(o, _)| o.clone());
+        let arch = self.stack.iter().rev().find_map(|(_, a)| a.clone());
+        (os, arch)
+    }
+}
+
+fn read_oval(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate::DbError>) -> Result<Vec<String>, FeedError> {
+    let mut rd = quick_xml::Reader::from_reader(r);
+    rd.config_mut().trim_text(true);
+    let mut buf = Vec::new();
+    let mut skipped = Vec::new();
+    let mut cur: Option<Definition> = None;
+    let mut field: Option<&'static str> = None;
+    loop {
+        let ev = rd.read_event_into(&mut buf).map_err(|e| xml_err(&rd, e))?;
+        match ev {
+            X::Eof => break,
+            X::Start(ref e) | X::Empty(ref e) => {
+                let empty = matches!(ev, X::Empty(_));
+                let name = e.local_name();
+                match (name.as_ref(), cur.as_mut()) {
+                    (b"definition", None) if !empty => cur = Some(Definition::default()),
+                    (b"title", Some(_)) => field = Some("title"),
+                    (b"severity", Some(_)) => field = Some("severity"),
+                    (b"description", Some(_)) => field = Some("description"),
+                    (b"issued", Some(d)) => d.issued = attr(e, b"date").as_deref().and_then(rfc3339),
+                    (b"reference", Some(d)) => {
+                        let source = attr(e, b"source").unwrap_or_default();
+                        if let Some(id) = attr(e, b"ref_id") {
+                            if source.eq_ignore_ascii_case("CVE") && !d.cves.contains(&id) {
+                                d.cves.push(id);
+                            }
+                        }
+                        if let Some(u) = attr(e, b"ref_url").filter(|u| u.starts_with("http")) {
+                            d.refs.push(u);
+                        }
+                    }
+                    (b"criteria", Some(d)) if !empty => d.stack.push((None, None)),
+                    (b"criterion", Some(d)) => {
+                        let comment = attr(e, b"comment").unwrap_or_default();
+                        match said(&comment) {
+                            Said::Os(v) => {
+                                if let Some(top) = d.stack.last_mut() {
+                                    top.0 = Some(v);
+                                }
+                            }
+                            Said::Arch(a) => {
+                                if let Some(top) = d.stack.last_mut() {
+                                    top.1 = Some(a);
+                                }
+                            }
+                            Said::Earlier { name, evr } => {
+                                if d.fixes.len() >= MAX_ITEMS {
+                                    return Err(xml_err(&rd, format!("more than {MAX_ITEMS} criteria in one definition")));
+                                }
+                                let (os, arch) = d.context();
+                                d.fixes.push((os.unwrap_or_default(), arch.unwrap_or_default(), name, evr));
+                            }
+                            Said::Other => {}
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            X::Text(t) => {
+                if let (Some(f), Some(d)) = (field, cur.as_mut()) {
+                    let text = t.decode().map_err(|e| xml_err(&rd, e))?;
+                    let text = quick_xml::escape::unescape(&text).map(|c| c.into_owned()).unwrap_or_else(|_| text.into_owned());
+                    let slot = match f {
+                        "title" => &mut d.title,
+                        "severity" => &mut d.severity,
+                        _ => &mut d.description,
+                    };
+                    if slot.len() + text.len() <= MAX_TEXT {
+                        slot.push_str(&text);
+                    }
+                }
+            }
+            X::End(ref e) => match e.local_name().as_ref() {
+                b"definition" => {
+                    field = None;
+                    if let Some(d) = cur.take() {
+                        if let Some(a) = elsa_advisory(d, &mut skipped) {
+                            sink(a).map_err(FeedError::Sink)?;
+                        }
+                    }
+                }
+                b"criteria" => {
+                    // The OS and arch a level named stay with the leaves inside it only.
+                    if let Some(d) = cur.as_mut() {
+                        d.stack.pop();
+                    }
+                }
+                b"title" | b"severity" | b"description" => field = None,
+                _ => {}
+            },
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(skipped)
+}
+
+fn elsa_advisory(d: Definition, skipped: &mut Vec<String>) -> Option<Advisory> {
+    // `ELSA-2021-9151:  openssl security update (IMPORTANT)`
+    let title = d.title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (id, rest) = title.split_once(':').map(|(i, r)| (i.trim().to_string(), r.trim())).unwrap_or((title.clone(), ""));
+    if !id.starts_with("ELSA-") {
+        skipped.push(format!("{}: not an ELSA definition", if id.is_empty() { "(no title)" } else { &id }));
+        return None;
+    }
+    let summary = match rest.rfind(" (") {
+        Some(i) if rest.ends_with(')') => rest[..i].trim(),
+        _ => rest,
+    };
+    // (os, name, flavor) → arch → highest fixed version.
+    let mut by_pkg: BTreeMap<(String, String, Option<&'static str>), BTreeMap<String, String>> = BTreeMap::new();
+    for (os, arch, name, fixed) in d.fixes {
+        let major = os.split('.').next().unwrap_or("").to_string();
+        if major.is_empty() || !major.bytes().all(|b| b.is_ascii_digit()) {
+            continue; // a package criterion outside any "Oracle Linux N is installed"
+        }
+        let fixed = fixed.strip_prefix("0:").unwrap_or(&fixed).to_string();
+        let slot = by_pkg.entry((major, name, oracle_flavor(&fixed))).or_default().entry(arch).or_insert_with(|| fixed.clone());
+        if dredge_version::rpm::compare_evr(&fixed, slot) == std::cmp::Ordering::Greater {
+            *slot = fixed;
+        }
+    }
+    if by_pkg.is_empty() {
+        skipped.push(format!("{id}: no package criteria under an Oracle Linux release"));
+        return None;
+    }
+    let severity = d.severity.trim().to_ascii_lowercase();
+    let mut affected = Vec::new();
+    for ((major, name, flavor), arches) in by_pkg {
+        // One entry per distinct fixed version, naming the arches it is for ("" = any arch).
+        let mut by_fix: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (arch, fixed) in arches {
+            by_fix.entry(fixed).or_default().push(arch);
+        }
+        for (fixed, mut arches) in by_fix {
+            arches.retain(|a| !a.is_empty());
+            let mut spec = serde_json::Map::new();
+            if !arches.is_empty() {
+                spec.insert("arches".into(), serde_json::json!(arches));
+            }
+            spec.insert("flavor".into(), serde_json::json!(flavor.unwrap_or("normal")));
+            affected.push(Affected {
+                package: Package { ecosystem: format!("Oracle Linux:{major}"), name: name.clone(), purl: None },
+                ranges: vec![fixed_range(&fixed)],
+                ecosystem_specific: Some(serde_json::json!({ "dredge": spec })),
+                database_specific: (!severity.is_empty()).then(|| serde_json::json!({ "severity": severity })),
+                ..Default::default()
+            });
+        }
+    }
+    let mut references = vec![Reference { kind: "ADVISORY".into(), url: format!("https://linux.oracle.com/errata/{id}.html") }];
+    references.extend(d.refs.into_iter().filter(|u| !u.ends_with(&format!("{id}.html"))).map(|url| Reference { kind: "WEB".into(), url }));
+    Some(Advisory {
+        modified: d.issued.clone(),
+        published: d.issued,
+        related: d.cves,
+        summary: Some(summary.to_string()).filter(|s| !s.is_empty()),
+        details: Some(d.description.trim().to_string()).filter(|t| !t.is_empty()),
+        affected,
+        references,
+        database_specific: (!severity.is_empty()).then(|| serde_json::json!({ "severity": severity, "source": "ELSA OVAL" })),
+        id,
+        ..Default::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_ids_and_criteria() {
+        assert_eq!(rfc3339("2018-01-11 21:05").as_deref(), Some("2018-01-11T21:05:00Z"));
+        assert_eq!(rfc3339("2023-02-17 20:41:00").as_deref(), Some("2023-02-17T20:41:00Z"));
+        assert_eq!(rfc3339("2021-09-09").as_deref(), Some("2021-09-09T00:00:00Z"));
+        assert_eq!(rfc3339("yesterday"), None);
+        assert_eq!(amazon_release("ALAS-2011-1"), Some("1"));
+        assert_eq!(amazon_release("ALAS2-2018-939"), Some("2"));
+        assert_eq!(amazon_release("ALAS2KERNEL-5.15-2022-001"), Some("2"));
+        assert_eq!(amazon_release("ALAS2023-2023-001"), Some("2023"));
+        assert_eq!(amazon_release("ALAS2023LIVEPATCH-2023-001"), Some("2023"));
+        assert_eq!(amazon_release("RHSA-2011:1245"), None);
+        assert_eq!(said("Oracle Linux 8 is installed"), Said::Os("8".into()));
+        assert_eq!(said("Oracle Linux arch is aarch64"), Said::Arch("aarch64".into()));
+        assert_eq!(
+            said("openssl is earlier than 1:1.1.1g-15.ksplice1.el8_3"),
+            Said::Earlier { name: "openssl".into(), evr: "1:1.1.1g-15.ksplice1.el8_3".into() }
+        );
+        assert_eq!(said("openssl is signed with the Oracle Linux 8 key"), Said::Other);
+        assert_eq!(said("Module virt:kvm_utils is enabled"), Said::Other);
+        assert_eq!(oracle_flavor("2:1.1.1g-15.ksplice1.el8_3"), Some("ksplice"));
+        assert_eq!(oracle_flavor("10:3.6.16-4.0.1.el8_fips"), Some("fips"));
+        assert_eq!(oracle_flavor("1.1.1k-7.el8_6"), None);
+        assert_eq!(evr(Some("0"), "4.9.76", Some("38.79.amzn2")), "4.9.76-38.79.amzn2");
+        assert_eq!(evr(Some("10"), "1.5.3", Some("141.amzn2.5.3")), "10:1.5.3-141.amzn2.5.3");
+    }
+}
