@@ -68,6 +68,7 @@ fn explicit_versions_and_next_fix() {
     let aff = Affected {
         versions: vec!["1.4".into()],
         ranges: vec![range(&[("i", "0"), ("f", "1.2"), ("i", "1.3"), ("f", "1.5"), ("f", "2.0")])],
+        ..Default::default()
     };
     assert!(affects(&aff, "1.4", Scheme::Dpkg).is_some());
     let (m, fixed) = affects(&aff, "1.1", Scheme::Dpkg).expect("affected");
@@ -75,7 +76,7 @@ fn explicit_versions_and_next_fix() {
     assert_eq!(fixed, vec!["1.2"], "the next fix up");
     assert!(affects(&aff, "1.2", Scheme::Dpkg).is_none());
     // GIT ranges are not evaluated on versions.
-    let git = Affected { ranges: vec![Range { kind: "GIT".into(), events: vec![ev("i", "0")] }], versions: vec![] };
+    let git = Affected { ranges: vec![Range { kind: "GIT".into(), events: vec![ev("i", "0")] }], ..Default::default() };
     assert!(affects(&git, "1.0", Scheme::Dpkg).is_none());
 }
 
@@ -204,4 +205,20 @@ fn default_sources_cover_every_matched_ecosystem_with_osv_names() {
         dredge_vulndb::update::osv_export_url("Rocky Linux"),
         "https://osv-vulnerabilities.storage.googleapis.com/Rocky%20Linux/all.zip"
     );
+}
+
+#[test]
+fn feed_entries_apply_to_their_arches_and_build_flavour_only() {
+    let osv = Affected::default();
+    assert!(osv.applies_to(Some("aarch64"), "1:1.1.1g-15.el8_3") && osv.applies_to(None, "2:1.1.1g-15.ksplice1.el8_3"));
+    let x86 = Affected { arches: vec!["x86_64".into()], flavor: Some("normal".into()), ..Default::default() };
+    assert!(x86.applies_to(Some("x86_64"), "8.24.0-57.0.2.el7_9.3"));
+    assert!(!x86.applies_to(Some("aarch64"), "8.24.0-57.0.2.el7_9.3"));
+    assert!(x86.applies_to(Some("noarch"), "1.0-1.el7"), "noarch packages are any machine's");
+    assert!(!x86.applies_to(Some("x86_64"), "2:1.1.1g-14.ksplice1.el8_3"), "a Ksplice build is another line");
+    let ks = Affected { flavor: Some("ksplice".into()), ..Default::default() };
+    assert!(ks.applies_to(Some("x86_64"), "2:1.1.1g-14.ksplice1.el8_3"));
+    assert!(!ks.applies_to(Some("x86_64"), "1:1.1.1g-15.el8_3"));
+    let fips = Affected { flavor: Some("fips".into()), ..Default::default() };
+    assert!(fips.applies_to(None, "10:3.6.16-4.0.1.el8_fips") && !fips.applies_to(None, "3.6.16-4.el8"));
 }
