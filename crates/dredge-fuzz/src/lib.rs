@@ -11,7 +11,7 @@ use std::io::Cursor;
 use std::sync::{Arc, OnceLock};
 
 /// The targets, by name.
-pub const TARGETS: &[&str] = &["layer", "archive", "extractors", "secret", "image-json"];
+pub const TARGETS: &[&str] = &["layer", "archive", "extractors", "secret", "image-json", "advisory"];
 
 fn secrets() -> &'static dredge_secret::Scanner {
     static S: OnceLock<dredge_secret::Scanner> = OnceLock::new();
@@ -113,6 +113,24 @@ pub fn image_json(data: &[u8]) {
     }
 }
 
+/// Advisory sources: the XML feeds (Amazon's updateinfo.xml, Oracle's OVAL), streamed, and an
+/// OSV record as JSON.
+pub fn advisory(data: &[u8]) {
+    if let Some(kind) = dredge_vulndb::feeds::sniff(data) {
+        let mut n = 0usize;
+        let _ = dredge_vulndb::feeds::read(kind, data, &mut |a| {
+            n += 1;
+            for aff in &a.affected {
+                let _ = dredge_vulndb::severity::rate(&a, aff);
+            }
+            Ok(())
+        });
+    }
+    if let Ok(a) = serde_json::from_slice::<dredge_vulndb::Advisory>(data) {
+        let _ = dredge_vulndb::severity::cve_cvss(&a);
+    }
+}
+
 /// Runs a target by name; `path` is the file name the input stands for (extractors, secret).
 pub fn run(target: &str, path: &str, data: &[u8]) {
     match target {
@@ -121,6 +139,7 @@ pub fn run(target: &str, path: &str, data: &[u8]) {
         "extractors" => extractors(path, data),
         "secret" => secret(path, data),
         "image-json" => image_json(data),
+        "advisory" => advisory(data),
         _ => {}
     }
 }
