@@ -48,6 +48,7 @@ pub static EXTRACTORS: &[&dyn Extractor] = &[
     &lang::other::cocoapods::PodfileLock,
     &lang::other::conan::ConanLock,
     &lang::other::julia::JuliaManifest,
+    &lang::other::bitnami::BitnamiSpdx,
 ];
 
 /// Which ecosystem each extractor serves (`None` for context extractors such as os-release);
@@ -72,6 +73,7 @@ pub fn ecosystem_of(name: &str) -> Option<Ecosystem> {
         n if n.starts_with("lang/cocoapods/") => Some(Ecosystem::Cocoapods),
         n if n.starts_with("lang/conan/") => Some(Ecosystem::Conan),
         n if n.starts_with("lang/julia/") => Some(Ecosystem::Julia),
+        n if n.starts_with("lang/bitnami/") => Some(Ecosystem::Bitnami),
         _ => None,
     }
 }

@@ -106,6 +106,12 @@ pub const OS_IDS: &[&str] = &[
     "photon",
     "amzn",
     "ol",
+    "openEuler",
+    "mageia",
+    "minimos",
+    "echo",
+    "alpaquita",
+    "bellsoft-hardened-containers",
 ];
 
 pub fn os_ecosystems(os: &OsInfo) -> Vec<String> {
@@ -134,7 +140,56 @@ pub fn os_ecosystems(os: &OsInfo) -> Vec<String> {
             if major.len() == 4 && major.starts_with("20") && major.as_str() < "2022" { "1" } else { major.as_str() }
         )],
         "ol" => vec![format!("Oracle Linux:{major}")],
+        // openEuler's VERSION_ID is "22.03"; the LTS and service pack are in PRETTY_NAME
+        // ("openEuler 22.03 (LTS-SP3)"), and OSV's ecosystem names them: "openEuler:22.03-LTS-SP3".
+        "openEuler" | "openeuler" => vec![format!("openEuler:{}", openeuler_release(os))],
+        "mageia" => vec![format!("Mageia:{v}")],
+        // Rolling distributions: one ecosystem whatever VERSION_ID says (MinimOS's is a date).
+        "minimos" => vec!["MinimOS".into()],
+        "echo" => vec!["Echo".into()],
+        "alpaquita" => vec![format!("Alpaquita:{v}")],
+        "bellsoft-hardened-containers" => vec![format!("BellSoft Hardened Containers:{v}")],
         _ => vec![],
+    }
+}
+
+/// `openEuler 24.03 (LTS-SP1)` → `24.03-LTS-SP1`, `openEuler 24.03 (LTS SP1)` → the same,
+/// `openEuler 24.09` → `24.09`; without a PRETTY_NAME of that shape, VERSION_ID.
+fn openeuler_release(os: &OsInfo) -> String {
+    let v = os.version_id.clone().unwrap_or_default();
+    let Some(rest) = os.pretty_name.as_deref().and_then(|p| p.trim().strip_prefix("openEuler")) else { return v };
+    let rest = rest.trim();
+    let (num, qual) = match rest.split_once('(') {
+        Some((n, q)) => (n.trim(), q.trim_end().strip_suffix(')').map(str::trim)),
+        None => (rest, None),
+    };
+    let ok = num.len() == 5 && num.as_bytes()[2] == b'.' && num.bytes().enumerate().all(|(i, b)| i == 2 || b.is_ascii_digit());
+    match (ok, qual) {
+        (false, _) => v,
+        (true, None) => num.to_string(),
+        (true, Some(q)) if q.starts_with("LTS") => {
+            format!("{num}-{}", q.split([' ', '-']).filter(|x| !x.is_empty()).collect::<Vec<_>>().join("-"))
+        }
+        (true, Some(_)) => num.to_string(),
+    }
+}
+
+/// The name and version an OS package is looked up by, where the distribution's advisories key
+/// it differently from [`query`]: openEuler's (and Mageia's) by source rpm, openEuler's
+/// versions without the epoch its OSV records leave out.
+fn os_query(p: &Package, os: Option<&OsInfo>) -> (String, String) {
+    let id = os.map(|o| o.id.as_str()).unwrap_or("");
+    match (p.ecosystem, id) {
+        (Ecosystem::Rpm, "openEuler" | "openeuler" | "mageia") => {
+            let name = p.source.as_ref().map_or_else(|| p.name.clone(), |s| s.name.clone());
+            let version = if id == "mageia" {
+                p.version.clone()
+            } else {
+                p.version.split_once(':').map_or_else(|| p.version.clone(), |(_, v)| v.to_string())
+            };
+            (name, version)
+        }
+        _ => query(p),
     }
 }
 
@@ -166,7 +221,8 @@ fn query(p: &Package) -> (String, String) {
         | Ecosystem::Swift
         | Ecosystem::Cocoapods
         | Ecosystem::Conan
-        | Ecosystem::Julia => (p.name.clone(), p.version.clone()),
+        | Ecosystem::Julia
+        | Ecosystem::Bitnami => (p.name.clone(), p.version.clone()),
     }
 }
 
@@ -192,6 +248,8 @@ fn scheme(e: Ecosystem) -> Option<Scheme> {
         Ecosystem::Gem => Scheme::RubyGems,
         Ecosystem::NuGet => Scheme::NuGet,
         Ecosystem::Composer => Scheme::Composer,
+        // Trivy orders Bitnami versions as Debian ones too: `18.4.0-0` is 18.4.0, not below it.
+        Ecosystem::Bitnami => Scheme::Dpkg,
     })
 }
 
@@ -397,7 +455,7 @@ pub fn match_inventory_with(inv: &Inventory, db: &Db, opts: MatchOptions) -> Res
     let mut names_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for p in &inv.packages {
         if let Some(ecos) = ecos_of.get(&p.ecosystem) {
-            let name = query(p).0;
+            let name = os_query(p, inv.os.as_ref()).0;
             for e in ecos {
                 names_of.entry(e.clone()).or_default().push(name.clone());
             }
@@ -419,7 +477,7 @@ pub fn match_inventory_with(inv: &Inventory, db: &Db, opts: MatchOptions) -> Res
     for p in &inv.packages {
         let (Some(ecos), Some(s)) = (ecos_of.get(&p.ecosystem), scheme(p.ecosystem)) else { continue };
         res.packages_checked += 1;
-        let (name, version) = query(p);
+        let (name, version) = os_query(p, inv.os.as_ref());
         let mut hits = Vec::new();
         for e in ecos {
             for c in by_eco.get(e).and_then(|m| m.get(&name)).into_iter().flatten() {

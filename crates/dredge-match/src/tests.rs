@@ -222,3 +222,33 @@ fn feed_entries_apply_to_their_arches_and_build_flavour_only() {
     let fips = Affected { flavor: Some("fips".into()), ..Default::default() };
     assert!(fips.applies_to(None, "10:3.6.16-4.0.1.el8_fips") && !fips.applies_to(None, "3.6.16-4.el8"));
 }
+
+#[test]
+fn newly_detected_distributions_map_to_osv_ecosystem_names() {
+    // (ID, VERSION_ID, PRETTY_NAME) as the os-release files in testdata/os-release say.
+    let os = |id: &str, v: &str, pretty: Option<&str>| OsInfo {
+        id: id.into(),
+        version_id: Some(v.into()),
+        pretty_name: pretty.map(str::to_string),
+        ..Default::default()
+    };
+    let cases = [
+        (os("openEuler", "22.03", Some("openEuler 22.03 (LTS-SP3)")), "openEuler:22.03-LTS-SP3"),
+        (os("openEuler", "24.03", Some("openEuler 24.03 (LTS SP1)")), "openEuler:24.03-LTS-SP1"),
+        (os("openEuler", "24.03", Some("openEuler 24.03 (LTS)")), "openEuler:24.03-LTS"),
+        (os("openEuler", "24.09", Some("openEuler 24.09")), "openEuler:24.09"),
+        (os("openEuler", "22.03", None), "openEuler:22.03"),
+        (os("mageia", "9", Some("Mageia 9")), "Mageia:9"),
+        (os("minimos", "20241031", Some("MinimOS")), "MinimOS"),
+        (os("echo", "1", None), "Echo"),
+        (os("alpaquita", "stream", None), "Alpaquita:stream"),
+        (os("bellsoft-hardened-containers", "stream", None), "BellSoft Hardened Containers:stream"),
+        (os("amzn", "2018.03", None), "Amazon Linux:1"),
+        (os("amzn", "2", None), "Amazon Linux:2"),
+        (os("amzn", "2023", None), "Amazon Linux:2023"),
+        (os("ol", "8.10", None), "Oracle Linux:8"),
+    ];
+    for (o, want) in cases {
+        assert_eq!(os_ecosystems(&o), vec![want.to_string()], "{o:?}");
+    }
+}

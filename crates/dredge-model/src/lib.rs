@@ -50,6 +50,8 @@ pub enum Ecosystem {
     Conan,
     /// Julia packages.
     Julia,
+    /// Components of Bitnami's images (`/opt/bitnami/<component>/.spdx-<component>.spdx`).
+    Bitnami,
 }
 
 impl Ecosystem {
@@ -72,6 +74,7 @@ impl Ecosystem {
         Ecosystem::Cocoapods,
         Ecosystem::Conan,
         Ecosystem::Julia,
+        Ecosystem::Bitnami,
     ];
 
     /// OS package managers (matched through the distribution's advisories).
@@ -100,6 +103,7 @@ impl Ecosystem {
             Ecosystem::Cocoapods => "cocoapods",
             Ecosystem::Conan => "conan",
             Ecosystem::Julia => "julia",
+            Ecosystem::Bitnami => "bitnami",
         }
     }
 
@@ -128,6 +132,8 @@ impl Ecosystem {
             Ecosystem::Gem => "rubygems",
             Ecosystem::NuGet => "nuget",
             Ecosystem::Composer => "composer",
+            // Bitnami's revisions (`18.4.0-0`) are not pre-releases: ordered as Debian versions.
+            Ecosystem::Bitnami => "dpkg",
         }
     }
 
@@ -149,6 +155,7 @@ impl Ecosystem {
             Ecosystem::Swift => Some("SwiftURL"),
             Ecosystem::Conan => Some("ConanCenter"),
             Ecosystem::Julia => Some("Julia"),
+            Ecosystem::Bitnami => Some("Bitnami"),
             Ecosystem::Conda | Ecosystem::Cocoapods => None,
         }
     }
@@ -174,6 +181,7 @@ impl Ecosystem {
             Ecosystem::Cocoapods => "CocoaPods",
             Ecosystem::Conan => "C/C++ (Conan)",
             Ecosystem::Julia => "Julia",
+            Ecosystem::Bitnami => "Bitnami",
         }
     }
 }

@@ -28,6 +28,12 @@ pub const DEFAULT_ECOSYSTEMS: &[&str] = &[
     "Wolfi",
     "Chainguard",
     "Photon OS",
+    "openEuler",
+    "Mageia",
+    "MinimOS",
+    "Echo",
+    "Alpaquita",
+    "BellSoft Hardened Containers",
     // language ecosystems
     "PyPI",
     "npm",
@@ -41,6 +47,8 @@ pub const DEFAULT_ECOSYSTEMS: &[&str] = &[
     "Hex",
     "SwiftURL",
     "ConanCenter",
+    // Bitnami's image components
+    "Bitnami",
 ];
 
 /// Where OSV publishes the export of one ecosystem (every record, one zip). `DREDGE_OSV_BASE`

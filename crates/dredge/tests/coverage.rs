@@ -184,3 +184,66 @@ fn a_finding_without_a_rating_takes_the_cvss_of_its_cve_from_another_record() {
     let r = dredge_in(dir.path(), &["rootfs", root.to_str().unwrap(), "--db", alone.to_str().unwrap(), "--format", "json"]).ok().json();
     assert_eq!(r["vulnerabilities"][0]["severity"], "UNKNOWN");
 }
+
+#[test]
+fn language_ecosystems_matched_on_real_advisories_in_the_lang_full_image() {
+    // Real OSV records of npm, Maven, Go, crates.io, RubyGems, Packagist, NuGet, Hex, Pub and
+    // SwiftURL (testdata/advisories/lang, provenance in its README) against the lang-full test
+    // image (installed npm modules, Java archives, Go and Rust binaries, every lockfile fixture;
+    // yarn-v1's lockfile deleted by the top layer). The expected set was worked out from each
+    // record's ranges by hand (README), not read from dredge's output.
+    let dir = tempfile::tempdir().unwrap();
+    let db = build_db(dir.path(), &repo().join("testdata/advisories/lang"), "lang.db");
+    let image = images().join("lang-full.docker.tar");
+    let v =
+        dredge_in(dir.path(), &["image", image.to_str().unwrap(), "--db", db.to_str().unwrap(), "--format", "json", "--scanners", "vuln"])
+            .ok()
+            .json();
+    let got: std::collections::BTreeSet<String> = v["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {}",
+                f["package"].as_str().unwrap(),
+                f["installed"].as_str().unwrap(),
+                f["why"]["records"][0].as_str().unwrap(),
+                f["found_at"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let want: std::collections::BTreeSet<String> = [
+        // Log4Shell: [2.13.0, 2.15.0) holds the pom's ${log4j.version} 2.14.1; the jars' 2.19.0 is in no range.
+        "org.apache.logging.log4j:log4j-core 2.14.1 GHSA-jfh8-c2jp-5v3q /srv/locks/pom-xml/pom.xml",
+        // [1.0, 32.0.0-android) holds 31.1-jre (Maven order: 31 < 32 first).
+        "com.google.guava:guava 31.1-jre GHSA-7g45-4rm6-3mm3 /srv/locks/gradle-lockfile/gradle.lockfile",
+        // [0, 1.6.1) holds the smallvec 1.6.0 cargo-auditable recorded; RUSTSEC-2018-0003 is below 0.6.3.
+        "smallvec 1.6.0 RUSTSEC-2021-0003 /usr/local/bin/audited",
+        // [0, 1.19.9) holds age's go1.19.8 (GO-2023-1704's fix is 1.19.8 itself); shfmt's go1.26.1 is past both.
+        "stdlib 1.19.8 GO-2023-1752 /usr/local/bin/age",
+        "golang.org/x/text v0.3.5 GO-2021-0113 /srv/locks/go-mod/go.mod",
+        "github.com/gin-gonic/gin v1.7.0 GO-2021-0052 /srv/locks/go-mod/go.mod",
+        // [0, 13.0.1) holds 11.0.1 and 12.0.1, in three .NET files.
+        "Newtonsoft.Json 11.0.1 GHSA-5crp-9r3c-p9vr /srv/locks/packages-config/packages.config",
+        "Newtonsoft.Json 12.0.1 GHSA-5crp-9r3c-p9vr /srv/locks/deps-json/app.deps.json",
+        "Newtonsoft.Json 12.0.1 GHSA-5crp-9r3c-p9vr /srv/locks/packages-lock/packages.lock.json",
+        // Both psr7 records' ranges hold 1.8.2.
+        "guzzlehttp/psr7 1.8.2 GHSA-q7rv-6hp3-vh96 /srv/locks/composer-lock/composer.lock",
+        "guzzlehttp/psr7 1.8.2 GHSA-wxmh-65f7-jcvw /srv/locks/composer-lock/composer.lock",
+        // npm: [0, 4.19.2) holds express 4.17.1; [0, 1.14.8) holds follow-redirects 1.14.7. lodash
+        // 4.17.21 is GHSA-35jh's fix; yarn-v1's lodash 4.17.4 is in a deleted file.
+        "express 4.17.1 GHSA-rv95-896h-c2vc /srv/locks/pnpm-v6/pnpm-lock.yaml",
+        "follow-redirects 1.14.7 GHSA-pw2r-vq6v-hr8c /srv/locks/bun-lock/bun.lock",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(got, want);
+    // rake 13.0.6, plug 1.14.0, http 0.13.6, swift-nio 2.54.0, minimist 1.2.7, jQuery 3.3.1:
+    // checked against records whose ranges miss them.
+    let unchecked: Vec<&str> = v["database"]["unchecked"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+    for e in ["npm", "Maven", "Go", "crates.io", "RubyGems", "Packagist", "NuGet", "Hex", "Pub", "SwiftURL"] {
+        assert!(!unchecked.contains(&e), "{e} checked: {unchecked:?}");
+    }
+}

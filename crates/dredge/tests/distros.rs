@@ -24,17 +24,21 @@ fn rootfs(dir: &Path, os: &str, pkgs: &[Rpm<'_>]) -> PathBuf {
     std::fs::copy(repo().join("testdata/os-release").join(os), root.join("etc/os-release")).unwrap();
     let top = dir.join("rpmbuild");
     let spec = dir.join("pkg.spec");
-    std::fs::write(
-        &spec,
-        "Name: %{pname}\nVersion: %{pver}\nRelease: %{prel}\nEpoch: %{pepoch}\nSummary: test\nLicense: MIT\n%description\ntest\n%files\n",
-    )
-    .unwrap();
+    let head = "Name: %{sname}\nVersion: %{pver}\nRelease: %{prel}\nEpoch: %{pepoch}\nSummary: test\nLicense: MIT\n%description\ntest\n";
     let mut files = Vec::new();
-    for (name, epoch, version, release, arch) in pkgs {
+    for (spec_name, epoch, version, release, arch) in pkgs {
+        // `binary@source`: a binary package built from a differently named source rpm.
+        let (name, source) = spec_name.split_once('@').unwrap_or((spec_name, spec_name));
+        let body = if name == source {
+            "%files\n".to_string()
+        } else {
+            "%package -n %{pname}\nSummary: test\n%description -n %{pname}\ntest\n%files -n %{pname}\n".to_string()
+        };
+        std::fs::write(&spec, format!("{head}{body}")).unwrap();
         let st = Command::new("rpmbuild")
             .args(["-bb", "--quiet", "--target", arch])
             .args(["--define", &format!("_topdir {}", top.display())])
-            .args(["--define", &format!("pname {name}"), "--define", &format!("pver {version}")])
+            .args(["--define", &format!("pname {name}"), "--define", &format!("sname {source}"), "--define", &format!("pver {version}")])
             .args(["--define", &format!("prel {release}"), "--define", &format!("pepoch {epoch}")])
             .arg(&spec)
             .output()
@@ -228,4 +232,123 @@ fn broken_feeds_are_named_and_counted() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let st = dredge_in(d, &["db", "status", "--db", out.to_str().unwrap(), "--format", "json"]).ok().json();
     assert_eq!(st["advisories"], 2);
+}
+
+/// A root filesystem with a text package database (dpkg's status or apk's installed) and an
+/// os-release (from testdata/os-release, or the given text).
+fn text_rootfs(dir: &Path, name: &str, os_release: &str, db_path: &str, db: &str) -> PathBuf {
+    let root = dir.join(name);
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    let rel = repo().join("testdata/os-release").join(os_release);
+    let text = if rel.is_file() { std::fs::read_to_string(rel).unwrap() } else { os_release.to_string() };
+    std::fs::write(root.join("etc/os-release"), text).unwrap();
+    let p = root.join(db_path);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, db).unwrap();
+    root
+}
+
+#[test]
+fn openeuler_by_source_rpm_and_release_from_pretty_name() {
+    // openEuler 22.03 LTS SP3 (VERSION_ID "22.03"; the LTS-SP3 is in PRETTY_NAME): booth-core
+    // from source booth, one build before OESA-2024-2048's fix, carrying an epoch the record
+    // leaves out (its fix is "1.0-7.oe2203sp3"); pacemaker is not in the record.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = db_of(d, "oe.db", &["testdata/advisories/openeuler/OESA-2024-2048.json"]);
+    let root = rootfs(
+        d,
+        "openEuler-22.03-LTS-SP3",
+        &[("booth-core@booth", "1", "1.0", "6.oe2203sp3", "x86_64"), ("pacemaker", "0", "2.1.5", "1.oe2203sp3", "x86_64")],
+    );
+    let v = scan(d, &root, &db);
+    assert_eq!(v["os"]["id"], "openEuler");
+    // openEuler rates the advisory in `database_specific.severity` ("High").
+    assert_eq!(rows(&v), ["booth-core OESA-2024-2048 HIGH 1.0-7.oe2203sp3"]);
+    let f = &v["vulnerabilities"][0];
+    assert_eq!(f["severity_source"], "advisory");
+    assert_eq!(f["why"]["ecosystem"], "openEuler:22.03-LTS-SP3");
+    assert_eq!((f["why"]["package"].as_str(), f["why"]["version"].as_str()), (Some("booth"), Some("1.0-6.oe2203sp3")));
+    assert!(f["related"].as_array().unwrap().iter().any(|c| c.as_str().unwrap().starts_with("CVE-")), "upstream CVE shown: {f}");
+    // At the fixed build: nothing.
+    let root = rootfs(d, "openEuler-22.03-LTS-SP3", &[("booth-core@booth", "1", "1.0", "7.oe2203sp3", "x86_64")]);
+    assert!(rows(&scan(d, &root, &db)).is_empty());
+}
+
+#[test]
+fn echo_alpaquita_and_bitnami_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = db_of(
+        d,
+        "more.db",
+        &[
+            "testdata/advisories/echo/ECHO-003f-2632-599c.json",
+            "testdata/advisories/echo/ECHO-7db2-03aa-5591.json",
+            "testdata/advisories/alpaquita/BELL-CVE-2024-0232.json",
+            "testdata/advisories/bitnami/BIT-brotli-2020-8927.json",
+            "testdata/advisories/bitnami/BIT-consul-2021-37219.json",
+        ],
+    );
+    // Echo (Debian-based, dpkg): openssh-client from source openssh one Echo build before the fix;
+    // python3-pip at its fixed Echo rebuild (25.3+dfsg-1+e2).
+    let status = "Package: openssh-client\nStatus: install ok installed\nArchitecture: amd64\nSource: openssh\nVersion: 1:9.2p1-2+deb12u5\n\n\
+                  Package: python3-pip\nStatus: install ok installed\nArchitecture: all\nSource: python-pip\nVersion: 25.3+dfsg-1+e2\n";
+    let root = text_rootfs(d, "echo", "echo", "var/lib/dpkg/status", status);
+    let v = scan(d, &root, &db);
+    assert_eq!(v["os"]["id"], "echo");
+    assert_eq!(rows(&v), ["openssh-client CVE-2008-3234 UNKNOWN 1:9.2p1-2+deb12u6"]);
+    assert_eq!(v["vulnerabilities"][0]["why"]["ecosystem"], "Echo");
+    // Alpaquita (apk): sqlite-libs from origin sqlite inside BELL-CVE-2024-0232's window.
+    let installed = "P:sqlite-libs\nV:3.43.1-r0\nA:x86_64\no:sqlite\n\nP:musl\nV:1.2.4-r2\nA:x86_64\no:musl\n\n";
+    let os = "NAME=\"BellSoft Alpaquita Linux Stream\"\nID=alpaquita\nVERSION_ID=stream\n";
+    let root = text_rootfs(d, "alpaquita", os, "lib/apk/db/installed", installed);
+    let v = scan(d, &root, &db);
+    // BellSoft names the CVE as `upstream` (not an alias) and rates it in the record.
+    assert_eq!(rows(&v), ["sqlite-libs BELL-CVE-2024-0232 MEDIUM 3.43.2-r0"]);
+    assert_eq!(v["vulnerabilities"][0]["related"], serde_json::json!(["CVE-2024-0232"]));
+    assert_eq!(v["vulnerabilities"][0]["why"]["ecosystem"], "Alpaquita:stream");
+    // Bitnami: PostgreSQL's real component SPDX (PostgreSQL, GEOS, Proj, GDAL: no advisories
+    // here), consul inside the second window of BIT-consul-2021-37219, and brotli at its fix
+    // with Bitnami's revision suffix ("1.0.8-0" is 1.0.8, not a pre-release below it).
+    let root = d.join("bitnami");
+    let spdx = repo().join("crates/dredge-extract/testdata/lang/bitnami-spdx/opt/bitnami/postgresql/.spdx-postgresql.spdx");
+    let component = |name: &str, version: &str| {
+        serde_json::json!({"spdxVersion": "SPDX-2.3", "packages": [{"name": name, "versionInfo": version,
+            "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                              "referenceLocator": format!("pkg:bitnami/{name}@{version}?arch=amd64&distro=debian-12")}]}]})
+        .to_string()
+    };
+    let files = [
+        ("postgresql", std::fs::read_to_string(spdx).unwrap()),
+        ("consul", component("consul", "1.9.8-0")),
+        ("brotli", component("brotli", "1.0.8-0")),
+    ];
+    for (c, text) in files {
+        let p = root.join(format!("opt/bitnami/{c}/.spdx-{c}.spdx"));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let v = scan(d, &root, &db);
+    let mut pkgs: Vec<String> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{} {}", p["name"].as_str().unwrap(), p["purl"].as_str().unwrap()))
+        .collect();
+    pkgs.sort();
+    assert_eq!(
+        pkgs,
+        [
+            "brotli pkg:bitnami/brotli@1.0.8-0",
+            "consul pkg:bitnami/consul@1.9.8-0",
+            "gdal pkg:bitnami/gdal@3.7.1",
+            "geos pkg:bitnami/geos@3.8.3",
+            "postgresql pkg:bitnami/postgresql@15.3.0",
+            "proj pkg:bitnami/proj@6.3.2"
+        ]
+    );
+    assert_eq!(rows(&v), ["consul CVE-2021-37219 HIGH 1.9.9"]);
+    assert_eq!(v["vulnerabilities"][0]["why"]["scheme"], "dpkg");
 }
