@@ -72,10 +72,14 @@ enum DbCommand {
     Build(DbBuildArgs),
     /// Show the database's age, sources, counts and schema version.
     Status(DbStatusArgs),
-    /// Publish the database as an OCI artifact in a registry (for air-gapped use).
-    Push(DbArtifactArgs),
-    /// Fetch a database published with `db push` (digest verified, replaced atomically).
-    Pull(DbArtifactArgs),
+    /// Publish the database as an OCI artifact in a registry (for air-gapped use), signed with
+    /// --sign-key.
+    Push(DbPushArgs),
+    /// Fetch a database published with `db push` (digest verified, signature checked with
+    /// --db-public-key, replaced atomically).
+    Pull(DbPullArgs),
+    /// Make an Ed25519 key pair for signing published databases (FILE and FILE.pub).
+    Keygen(DbKeygenArgs),
     /// Download the sources again (conditional requests: unchanged ones cost one request) and
     /// rebuild the database when something changed. Without --source: the sources the database
     /// was built from, else OSV's exports of every ecosystem dredge matches.
@@ -136,6 +140,30 @@ struct DbArtifactArgs {
 }
 
 #[derive(Args)]
+struct DbPushArgs {
+    #[command(flatten)]
+    artifact: DbArtifactArgs,
+    /// Sign the published database with this Ed25519 private key (made by `db keygen`).
+    #[arg(long, env = "DREDGE_DB_SIGNING_KEY")]
+    sign_key: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct DbPullArgs {
+    #[command(flatten)]
+    artifact: DbArtifactArgs,
+    /// Refuse a database not signed by this Ed25519 public key (base64, or a file holding it).
+    #[arg(long, env = "DREDGE_DB_PUBLIC_KEY")]
+    db_public_key: Option<String>,
+}
+
+#[derive(Args)]
+struct DbKeygenArgs {
+    /// Where to write the private key (mode 0600; FILE.pub gets the public key). Never replaced.
+    file: PathBuf,
+}
+
+#[derive(Args)]
 struct DbUpdateArgs {
     /// A source URL or path (repeat for several).
     #[arg(long = "source")]
@@ -148,6 +176,10 @@ struct DbUpdateArgs {
     /// downloading and building the sources (digest verified; `...@sha256:` pins it).
     #[arg(long, env = "DREDGE_DB_REPOSITORY", conflicts_with_all = ["sources", "ecosystems"])]
     db_repository: Option<String>,
+    /// With --db-repository: refuse a database not signed by this Ed25519 public key (base64,
+    /// or a file holding it).
+    #[arg(long, env = "DREDGE_DB_PUBLIC_KEY")]
+    db_public_key: Option<String>,
     #[command(flatten)]
     registry: RegistryArgs,
     /// The database (default: <cache-dir>/db/dredge.db).
@@ -228,6 +260,10 @@ struct VulnArgs {
     /// than a day, instead of downloading sources.
     #[arg(long, env = "DREDGE_DB_REPOSITORY")]
     db_repository: Option<String>,
+    /// With --db-repository: refuse a database not signed by this Ed25519 public key (base64,
+    /// or a file holding it).
+    #[arg(long, env = "DREDGE_DB_PUBLIC_KEY")]
+    db_public_key: Option<String>,
     /// Print how long matching took (stderr).
     #[arg(long = "debug-timing", hide = true)]
     debug_timing: bool,
@@ -578,7 +614,8 @@ fn vulns(
         let current =
             dredge_vulndb::Db::open(db_path).ok().and_then(|d| d.info().ok()).and_then(|s| age(&s.current_at)).is_some_and(|d| d < 1);
         if !current && !a.offline && !a.skip_db_update {
-            match crate::dbartifact::pull(repo, db_path, reg.clone().unwrap_or_default()) {
+            let key = a.db_public_key.as_deref().map(crate::dbartifact::public_key).transpose()?;
+            match crate::dbartifact::pull(repo, db_path, reg.clone().unwrap_or_default(), key.as_deref()) {
                 Ok(_) => {}
                 Err(e) if db_path.is_file() => r.warnings.push(dredge_model::Warning {
                     path: None,
@@ -1095,7 +1132,8 @@ pub fn run() -> Result<ExitCode> {
             };
             if let Some(repo) = &a.db_repository {
                 // The fast path: a database built elsewhere (the scheduled workflow), one download.
-                let st = crate::dbartifact::pull(repo, &path, a.registry.options()?)?;
+                let key = a.db_public_key.as_deref().map(crate::dbartifact::public_key).transpose()?;
+                let st = crate::dbartifact::pull(repo, &path, a.registry.options()?, key.as_deref())?;
                 say!("dredge: pulled {repo} into {} ({} advisories, built {})", path.display(), st.advisories, st.built_at);
                 return Ok(ExitCode::SUCCESS);
             }
@@ -1131,21 +1169,29 @@ pub fn run() -> Result<ExitCode> {
                 out.status.advisories
             );
         }
-        Command::Db(DbCommand::Push(a)) => {
+        Command::Db(DbCommand::Push(p)) => {
+            let a = p.artifact;
             let cache = CacheDir::open(&a.cache_dir.unwrap_or_else(default_cache_dir))?;
             let path = match a.db {
                 Some(p) => p,
                 None => cache.subdir("db")?.join("dredge.db"),
             };
-            let pushed = crate::dbartifact::push(&path, &a.reference, a.registry.options()?, &cache.subdir("tmp")?)?;
-            say!("dredge: pushed {} as {pushed}", path.display());
+            let pushed = crate::dbartifact::push(&path, &a.reference, a.registry.options()?, &cache.subdir("tmp")?, p.sign_key.as_deref())?;
+            say!("dredge: pushed {} as {pushed}{}", path.display(), if p.sign_key.is_some() { " (signed)" } else { "" });
         }
-        Command::Db(DbCommand::Pull(a)) => {
+        Command::Db(DbCommand::Keygen(k)) => {
+            let public = crate::dbartifact::keygen(&k.file)?;
+            say!("dredge: wrote the private key to {} and the public key to {}.pub", k.file.display(), k.file.display());
+            out!("{public}");
+        }
+        Command::Db(DbCommand::Pull(p)) => {
+            let key = p.db_public_key.as_deref().map(crate::dbartifact::public_key).transpose()?;
+            let a = p.artifact;
             let path = match a.db {
                 Some(p) => p,
                 None => default_db(a.cache_dir)?,
             };
-            let st = crate::dbartifact::pull(&a.reference, &path, a.registry.options()?)?;
+            let st = crate::dbartifact::pull(&a.reference, &path, a.registry.options()?, key.as_deref())?;
             say!("dredge: pulled {} into {} ({} advisories, built {})", a.reference, path.display(), st.advisories, st.built_at);
         }
         Command::Db(DbCommand::Status(a)) => {

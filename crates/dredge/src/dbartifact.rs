@@ -2,6 +2,13 @@
 //! in any registry (an OCI manifest whose config and one layer have dredge's media types, the
 //! layer a gzip of the SQLite file) and `dredge db pull REF` fetches it back, verifies the digest,
 //! checks the schema, and replaces the local database atomically.
+//!
+//! Signing: `db push --sign-key FILE` signs (Ed25519, `ring`) the layer's digest and the build
+//! time, and puts the signature in the manifest's annotations; `db pull` (and `db update
+//! --db-repository`, and a scan's automatic pull) given `--db-public-key` refuses a database whose
+//! signature is missing, made by another key, or made for another layer or build time. The digest
+//! check binds the signature to the bytes; the build time, checked against the database itself,
+//! keeps an old signed database from being replayed under a new manifest date.
 
 use anyhow::{Context, Result, anyhow, bail};
 use dredge_image::{Reference, RegistryClient, RegistryOptions};
@@ -17,7 +24,74 @@ const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 /// Largest database accepted from a registry, uncompressed.
 const MAX_DB: u64 = 8 << 30;
 
-pub fn push(db: &Path, reference: &str, reg: RegistryOptions, tmp: &Path) -> Result<String> {
+const SIGNATURE: &str = "dev.dredge.db.signature";
+const SIGNING_KEY: &str = "dev.dredge.db.signing-key";
+const CREATED: &str = "org.opencontainers.image.created";
+
+/// What is signed: a domain label, the layer digest, and the database's build time.
+fn signed_message(layer_digest: &str, built_at: &str) -> Vec<u8> {
+    format!("dredge-db-signature-v1\n{layer_digest}\n{built_at}\n").into_bytes()
+}
+
+fn b64() -> base64::engine::general_purpose::GeneralPurpose {
+    base64::engine::general_purpose::STANDARD
+}
+
+/// Makes a signing key: the private key (PKCS#8, base64) to `out` (mode 0600, not replaced if it
+/// exists), the public key (32 bytes, base64) to `out.pub`; returns the public key.
+pub fn keygen(out: &Path) -> Result<String> {
+    use base64::Engine as _;
+    use ring::signature::KeyPair as _;
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| anyhow!("generating a key failed"))?;
+    let pair = ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| anyhow!("the generated key is unusable"))?;
+    let public = b64().encode(pair.public_key().as_ref());
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(out)
+        .with_context(|| format!("creating {} (an existing key is never replaced)", out.display()))?;
+    writeln!(f, "{}", b64().encode(pkcs8.as_ref()))?;
+    let mut pub_path = out.as_os_str().to_owned();
+    pub_path.push(".pub");
+    std::fs::write(&pub_path, format!("{public}\n")).with_context(|| format!("writing {}", Path::new(&pub_path).display()))?;
+    Ok(public)
+}
+
+fn read_signing_key(path: &Path) -> Result<ring::signature::Ed25519KeyPair> {
+    use base64::Engine as _;
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading the signing key {}", path.display()))?;
+    let der = b64().decode(text.trim()).map_err(|e| anyhow!("{}: not a base64 key ({e})", path.display()))?;
+    ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der)
+        .map_err(|e| anyhow!("{}: not an Ed25519 private key (PKCS#8) ({e})", path.display()))
+}
+
+/// A public key given as its base64 text or as a file holding it.
+pub fn public_key(spec: &str) -> Result<Vec<u8>> {
+    use base64::Engine as _;
+    let text = if Path::new(spec).is_file() {
+        std::fs::read_to_string(spec).with_context(|| format!("reading the public key {spec}"))?
+    } else {
+        spec.to_string()
+    };
+    let key = b64().decode(text.trim()).map_err(|e| anyhow!("--db-public-key: neither a file nor a base64 key ({e})"))?;
+    if key.len() != 32 {
+        bail!("--db-public-key: an Ed25519 public key is 32 bytes, this one is {}", key.len());
+    }
+    Ok(key)
+}
+
+/// A short name of a key for messages: the first 16 hex digits of its SHA-256.
+fn key_id(key: &[u8]) -> String {
+    hex::encode(&sha2::Sha256::digest(key)[..8])
+}
+
+pub fn push(db: &Path, reference: &str, reg: RegistryOptions, tmp: &Path, sign: Option<&Path>) -> Result<String> {
+    use base64::Engine as _;
+    use ring::signature::KeyPair as _;
+    let signer = sign.map(read_signing_key).transpose()?;
     let st = dredge_vulndb::Db::open(db)?.status()?;
     let r = Reference::parse(reference)?;
     std::fs::create_dir_all(tmp).with_context(|| format!("creating {}", tmp.display()))?;
@@ -41,8 +115,14 @@ pub fn push(db: &Path, reference: &str, reg: RegistryOptions, tmp: &Path) -> Res
         "artifactType": ARTIFACT_TYPE,
         "config": {"mediaType": CONFIG_TYPE, "digest": cd, "size": cs},
         "layers": [{"mediaType": LAYER_TYPE, "digest": ld, "size": ls, "annotations": {"org.opencontainers.image.title": "dredge.db.gz"}}],
-        "annotations": {"org.opencontainers.image.created": st.built_at, "dev.dredge.db.schema-version": st.schema_version.to_string()},
+        "annotations": {CREATED: st.built_at, "dev.dredge.db.schema-version": st.schema_version.to_string()},
     });
+    let mut manifest = manifest;
+    if let Some(k) = &signer {
+        let sig = k.sign(&signed_message(&ld, &st.built_at));
+        manifest["annotations"][SIGNATURE] = json!(format!("ed25519:{}", b64().encode(sig.as_ref())));
+        manifest["annotations"][SIGNING_KEY] = json!(b64().encode(k.public_key().as_ref()));
+    }
     let body = serde_json::to_vec(&manifest)?;
     let tag = r.tag.clone().unwrap_or_else(|| "latest".into());
     let digest = client.push_manifest(&tag, OCI_MANIFEST, &body)?;
@@ -62,7 +142,32 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-pub fn pull(reference: &str, db: &Path, reg: RegistryOptions) -> Result<dredge_vulndb::Status> {
+/// Checks the manifest's signature of `layer_digest` against the trusted key; returns the build
+/// time it vouches for.
+fn verify(reference: &str, m: &Value, layer_digest: &str, key: &[u8]) -> Result<String> {
+    use base64::Engine as _;
+    let ann = &m["annotations"];
+    let Some(sig) = ann[SIGNATURE].as_str() else {
+        bail!("{reference} is not signed, and --db-public-key asks for a signature by key {}", key_id(key));
+    };
+    let sig = sig.strip_prefix("ed25519:").ok_or_else(|| anyhow!("{reference}: unknown signature kind in {SIGNATURE}"))?;
+    let sig = b64().decode(sig).map_err(|e| anyhow!("{reference}: the signature is not base64 ({e})"))?;
+    let built_at = ann[CREATED].as_str().unwrap_or_default().to_string();
+    let signer = ann[SIGNING_KEY].as_str().and_then(|k| b64().decode(k).ok());
+    let ok = ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, key)
+        .verify(&signed_message(layer_digest, &built_at), &sig)
+        .is_ok();
+    if !ok {
+        let by = match signer {
+            Some(s) if s != key => format!("it names key {}, not the trusted {}", key_id(&s), key_id(key)),
+            _ => format!("not a valid signature of this layer and build time by key {}", key_id(key)),
+        };
+        bail!("{reference}: signature check failed: {by}");
+    }
+    Ok(built_at)
+}
+
+pub fn pull(reference: &str, db: &Path, reg: RegistryOptions, key: Option<&[u8]>) -> Result<dredge_vulndb::Status> {
     let r = Reference::parse(reference)?;
     let client = RegistryClient::new(r, reg)?;
     let (bytes, _) = client.fetch_manifest(reference_ref(reference)?.as_str())?;
@@ -75,6 +180,8 @@ pub fn pull(reference: &str, db: &Path, reg: RegistryOptions) -> Result<dredge_v
         .and_then(|l| l.iter().find(|x| x["mediaType"] == LAYER_TYPE))
         .ok_or_else(|| anyhow!("{reference}: no layer of type {LAYER_TYPE}"))?;
     let digest = layer["digest"].as_str().ok_or_else(|| anyhow!("{reference}: layer without a digest"))?.to_string();
+    // Before any download: a signature that does not check out is not worth the bytes.
+    let vouched = key.map(|k| verify(reference, &m, &digest, k)).transpose()?;
     let dir = db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let tmp = tempfile::Builder::new().prefix(".dredge-db-pull-").tempfile_in(dir)?;
@@ -95,6 +202,11 @@ pub fn pull(reference: &str, db: &Path, reg: RegistryOptions) -> Result<dredge_v
         bail!("{reference}: layer {digest} hashes to {actual} (tampered or corrupt)");
     }
     let st = dredge_vulndb::Db::open(tmp.path())?.status()?;
+    if let Some(built_at) = vouched {
+        if st.built_at != built_at {
+            bail!("{reference}: the signature vouches for a database built at {built_at}, this one was built at {}", st.built_at);
+        }
+    }
     tmp.persist(db).map_err(|e| anyhow!("replacing {}: {}", db.display(), e.error))?;
     Ok(dredge_vulndb::Status { path: db.display().to_string(), ..st })
 }

@@ -5,23 +5,16 @@
 
 mod common;
 use common::*;
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 struct Server {
     port: u16,
     root: PathBuf,
     log: PathBuf,
-    child: Child,
+    _child: common::registry::Proc,
     _dir: tempfile::TempDir,
-}
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn serve(slow: Option<&str>) -> Server {
@@ -30,20 +23,16 @@ fn serve(slow: Option<&str>) -> Server {
     std::fs::create_dir_all(&root).unwrap();
     std::fs::copy(fixtures().join("alpine-secdb/v3.9-main.yaml"), root.join("alpine-v3.9-main.yaml")).unwrap();
     std::fs::copy(fixtures().join("osv/pypa-advisory-database.tar.gz"), root.join("pypa.tar.gz")).unwrap();
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let log = dir.path().join("requests.log");
-    let mut c = Command::new("python3");
-    c.arg(repo().join("testdata/http-source.py")).arg(port.to_string()).arg(&root).arg(&log);
-    if let Some(s) = slow {
-        c.arg(s);
-    }
-    let child = c.spawn().unwrap();
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(10), "http server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Server { port, root, log, child, _dir: dir }
+    let (child, port) = common::registry::spawn_on_free_port(|port| {
+        let mut c = Command::new("python3");
+        c.arg(repo().join("testdata/http-source.py")).arg(port.to_string()).arg(&root).arg(&log);
+        if let Some(s) = slow {
+            c.arg(s);
+        }
+        c
+    });
+    Server { port, root, log, _child: child, _dir: dir }
 }
 
 impl Server {

@@ -18,6 +18,7 @@ const COMMANDS: &[&[&str]] = &[
     &["db", "update"],
     &["db", "push"],
     &["db", "pull"],
+    &["db", "keygen"],
 ];
 
 /// (option, its help text) of one command, from `--help`.

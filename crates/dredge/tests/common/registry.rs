@@ -20,6 +20,34 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
+/// Starts a server on a free port, `make(port)` building its command. Choosing a port and the
+/// server binding it are two steps, so a parallel test can take the same port in between: then
+/// one server exits, and the other one answers both. After the port answers, the child must still
+/// be running a moment later, else it lost the race and is started again on another port.
+pub fn spawn_on_free_port(mut make: impl FnMut(u16) -> Command) -> (Proc, u16) {
+    for _ in 0..8 {
+        let port = free_port();
+        let mut child = Proc(make(port).spawn().unwrap_or_else(|e| panic!("starting a server: {e}")));
+        let start = Instant::now();
+        let mut up = false;
+        while start.elapsed() < Duration::from_secs(20) {
+            if let Ok(Some(_)) = child.0.try_wait() {
+                break;
+            }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                up = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(150));
+        if up && matches!(child.0.try_wait(), Ok(None)) {
+            return (child, port);
+        }
+    }
+    panic!("a server did not start on a free port after 8 tries");
+}
+
 pub fn wait_port(port: u16) {
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -116,10 +144,9 @@ impl Registry {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().to_path_buf();
         pki(&dir);
-        let port = free_port();
         let mut procs = Vec::new();
         let mut cfg = format!(
-            "version: 0.1\nlog:\n  level: info\n  formatter: text\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            "version: 0.1\nlog:\n  level: info\n  formatter: text\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:PORT\n",
             dir.join("data").display()
         );
         if tls {
@@ -136,18 +163,17 @@ impl Registry {
                 cfg.push_str(&format!("auth:\n  htpasswd:\n    realm: dredge-test\n    path: {}\n", dir.join("htpasswd").display()));
             }
             Auth::Token => {
-                let tport = free_port();
-                let child = Command::new("python3")
-                    .arg(repo().join("testdata/token-server.py"))
-                    .args([&tport.to_string(), "tok.key", "tok.pem", USER, PASS, "dredge-issuer", "dredge-registry"])
-                    // Over TLS like a real token endpoint (the test CA signs 127.0.0.1).
-                    .args(if tls { vec!["srv.pem", "srv.key"] } else { vec![] })
-                    .current_dir(&dir)
-                    .stderr(std::fs::File::create(dir.join("token.log")).expect("log"))
-                    .spawn()
-                    .expect("python3 runs the token server");
-                procs.push(Proc(child));
-                wait_port(tport);
+                let (child, tport) = spawn_on_free_port(|tport| {
+                    let mut c = Command::new("python3");
+                    c.arg(repo().join("testdata/token-server.py"))
+                        .args([&tport.to_string(), "tok.key", "tok.pem", USER, PASS, "dredge-issuer", "dredge-registry"])
+                        // Over TLS like a real token endpoint (the test CA signs 127.0.0.1).
+                        .args(if tls { vec!["srv.pem", "srv.key"] } else { vec![] })
+                        .current_dir(&dir)
+                        .stderr(std::fs::File::create(dir.join("token.log")).expect("log"));
+                    c
+                });
+                procs.push(child);
                 cfg.push_str(&format!(
                     "auth:\n  token:\n    realm: {}://127.0.0.1:{tport}/token\n    service: dredge-registry\n    issuer: dredge-issuer\n    rootcertbundle: {}\n",
                     if tls { "https" } else { "http" },
@@ -155,17 +181,15 @@ impl Registry {
                 ));
             }
         }
-        std::fs::write(dir.join("config.yml"), cfg).expect("write config");
-        let log = std::fs::File::create(dir.join("registry.log")).expect("log");
-        let child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(dir.join("config.yml"))
-            .stdout(log.try_clone().expect("dup"))
-            .stderr(log)
-            .spawn()
-            .expect("docker-registry is installed (.ci/setup)");
-        procs.push(Proc(child));
-        wait_port(port);
+        let (child, port) = spawn_on_free_port(|port| {
+            let cfg = cfg.replace("127.0.0.1:PORT", &format!("127.0.0.1:{port}"));
+            std::fs::write(dir.join("config.yml"), cfg).expect("write config");
+            let log = std::fs::File::create(dir.join("registry.log")).expect("log");
+            let mut c = Command::new("docker-registry");
+            c.arg("serve").arg(dir.join("config.yml")).stdout(log.try_clone().expect("dup")).stderr(log);
+            c
+        });
+        procs.push(child);
         Registry { port, dir, tls, _procs: procs, _tmp: tmp }
     }
 
