@@ -86,7 +86,7 @@ fn curl_manifest(reg: &Registry, path: &str, put: Option<&[u8]>) -> Vec<u8> {
     let mut c = Command::new("curl");
     c.args(["-sS", "--fail", "--cacert", &reg.ca(), "-u", &format!("{USER}:{PASS}")]);
     c.args(["-H", "Accept: application/vnd.oci.image.manifest.v1+json", "-H", "Content-Type: application/vnd.oci.image.manifest.v1+json"]);
-    if let Some(body) = put {
+    if put.is_some() {
         c.args(["-X", "PUT", "--data-binary", "@-"]);
         c.stdin(std::process::Stdio::piped());
     }

@@ -38,7 +38,7 @@ fn real_sources_load_completely() {
     let dir = tempfile::tempdir().unwrap();
     let db = build_db(dir.path());
     let st = dredge_in(&dir.path().join("cache"), &["db", "status", "--db", db.to_str().unwrap(), "--format", "json"]).ok().json();
-    assert_eq!(st["schema_version"], 1);
+    assert_eq!(st["schema_version"], 2);
     // PyPA: every YAML record of the archive is either in the database or withdrawn; none unreadable.
     let listing = Command::new("tar").arg("tzf").arg(fixtures().join("osv/pypa-advisory-database.tar.gz")).output().unwrap();
     let files = String::from_utf8_lossy(&listing.stdout).lines().filter(|l| l.ends_with(".yaml")).count();
