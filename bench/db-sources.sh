@@ -66,7 +66,7 @@ scaled_in=$("$D" db status --db out.db --format json | python3 -c 'import json,s
 
 # 3. db update against a local mirror of OSV's layout with every default export.
 mkdir -p mirror
-ecos=$(cd "$repo" && grep -A60 'pub const DEFAULT_ECOSYSTEMS' crates/dredge-vulndb/src/update.rs | sed -n '/\[/,/\];/p' | grep -o '"[^"]*"' | tr -d '"' | paste -sd,)
+ecos=$(awk '/pub const DEFAULT_ECOSYSTEMS/ {f = 1; next} f && /^\];/ {exit} f' "$repo/crates/dredge-vulndb/src/update.rs" | grep -o '"[^"]*"' | tr -d '"' | paste -sd,)
 python3 - mirror "$FIX/osv/almalinux8-osv.tar.gz" "$FIX/osv/pypa-advisory-database.tar.gz" "$ecos" <<'PY'
 import sys, tarfile, zipfile, os
 root, alma, pypa, ecos = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(",")

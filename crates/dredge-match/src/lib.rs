@@ -175,14 +175,15 @@ fn openeuler_release(os: &OsInfo) -> String {
 }
 
 /// The name and version an OS package is looked up by, where the distribution's advisories key
-/// it differently from [`query`]: openEuler's (and Mageia's) by source rpm, openEuler's
-/// versions without the epoch its OSV records leave out.
+/// it differently from [`query`]: openEuler's, Mageia's and Microsoft's (CBL-Mariner, Azure
+/// Linux) by source rpm, openEuler's versions without the epoch its OSV records leave out.
 fn os_query(p: &Package, os: Option<&OsInfo>) -> (String, String) {
     let id = os.map(|o| o.id.as_str()).unwrap_or("");
     match (p.ecosystem, id) {
-        (Ecosystem::Rpm, "openEuler" | "openeuler" | "mageia") => {
+        // Microsoft's OVAL names source packages too (curl-libs is fixed with curl).
+        (Ecosystem::Rpm, "openEuler" | "openeuler" | "mageia" | "mariner" | "azurelinux") => {
             let name = p.source.as_ref().map_or_else(|| p.name.clone(), |s| s.name.clone());
-            let version = if id == "mageia" {
+            let version = if id != "openEuler" && id != "openeuler" {
                 p.version.clone()
             } else {
                 p.version.split_once(':').map_or_else(|| p.version.clone(), |(_, v)| v.to_string())

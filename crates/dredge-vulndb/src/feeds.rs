@@ -328,6 +328,14 @@ pub fn oracle_flavor(version: &str) -> Option<&'static str> {
 
 #[derive(Default)]
 struct Definition {
+    /// The definition's id (`oval:com.microsoft.cbl-mariner:def:27817`).
+    id: String,
+    /// Microsoft's `<patchable>`: `true`, `false` (no fix yet), `Not Applicable`.
+    patchable: String,
+    /// Microsoft's `<advisory_date>`.
+    date: Option<String>,
+    /// The `test_ref` of every criterion (Microsoft's feed is read through its tests).
+    test_refs: Vec<String>,
     title: String,
     severity: String,
     description: String,
@@ -349,6 +357,25 @@ impl Definition {
     }
 }
 
+/// Microsoft's OVAL (CBL-Mariner, Azure Linux) names the package and version in its tests,
+/// objects and states, after all the definitions: those are kept until the end of the document.
+#[derive(Default)]
+struct Microsoft {
+    defs: Vec<Definition>,
+    /// test id → (object id, state id)
+    tests: std::collections::HashMap<String, (String, String)>,
+    /// object id → package name
+    objects: std::collections::HashMap<String, String>,
+    /// state id → (operation, evr)
+    states: std::collections::HashMap<String, (String, String)>,
+    /// The test, object or state being read.
+    open: Option<(u8, String)>,
+}
+
+fn is_microsoft(id: &str) -> bool {
+    id.starts_with("oval:com.microsoft.")
+}
+
 fn read_oval(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate::DbError>) -> Result<Vec<String>, FeedError> {
     let mut rd = quick_xml::Reader::from_reader(r);
     rd.config_mut().trim_text(true);
@@ -356,6 +383,8 @@ fn read_oval(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate
     let mut skipped = Vec::new();
     let mut cur: Option<Definition> = None;
     let mut field: Option<&'static str> = None;
+    let mut ms = Microsoft::default();
+    let mut evr_op = String::new();
     loop {
         let ev = rd.read_event_into(&mut buf).map_err(|e| xml_err(&rd, e))?;
         match ev {
@@ -364,7 +393,11 @@ fn read_oval(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate
                 let empty = matches!(ev, X::Empty(_));
                 let name = e.local_name();
                 match (name.as_ref(), cur.as_mut()) {
-                    (b"definition", None) if !empty => cur = Some(Definition::default()),
+                    (b"definition", None) if !empty => {
+                        cur = Some(Definition { id: attr(e, b"id").unwrap_or_default(), ..Default::default() })
+                    }
+                    (b"patchable", Some(_)) => field = Some("patchable"),
+                    (b"advisory_date", Some(_)) => field = Some("date"),
                     (b"title", Some(_)) => field = Some("title"),
                     (b"severity", Some(_)) => field = Some("severity"),
                     (b"description", Some(_)) => field = Some("description"),
@@ -382,6 +415,11 @@ fn read_oval(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate
                     }
                     (b"criteria", Some(d)) if !empty => d.stack.push((None, None)),
                     (b"criterion", Some(d)) => {
+                        if let Some(t) = attr(e, b"test_ref") {
+                            if d.test_refs.len() < MAX_ITEMS {
+                                d.test_refs.push(t);
+                            }
+                        }
                         let comment = attr(e, b"comment").unwrap_or_default();
                         match said(&comment) {
                             Said::Os(v) => {
@@ -404,20 +442,56 @@ fn read_oval(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate
                             Said::Other => {}
                         }
                     }
+                    // Microsoft's tests, objects and states (only kept when its definitions came).
+                    (b"rpminfo_test", None) if !ms.defs.is_empty() => ms.open = attr(e, b"id").map(|i| (b't', i)),
+                    (b"rpminfo_object", None) if !ms.defs.is_empty() => ms.open = attr(e, b"id").map(|i| (b'o', i)),
+                    (b"rpminfo_state", None) if !ms.defs.is_empty() => ms.open = attr(e, b"id").map(|i| (b's', i)),
+                    (b"object", None) | (b"state", None) if !ms.defs.is_empty() => {
+                        if let Some((b't', id)) = &ms.open {
+                            let slot = ms.tests.entry(id.clone()).or_default();
+                            if let Some(o) = attr(e, b"object_ref") {
+                                slot.0 = o;
+                            }
+                            if let Some(st) = attr(e, b"state_ref") {
+                                slot.1 = st;
+                            }
+                        }
+                    }
+                    (b"name", None) if matches!(ms.open, Some((b'o', _))) => field = Some("ms-name"),
+                    (b"evr", None) if matches!(ms.open, Some((b's', _))) => {
+                        evr_op = attr(e, b"operation").unwrap_or_default();
+                        field = Some("ms-evr");
+                    }
                     _ => {}
                 }
             }
             X::Text(t) => {
-                if let (Some(f), Some(d)) = (field, cur.as_mut()) {
+                if let Some(f) = field {
                     let text = t.decode().map_err(|e| xml_err(&rd, e))?;
                     let text = quick_xml::escape::unescape(&text).map(|c| c.into_owned()).unwrap_or_else(|_| text.into_owned());
-                    let slot = match f {
-                        "title" => &mut d.title,
-                        "severity" => &mut d.severity,
-                        _ => &mut d.description,
-                    };
-                    if slot.len() + text.len() <= MAX_TEXT {
-                        slot.push_str(&text);
+                    match (f, cur.as_mut(), &ms.open) {
+                        ("ms-name", _, Some((_, id))) => {
+                            ms.objects.insert(id.clone(), text);
+                        }
+                        ("ms-evr", _, Some((_, id))) => {
+                            ms.states.insert(id.clone(), (evr_op.clone(), text));
+                        }
+                        (_, Some(d), _) => {
+                            let slot = match f {
+                                "title" => &mut d.title,
+                                "severity" => &mut d.severity,
+                                "patchable" => &mut d.patchable,
+                                "date" => {
+                                    d.date = rfc3339(&text.replace('T', " ").replace('Z', ""));
+                                    continue;
+                                }
+                                _ => &mut d.description,
+                            };
+                            if slot.len() + text.len() <= MAX_TEXT {
+                                slot.push_str(&text);
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -425,25 +499,119 @@ fn read_oval(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate
                 b"definition" => {
                     field = None;
                     if let Some(d) = cur.take() {
-                        if let Some(a) = elsa_advisory(d, &mut skipped) {
+                        if is_microsoft(&d.id) {
+                            if ms.defs.len() >= 4 * MAX_ITEMS {
+                                return Err(xml_err(&rd, "too many definitions"));
+                            }
+                            ms.defs.push(d);
+                        } else if let Some(a) = elsa_advisory(d, &mut skipped) {
                             sink(a).map_err(FeedError::Sink)?;
                         }
                     }
                 }
+                b"rpminfo_test" | b"rpminfo_object" | b"rpminfo_state" => ms.open = None,
+                b"name" | b"evr" => field = None,
                 b"criteria" => {
                     // The OS and arch a level named stay with the leaves inside it only.
                     if let Some(d) = cur.as_mut() {
                         d.stack.pop();
                     }
                 }
-                b"title" | b"severity" | b"description" => field = None,
+                b"title" | b"severity" | b"description" | b"patchable" | b"advisory_date" => field = None,
                 _ => {}
             },
             _ => {}
         }
         buf.clear();
     }
+    let Microsoft { defs, tests, objects, states, .. } = ms;
+    for d in defs {
+        if let Some(a) = microsoft_advisory(d, &tests, &objects, &states, &mut skipped) {
+            sink(a).map_err(FeedError::Sink)?;
+        }
+    }
     Ok(skipped)
+}
+
+/// The OSV ecosystem of a Microsoft rpm version, from its dist tag: `.cm2` is CBL-Mariner 2.0,
+/// `.azl3` Azure Linux 3.0 (the definitions name no release; the file name does, which the
+/// reader is not given).
+fn microsoft_ecosystem(evr: &str) -> Option<String> {
+    let tag = evr.rsplit('.').next()?;
+    if let Some(n) = tag.strip_prefix("cm").filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) {
+        return Some(format!("Mariner:{n}.0"));
+    }
+    if let Some(n) = tag.strip_prefix("azl").filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) {
+        return Some(format!("Azure Linux:{n}.0"));
+    }
+    None
+}
+
+/// One Microsoft definition (one CVE of one source package): `less than` is the fixed version,
+/// `less than or equal` the last affected one (`patchable` false: no fix yet), `greater than` the
+/// lower bound; `Not Applicable` definitions are left out, as Trivy and vunnel do.
+fn microsoft_advisory(
+    d: Definition,
+    tests: &std::collections::HashMap<String, (String, String)>,
+    objects: &std::collections::HashMap<String, String>,
+    states: &std::collections::HashMap<String, (String, String)>,
+    skipped: &mut Vec<String>,
+) -> Option<Advisory> {
+    let patchable = d.patchable.trim().to_ascii_lowercase();
+    if patchable == "not applicable" {
+        return None;
+    }
+    let mut name: Option<String> = None;
+    let mut ecosystem: Option<String> = None;
+    let mut events = Vec::new();
+    let mut introduced = "0".to_string();
+    for t in &d.test_refs {
+        let Some((obj, ste)) = tests.get(t) else { continue };
+        let (Some(n), Some((op, evr))) = (objects.get(obj), states.get(ste)) else { continue };
+        let evr = evr.trim();
+        let version = evr.strip_prefix("0:").unwrap_or(evr).to_string();
+        if ecosystem.is_none() {
+            ecosystem = microsoft_ecosystem(evr);
+        }
+        name.get_or_insert_with(|| n.trim().to_string());
+        match op.as_str() {
+            "less than" => events.push(Event { fixed: Some(version), ..Default::default() }),
+            "less than or equal" => events.push(Event { last_affected: Some(version), ..Default::default() }),
+            // OSV's lower bounds include their version; "greater than" excludes it (it is the
+            // release before the affected ones): the one version itself is the only difference.
+            "greater than" | "greater than or equal" => introduced = version,
+            _ => {}
+        }
+    }
+    let what = if d.id.is_empty() { "(definition without an id)".to_string() } else { d.id.clone() };
+    let (Some(name), Some(ecosystem)) = (name, ecosystem) else {
+        skipped.push(format!("{what}: no package test with a CBL-Mariner or Azure Linux version"));
+        return None;
+    };
+    if events.is_empty() {
+        skipped.push(format!("{what}: no upper bound"));
+        return None;
+    }
+    events.insert(0, Event { introduced: Some(introduced), ..Default::default() });
+    let severity = d.severity.trim().to_ascii_lowercase();
+    let title = d.title.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some(Advisory {
+        id: d.id,
+        modified: d.date.clone(),
+        published: d.date,
+        aliases: d.cves,
+        summary: Some(title).filter(|t| !t.is_empty()),
+        details: Some(d.description.trim().to_string()).filter(|t| !t.is_empty()),
+        affected: vec![Affected {
+            package: Package { ecosystem, name, purl: None },
+            ranges: vec![Range { kind: "ECOSYSTEM".into(), events }],
+            database_specific: (!severity.is_empty()).then(|| serde_json::json!({ "severity": severity })),
+            ..Default::default()
+        }],
+        references: d.refs.into_iter().map(|url| Reference { kind: "ADVISORY".into(), url }).collect(),
+        database_specific: Some(serde_json::json!({ "source": "Microsoft OVAL", "patchable": patchable })),
+        ..Default::default()
+    })
 }
 
 fn elsa_advisory(d: Definition, skipped: &mut Vec<String>) -> Option<Advisory> {

@@ -352,3 +352,67 @@ fn echo_alpaquita_and_bitnami_end_to_end() {
     assert_eq!(rows(&v), ["consul CVE-2021-37219 HIGH 1.9.9"]);
     assert_eq!(v["vulnerabilities"][0]["why"]["scheme"], "dpkg");
 }
+
+#[test]
+fn cbl_mariner_and_azure_linux_from_microsofts_oval() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = db_of(
+        d,
+        "ms.db",
+        &[
+            "testdata/advisories/microsoft/cbl-mariner-2.0-oval-excerpt.xml",
+            "testdata/advisories/microsoft/mariner-truncated-2.0-oval.xml",
+            "testdata/advisories/microsoft/azure-linux-truncated-3.0-oval.xml",
+        ],
+    );
+    let st = dredge_in(d, &["db", "status", "--db", db.to_str().unwrap(), "--format", "json"]).ok().json();
+    let ecos: Vec<String> = st["ecosystems"].as_array().unwrap().iter().map(|e| e[0].as_str().unwrap().to_string()).collect();
+    assert_eq!(ecos, ["Azure Linux:3.0", "Mariner:2.0"]);
+    // The real CBL-Mariner 2.0 rpm database of the rpm-sqlite test image (129 packages): curl and
+    // openssl 7.76.0-6.cm2 / 1.1.1k-7.cm2 with their -libs subpackages, before the fixes of
+    // CVE-2023-32001 (8.2.1-1) and CVE-2023-3817 (1.1.1k-26). Each binary package is reported,
+    // looked up by its source package as Microsoft's feed names them.
+    let img = format!("oci-dir:{}:rpm-sqlite", images().join("oci").display());
+    let v = dredge_in(d, &["image", &img, "--db", db.to_str().unwrap(), "--format", "json", "--scanners", "vuln"]).ok().json();
+    assert_eq!(
+        rows(&v),
+        [
+            "curl CVE-2023-32001 MEDIUM 8.2.1-1.cm2",
+            "curl-libs CVE-2023-32001 MEDIUM 8.2.1-1.cm2",
+            "openssl CVE-2023-3817 MEDIUM 1.1.1k-26.cm2",
+            "openssl-libs CVE-2023-3817 MEDIUM 1.1.1k-26.cm2"
+        ]
+    );
+    let f = &v["vulnerabilities"][1];
+    assert_eq!((f["why"]["package"].as_str(), f["why"]["ecosystem"].as_str()), (Some("curl"), Some("Mariner:2.0")));
+    assert_eq!(f["aliases"], serde_json::json!(["oval:com.microsoft.cbl-mariner:def:27795"]));
+
+    // Microsoft's other shapes, on a root filesystem with Mariner 2.0's os-release: a fix with a
+    // lower bound (golang: above 1.19.0, below 1.20.7-1), no fix yet (bind: "installed with
+    // 9.16.33-1 or earlier", patchable false: affected up to that version, no fixed version),
+    // and "Not Applicable" (glibc: left out, as Trivy and vunnel do).
+    let root = rootfs(
+        d,
+        "mariner-2.0",
+        &[
+            ("golang", "0", "1.20.6", "1.cm2", "x86_64"),
+            ("golang-src@golang", "0", "1.18.8", "1.cm2", "noarch"),
+            ("bind-utils@bind", "0", "9.16.33", "1.cm2", "x86_64"),
+            ("bind-libs@bind", "0", "9.16.34", "1.cm2", "x86_64"),
+            ("glibc", "0", "2.35", "3.cm2", "x86_64"),
+        ],
+    );
+    let v = scan(d, &root, &db);
+    assert_eq!(rows(&v), ["bind-utils CVE-2022-3736 HIGH ", "golang CVE-2023-29404 CRITICAL 1.20.7-1.cm2"]);
+    let bind = v["vulnerabilities"].as_array().unwrap().iter().find(|f| f["package"] == "bind-utils").unwrap().clone();
+    assert_eq!(bind["status"], "affected");
+    // Azure Linux 3.0: ceph before 18.2.1-1.azl3.
+    let root = rootfs(
+        d,
+        "azurelinux-3.0",
+        &[("ceph-common@ceph", "0", "18.2.0", "3.azl3", "x86_64"), ("freeglut", "0", "3.4.0", "1.azl3", "x86_64")],
+    );
+    let v = scan(d, &root, &db);
+    assert_eq!(rows(&v), ["ceph-common CVE-2020-27304 CRITICAL 18.2.1-1.azl3"]);
+}
