@@ -105,9 +105,10 @@ fn wanted(name: &str) -> bool {
     name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml") || is_xml(name)
 }
 
-/// Distribution feeds in XML (Amazon's `updateinfo.xml`, Oracle's OVAL), plain or gzipped.
+/// Distribution feeds in XML (Amazon's `updateinfo.xml`, Oracle's and Microsoft's OVAL), plain,
+/// gzipped or bzip2ed (Oracle publishes `com.oracle.elsa-all.xml.bz2`).
 fn is_xml(name: &str) -> bool {
-    name.ends_with(".xml") || name.ends_with(".xml.gz")
+    name.ends_with(".xml") || name.ends_with(".xml.gz") || name.ends_with(".xml.bz2")
 }
 
 /// Largest decompressed XML feed read (Oracle's all-years OVAL file is well under this).
@@ -115,7 +116,13 @@ const MAX_FEED: u64 = 4 << 30;
 
 /// Streams one XML feed (plain or gzip) into the sink, one advisory at a time.
 fn read_xml_feed(name: &str, r: impl Read, out: &mut Loaded, sink: Sink<'_>) -> Result<(), DbError> {
-    let r: Box<dyn Read> = if name.ends_with(".gz") { Box::new(flate2::read::MultiGzDecoder::new(r)) } else { Box::new(r) };
+    let r: Box<dyn Read> = if name.ends_with(".gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(r))
+    } else if name.ends_with(".bz2") {
+        Box::new(bzip2::read::MultiBzDecoder::new(r))
+    } else {
+        Box::new(r)
+    };
     let mut br = std::io::BufReader::with_capacity(64 << 10, r.take(MAX_FEED + 1));
     let head = match std::io::BufRead::fill_buf(&mut br) {
         Ok(h) => h.to_vec(),

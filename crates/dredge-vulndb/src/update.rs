@@ -61,11 +61,112 @@ pub fn osv_export_url(ecosystem: &str) -> String {
     format!("{}/{}/all.zip", base.trim_end_matches('/'), ecosystem.replace(' ', "%20"))
 }
 
-/// `DREDGE_DB_SOURCES` (comma-separated URLs or paths), else the OSV exports of [`DEFAULT_ECOSYSTEMS`].
+/// The distributions OSV does not carry, from their own feeds: (name for `--ecosystems`, the OSV
+/// ecosystem prefix its records get, where the distributor publishes it). Amazon's are yum mirror
+/// lists, followed to the repository's `updateinfo.xml.gz`.
+pub const DEFAULT_FEEDS: &[(&str, &str, &str)] = &[
+    ("Amazon Linux 1", "Amazon Linux", "http://repo.us-west-2.amazonaws.com/2018.03/updates/x86_64/mirror.list"),
+    ("Amazon Linux 2", "Amazon Linux", "https://cdn.amazonlinux.com/2/core/latest/x86_64/mirror.list"),
+    ("Amazon Linux 2023", "Amazon Linux", "https://cdn.amazonlinux.com/al2023/core/mirrors/latest/x86_64/mirror.list"),
+    ("Oracle Linux", "Oracle Linux", "https://linux.oracle.com/security/oval/com.oracle.elsa-all.xml.bz2"),
+    ("CBL-Mariner 2.0", "Mariner", "https://raw.githubusercontent.com/microsoft/AzureLinuxVulnerabilityData/main/cbl-mariner-2.0-oval.xml"),
+    (
+        "Azure Linux 3.0",
+        "Azure Linux",
+        "https://raw.githubusercontent.com/microsoft/AzureLinuxVulnerabilityData/main/azurelinux-3.0-oval.xml",
+    ),
+];
+
+/// Where a default feed is fetched from: `DREDGE_FEEDS_MIRROR` replaces the scheme and host of the
+/// distributor's URL (a mirror of the same paths).
+pub fn feed_url(url: &str) -> String {
+    match std::env::var("DREDGE_FEEDS_MIRROR").ok().filter(|b| !b.trim().is_empty()) {
+        Some(base) => {
+            let path = url.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..])).unwrap_or("/");
+            format!("{}{path}", base.trim_end_matches('/'))
+        }
+        None => url.to_string(),
+    }
+}
+
+/// The source of one name `--ecosystems` takes: an OSV ecosystem or a distribution feed.
+pub fn named_source(name: &str) -> Option<String> {
+    if DEFAULT_ECOSYSTEMS.contains(&name) {
+        return Some(osv_export_url(name));
+    }
+    DEFAULT_FEEDS.iter().find(|(n, _, _)| *n == name).map(|(_, _, u)| feed_url(u))
+}
+
+/// Every name `--ecosystems` takes.
+pub fn source_names() -> Vec<&'static str> {
+    DEFAULT_ECOSYSTEMS.iter().copied().chain(DEFAULT_FEEDS.iter().map(|(n, _, _)| *n)).collect()
+}
+
+/// `DREDGE_DB_SOURCES` (comma-separated URLs or paths), else the OSV exports of
+/// [`DEFAULT_ECOSYSTEMS`] and the distribution feeds of [`DEFAULT_FEEDS`].
 pub fn default_sources() -> Vec<String> {
     match std::env::var("DREDGE_DB_SOURCES") {
         Ok(s) if !s.trim().is_empty() => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
-        _ => DEFAULT_ECOSYSTEMS.iter().map(|e| osv_export_url(e)).collect(),
+        _ => DEFAULT_ECOSYSTEMS.iter().map(|e| osv_export_url(e)).chain(DEFAULT_FEEDS.iter().map(|(_, _, u)| feed_url(u))).collect(),
+    }
+}
+
+/// A yum repository's mirror list → the URL of its `updateinfo.xml.gz`: the first mirror, its
+/// `repodata/repomd.xml`, the `<data type="updateinfo">` location there. An `https` list must
+/// lead to `https` mirrors.
+fn resolve_mirror_list(agent: &ureq::Agent, url: &str) -> Result<String, DbError> {
+    let err = |m: String| DbError::Source { source_name: url.to_string(), message: m };
+    let get = |u: &str, cap: u64| -> Result<String, DbError> {
+        let resp = agent.get(u).call().map_err(|e| err(format!("{u}: {e}")))?;
+        if resp.status().as_u16() != 200 {
+            return Err(err(format!("{u}: HTTP {}", resp.status().as_u16())));
+        }
+        let mut text = String::new();
+        resp.into_body().into_reader().take(cap).read_to_string(&mut text).map_err(|e| err(format!("{u}: {e}")))?;
+        Ok(text)
+    };
+    let list = get(url, 64 << 10)?;
+    let base = list
+        .lines()
+        .map(str::trim)
+        .find(|l| is_url(l))
+        .ok_or_else(|| err("the mirror list names no mirror".into()))?
+        .trim_end_matches('/')
+        .to_string();
+    if url.starts_with("https://") && !base.starts_with("https://") {
+        return Err(err(format!("the mirror list leads from https to {base}: refused")));
+    }
+    let repomd = get(&format!("{base}/repodata/repomd.xml"), 4 << 20)?;
+    let href = updateinfo_location(&repomd).ok_or_else(|| err(format!("{base}/repodata/repomd.xml lists no updateinfo")))?;
+    if href.contains("://") || href.starts_with('/') || href.split('/').any(|p| p == "..") {
+        return Err(err(format!("repomd.xml points outside the repository: {href}")));
+    }
+    Ok(format!("{base}/{href}"))
+}
+
+/// `<data type="updateinfo"><location href="repodata/…-updateinfo.xml.gz"/></data>` of a
+/// repomd.xml.
+fn updateinfo_location(repomd: &str) -> Option<String> {
+    use quick_xml::events::Event as X;
+    let mut rd = quick_xml::Reader::from_str(repomd);
+    let mut inside = false;
+    loop {
+        match rd.read_event().ok()? {
+            X::Eof => return None,
+            X::Start(e) if e.local_name().as_ref() == b"data" => {
+                inside = e.attributes().flatten().any(|a| a.key.local_name().as_ref() == b"type" && a.value.as_ref() == b"updateinfo");
+            }
+            X::End(e) if e.local_name().as_ref() == b"data" => inside = false,
+            X::Empty(e) | X::Start(e) if inside && e.local_name().as_ref() == b"location" => {
+                return e
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.local_name().as_ref() == b"href")
+                    .and_then(|a| a.unescape_value().ok())
+                    .map(|v| v.into_owned());
+            }
+            _ => {}
+        }
     }
 }
 
@@ -100,8 +201,11 @@ fn extension(url: &str) -> &'static str {
         "tar.gz"
     } else if path.ends_with(".yaml") || path.ends_with(".yml") {
         "yaml"
-    } else if path.ends_with(".xml.gz") {
+    } else if path.ends_with(".xml.gz") || path.ends_with("/mirror.list") {
+        // A yum mirror list leads to the repository's updateinfo.xml.gz.
         "xml.gz"
+    } else if path.ends_with(".xml.bz2") {
+        "xml.bz2"
     } else if path.ends_with(".xml") {
         "xml"
     } else {
@@ -188,16 +292,26 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
-fn fetch(agent: &ureq::Agent, url: &str, dir: &Path, progress: &dyn Progress) -> Result<(PathBuf, Meta, Fetch), DbError> {
+fn fetch(agent: &ureq::Agent, source: &str, dir: &Path, progress: &dyn Progress) -> Result<(PathBuf, Meta, Fetch), DbError> {
+    // Named and cached by the source as configured; a mirror list is followed to the file.
+    let base = dir.join(key(source));
+    let file = base.with_extension(extension(source));
+    let resolved;
+    let url = if source.ends_with("/mirror.list") {
+        resolved = resolve_mirror_list(agent, source)?;
+        resolved.as_str()
+    } else {
+        source
+    };
     let err = |m: String| DbError::Source { source_name: url.to_string(), message: m };
-    let base = dir.join(key(url));
-    let file = base.with_extension(extension(url));
     let meta_path = base.with_extension("meta.json");
     // Nothing in the cache is read or written through a symlink (dredge_cachedir).
     let old: Option<Meta> = dredge_cachedir::read_nofollow(&meta_path, 1 << 20)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
-        .filter(|_| std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file()));
+        .filter(|_| std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file()))
+        // A mirror list that now leads elsewhere (a new updateinfo file name) is a new download.
+        .filter(|m: &Meta| m.url == url);
     let mut req = agent.get(url);
     if let Some(m) = &old {
         if let Some(e) = &m.etag {
@@ -212,7 +326,7 @@ fn fetch(agent: &ureq::Agent, url: &str, dir: &Path, progress: &dyn Progress) ->
     if status == 304 {
         if let Some(m) = old {
             progress.done(url, 0, false);
-            return Ok((file, m, Fetch { location: url.to_string(), downloaded: false, bytes: 0 }));
+            return Ok((file, m, Fetch { location: source.to_string(), downloaded: false, bytes: 0 }));
         }
     }
     if status != 200 {
@@ -246,7 +360,7 @@ fn fetch(agent: &ureq::Agent, url: &str, dir: &Path, progress: &dyn Progress) ->
     dredge_cachedir::write_atomic(dir, &meta_name, &serde_json::to_vec(&meta).unwrap_or_default())
         .map_err(|e| err(format!("{}: {e}", meta_path.display())))?;
     progress.done(url, n, true);
-    Ok((file, meta, Fetch { location: url.to_string(), downloaded: true, bytes: n }))
+    Ok((file, meta, Fetch { location: source.to_string(), downloaded: true, bytes: n }))
 }
 
 /// The outcome of an update.

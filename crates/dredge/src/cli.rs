@@ -168,8 +168,8 @@ struct DbUpdateArgs {
     /// A source URL or path (repeat for several).
     #[arg(long = "source")]
     sources: Vec<String>,
-    /// Only these OSV ecosystems of the default sources (comma-separated, e.g. Debian,PyPI,npm),
-    /// when no --source is given.
+    /// Only these of the default sources (comma-separated OSV ecosystems or distribution feeds,
+    /// e.g. Debian,PyPI,npm,"Amazon Linux 2","Oracle Linux"), when no --source is given.
     #[arg(long, value_delimiter = ',', conflicts_with = "sources")]
     ecosystems: Vec<String>,
     /// Pull the prebuilt database published with `db push` at this reference instead of
@@ -1137,17 +1137,15 @@ pub fn run() -> Result<ExitCode> {
                 say!("dredge: pulled {repo} into {} ({} advisories, built {})", path.display(), st.advisories, st.built_at);
                 return Ok(ExitCode::SUCCESS);
             }
-            let known = dredge_vulndb::update::DEFAULT_ECOSYSTEMS;
+            let mut sources: Vec<String> = a.sources.clone();
             for e in &a.ecosystems {
-                if !known.contains(&e.as_str()) {
-                    bail!("--ecosystems {e:?}: not one of the default sources ({})", known.join(", "));
+                match dredge_vulndb::update::named_source(e) {
+                    Some(url) => sources.push(url),
+                    None => {
+                        bail!("--ecosystems {e:?}: not one of the default sources ({})", dredge_vulndb::update::source_names().join(", "))
+                    }
                 }
             }
-            let sources: Vec<String> = if a.ecosystems.is_empty() {
-                a.sources.clone()
-            } else {
-                a.ecosystems.iter().map(|e| dredge_vulndb::update::osv_export_url(e)).collect()
-            };
             let out = dredge_vulndb::update::update_with(
                 &path,
                 &sources,

@@ -264,11 +264,14 @@ fn on_a_terminal_the_first_download_shows_a_progress_bar() {
 #[test]
 fn db_update_without_sources_fetches_every_default_ecosystem() {
     // A mirror of OSV's layout (`<Ecosystem>/all.zip`) for every default ecosystem: the real
-    // AlmaLinux 8 and PyPA records where the fixtures have them, empty exports for the others.
+    // AlmaLinux 8 and PyPA records where the fixtures have them, empty exports for the others; and
+    // the distributions' own feeds at their published paths (DREDGE_FEEDS_MIRROR): Amazon's yum
+    // mirror lists → repomd.xml → updateinfo.xml.gz (the real AL1 and AL2 excerpts; an empty
+    // AL2023 one), Oracle's OVAL as .xml.bz2, Microsoft's OVAL files.
     let s = serve(None);
     let script = r#"
-import sys, tarfile, zipfile, os
-root, alma, pypa = sys.argv[1], sys.argv[2], sys.argv[3]
+import bz2, gzip, sys, tarfile, zipfile, os
+root, alma, pypa, repo, port = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[5], sys.argv[6]
 ecos = sys.argv[4].split(",")
 for e in ecos:
     os.makedirs(os.path.join(root, e), exist_ok=True)
@@ -279,6 +282,24 @@ for e in ecos:
                 for m in t.getmembers():
                     if m.isfile() and m.name.endswith((".json", ".yaml")) and ("advisories/" in m.name or "vulns/" in m.name):
                         z.writestr(os.path.basename(m.name), t.extractfile(m).read())
+def put(path, data):
+    p = os.path.join(root, path.lstrip("/"))
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    open(p, "wb").write(data)
+adv = os.path.join(repo, "testdata/advisories")
+empty = b'<?xml version="1.0" ?>\n<updates></updates>\n'
+for (lst, name, data) in [("/2018.03/updates/x86_64/mirror.list", "al1", open(adv + "/amazon/al1-updateinfo.xml", "rb").read()),
+                          ("/2/core/latest/x86_64/mirror.list", "al2", open(adv + "/amazon/al2-updateinfo.xml", "rb").read()),
+                          ("/al2023/core/mirrors/latest/x86_64/mirror.list", "al2023", empty)]:
+    put(lst, f"http://127.0.0.1:{port}/repos/{name}\n".encode())
+    put(f"/repos/{name}/repodata/repomd.xml", (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<repomd xmlns="http://linux.duke.edu/metadata/repo">'
+        f'<data type="primary"><location href="repodata/p-primary.xml.gz"/></data>'
+        f'<data type="updateinfo"><location href="repodata/0f{name}-updateinfo.xml.gz"/></data></repomd>\n').encode())
+    put(f"/repos/{name}/repodata/0f{name}-updateinfo.xml.gz", gzip.compress(data))
+put("/security/oval/com.oracle.elsa-all.xml.bz2", bz2.compress(open(adv + "/oracle/elsa-all-excerpt.xml", "rb").read()))
+put("/microsoft/AzureLinuxVulnerabilityData/main/cbl-mariner-2.0-oval.xml", open(adv + "/microsoft/cbl-mariner-2.0-oval-excerpt.xml", "rb").read())
+put("/microsoft/AzureLinuxVulnerabilityData/main/azurelinux-3.0-oval.xml", open(adv + "/microsoft/azure-linux-truncated-3.0-oval.xml", "rb").read())
 "#;
     let ecos = dredge_vulndb::update::DEFAULT_ECOSYSTEMS.join(",");
     let st = Command::new("python3")
@@ -287,34 +308,70 @@ for e in ecos:
         .arg(fixtures().join("osv/almalinux8-osv.tar.gz"))
         .arg(fixtures().join("osv/pypa-advisory-database.tar.gz"))
         .arg(&ecos)
+        .arg(repo())
+        .arg(s.port.to_string())
         .status()
         .unwrap();
     assert!(st.success());
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("all.db");
     let base = format!("http://127.0.0.1:{}", s.port);
-    let env = [("DREDGE_OSV_BASE", base.as_str())];
+    let env = [("DREDGE_OSV_BASE", base.as_str()), ("DREDGE_FEEDS_MIRROR", base.as_str())];
     let r = dredge(dir.path(), &["db", "update", "--db", db.to_str().unwrap()], &env).ok();
     assert!(r.stderr.contains("rebuilt"), "{}", r.stderr);
-    let n = dredge_vulndb::update::DEFAULT_ECOSYSTEMS.len();
+    let n_osv = dredge_vulndb::update::DEFAULT_ECOSYSTEMS.len();
+    let n = n_osv + dredge_vulndb::update::DEFAULT_FEEDS.len();
     let reqs = s.requests();
-    assert_eq!(reqs.len(), n, "{reqs:?}");
+    let downloads: Vec<&String> = reqs.iter().filter(|r| !r.contains("mirror.list") && !r.contains("repomd.xml")).collect();
+    assert_eq!(downloads.len(), n, "{reqs:?}");
     assert!(reqs.iter().all(|r| r.ends_with(" 200")), "{reqs:?}");
     assert!(reqs.iter().any(|r| r == "GET /Rocky%20Linux/all.zip 200"), "{reqs:?}");
+    assert!(reqs.iter().any(|r| r == "GET /repos/al2/repodata/0fal2-updateinfo.xml.gz 200"), "{reqs:?}");
     let st = status(dir.path(), &db);
     let sources = st["sources"].as_array().unwrap();
     assert_eq!(sources.len(), n);
-    let records = |e: &str| {
-        sources.iter().find(|x| x["location"].as_str().unwrap().ends_with(&format!("/{e}/all.zip"))).unwrap()["records"].as_u64().unwrap()
+    let records = |suffix: &str| {
+        sources.iter().find(|x| x["location"].as_str().unwrap().ends_with(suffix)).unwrap_or_else(|| panic!("{suffix}"))["records"]
+            .as_u64()
+            .unwrap()
     };
-    assert_eq!(records("AlmaLinux"), 3237);
-    assert!(records("PyPI") > 2000);
-    // Nothing changed: one conditional request per source, no rebuild.
+    assert_eq!(records("/AlmaLinux/all.zip"), 3237);
+    assert!(records("/PyPI/all.zip") > 2000);
+    assert_eq!(records("/2018.03/updates/x86_64/mirror.list"), 2);
+    assert_eq!(records("/2/core/latest/x86_64/mirror.list"), 2);
+    assert_eq!(records("/al2023/core/mirrors/latest/x86_64/mirror.list"), 0);
+    assert_eq!(records("/com.oracle.elsa-all.xml.bz2"), 3);
+    assert_eq!(records("/cbl-mariner-2.0-oval.xml"), 4, "six definitions, two Not Applicable");
+    assert_eq!(records("/azurelinux-3.0-oval.xml"), 3);
+    let ecosystems = st["ecosystems"].to_string();
+    for e in ["Amazon Linux:1", "Amazon Linux:2", "Oracle Linux:7", "Oracle Linux:8", "Mariner:2.0", "Azure Linux:3.0"] {
+        assert!(ecosystems.contains(e), "{e}: {ecosystems}");
+    }
+    // Nothing changed: one conditional request per source (a mirror list is followed again to
+    // find the file, then the file is asked for conditionally), no rebuild.
     let r = dredge(dir.path(), &["db", "update", "--db", db.to_str().unwrap()], &env).ok();
     assert!(r.stderr.contains("is up to date"), "{}", r.stderr);
     let again = s.requests();
-    assert_eq!(again.len(), 2 * n);
-    assert!(again[n..].iter().all(|r| r.ends_with(" 304")), "{again:?}");
+    let second: Vec<&String> = again[reqs.len()..].iter().filter(|r| !r.contains("mirror.list") && !r.contains("repomd.xml")).collect();
+    assert_eq!(second.len(), n);
+    assert!(second.iter().all(|r| r.ends_with(" 304")), "{second:?}");
+    // A repository whose updateinfo moved (a new file name): downloaded again, rebuilt.
+    let repomd = s.root.join("repos/al2/repodata/repomd.xml");
+    std::fs::write(&repomd, std::fs::read_to_string(&repomd).unwrap().replace("0fal2-updateinfo", "1fal2-updateinfo")).unwrap();
+    std::fs::copy(s.root.join("repos/al2/repodata/0fal2-updateinfo.xml.gz"), s.root.join("repos/al2/repodata/1fal2-updateinfo.xml.gz"))
+        .unwrap();
+    let r = dredge(dir.path(), &["db", "update", "--db", db.to_str().unwrap()], &env).ok();
+    assert!(r.stderr.contains("rebuilt"), "{}", r.stderr);
+    assert!(s.requests().iter().any(|r| r == "GET /repos/al2/repodata/1fal2-updateinfo.xml.gz 200"));
+    // A repomd.xml may not point outside its repository.
+    std::fs::write(
+        s.root.join("repos/al2/repodata/repomd.xml"),
+        "<repomd><data type=\"updateinfo\"><location href=\"../../secret.xml.gz\"/></data></repomd>",
+    )
+    .unwrap();
+    let r = dredge(dir.path(), &["db", "update", "--db", db.to_str().unwrap(), "--ecosystems", "Amazon Linux 2"], &env);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("points outside the repository"), "{}", r.stderr);
     // --ecosystems narrows the default sources; a name that is not one of them is refused.
     let small = dir.path().join("small.db");
     dredge(dir.path(), &["db", "update", "--db", small.to_str().unwrap(), "--ecosystems", "AlmaLinux,Rocky Linux"], &env).ok();
