@@ -510,7 +510,20 @@ fn finding(p: &Package, name: &str, version: &str, s: Scheme, ecos: &[String], g
         }
     }
     ids.sort();
-    let id = ids.iter().find(|x| x.starts_with("CVE-")).cloned().unwrap_or_else(|| ids[0].clone());
+    // The CVE when a record has it as id or alias; else the CVE a record is named after and
+    // derives from (Ubuntu's `UBUNTU-CVE-2019-14697`, upstream `CVE-2019-14697`), as people
+    // search for it; else the first id.
+    let upstream_cve = || {
+        ids.iter().find_map(|x| {
+            let cve = &x[x.find("-CVE-")? + 1..];
+            g.iter().any(|(_, h, _, _)| h.related.iter().any(|r| r == cve)).then(|| cve.to_string())
+        })
+    };
+    let id = ids.iter().find(|x| x.starts_with("CVE-")).cloned().or_else(upstream_cve).unwrap_or_else(|| ids[0].clone());
+    if !ids.contains(&id) {
+        ids.push(id.clone());
+        ids.sort();
+    }
     let aliases: Vec<String> = ids.iter().filter(|x| **x != id).cloned().collect();
     let mut fixed: Vec<String> = g.iter().flat_map(|(_, _, _, f)| f.clone()).collect();
     fixed.sort_by(|a, b| s.compare(a, b));

@@ -256,3 +256,24 @@ fn newly_detected_distributions_map_to_osv_ecosystem_names() {
         assert_eq!(os_ecosystems(&o), vec![want.to_string()], "{o:?}");
     }
 }
+
+#[test]
+fn a_record_named_after_its_upstream_cve_is_reported_under_the_cve() {
+    // Ubuntu's and Debian's per-CVE records (`UBUNTU-CVE-2019-14697`) name the CVE only as
+    // `upstream`: the finding carries the CVE as its id, the record's id as an alias.
+    let dir = tempfile::tempdir().unwrap();
+    let rec = serde_json::json!({"id": "UBUNTU-CVE-2024-0001", "upstream": ["CVE-2024-0001"], "related": ["USN-1-1"],
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "demo"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0"}]}]}]});
+    std::fs::write(dir.path().join("r.json"), rec.to_string()).unwrap();
+    let spec = dredge_vulndb::SourceSpec { location: "r".into(), path: dir.path().join("r.json"), etag: None, last_modified: None };
+    let (_, _) = dredge_vulndb::build(&dir.path().join("db"), &[spec], "2026-01-01T00:00:00Z").unwrap();
+    let db = Db::open(&dir.path().join("db")).unwrap();
+    let inv = Inventory { packages: vec![Package::new(Ecosystem::PyPI, "demo", "1.0")], ..Default::default() };
+    let r = match_inventory(&inv, &db).unwrap();
+    assert_eq!(r.findings.len(), 1);
+    let f = &r.findings[0];
+    assert_eq!(
+        (f.id.as_str(), f.aliases.clone(), f.related.clone()),
+        ("CVE-2024-0001", vec!["UBUNTU-CVE-2024-0001".to_string()], vec!["USN-1-1".to_string()])
+    );
+}

@@ -9,9 +9,11 @@
 //! tests, objects and states after the definitions are not needed.
 
 use crate::osv::{Advisory, Affected, Event, Package, Range, Reference};
-use quick_xml::events::{BytesStart, Event as X};
+use quick_xml::events::{BytesRef, BytesStart, Event as X};
+use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
+use std::rc::Rc;
 
 /// Which feed a document is, from its root element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,11 +40,111 @@ pub fn sniff(head: &[u8]) -> Option<Kind> {
     }
 }
 
-/// Reads a feed, handing each advisory to `sink`. Returns the entries skipped (`what: why`).
-pub fn read(kind: Kind, r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate::DbError>) -> Result<Vec<String>, FeedError> {
+/// Reads a feed (already decompressed), handing each advisory to `sink`. Returns the entries
+/// skipped (`what: why`). Memory is bounded whatever the input: no single XML event (a text, a
+/// tag with its attributes) may exceed [`MAX_EVENT`] bytes, the document [`MAX_FEED`] bytes, and
+/// what is kept of each advisory is capped.
+pub fn read(kind: Kind, r: impl Read, sink: &mut dyn FnMut(Advisory) -> Result<(), crate::DbError>) -> Result<Vec<String>, FeedError> {
+    let since = Rc::new(Cell::new(0u64));
+    let guarded = Guard { inner: r, since: since.clone(), total: 0 };
+    let br = std::io::BufReader::with_capacity(64 << 10, guarded);
+    let mut rd = quick_xml::Reader::from_reader(br);
+    // Whitespace is kept inside texts (trimmed per field at the end): entity references
+    // (`&amp;`) arrive as separate events, and the spaces around them must survive.
+    rd.config_mut().trim_text(false);
+    let expect = match kind {
+        Kind::UpdateInfo => "updates",
+        Kind::Oval => "oval_definitions",
+    };
+    let doc = Doc { rd, since, depth: 0, root: None, expect };
     match kind {
-        Kind::UpdateInfo => read_updateinfo(r, sink),
-        Kind::Oval => read_oval(r, sink),
+        Kind::UpdateInfo => read_updateinfo(doc, sink),
+        Kind::Oval => read_oval(doc, sink),
+    }
+}
+
+/// Largest XML event (one text or one tag): far above anything real (descriptions are a few KiB),
+/// and what quick-xml may buffer at once.
+pub const MAX_EVENT: u64 = 16 << 20;
+/// Largest decompressed feed (Oracle's all-years OVAL file is well under this).
+pub const MAX_FEED: u64 = 4 << 30;
+
+/// Counts the bytes read since the last event (reset by [`Doc::next`]) and in all, and fails the
+/// read past either limit: quick-xml buffers a whole event, so an endless text must be cut here.
+struct Guard<R> {
+    inner: R,
+    since: Rc<Cell<u64>>,
+    total: u64,
+}
+
+impl<R: Read> Read for Guard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.total += n as u64;
+        self.since.set(self.since.get() + n as u64);
+        if self.since.get() > MAX_EVENT + (64 << 10) {
+            return Err(std::io::Error::other(format!("one XML text or tag is longer than {} MiB", MAX_EVENT >> 20)));
+        }
+        if self.total > MAX_FEED {
+            return Err(std::io::Error::other(format!("the document is larger than {} GiB", MAX_FEED >> 30)));
+        }
+        Ok(n)
+    }
+}
+
+/// The event stream of one document, checking its shape: the root element the kind expects,
+/// and every element closed at the end (a truncated download is an error, not a short feed).
+struct Doc<R: BufRead> {
+    rd: quick_xml::Reader<R>,
+    since: Rc<Cell<u64>>,
+    depth: usize,
+    root: Option<String>,
+    expect: &'static str,
+}
+
+impl<R: BufRead> Doc<R> {
+    fn next<'b>(&mut self, buf: &'b mut Vec<u8>) -> Result<X<'b>, FeedError> {
+        buf.clear();
+        self.since.set(0);
+        let ev = self.rd.read_event_into(buf).map_err(|e| xml_err(&self.rd, e))?;
+        match &ev {
+            X::Start(e) | X::Empty(e) => {
+                if self.root.is_none() {
+                    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                    if name != self.expect {
+                        return Err(xml_err(&self.rd, format!("the root element is <{name}>, not <{}>", self.expect)));
+                    }
+                    self.root = Some(name);
+                }
+                if matches!(ev, X::Start(_)) {
+                    self.depth += 1;
+                }
+            }
+            X::End(_) => self.depth = self.depth.saturating_sub(1),
+            X::Eof if self.root.is_none() => return Err(xml_err(&self.rd, format!("no <{}> element", self.expect))),
+            X::Eof if self.depth > 0 => {
+                return Err(xml_err(&self.rd, format!("the document ends with {} element(s) still open (truncated?)", self.depth)));
+            }
+            _ => {}
+        }
+        Ok(ev)
+    }
+}
+
+/// The text an entity or character reference stands for (`&amp;` → `&`, `&#39;` → `'`); an
+/// unknown entity is kept as written (no DTD is ever read: nothing is expanded).
+fn ref_text(r: &BytesRef<'_>) -> String {
+    if let Ok(Some(c)) = r.resolve_char_ref() {
+        return c.to_string();
+    }
+    let name = r.decode().map(|n| n.into_owned()).unwrap_or_default();
+    match name.as_str() {
+        "amp" => "&".into(),
+        "lt" => "<".into(),
+        "gt" => ">".into(),
+        "quot" => "\"".into(),
+        "apos" => "'".into(),
+        _ => format!("&{name};"),
     }
 }
 
@@ -54,13 +156,18 @@ pub enum FeedError {
     Sink(crate::DbError),
 }
 
-/// Largest text of one element kept (descriptions are long; nothing real is near this).
-const MAX_TEXT: usize = 1 << 20;
+/// Largest text of one field kept (real descriptions are a few KiB; longer ones are cut).
+const MAX_TEXT: usize = 64 << 10;
+/// Largest URL kept, and most references kept per advisory.
+const MAX_URL: usize = 2048;
+const MAX_REFS: usize = 256;
 /// Largest number of packages or criteria of one advisory.
 const MAX_ITEMS: usize = 100_000;
 
 fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
-    e.attributes().flatten().find(|a| a.key.local_name().as_ref() == name).and_then(|a| a.unescape_value().ok()).map(|v| v.into_owned())
+    let a = e.attributes().flatten().find(|a| a.key.local_name().as_ref() == name)?;
+    // An entity quick-xml does not know (`&xxe;`: no DTD is read) stays as written.
+    Some(a.unescape_value().map(|v| v.into_owned()).unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned()))
 }
 
 fn xml_err<R>(r: &quick_xml::Reader<R>, e: impl std::fmt::Display) -> FeedError {
@@ -129,6 +236,20 @@ pub fn amazon_release(id: &str) -> Option<&'static str> {
     }
 }
 
+/// The version stream of an Amazon Linux 2 Extras advisory: `ALAS2KERNEL-5.10-2022-001` → 5.10,
+/// `ALAS2GOLANG1.19-2023-001` → 1.19. Its fixes concern that stream only: the core kernel 4.14
+/// is not "before 5.10.90" (grype-db had this false positive).
+pub fn amazon_extras_stream(id: &str) -> Option<String> {
+    let rest = id.strip_prefix("ALAS2")?;
+    if !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let after_topic = rest.trim_start_matches(|c: char| c.is_ascii_alphabetic()).trim_start_matches('-');
+    let v: String = after_topic.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let v = v.trim_end_matches('.');
+    (v.contains('.') && after_topic[v.len()..].starts_with('-')).then(|| v.to_string())
+}
+
 #[derive(Default)]
 struct Update {
     kind: String,
@@ -144,15 +265,16 @@ struct Update {
     packages: BTreeMap<String, String>,
 }
 
-fn read_updateinfo(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate::DbError>) -> Result<Vec<String>, FeedError> {
-    let mut rd = quick_xml::Reader::from_reader(r);
-    rd.config_mut().trim_text(true);
+fn read_updateinfo<R: BufRead>(
+    mut doc: Doc<R>,
+    sink: &mut dyn FnMut(Advisory) -> Result<(), crate::DbError>,
+) -> Result<Vec<String>, FeedError> {
     let mut buf = Vec::new();
     let mut skipped = Vec::new();
     let mut cur: Option<Update> = None;
     let mut field: Option<&'static str> = None;
     loop {
-        let ev = rd.read_event_into(&mut buf).map_err(|e| xml_err(&rd, e))?;
+        let ev = doc.next(&mut buf)?;
         match ev {
             X::Eof => break,
             X::Start(ref e) | X::Empty(ref e) => {
@@ -171,14 +293,16 @@ fn read_updateinfo(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(),
                                 u.cves.push(id);
                             }
                         }
-                        if let Some(h) = attr(e, b"href").filter(|h| h.starts_with("http")) {
-                            u.refs.push(h);
+                        if let Some(h) = attr(e, b"href").filter(|h| h.starts_with("http") && h.len() <= MAX_URL) {
+                            if u.refs.len() < MAX_REFS {
+                                u.refs.push(h);
+                            }
                         }
                     }
                     (b"package", Some(u)) => {
                         if let (Some(n), Some(v)) = (attr(e, b"name"), attr(e, b"version")) {
                             if u.packages.len() >= MAX_ITEMS {
-                                return Err(xml_err(&rd, format!("more than {MAX_ITEMS} packages in one update")));
+                                return Err(xml_err(&doc.rd, format!("more than {MAX_ITEMS} packages in one update")));
                             }
                             let fixed = evr(attr(e, b"epoch").as_deref(), &v, attr(e, b"release").as_deref());
                             let slot = u.packages.entry(n).or_insert_with(|| fixed.clone());
@@ -192,9 +316,13 @@ fn read_updateinfo(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(),
             }
             X::Text(t) => {
                 if let (Some(f), Some(u)) = (field, cur.as_mut()) {
-                    let text = t.decode().map_err(|e| xml_err(&rd, e))?;
-                    let text = quick_xml::escape::unescape(&text).map(|c| c.into_owned()).unwrap_or_else(|_| text.into_owned());
+                    let text = t.decode().map_err(|e| xml_err(&doc.rd, e))?;
                     push_text(u, f, &text);
+                }
+            }
+            X::GeneralRef(r) => {
+                if let (Some(f), Some(u)) = (field, cur.as_mut()) {
+                    push_text(u, f, &ref_text(&r));
                 }
             }
             X::CData(t) => {
@@ -216,7 +344,6 @@ fn read_updateinfo(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(),
             },
             _ => {}
         }
-        buf.clear();
     }
     Ok(skipped)
 }
@@ -248,12 +375,22 @@ fn alas_advisory(u: Update, skipped: &mut Vec<String>) -> Option<Advisory> {
     }
     let ecosystem = format!("Amazon Linux:{release}");
     let severity = u.severity.trim().to_ascii_lowercase();
+    let stream = amazon_extras_stream(&id);
     let affected = u
         .packages
         .iter()
         .map(|(name, fixed)| Affected {
             package: Package { ecosystem: ecosystem.clone(), name: name.clone(), purl: None },
-            ranges: vec![fixed_range(fixed)],
+            ranges: vec![match &stream {
+                Some(s) => Range {
+                    kind: "ECOSYSTEM".into(),
+                    events: vec![
+                        Event { introduced: Some(s.clone()), ..Default::default() },
+                        Event { fixed: Some(fixed.clone()), ..Default::default() },
+                    ],
+                },
+                None => fixed_range(fixed),
+            }],
             // The distributor's rating, per package as OSV's distro records carry it.
             database_specific: (!severity.is_empty()).then(|| serde_json::json!({ "severity": severity })),
             ..Default::default()
@@ -376,9 +513,7 @@ fn is_microsoft(id: &str) -> bool {
     id.starts_with("oval:com.microsoft.")
 }
 
-fn read_oval(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate::DbError>) -> Result<Vec<String>, FeedError> {
-    let mut rd = quick_xml::Reader::from_reader(r);
-    rd.config_mut().trim_text(true);
+fn read_oval<R: BufRead>(mut doc: Doc<R>, sink: &mut dyn FnMut(Advisory) -> Result<(), crate::DbError>) -> Result<Vec<String>, FeedError> {
     let mut buf = Vec::new();
     let mut skipped = Vec::new();
     let mut cur: Option<Definition> = None;
@@ -386,7 +521,7 @@ fn read_oval(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate
     let mut ms = Microsoft::default();
     let mut evr_op = String::new();
     loop {
-        let ev = rd.read_event_into(&mut buf).map_err(|e| xml_err(&rd, e))?;
+        let ev = doc.next(&mut buf)?;
         match ev {
             X::Eof => break,
             X::Start(ref e) | X::Empty(ref e) => {
@@ -409,8 +544,10 @@ fn read_oval(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate
                                 d.cves.push(id);
                             }
                         }
-                        if let Some(u) = attr(e, b"ref_url").filter(|u| u.starts_with("http")) {
-                            d.refs.push(u);
+                        if let Some(u) = attr(e, b"ref_url").filter(|u| u.starts_with("http") && u.len() <= MAX_URL) {
+                            if d.refs.len() < MAX_REFS {
+                                d.refs.push(u);
+                            }
                         }
                     }
                     (b"criteria", Some(d)) if !empty => d.stack.push((None, None)),
@@ -434,7 +571,7 @@ fn read_oval(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate
                             }
                             Said::Earlier { name, evr } => {
                                 if d.fixes.len() >= MAX_ITEMS {
-                                    return Err(xml_err(&rd, format!("more than {MAX_ITEMS} criteria in one definition")));
+                                    return Err(xml_err(&doc.rd, format!("more than {MAX_ITEMS} criteria in one definition")));
                                 }
                                 let (os, arch) = d.context();
                                 d.fixes.push((os.unwrap_or_default(), arch.unwrap_or_default(), name, evr));
@@ -443,7 +580,9 @@ fn read_oval(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate
                         }
                     }
                     // Microsoft's tests, objects and states (only kept when its definitions came).
-                    (b"rpminfo_test", None) if !ms.defs.is_empty() => ms.open = attr(e, b"id").map(|i| (b't', i)),
+                    (b"rpminfo_test", None) if !ms.defs.is_empty() && ms.tests.len() < 4 * MAX_ITEMS => {
+                        ms.open = attr(e, b"id").map(|i| (b't', i))
+                    }
                     (b"rpminfo_object", None) if !ms.defs.is_empty() => ms.open = attr(e, b"id").map(|i| (b'o', i)),
                     (b"rpminfo_state", None) if !ms.defs.is_empty() => ms.open = attr(e, b"id").map(|i| (b's', i)),
                     (b"object", None) | (b"state", None) if !ms.defs.is_empty() => {
@@ -465,16 +604,25 @@ fn read_oval(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate
                     _ => {}
                 }
             }
-            X::Text(t) => {
+            X::Text(_) | X::GeneralRef(_) | X::CData(_) => {
                 if let Some(f) = field {
-                    let text = t.decode().map_err(|e| xml_err(&rd, e))?;
-                    let text = quick_xml::escape::unescape(&text).map(|c| c.into_owned()).unwrap_or_else(|_| text.into_owned());
+                    let text = match &ev {
+                        X::Text(t) => t.decode().map_err(|e| xml_err(&doc.rd, e))?.into_owned(),
+                        X::GeneralRef(r) => ref_text(r),
+                        X::CData(c) => String::from_utf8_lossy(c).into_owned(),
+                        _ => String::new(),
+                    };
                     match (f, cur.as_mut(), &ms.open) {
                         ("ms-name", _, Some((_, id))) => {
-                            ms.objects.insert(id.clone(), text);
+                            if ms.objects.len() < 4 * MAX_ITEMS && text.len() <= MAX_URL {
+                                ms.objects.entry(id.clone()).or_default().push_str(&text);
+                            }
                         }
                         ("ms-evr", _, Some((_, id))) => {
-                            ms.states.insert(id.clone(), (evr_op.clone(), text));
+                            if ms.states.len() < 4 * MAX_ITEMS && text.len() <= MAX_URL {
+                                let e = ms.states.entry(id.clone()).or_insert_with(|| (evr_op.clone(), String::new()));
+                                e.1.push_str(&text);
+                            }
                         }
                         (_, Some(d), _) => {
                             let slot = match f {
@@ -500,8 +648,17 @@ fn read_oval(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate
                     field = None;
                     if let Some(d) = cur.take() {
                         if is_microsoft(&d.id) {
+                            // Kept until the end of the document: only what the record shows.
+                            let mut d = d;
+                            if d.description.len() > 4096 {
+                                let mut cut = 4096;
+                                while !d.description.is_char_boundary(cut) {
+                                    cut -= 1;
+                                }
+                                d.description.truncate(cut);
+                            }
                             if ms.defs.len() >= 4 * MAX_ITEMS {
-                                return Err(xml_err(&rd, "too many definitions"));
+                                return Err(xml_err(&doc.rd, "too many definitions"));
                             }
                             ms.defs.push(d);
                         } else if let Some(a) = elsa_advisory(d, &mut skipped) {
@@ -522,7 +679,6 @@ fn read_oval(r: impl BufRead, sink: &mut dyn FnMut(Advisory) -> Result<(), crate
             },
             _ => {}
         }
-        buf.clear();
     }
     let Microsoft { defs, tests, objects, states, .. } = ms;
     for d in defs {
@@ -687,6 +843,48 @@ fn elsa_advisory(d: Definition, skipped: &mut Vec<String>) -> Option<Advisory> {
 mod tests {
     use super::*;
 
+    fn records(kind: Kind, xml: &str) -> Result<Vec<Advisory>, String> {
+        let mut out = Vec::new();
+        read(kind, xml.as_bytes(), &mut |a| {
+            out.push(a);
+            Ok(())
+        })
+        .map_err(|e| match e {
+            FeedError::Xml(m) => m,
+            FeedError::Sink(e) => e.to_string(),
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn hostile_and_broken_documents() {
+        let upd = |title: &str, id: &str| {
+            format!(
+                r#"<update type="security"><id>{id}</id><title>{title}</title><severity>important</severity><pkglist><collection><package name="kernel" epoch="0" version="5.10.90" release="100.1.amzn2"/></collection></pkglist></update>"#
+            )
+        };
+        // Entities: the five of XML and character references are text; unknown ones stay as written.
+        let a = records(
+            Kind::UpdateInfo,
+            &format!("<updates>{}</updates>", upd("AT&amp;T &lt;fix&gt; for &quot;x&quot; &#39;y&#x27; &xxe;", "ALAS2-2020-1")),
+        )
+        .unwrap();
+        assert_eq!(a[0].summary.as_deref(), Some("AT&T <fix> for \"x\" 'y' &xxe;"));
+        // An extras advisory fixes its stream only.
+        let a = records(Kind::UpdateInfo, &format!("<updates>{}</updates>", upd("t", "ALAS2KERNEL-5.10-2022-001"))).unwrap();
+        assert_eq!(a[0].affected[0].ranges[0].events[0].introduced.as_deref(), Some("5.10"));
+        // Truncated, wrong root, no root: errors naming why.
+        let doc = format!("<updates>{}{}</updates>", upd("a", "ALAS2-2020-1"), upd("b", "ALAS2-2020-2"));
+        let cut = &doc[..doc.find("ALAS2-2020-2").unwrap()];
+        assert!(records(Kind::UpdateInfo, cut).unwrap_err().contains("still open (truncated?)"));
+        assert!(records(Kind::UpdateInfo, "<foo><updates/></foo>").unwrap_err().contains("root element is <foo>"));
+        assert!(records(Kind::UpdateInfo, "<?xml version=\"1.0\"?>").unwrap_err().contains("no <updates>"));
+        assert!(records(Kind::UpdateInfo, "<updates/>").unwrap().is_empty());
+        // An endless text is cut off by the guard, not buffered.
+        let big = format!("<updates><update><description>{}", "a".repeat((MAX_EVENT + (1 << 20)) as usize));
+        assert!(records(Kind::UpdateInfo, &big).unwrap_err().contains("longer than 16 MiB"));
+    }
+
     #[test]
     fn dates_ids_and_criteria() {
         assert_eq!(rfc3339("2018-01-11 21:05").as_deref(), Some("2018-01-11T21:05:00Z"));
@@ -699,6 +897,11 @@ mod tests {
         assert_eq!(amazon_release("ALAS2023-2023-001"), Some("2023"));
         assert_eq!(amazon_release("ALAS2023LIVEPATCH-2023-001"), Some("2023"));
         assert_eq!(amazon_release("RHSA-2011:1245"), None);
+        assert_eq!(amazon_extras_stream("ALAS2KERNEL-5.10-2022-001").as_deref(), Some("5.10"));
+        assert_eq!(amazon_extras_stream("ALAS2GOLANG1.19-2023-001").as_deref(), Some("1.19"));
+        assert_eq!(amazon_extras_stream("ALAS2-2018-939"), None);
+        assert_eq!(amazon_extras_stream("ALAS2023-2023-001"), None);
+        assert_eq!(amazon_extras_stream("ALAS2DOCKER-2023-001"), None);
         assert_eq!(said("Oracle Linux 8 is installed"), Said::Os("8".into()));
         assert_eq!(said("Oracle Linux arch is aarch64"), Said::Arch("aarch64".into()));
         assert_eq!(

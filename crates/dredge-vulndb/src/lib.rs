@@ -235,10 +235,24 @@ pub fn build(out: &Path, sources: &[SourceSpec], now: &str) -> Result<(Status, V
     std::fs::create_dir_all(dir).map_err(|e| DbError::Database { path: dir.display().to_string(), message: e.to_string() })?;
     let tmp = dir.join(format!(".{}.tmp-{}", out.file_name().and_then(|n| n.to_str()).unwrap_or("db"), std::process::id()));
     let _ = std::fs::remove_file(&tmp);
-    let e = dberr(&tmp);
+    // A failed build leaves nothing behind (not even the partial file).
+    let reports = match write_db(&tmp, sources, now) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&tmp, out).map_err(|err| DbError::Database { path: out.display().to_string(), message: err.to_string() })?;
+    Ok((Db::open(out)?.status()?, reports))
+}
+
+/// Writes a new database into `tmp` from `sources`.
+fn write_db(tmp: &Path, sources: &[SourceSpec], now: &str) -> Result<Vec<Loaded>, DbError> {
+    let e = dberr(tmp);
     let mut reports = Vec::new();
     {
-        let mut conn = Connection::open(&tmp).map_err(&e)?;
+        let mut conn = Connection::open(tmp).map_err(&e)?;
         conn.execute_batch("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=4096; PRAGMA cache_size=-65536;")
             .map_err(&e)?;
         conn.execute_batch(SCHEMA).map_err(&e)?;
@@ -274,8 +288,7 @@ pub fn build(out: &Path, sources: &[SourceSpec], now: &str) -> Result<(Status, V
         tx.commit().map_err(&e)?;
         conn.execute_batch("ANALYZE; VACUUM;").map_err(&e)?;
     }
-    std::fs::rename(&tmp, out).map_err(|err| DbError::Database { path: out.display().to_string(), message: err.to_string() })?;
-    Ok((Db::open(out)?.status()?, reports))
+    Ok(reports)
 }
 
 /// One affected entry for a looked-up package: its ranges, its severity (rated when the database

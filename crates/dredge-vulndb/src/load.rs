@@ -111,9 +111,6 @@ fn is_xml(name: &str) -> bool {
     name.ends_with(".xml") || name.ends_with(".xml.gz") || name.ends_with(".xml.bz2")
 }
 
-/// Largest decompressed XML feed read (Oracle's all-years OVAL file is well under this).
-const MAX_FEED: u64 = 4 << 30;
-
 /// Streams one XML feed (plain or gzip) into the sink, one advisory at a time.
 fn read_xml_feed(name: &str, r: impl Read, out: &mut Loaded, sink: Sink<'_>) -> Result<(), DbError> {
     let r: Box<dyn Read> = if name.ends_with(".gz") {
@@ -123,7 +120,7 @@ fn read_xml_feed(name: &str, r: impl Read, out: &mut Loaded, sink: Sink<'_>) -> 
     } else {
         Box::new(r)
     };
-    let mut br = std::io::BufReader::with_capacity(64 << 10, r.take(MAX_FEED + 1));
+    let mut br = std::io::BufReader::with_capacity(64 << 10, r);
     let head = match std::io::BufRead::fill_buf(&mut br) {
         Ok(h) => h.to_vec(),
         Err(e) => {
@@ -235,6 +232,10 @@ pub fn read_zip<R: Read + std::io::Seek>(r: R, out: &mut Loaded, sink: Sink<'_>)
         if !f.is_file() || !wanted(&name) {
             continue;
         }
+        if is_xml(&name) {
+            read_xml_feed(&name, &mut f, out, sink)?;
+            continue;
+        }
         if f.size() > MAX_RECORD {
             out.errors.push(format!("{name}: larger than {MAX_RECORD} bytes"));
             continue;
@@ -259,6 +260,10 @@ fn read_targz<R: Read>(r: R, out: &mut Loaded, sink: Sink<'_>) -> Result<(), DbE
         let mut e = e.map_err(|e| bad(format!("corrupt tar.gz archive: {e}")))?;
         let name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
         if e.header().entry_type() != tar::EntryType::Regular || !wanted(&name) {
+            continue;
+        }
+        if is_xml(&name) {
+            read_xml_feed(&name, &mut e, out, sink)?;
             continue;
         }
         let mut v = Vec::new();

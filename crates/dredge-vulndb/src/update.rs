@@ -117,12 +117,14 @@ pub fn default_sources() -> Vec<String> {
 fn resolve_mirror_list(agent: &ureq::Agent, url: &str) -> Result<String, DbError> {
     let err = |m: String| DbError::Source { source_name: url.to_string(), message: m };
     let get = |u: &str, cap: u64| -> Result<String, DbError> {
-        let resp = agent.get(u).call().map_err(|e| err(format!("{u}: {e}")))?;
+        // The source itself is named by the error already; a URL it led to is named here.
+        let at = if u == url { String::new() } else { format!("{u}: ") };
+        let resp = agent.get(u).call().map_err(|e| err(format!("{at}{e}")))?;
         if resp.status().as_u16() != 200 {
-            return Err(err(format!("{u}: HTTP {}", resp.status().as_u16())));
+            return Err(err(format!("{at}HTTP {}", resp.status().as_u16())));
         }
         let mut text = String::new();
-        resp.into_body().into_reader().take(cap).read_to_string(&mut text).map_err(|e| err(format!("{u}: {e}")))?;
+        resp.into_body().into_reader().take(cap).read_to_string(&mut text).map_err(|e| err(format!("{at}{e}")))?;
         Ok(text)
     };
     let list = get(url, 64 << 10)?;

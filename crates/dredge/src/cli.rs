@@ -68,7 +68,8 @@ struct SbomScanArgs {
 #[derive(Subcommand)]
 enum DbCommand {
     /// Build the database from OSV sources (JSON/YAML files, directories, zip or tar.gz
-    /// archives) and Alpine/Wolfi secdb files.
+    /// archives), Alpine/Wolfi secdb files, and the distributions' XML feeds (Amazon Linux
+    /// updateinfo.xml, Oracle Linux and CBL-Mariner/Azure Linux OVAL; plain, .gz or .bz2).
     Build(DbBuildArgs),
     /// Show the database's age, sources, counts and schema version.
     Status(DbStatusArgs),
@@ -143,9 +144,10 @@ struct DbArtifactArgs {
 struct DbPushArgs {
     #[command(flatten)]
     artifact: DbArtifactArgs,
-    /// Sign the published database with this Ed25519 private key (made by `db keygen`).
-    #[arg(long, env = "DREDGE_DB_SIGNING_KEY")]
-    sign_key: Option<PathBuf>,
+    /// Sign the published database with this Ed25519 private key: the file `db keygen` made, or
+    /// its content (as a CI secret holds it; never shown in messages).
+    #[arg(long, env = "DREDGE_DB_SIGNING_KEY", hide_env_values = true)]
+    sign_key: Option<String>,
 }
 
 #[derive(Args)]
@@ -610,6 +612,13 @@ fn vulns(
         )
     };
     let sources_dir = || -> Result<PathBuf> { Ok(CacheDir::open(cache)?.subdir("db/sources")?) };
+    if a.db_public_key.is_some() && a.db_repository.is_none() {
+        r.warnings.push(dredge_model::Warning {
+            path: None,
+            layer: None,
+            message: "--db-public-key checks databases pulled with --db-repository; none is pulled here, so it checks nothing".into(),
+        });
+    }
     if let Some(repo) = &a.db_repository {
         let current =
             dredge_vulndb::Db::open(db_path).ok().and_then(|d| d.info().ok()).and_then(|s| age(&s.current_at)).is_some_and(|d| d < 1);
@@ -1024,7 +1033,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Rootfs(_) | Command::Fs(_) => {
             let (a, skip) = match cli.command {
                 Command::Fs(f) => {
-                    let skip = scan::Skip::new(&f.skip_dirs, &f.skip_files)?;
+                    let skip = scan::Skip::new(&f.dir.dir, &f.skip_dirs, &f.skip_files)?;
                     (f.dir, Some(skip))
                 }
                 Command::Rootfs(a) => (a, None),
@@ -1154,11 +1163,13 @@ pub fn run() -> Result<ExitCode> {
                 &DownloadProgress::bar_only(),
             )?;
             for f in &out.fetches {
-                say!(
-                    "dredge: {} {}",
-                    f.location,
-                    if f.downloaded { format!("downloaded ({} bytes)", f.bytes) } else { "unchanged".into() }
-                );
+                let url = f.location.starts_with("http://") || f.location.starts_with("https://");
+                let what = match (f.downloaded, url) {
+                    (true, true) => format!("downloaded ({} bytes)", f.bytes),
+                    (true, false) => "changed: read again".into(),
+                    (false, _) => "unchanged".into(),
+                };
+                say!("dredge: {} {what}", f.location);
             }
             say!(
                 "dredge: {} {} ({} advisories)",

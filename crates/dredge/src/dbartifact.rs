@@ -46,35 +46,75 @@ pub fn keygen(out: &Path) -> Result<String> {
     let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| anyhow!("generating a key failed"))?;
     let pair = ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| anyhow!("the generated key is unusable"))?;
     let public = b64().encode(pair.public_key().as_ref());
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(out)
-        .with_context(|| format!("creating {} (an existing key is never replaced)", out.display()))?;
-    writeln!(f, "{}", b64().encode(pkcs8.as_ref()))?;
     let mut pub_path = out.as_os_str().to_owned();
     pub_path.push(".pub");
-    std::fs::write(&pub_path, format!("{public}\n")).with_context(|| format!("writing {}", Path::new(&pub_path).display()))?;
+    let pub_path = std::path::PathBuf::from(pub_path);
+    // Both files are new, never written through a link, and made as a pair or not at all.
+    let create = |path: &Path, mode: u32, text: &str| -> Result<()> {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .custom_flags(dredge_cachedir::O_NOFOLLOW)
+            .open(path)
+            .with_context(|| format!("creating {} (an existing file is never replaced)", path.display()))?;
+        writeln!(f, "{text}")?;
+        Ok(())
+    };
+    if std::fs::symlink_metadata(&pub_path).is_ok() {
+        bail!("{} exists: an existing file is never replaced", pub_path.display());
+    }
+    create(out, 0o600, &b64().encode(pkcs8.as_ref()))?;
+    if let Err(e) = create(&pub_path, 0o644, &public) {
+        let _ = std::fs::remove_file(out);
+        return Err(e);
+    }
     Ok(public)
 }
 
-fn read_signing_key(path: &Path) -> Result<ring::signature::Ed25519KeyPair> {
+/// The signing key: a file made by `db keygen`, or the key itself (the content of that file, as a
+/// CI secret holds it). The value is never shown in a message: it may be the key.
+pub fn read_signing_key(spec: &str) -> Result<ring::signature::Ed25519KeyPair> {
     use base64::Engine as _;
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading the signing key {}", path.display()))?;
-    let der = b64().decode(text.trim()).map_err(|e| anyhow!("{}: not a base64 key ({e})", path.display()))?;
+    let path = Path::new(spec);
+    let (text, name) = match std::fs::metadata(path) {
+        Ok(md) if md.is_file() => {
+            use std::os::unix::fs::PermissionsExt as _;
+            if md.permissions().mode() & 0o077 != 0 {
+                say!(
+                    "dredge: warning: the signing key {} can be read by others (mode {:o}): chmod 600 {}",
+                    path.display(),
+                    md.permissions().mode() & 0o777,
+                    path.display()
+                );
+            }
+            (
+                std::fs::read_to_string(path).with_context(|| format!("reading the signing key {}", path.display()))?,
+                path.display().to_string(),
+            )
+        }
+        Ok(_) => bail!("--sign-key {}: not a file", path.display()),
+        Err(_) => (spec.to_string(), "--sign-key".to_string()),
+    };
+    let der =
+        b64().decode(text.trim()).map_err(|_| anyhow!("{name}: neither a readable key file nor a base64 key (the value is not shown)"))?;
     ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der)
-        .map_err(|e| anyhow!("{}: not an Ed25519 private key (PKCS#8) ({e})", path.display()))
+        .map_err(|_| anyhow!("{name}: not an Ed25519 private key (PKCS#8, as `dredge db keygen` writes it)"))
 }
 
 /// A public key given as its base64 text or as a file holding it.
 pub fn public_key(spec: &str) -> Result<Vec<u8>> {
     use base64::Engine as _;
-    let text = if Path::new(spec).is_file() {
-        std::fs::read_to_string(spec).with_context(|| format!("reading the public key {spec}"))?
-    } else {
-        spec.to_string()
+    // A key itself (32 bytes in base64) or a file holding one.
+    let is_key = b64().decode(spec.trim()).is_ok_and(|k| k.len() == 32);
+    let path = Path::new(spec);
+    let text = match std::fs::metadata(path) {
+        _ if is_key => spec.to_string(),
+        Ok(md) if md.is_dir() => bail!("--db-public-key {spec}: a directory, not a key file"),
+        Ok(_) => std::fs::read_to_string(path).with_context(|| format!("reading the public key {spec}"))?,
+        Err(e) if spec.contains('/') || spec.starts_with('.') || spec.ends_with(".pub") => bail!("--db-public-key {spec}: {e}"),
+        Err(_) => spec.to_string(),
     };
     let key = b64().decode(text.trim()).map_err(|e| anyhow!("--db-public-key: neither a file nor a base64 key ({e})"))?;
     if key.len() != 32 {
@@ -88,7 +128,7 @@ fn key_id(key: &[u8]) -> String {
     hex::encode(&sha2::Sha256::digest(key)[..8])
 }
 
-pub fn push(db: &Path, reference: &str, reg: RegistryOptions, tmp: &Path, sign: Option<&Path>) -> Result<String> {
+pub fn push(db: &Path, reference: &str, reg: RegistryOptions, tmp: &Path, sign: Option<&str>) -> Result<String> {
     use base64::Engine as _;
     use ring::signature::KeyPair as _;
     let signer = sign.map(read_signing_key).transpose()?;
@@ -202,6 +242,18 @@ pub fn pull(reference: &str, db: &Path, reg: RegistryOptions, key: Option<&[u8]>
         bail!("{reference}: layer {digest} hashes to {actual} (tampered or corrupt)");
     }
     let st = dredge_vulndb::Db::open(tmp.path())?.status()?;
+    // No going back: a database older than the local one is refused (a replayed old signed
+    // build would otherwise hide every advisory published since).
+    if let Some(local) = dredge_vulndb::Db::open(db).ok().and_then(|d| d.info().ok()) {
+        if !local.built_at.is_empty() && st.built_at < local.built_at {
+            bail!(
+                "{reference}: built at {}, older than the local database {} (built at {}): refused; remove the local file to go back on purpose",
+                st.built_at,
+                db.display(),
+                local.built_at
+            );
+        }
+    }
     if let Some(built_at) = vouched {
         if st.built_at != built_at {
             bail!("{reference}: the signature vouches for a database built at {built_at}, this one was built at {}", st.built_at);

@@ -563,11 +563,34 @@ impl Skip {
     /// repository scanner's job, not a tree's).
     const VCS: &'static [&'static str] = &[".git", ".hg", ".svn"];
 
-    pub fn new(dirs: &[String], files: &[String]) -> Result<Skip> {
+    /// `root` is the scanned directory: `./vendor` and `/abs/path/to/root/vendor` mean `vendor`.
+    pub fn new(root: &str, dirs: &[String], files: &[String]) -> Result<Skip> {
+        let root_abs = std::path::absolute(root).ok();
         let compile = |g: &String| {
-            regex::Regex::new(&dredge_secret::glob_to_regex(g.trim_end_matches('/'))).with_context(|| format!("--skip pattern {g:?}"))
+            let mut g = g.trim_end_matches('/').to_string();
+            if let Some(r) = &root_abs {
+                if let Ok(rel) = std::path::Path::new(&g).strip_prefix(r) {
+                    g = rel.to_string_lossy().into_owned();
+                }
+            }
+            while let Some(rest) = g.strip_prefix("./") {
+                g = rest.to_string();
+            }
+            regex::Regex::new(&dredge_secret::glob_to_regex(&g)).with_context(|| format!("--skip pattern {g:?}"))
         };
         Ok(Skip { dirs: dirs.iter().map(compile).collect::<Result<_>>()?, files: files.iter().map(compile).collect::<Result<_>>()? })
+    }
+
+    /// Is `path` (a file) or one of the directories above it left out?
+    fn covers(&self, path: &str) -> bool {
+        let mut dir = path;
+        while let Some((parent, _)) = dir.rsplit_once('/') {
+            if self.skips(parent, true) {
+                return true;
+            }
+            dir = parent;
+        }
+        self.skips(path, false)
     }
 
     fn skips(&self, path: &str, is_dir: bool) -> bool {
@@ -604,6 +627,12 @@ fn scan_dir(dir: &str, secrets: Option<&dredge_secret::Scanner>, skip: Option<&S
     let root = std::path::Path::new(dir);
     for t in dredge_layer::links_to_follow(&view, &plugins) {
         match t {
+            // In a source tree, a link into what is left out (`.git`, --skip-dirs) is not read.
+            dredge_layer::LinkTarget::Read { link, target } if skip.is_some_and(|sk| sk.covers(&target)) => link_warnings.push(Warning {
+                path: Some(format!("/{link}")),
+                layer: None,
+                message: format!("a symlink to /{target}, which is in a skipped directory (.git, .hg, .svn or --skip-dirs); not read"),
+            }),
             dredge_layer::LinkTarget::Read { link, target } => match dredge_layer::read_link_target(root, &link, &target, &plugins) {
                 Ok(ff) => {
                     view.insert(link, dredge_layer::MergedFile { layer: 0, kind: dredge_layer::EntryKind::File, facts: ff.facts });
@@ -617,7 +646,10 @@ fn scan_dir(dir: &str, secrets: Option<&dredge_secret::Scanner>, skip: Option<&S
             dredge_layer::LinkTarget::Broken { link, why } => link_warnings.push(Warning {
                 path: Some(format!("/{link}")),
                 layer: None,
-                message: format!("a symlink that cannot be followed inside the root ({why}); not read"),
+                message: format!(
+                    "a symlink that cannot be followed inside the root ({}); not read",
+                    if skip.is_some() { why.replace("not in the image", "not in the tree (or left out)") } else { why }
+                ),
             }),
         }
     }

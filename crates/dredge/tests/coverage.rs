@@ -103,6 +103,10 @@ fn fs_scans_a_source_tree_without_its_history_or_skipped_parts() {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
+    // A link into .git is not a way in.
+    std::os::unix::fs::symlink(".git/objects/requirements.txt", tree.join("requirements-link.txt")).unwrap();
+    std::fs::write(tree.join(".git/reqs"), "flask==0.12.2\n").unwrap();
+    std::os::unix::fs::symlink(".git/reqs", tree.join("requirements-other.txt")).unwrap();
     let db = build_db(dir.path(), &fixtures().join("osv/pypa-advisory-database.tar.gz"), "pypa.db");
     let t = tree.to_str().unwrap();
     let scan = |extra: &[&str]| {
@@ -115,8 +119,12 @@ fn fs_scans_a_source_tree_without_its_history_or_skipped_parts() {
         n.sort();
         n
     };
-    let v = scan(&["--skip-dirs", "vendor", "--skip-files", "**/requirements-dev.txt"]);
+    let v = scan(&["--skip-dirs", "./vendor", "--skip-files", "**/requirements-dev.txt"]);
     assert_eq!(v["target"]["kind"], "filesystem");
+    for link in ["/requirements-link.txt", "/requirements-other.txt"] {
+        let w = v["warnings"].as_array().unwrap().iter().find(|w| w["path"] == link);
+        assert!(w.is_some_and(|w| w["message"].as_str().unwrap().ends_with("not read")), "the link into .git is named: {}", v["warnings"]);
+    }
     assert_eq!(names(&v), vec!["requests"]);
     // requests 2.19.0 leaks credentials on redirects: CVE-2018-18074, fixed in 2.20.0 (PyPA's
     // PYSEC-2018-28), among its findings.

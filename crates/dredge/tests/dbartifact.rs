@@ -125,6 +125,13 @@ fn signed_databases_are_verified_before_use() {
     assert_eq!(std::fs::read_to_string(d.join("k1.pub")).unwrap().trim(), pub1);
     let r = dredge_in(&cache, &["db", "keygen", k1.to_str().unwrap()]);
     assert_eq!(r.code, 2, "an existing key is not replaced: {}", r.stderr);
+    // FILE.pub is never written through a link nor replaced, and then no private key is left.
+    std::fs::write(d.join("victim"), "important\n").unwrap();
+    std::os::unix::fs::symlink(d.join("victim"), d.join("k3.pub")).unwrap();
+    let r = dredge_in(&cache, &["db", "keygen", d.join("k3").to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(d.join("victim")).unwrap(), "important\n");
+    assert!(!d.join("k3").exists());
 
     let ca = reg.ca();
     let creds = ["--username", USER, "--password", PASS, "--ca-cert", ca.as_str()];
@@ -176,6 +183,26 @@ fn signed_databases_are_verified_before_use() {
     replay["annotations"]["org.opencontainers.image.created"] = good["annotations"]["org.opencontainers.image.created"].clone();
     curl_manifest(&reg, "mirror/dredge-db/manifests/replay", Some(&serde_json::to_vec(&replay).unwrap()));
     refused(&repo_ref("replay"), key1.to_str().unwrap(), "not a valid signature");
+    // The key may be given as its content (a CI secret): it signs, and a wrong value is refused
+    // without being shown.
+    let content = std::fs::read_to_string(&k1).unwrap();
+    let mut a = vec!["db", "push", repo_ref("from-env").leak() as &str, "--db", alpine.to_str().unwrap()];
+    a.extend_from_slice(&creds);
+    assert!(dredge_in_env(&cache, &a, &[("DREDGE_DB_SIGNING_KEY", content.trim())]).ok().stderr.contains("(signed)"));
+    let wrong = "MFECAQEwBQYDK2VwBCIEIZZZZ-not-a-key-ZZZZ";
+    let r = dredge_in_env(&cache, &a, &[("DREDGE_DB_SIGNING_KEY", wrong)]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("the value is not shown") && !r.stderr.contains(wrong), "{}", r.stderr);
+    // A key file others can read is used, with a warning.
+    std::fs::set_permissions(&k1, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let r = run(&["db", "push", &repo_ref("loose"), "--db", alpine.to_str().unwrap(), "--sign-key", k1.to_str().unwrap()]).ok();
+    assert!(r.stderr.contains("can be read by others"), "{}", r.stderr);
+    // No rollback: the newer signed database pulled, the older one is then refused.
+    let fresh = d.join("fresh.db");
+    run(&["db", "pull", &other_signed, "--db", fresh.to_str().unwrap(), "--db-public-key", key1.to_str().unwrap()]).ok();
+    let r = run(&["db", "pull", &signed, "--db", fresh.to_str().unwrap(), "--db-public-key", key1.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("older than the local database"), "{}", r.stderr);
     // db update --db-repository checks it too.
     let upd = d.join("updated.db");
     let mut a = vec!["db", "update", "--db", upd.to_str().unwrap(), "--db-repository", unsigned.as_str(), "--db-public-key", pub1.as_str()];
