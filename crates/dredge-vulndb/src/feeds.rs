@@ -613,17 +613,14 @@ fn read_oval<R: BufRead>(mut doc: Doc<R>, sink: &mut dyn FnMut(Advisory) -> Resu
                         _ => String::new(),
                     };
                     match (f, cur.as_mut(), &ms.open) {
-                        ("ms-name", _, Some((_, id))) => {
-                            if ms.objects.len() < 4 * MAX_ITEMS && text.len() <= MAX_URL {
-                                ms.objects.entry(id.clone()).or_default().push_str(&text);
-                            }
+                        ("ms-name", _, Some((_, id))) if ms.objects.len() < 4 * MAX_ITEMS && text.len() <= MAX_URL => {
+                            ms.objects.entry(id.clone()).or_default().push_str(&text);
                         }
-                        ("ms-evr", _, Some((_, id))) => {
-                            if ms.states.len() < 4 * MAX_ITEMS && text.len() <= MAX_URL {
-                                let e = ms.states.entry(id.clone()).or_insert_with(|| (evr_op.clone(), String::new()));
-                                e.1.push_str(&text);
-                            }
+                        ("ms-evr", _, Some((_, id))) if ms.states.len() < 4 * MAX_ITEMS && text.len() <= MAX_URL => {
+                            let e = ms.states.entry(id.clone()).or_insert_with(|| (evr_op.clone(), String::new()));
+                            e.1.push_str(&text);
                         }
+                        ("ms-name" | "ms-evr", _, _) => {}
                         (_, Some(d), _) => {
                             let slot = match f {
                                 "title" => &mut d.title,
