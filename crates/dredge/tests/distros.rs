@@ -305,9 +305,10 @@ fn echo_alpaquita_and_bitnami_end_to_end() {
     let os = "NAME=\"BellSoft Alpaquita Linux Stream\"\nID=alpaquita\nVERSION_ID=stream\n";
     let root = text_rootfs(d, "alpaquita", os, "lib/apk/db/installed", installed);
     let v = scan(d, &root, &db);
-    // BellSoft names the CVE as `upstream` (not an alias) and rates it in the record.
-    assert_eq!(rows(&v), ["sqlite-libs BELL-CVE-2024-0232 MEDIUM 3.43.2-r0"]);
-    assert_eq!(v["vulnerabilities"][0]["related"], serde_json::json!(["CVE-2024-0232"]));
+    // BellSoft names the CVE as `upstream` (not an alias) and rates it in the record: reported
+    // under the CVE, the record's id as an alias.
+    assert_eq!(rows(&v), ["sqlite-libs CVE-2024-0232 MEDIUM 3.43.2-r0"]);
+    assert_eq!(v["vulnerabilities"][0]["aliases"], serde_json::json!(["BELL-CVE-2024-0232"]));
     assert_eq!(v["vulnerabilities"][0]["why"]["ecosystem"], "Alpaquita:stream");
     // Bitnami: PostgreSQL's real component SPDX (PostgreSQL, GEOS, Proj, GDAL: no advisories
     // here), consul inside the second window of BIT-consul-2021-37219, and brotli at its fix
