@@ -417,3 +417,37 @@ fn cbl_mariner_and_azure_linux_from_microsofts_oval() {
     let v = scan(d, &root, &db);
     assert_eq!(rows(&v), ["ceph-common CVE-2020-27304 CRITICAL 18.2.1-1.azl3"]);
 }
+
+#[test]
+fn mageia_and_minimos_end_to_end_with_records_written_here() {
+    // No real Mageia (MGASA) or MinimOS OSV record was at hand: these two are written here in
+    // the shape OSV's ecosystems take (`Mageia:9` rpm versions, `MinimOS` apk versions); the
+    // os-release files are the real ones (testdata/os-release). What this shows is dredge's part:
+    // detection, the ecosystem name, the key (source rpm, apk origin) and the version order.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let recs = d.join("recs");
+    std::fs::create_dir_all(&recs).unwrap();
+    let rec = |id: &str, eco: &str, name: &str, fixed: &str| {
+        serde_json::json!({"id": id, "modified": "2026-01-01T00:00:00Z", "upstream": [format!("CVE-2099-{}", &id[id.len() - 4..])],
+            "affected": [{"package": {"ecosystem": eco, "name": name},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}]}]})
+        .to_string()
+    };
+    std::fs::write(recs.join("m.json"), rec("MGASA-2099-0001", "Mageia:9", "curl", "8.9.1-1.mga9")).unwrap();
+    std::fs::write(recs.join("n.json"), rec("MINI-test-0002", "MinimOS", "openssl", "3.3.2-r0")).unwrap();
+    let db = d.join("mm.db");
+    dredge_in(d, &["db", "build", "--source", recs.to_str().unwrap(), "--output", db.to_str().unwrap()]).ok();
+    // Mageia 9: libcurl4 built from source curl 8.9.0-1.mga9, looked up as curl.
+    let root = rootfs(d, "mageia-9", &[("libcurl4@curl", "0", "8.9.0", "1.mga9", "x86_64"), ("curl", "0", "8.9.1", "1.mga9", "x86_64")]);
+    let v = scan(d, &root, &db);
+    assert_eq!(v["os"]["id"], "mageia");
+    assert_eq!(rows(&v), ["libcurl4 MGASA-2099-0001 UNKNOWN 8.9.1-1.mga9"]);
+    assert_eq!(v["vulnerabilities"][0]["why"]["ecosystem"], "Mageia:9");
+    // MinimOS (VERSION_ID is a date, not a release): libssl3 from origin openssl.
+    let installed = "P:libssl3\nV:3.3.1-r4\nA:x86_64\no:openssl\n\nP:openssl\nV:3.3.2-r0\nA:x86_64\no:openssl\n\n";
+    let root = text_rootfs(d, "minimos", "minimos", "lib/apk/db/installed", installed);
+    let v = scan(d, &root, &db);
+    assert_eq!(rows(&v), ["libssl3 MINI-test-0002 UNKNOWN 3.3.2-r0"]);
+    assert_eq!(v["vulnerabilities"][0]["why"]["ecosystem"], "MinimOS");
+}
