@@ -81,12 +81,33 @@ for e in ecos:
                         z.writestr(os.path.basename(m.name), t.extractfile(m).read())
 PY
 neco=$(echo "$ecos" | tr ',' '\n' | wc -l)
+nfeeds=$(awk '/pub const DEFAULT_FEEDS/ {f = 1; next} f && /^\];/ {exit} f' "$repo/crates/dredge-vulndb/src/update.rs" | grep -c '"https\?://')
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# The distributions' feeds at their published paths (as tests/dbupdate.rs serves them).
+python3 - mirror "$repo" "$port" <<'PY'
+import bz2, gzip, os, sys
+root, repo, port = sys.argv[1], sys.argv[2], sys.argv[3]
+def put(path, data):
+    p = os.path.join(root, path.lstrip("/"))
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    open(p, "wb").write(data)
+adv = os.path.join(repo, "testdata/advisories")
+empty = b'<?xml version="1.0" ?>\n<updates></updates>\n'
+for (lst, name, data) in [("/2018.03/updates/x86_64/mirror.list", "al1", open(adv + "/amazon/al1-updateinfo.xml", "rb").read()),
+                          ("/2/core/latest/x86_64/mirror.list", "al2", open(adv + "/amazon/al2-updateinfo.xml", "rb").read()),
+                          ("/al2023/core/mirrors/latest/x86_64/mirror.list", "al2023", empty)]:
+    put(lst, f"http://127.0.0.1:{port}/repos/{name}\n".encode())
+    put(f"/repos/{name}/repodata/repomd.xml", f'<repomd><data type="updateinfo"><location href="repodata/{name}-updateinfo.xml.gz"/></data></repomd>'.encode())
+    put(f"/repos/{name}/repodata/{name}-updateinfo.xml.gz", gzip.compress(data))
+put("/security/oval/com.oracle.elsa-all.xml.bz2", bz2.compress(open(adv + "/oracle/elsa-all-excerpt.xml", "rb").read()))
+put("/microsoft/AzureLinuxVulnerabilityData/main/cbl-mariner-2.0-oval.xml", open(adv + "/microsoft/cbl-mariner-2.0-oval-excerpt.xml", "rb").read())
+put("/microsoft/AzureLinuxVulnerabilityData/main/azurelinux-3.0-oval.xml", open(adv + "/microsoft/azure-linux-truncated-3.0-oval.xml", "rb").read())
+PY
 python3 "$repo/testdata/http-source.py" "$port" mirror requests.log &
 srv=$!
 trap 'kill $srv 2>/dev/null || true' EXIT
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-export DREDGE_OSV_BASE=http://127.0.0.1:$port
+export DREDGE_OSV_BASE=http://127.0.0.1:$port DREDGE_FEEDS_MIRROR=http://127.0.0.1:$port
 prep() { rm -rf upd.db cache; }
 measure update-first "$D" db update --db upd.db
 prep() { :; }
@@ -120,10 +141,10 @@ distributions' records (Debian, Ubuntu: one per CVE and release, many affected e
 larger than these, so read it as an order of magnitude. The synthetic 300,000-record build above
 is the other data point (small records, one range each).
 
-| \`db update\` from a local mirror of OSV's layout ($neco default exports: AlmaLinux and PyPI real, the others empty) | time | peak RSS |
+| \`db update\` from a local mirror of every default source ($neco OSV exports: AlmaLinux and PyPI real, the others empty; $nfeeds distribution feeds: the real excerpts of testdata/advisories) | time | peak RSS |
 |---|---:|---:|
 | first: every export downloaded, database built | $(t update-first) s | $(m update-first) MiB |
-| nothing changed: $neco conditional requests ($not_modified × 304 over $RUNS runs), no download, no rebuild | $(t update-unchanged) s | $(m update-unchanged) MiB |
+| nothing changed: $((neco + nfeeds)) conditional requests ($not_modified × 304 over $RUNS runs; the mirror lists are followed again first), no download, no rebuild | $(t update-unchanged) s | $(m update-unchanged) MiB |
 <!-- /db-sources -->
 MD
 )
