@@ -5,8 +5,44 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod finding;
 mod purl;
+pub use finding::{Finding, Status, Why, counts};
 pub use purl::package_purl;
+
+/// How bad a finding is, on the scale every scanner and report shares (lowest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    Unknown,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn parse_label(s: &str) -> Option<Severity> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "critical" => Severity::Critical,
+            "high" | "important" => Severity::High,
+            "medium" | "moderate" => Severity::Medium,
+            "low" | "negligible" | "unimportant" | "minor" => Severity::Low,
+            "unknown" | "not yet assigned" | "none" => Severity::Unknown,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Unknown => "UNKNOWN",
+            Severity::Low => "LOW",
+            Severity::Medium => "MEDIUM",
+            Severity::High => "HIGH",
+            Severity::Critical => "CRITICAL",
+        }
+    }
+}
 
 /// Every package ecosystem dredge knows. Adding one adds a variant here; the compiler's exhaustive
 /// `match`es then list every place that has to learn about it (purl type, version scheme, docs).

@@ -213,7 +213,7 @@ fn bom(r: &ScanReport) -> Bom<'_> {
                     "ratings": [rating],
                     "advisories": f.references.iter().filter(|u| u.starts_with("http")).map(|u| json!({"url": u})).collect::<Vec<_>>(),
                     "properties": [
-                        prop("dredge:status", match f.status { dredge_match::Status::Fixed => "fixed", dredge_match::Status::Affected => "affected" }),
+                        prop("dredge:status", match f.status { dredge_model::Status::Fixed => "fixed", dredge_model::Status::Affected => "affected" }),
                         prop("dredge:why:matched", &f.why.matched),
                     ],
                 });

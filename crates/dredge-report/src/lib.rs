@@ -71,7 +71,7 @@ pub struct ScanReport {
     pub packages: Vec<Package>,
     /// Present when the scan matched advisories (even if it found none).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vulnerabilities: Option<Vec<dredge_match::Finding>>,
+    pub vulnerabilities: Option<Vec<dredge_model::Finding>>,
     /// Present when secrets were scanned for (even if none was found).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secrets: Option<Vec<SecretFinding>>,

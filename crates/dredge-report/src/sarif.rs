@@ -2,7 +2,7 @@
 //! finding, located at the package database that lists the package.
 
 use crate::ScanReport;
-use dredge_match::{Finding, Severity};
+use dredge_model::{Finding, Severity};
 use serde_json::{Value, json};
 
 fn level(s: Severity) -> &'static str {

@@ -236,14 +236,14 @@ fn secrets(out: &mut String, s: &[crate::SecretFinding], width: Option<usize>) {
     grid(out, &cols, &rows, width);
 }
 
-fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[dredge_match::Finding], width: Option<usize>) {
-    let counts = dredge_match::counts(v);
+fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[dredge_model::Finding], width: Option<usize>) {
+    let counts = dredge_model::counts(v);
     let summary: Vec<String> = [
-        dredge_match::Severity::Unknown,
-        dredge_match::Severity::Low,
-        dredge_match::Severity::Medium,
-        dredge_match::Severity::High,
-        dredge_match::Severity::Critical,
+        dredge_model::Severity::Unknown,
+        dredge_model::Severity::Low,
+        dredge_model::Severity::Medium,
+        dredge_model::Severity::High,
+        dredge_model::Severity::Critical,
     ]
     .iter()
     .map(|s| format!("{}: {}", s.as_str(), counts.get(s).copied().unwrap_or(0)))
@@ -272,8 +272,8 @@ fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[dredge_match::Finding]
                 f.id.clone(),
                 f.severity.as_str().to_string(),
                 match f.status {
-                    dredge_match::Status::Fixed => "fixed".to_string(),
-                    dredge_match::Status::Affected => "affected".to_string(),
+                    dredge_model::Status::Fixed => "fixed".to_string(),
+                    dredge_model::Status::Affected => "affected".to_string(),
                 },
                 f.installed.clone(),
                 f.fixed_versions.join(", "),

@@ -2,41 +2,9 @@
 //! the advisory's label. The source of the rating is reported with it.
 
 use crate::osv::{Advisory, Affected};
-use serde::Serialize;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Severity {
-    Unknown,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn parse_label(s: &str) -> Option<Severity> {
-        Some(match s.trim().to_ascii_lowercase().as_str() {
-            "critical" => Severity::Critical,
-            "high" | "important" => Severity::High,
-            "medium" | "moderate" => Severity::Medium,
-            "low" | "negligible" | "unimportant" | "minor" => Severity::Low,
-            "unknown" | "not yet assigned" | "none" => Severity::Unknown,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Unknown => "UNKNOWN",
-            Severity::Low => "LOW",
-            Severity::Medium => "MEDIUM",
-            Severity::High => "HIGH",
-            Severity::Critical => "CRITICAL",
-        }
-    }
-}
+pub use dredge_model::Severity;
 
 fn from_cvss(sev: cvss::Severity) -> Severity {
     match sev {
