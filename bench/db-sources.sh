@@ -67,42 +67,10 @@ scaled_in=$("$D" db status --db out.db --format json | python3 -c 'import json,s
 # 3. db update against a local mirror of OSV's layout with every default export.
 mkdir -p mirror
 ecos=$(awk '/pub const DEFAULT_ECOSYSTEMS/ {f = 1; next} f && /^\];/ {exit} f' "$repo/crates/dredge-vulndb/src/update.rs" | grep -o '"[^"]*"' | tr -d '"' | paste -sd,)
-python3 - mirror "$FIX/osv/almalinux8-osv.tar.gz" "$FIX/osv/pypa-advisory-database.tar.gz" "$ecos" <<'PY'
-import sys, tarfile, zipfile, os
-root, alma, pypa, ecos = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(",")
-for e in ecos:
-    os.makedirs(os.path.join(root, e), exist_ok=True)
-    with zipfile.ZipFile(os.path.join(root, e, "all.zip"), "w", zipfile.ZIP_DEFLATED) as z:
-        src = {"AlmaLinux": alma, "PyPI": pypa}.get(e)
-        if src:
-            with tarfile.open(src) as t:
-                for m in t.getmembers():
-                    if m.isfile() and m.name.endswith((".json", ".yaml")) and ("advisories/" in m.name or "vulns/" in m.name):
-                        z.writestr(os.path.basename(m.name), t.extractfile(m).read())
-PY
 neco=$(echo "$ecos" | tr ',' '\n' | wc -l)
 nfeeds=$(awk '/pub const DEFAULT_FEEDS/ {f = 1; next} f && /^\];/ {exit} f' "$repo/crates/dredge-vulndb/src/update.rs" | grep -c '"https\?://')
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-# The distributions' feeds at their published paths (as tests/dbupdate.rs serves them).
-python3 - mirror "$repo" "$port" <<'PY'
-import bz2, gzip, os, sys
-root, repo, port = sys.argv[1], sys.argv[2], sys.argv[3]
-def put(path, data):
-    p = os.path.join(root, path.lstrip("/"))
-    os.makedirs(os.path.dirname(p), exist_ok=True)
-    open(p, "wb").write(data)
-adv = os.path.join(repo, "testdata/advisories")
-empty = b'<?xml version="1.0" ?>\n<updates></updates>\n'
-for (lst, name, data) in [("/2018.03/updates/x86_64/mirror.list", "al1", open(adv + "/amazon/al1-updateinfo.xml", "rb").read()),
-                          ("/2/core/latest/x86_64/mirror.list", "al2", open(adv + "/amazon/al2-updateinfo.xml", "rb").read()),
-                          ("/al2023/core/mirrors/latest/x86_64/mirror.list", "al2023", empty)]:
-    put(lst, f"http://127.0.0.1:{port}/repos/{name}\n".encode())
-    put(f"/repos/{name}/repodata/repomd.xml", f'<repomd><data type="updateinfo"><location href="repodata/{name}-updateinfo.xml.gz"/></data></repomd>'.encode())
-    put(f"/repos/{name}/repodata/{name}-updateinfo.xml.gz", gzip.compress(data))
-put("/security/oval/com.oracle.elsa-all.xml.bz2", bz2.compress(open(adv + "/oracle/elsa-all-excerpt.xml", "rb").read()))
-put("/microsoft/AzureLinuxVulnerabilityData/main/cbl-mariner-2.0-oval.xml", open(adv + "/microsoft/cbl-mariner-2.0-oval-excerpt.xml", "rb").read())
-put("/microsoft/AzureLinuxVulnerabilityData/main/azurelinux-3.0-oval.xml", open(adv + "/microsoft/azure-linux-truncated-3.0-oval.xml", "rb").read())
-PY
+python3 "$repo/testdata/advisory-mirror.py" mirror "$FIX/osv/almalinux8-osv.tar.gz" "$FIX/osv/pypa-advisory-database.tar.gz" "$ecos" "$port"
 python3 "$repo/testdata/http-source.py" "$port" mirror requests.log &
 srv=$!
 trap 'kill $srv 2>/dev/null || true' EXIT

@@ -119,10 +119,9 @@ fn os_query(p: &Package, os: Option<&OsInfo>) -> (String, String) {
         // Microsoft's OVAL names source packages too (curl-libs is fixed with curl).
         (Ecosystem::Rpm, "openEuler" | "openeuler" | "mageia" | "mariner" | "azurelinux") => {
             let name = p.source.as_ref().map_or_else(|| p.name.clone(), |s| s.name.clone());
-            let version = if id != "openEuler" && id != "openeuler" {
-                p.version.clone()
-            } else {
-                p.version.split_once(':').map_or_else(|| p.version.clone(), |(_, v)| v.to_string())
+            let version = match (id, p.version.split_once(':')) {
+                ("openEuler" | "openeuler", Some((_, v))) => v.to_string(),
+                _ => p.version.clone(),
             };
             (name, version)
         }

@@ -209,11 +209,11 @@ fn evr(epoch: Option<&str>, version: &str, release: Option<&str>) -> String {
     s
 }
 
-fn fixed_range(fixed: &str) -> Range {
+fn fixed_range(introduced: &str, fixed: &str) -> Range {
     Range {
         kind: "ECOSYSTEM".into(),
         events: vec![
-            Event { introduced: Some("0".into()), ..Default::default() },
+            Event { introduced: Some(introduced.into()), ..Default::default() },
             Event { fixed: Some(fixed.into()), ..Default::default() },
         ],
     }
@@ -381,16 +381,7 @@ fn alas_advisory(u: Update, skipped: &mut Vec<String>) -> Option<Advisory> {
         .iter()
         .map(|(name, fixed)| Affected {
             package: Package { ecosystem: ecosystem.clone(), name: name.clone(), purl: None },
-            ranges: vec![match &stream {
-                Some(s) => Range {
-                    kind: "ECOSYSTEM".into(),
-                    events: vec![
-                        Event { introduced: Some(s.clone()), ..Default::default() },
-                        Event { fixed: Some(fixed.clone()), ..Default::default() },
-                    ],
-                },
-                None => fixed_range(fixed),
-            }],
+            ranges: vec![fixed_range(stream.as_deref().unwrap_or("0"), fixed)],
             // The distributor's rating, per package as OSV's distro records carry it.
             database_specific: (!severity.is_empty()).then(|| serde_json::json!({ "severity": severity })),
             ..Default::default()
@@ -627,7 +618,7 @@ fn read_oval<R: BufRead>(mut doc: Doc<R>, sink: &mut dyn FnMut(Advisory) -> Resu
                                 "severity" => &mut d.severity,
                                 "patchable" => &mut d.patchable,
                                 "date" => {
-                                    d.date = rfc3339(&text.replace('T', " ").replace('Z', ""));
+                                    d.date = rfc3339(&text);
                                     continue;
                                 }
                                 _ => &mut d.description,
@@ -813,7 +804,7 @@ fn elsa_advisory(d: Definition, skipped: &mut Vec<String>) -> Option<Advisory> {
             spec.insert("flavor".into(), serde_json::json!(flavor.unwrap_or("normal")));
             affected.push(Affected {
                 package: Package { ecosystem: format!("Oracle Linux:{major}"), name: name.clone(), purl: None },
-                ranges: vec![fixed_range(&fixed)],
+                ranges: vec![fixed_range("0", &fixed)],
                 ecosystem_specific: Some(serde_json::json!({ "dredge": spec })),
                 database_specific: (!severity.is_empty()).then(|| serde_json::json!({ "severity": severity })),
                 ..Default::default()

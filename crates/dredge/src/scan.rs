@@ -6,7 +6,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use dredge_extract::{EXTRACTORS, assemble};
 use dredge_image::{Daemon, Image, OpenOptions, Platform, Reference, RegistryClient, RegistryOptions};
 use dredge_layer::{
-    CacheDir, CacheKey, LayerCache, LayerFacts, LayerInput, Lookup, PluginSet, SizeBudget, merge, walk_dir, walk_dir_skipping, walk_layer,
+    CacheDir, CacheKey, LayerCache, LayerFacts, LayerInput, Lookup, PluginSet, SizeBudget, merge, walk_dir_skipping, walk_layer,
 };
 use dredge_model::{LayerRef, Warning};
 use dredge_report::{LayerInfo, ScanReport, Target};
@@ -615,11 +615,8 @@ fn scan_dir(dir: &str, secrets: Option<&dredge_secret::Scanner>, skip: Option<&S
         plugins = plugins.with_content(s);
     }
     let what = if skip.is_some() { "directory" } else { "root filesystem" };
-    let mut facts = match skip {
-        Some(sk) => walk_dir_skipping(std::path::Path::new(dir), &plugins, &|p, d| sk.skips(p, d)),
-        None => walk_dir(std::path::Path::new(dir), &plugins),
-    }
-    .with_context(|| format!("reading {what} {dir}"))?;
+    let mut facts = walk_dir_skipping(std::path::Path::new(dir), &plugins, &|p, d| skip.is_some_and(|sk| sk.skips(p, d)))
+        .with_context(|| format!("reading {what} {dir}"))?;
     let files = secrets.map(|_| dredge_secret::image::collect(std::slice::from_mut(&mut facts)));
     let layers = vec![facts];
     let mut view = merge(&layers);

@@ -269,46 +269,13 @@ fn db_update_without_sources_fetches_every_default_ecosystem() {
     // mirror lists → repomd.xml → updateinfo.xml.gz (the real AL1 and AL2 excerpts; an empty
     // AL2023 one), Oracle's OVAL as .xml.bz2, Microsoft's OVAL files.
     let s = serve(None);
-    let script = r#"
-import bz2, gzip, sys, tarfile, zipfile, os
-root, alma, pypa, repo, port = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[5], sys.argv[6]
-ecos = sys.argv[4].split(",")
-for e in ecos:
-    os.makedirs(os.path.join(root, e), exist_ok=True)
-    with zipfile.ZipFile(os.path.join(root, e, "all.zip"), "w") as z:
-        src = {"AlmaLinux": alma, "PyPI": pypa}.get(e)
-        if src:
-            with tarfile.open(src) as t:
-                for m in t.getmembers():
-                    if m.isfile() and m.name.endswith((".json", ".yaml")) and ("advisories/" in m.name or "vulns/" in m.name):
-                        z.writestr(os.path.basename(m.name), t.extractfile(m).read())
-def put(path, data):
-    p = os.path.join(root, path.lstrip("/"))
-    os.makedirs(os.path.dirname(p), exist_ok=True)
-    open(p, "wb").write(data)
-adv = os.path.join(repo, "testdata/advisories")
-empty = b'<?xml version="1.0" ?>\n<updates></updates>\n'
-for (lst, name, data) in [("/2018.03/updates/x86_64/mirror.list", "al1", open(adv + "/amazon/al1-updateinfo.xml", "rb").read()),
-                          ("/2/core/latest/x86_64/mirror.list", "al2", open(adv + "/amazon/al2-updateinfo.xml", "rb").read()),
-                          ("/al2023/core/mirrors/latest/x86_64/mirror.list", "al2023", empty)]:
-    put(lst, f"http://127.0.0.1:{port}/repos/{name}\n".encode())
-    put(f"/repos/{name}/repodata/repomd.xml", (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<repomd xmlns="http://linux.duke.edu/metadata/repo">'
-        f'<data type="primary"><location href="repodata/p-primary.xml.gz"/></data>'
-        f'<data type="updateinfo"><location href="repodata/0f{name}-updateinfo.xml.gz"/></data></repomd>\n').encode())
-    put(f"/repos/{name}/repodata/0f{name}-updateinfo.xml.gz", gzip.compress(data))
-put("/security/oval/com.oracle.elsa-all.xml.bz2", bz2.compress(open(adv + "/oracle/elsa-all-excerpt.xml", "rb").read()))
-put("/microsoft/AzureLinuxVulnerabilityData/main/cbl-mariner-2.0-oval.xml", open(adv + "/microsoft/cbl-mariner-2.0-oval-excerpt.xml", "rb").read())
-put("/microsoft/AzureLinuxVulnerabilityData/main/azurelinux-3.0-oval.xml", open(adv + "/microsoft/azure-linux-truncated-3.0-oval.xml", "rb").read())
-"#;
     let ecos = dredge_vulndb::update::DEFAULT_ECOSYSTEMS.join(",");
     let st = Command::new("python3")
-        .args(["-c", script])
+        .arg(repo().join("testdata/advisory-mirror.py"))
         .arg(&s.root)
         .arg(fixtures().join("osv/almalinux8-osv.tar.gz"))
         .arg(fixtures().join("osv/pypa-advisory-database.tar.gz"))
         .arg(&ecos)
-        .arg(repo())
         .arg(s.port.to_string())
         .status()
         .unwrap();
