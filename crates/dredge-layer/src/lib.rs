@@ -9,7 +9,9 @@ mod cache;
 mod dir;
 pub mod elf;
 pub mod path;
+mod pipe;
 pub mod plugin;
+mod visit;
 mod walk;
 
 pub use cache::{CacheKey, LayerCache, Lookup};
@@ -17,6 +19,7 @@ pub use dir::{read_link_target, walk_dir, walk_dir_skipping};
 pub use dredge_cachedir::{CacheDir, CacheDirError};
 pub use elf::{ELF_FULL_READ, Sparse};
 pub use plugin::{ContentScanner, ExtractError, Extractor, Pattern, PluginSet};
+pub use visit::HEAD as CONTENT_HEAD;
 pub use walk::{Compression, LayerInput, SizeBudget, path_hash, walk_layer};
 
 /// Bumped when the walk itself changes what it records: invalidates every cached layer.

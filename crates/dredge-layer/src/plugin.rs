@@ -98,13 +98,22 @@ pub trait Extractor: Send + Sync {
     }
 }
 
-/// A scanner of every regular file's content (secrets). It sees each file once: whole when an
-/// extractor also read it, else as a stream.
+/// A scanner of every regular file's content (secrets, malware). It sees each file once: whole
+/// when an extractor also read it, else as a stream. Each content scanner runs on its own thread,
+/// fed the same chunks as the others (one read of the file for all of them).
 pub trait ContentScanner: Send + Sync {
+    /// What it scans for, in messages (`secret` → "the limit for secret scanning").
+    fn name(&self) -> &'static str;
     /// Identifies the scanner and its rules in the layer cache key.
     fn fingerprint(&self) -> String;
     /// Files larger than this are not scanned; the walk records a warning.
     fn max_file_size(&self) -> u64;
+    /// Whether to scan the file at `path` whose content starts with `head` (its first
+    /// [`crate::CONTENT_HEAD`] bytes, or all of it when shorter): a scanner that says no costs the
+    /// walk nothing more for the file (its rest is not copied or sent).
+    fn wants(&self, _path: &str, _head: &[u8]) -> bool {
+        true
+    }
     fn scan_bytes(&self, path: &str, data: &[u8]) -> Vec<Fact>;
     fn scan_stream(&self, path: &str, r: &mut dyn std::io::Read) -> std::io::Result<Vec<Fact>>;
 }
@@ -118,7 +127,7 @@ pub struct PluginSet<'a> {
     named: HashMap<&'static str, Vec<(usize, &'static str)>>,
     by_ext: HashMap<&'static str, Vec<(usize, Pattern)>>,
     elf: Vec<usize>,
-    content: Option<&'a dyn ContentScanner>,
+    content: Vec<&'a dyn ContentScanner>,
 }
 
 impl<'a> PluginSet<'a> {
@@ -143,7 +152,7 @@ impl<'a> PluginSet<'a> {
                 }
             }
         }
-        PluginSet { plugins: plugins.to_vec(), exact, dirs, named, by_ext, elf, content: None }
+        PluginSet { plugins: plugins.to_vec(), exact, dirs, named, by_ext, elf, content: Vec::new() }
     }
 
     /// The indexes of the plugins that want `path` (normalised, no leading `/`).
@@ -183,12 +192,12 @@ impl<'a> PluginSet<'a> {
 
     /// Adds a content scanner (secrets) that sees every regular file.
     pub fn with_content(mut self, c: &'a dyn ContentScanner) -> Self {
-        self.content = Some(c);
+        self.content.push(c);
         self
     }
 
-    pub fn content(&self) -> Option<&'a dyn ContentScanner> {
-        self.content
+    pub fn content(&self) -> &[&'a dyn ContentScanner] {
+        &self.content
     }
 
     /// The extractors that want executable ELF files, sniffed by content.
@@ -207,7 +216,7 @@ impl<'a> PluginSet<'a> {
     /// `name@version` of every plugin, sorted: part of the layer cache key.
     pub fn fingerprint(&self) -> String {
         let mut v: Vec<String> = self.plugins.iter().map(|p| format!("{}@{}", p.name(), p.version())).collect();
-        if let Some(c) = self.content {
+        for c in &self.content {
             v.push(format!("content:{}", c.fingerprint()));
         }
         v.sort();

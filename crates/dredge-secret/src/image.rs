@@ -20,6 +20,12 @@ fn to_fact(h: Hit) -> Fact {
 }
 
 impl ContentScanner for Scanner {
+    fn name(&self) -> &'static str {
+        "secret scanning"
+    }
+    fn wants(&self, path: &str, head: &[u8]) -> bool {
+        !self.allowed_path(path) && !crate::is_binary(head)
+    }
     fn fingerprint(&self) -> String {
         self.fingerprint.clone()
     }

@@ -583,7 +583,7 @@ fn finish(mut hits: Vec<Hit>) -> Vec<Hit> {
     hits
 }
 
-fn is_binary(data: &[u8]) -> bool {
+pub(crate) fn is_binary(data: &[u8]) -> bool {
     data[..data.len().min(8192)].contains(&0)
 }
 
