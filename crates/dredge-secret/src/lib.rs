@@ -122,6 +122,9 @@ pub struct Scanner {
 pub fn glob_to_regex(glob: &str) -> String {
     let g = glob.trim_start_matches('/');
     let mut out = String::from("^");
+    let mut depth = 0usize;
+    // Unbalanced braces are literal characters.
+    let braces = g.matches('{').count() == g.matches('}').count();
     let mut chars = g.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -136,6 +139,16 @@ pub fn glob_to_regex(glob: &str) -> String {
             }
             '*' => out.push_str("[^/]*"),
             '?' => out.push_str("[^/]"),
+            // `{a,b}`: either.
+            '{' if braces => {
+                depth += 1;
+                out.push_str("(?:");
+            }
+            '}' if depth > 0 => {
+                depth -= 1;
+                out.push(')');
+            }
+            ',' if depth > 0 => out.push('|'),
             c => out.push_str(&regex::escape(&c.to_string())),
         }
     }

@@ -42,6 +42,31 @@ pub static BUILTIN_ALLOW_PATHS: &[(&str, &str)] = &[
     ("ruby-gem-tests", "**/gems/*/gems/**/test/**"),
     ("system-docs", "usr/share/doc/**"),
     ("system-man-pages", "usr/share/man/**"),
+    // What the OS package manager owns and writes, not the application: its state and caches,
+    // and the distribution's own libraries for each language (a user's pip, npm or gem installs
+    // go to /usr/local, /opt, the app directory or a virtualenv, which are all scanned).
+    ("package-manager-state", "var/lib/apt/lists/**"),
+    ("package-manager-dpkg", "var/lib/dpkg/**"),
+    ("package-manager-cache", "var/cache/apt/**"),
+    ("package-manager-debconf", "var/cache/debconf/**"),
+    ("package-manager-rpm", "var/lib/rpm/**"),
+    ("package-manager-rpm-sysimage", "usr/lib/sysimage/rpm/**"),
+    ("package-manager-apk", "lib/apk/db/**"),
+    ("system-nodejs", "usr/share/nodejs/**"),
+    ("system-javascript", "usr/share/javascript/**"),
+    ("system-perl", "usr/share/perl/**"),
+    ("system-perl5", "usr/share/perl5/**"),
+    ("system-perl-lib", "usr/lib/*/perl*/**"),
+    ("system-python", "usr/lib/python3*/**"),
+    ("system-python2", "usr/lib/python2*/**"),
+    ("system-ruby", "usr/lib/ruby/**"),
+    ("system-headers", "usr/include/**"),
+    ("system-locale", "usr/share/locale/**"),
+    ("system-zoneinfo", "usr/share/zoneinfo/**"),
+    // Media, fonts and archives: no text to find a secret in (the archive scanners read
+    // archives; their text members are not content-scanned here).
+    ("media-files", "**/*.{png,jpg,jpeg,gif,bmp,ico,webp,tif,tiff,svg,mp3,mp4,ogg,wav,woff,woff2,ttf,otf,eot,pdf}"),
+    ("archive-files", "**/*.{gz,tgz,bz2,xz,zst,zip,jar,war,ear,whl,egg,7z,rar,deb,rpm,apk}"),
 ];
 
 const ENV_FILES: &[&str] = &["**/.env", "**/.env.*", "**/*.env", "(config)", "(history)"];
