@@ -4,7 +4,7 @@
 //! finding records why it matched.
 
 use dredge_model::{Ecosystem, Inventory, OsInfo, Package};
-pub use dredge_model::{Finding, Status, Why, counts};
+pub use dredge_model::{Status, Vulnerability, Why};
 use dredge_version::Scheme;
 use dredge_vulndb::osv::{Event, Range};
 use dredge_vulndb::{Candidate, Db, DbError, Head, Ranges};
@@ -298,7 +298,7 @@ pub fn affects(aff: &Ranges, v: &str, s: Scheme) -> Option<(String, Vec<String>)
 /// Notes about the match (no advisories for this OS, unknown OS ...), for people.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct MatchResult {
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Vulnerability>,
     pub notes: Vec<String>,
     /// Packages looked up in the database (their ecosystem has advisories there).
     pub packages_checked: usize,
@@ -435,7 +435,7 @@ pub fn match_inventory_with(inv: &Inventory, db: &Db, opts: MatchOptions) -> Res
     Ok(res)
 }
 
-fn finding(p: &Package, name: &str, version: &str, s: Scheme, ecos: &[String], g: Vec<Hit>) -> Finding {
+fn finding(p: &Package, name: &str, version: &str, s: Scheme, ecos: &[String], g: Vec<Hit>) -> Vulnerability {
     let mut ids: Vec<String> = Vec::new();
     for (_, h, _, _) in &g {
         for x in std::iter::once(&h.id).chain(h.aliases.iter()) {
@@ -481,7 +481,7 @@ fn finding(p: &Package, name: &str, version: &str, s: Scheme, ecos: &[String], g
     let mut records: Vec<String> = g.iter().map(|(c, _, _, _)| c.advisory_id.clone()).collect();
     records.sort();
     records.dedup();
-    Finding {
+    Vulnerability {
         id,
         aliases,
         related,
@@ -516,8 +516,8 @@ fn finding(p: &Package, name: &str, version: &str, s: Scheme, ecos: &[String], g
 /// (the id, an alias, or a related id such as an erratum's CVEs), with its source named:
 /// `CVSS_V3 9.8 (CVE-2019-14697 in UBUNTU-CVE-2019-14697)`. Where several CVEs apply, the
 /// highest rating is taken.
-fn rate_by_cve(findings: &mut [Finding], db: &Db) -> Result<(), DbError> {
-    let cves_of = |f: &Finding| -> Vec<String> {
+fn rate_by_cve(findings: &mut [Vulnerability], db: &Db) -> Result<(), DbError> {
+    let cves_of = |f: &Vulnerability| -> Vec<String> {
         std::iter::once(&f.id).chain(f.aliases.iter()).chain(f.related.iter()).filter(|x| x.starts_with("CVE-")).cloned().collect()
     };
     let mut wanted: Vec<String> = findings.iter().filter(|f| f.severity == Severity::Unknown).flat_map(cves_of).collect();

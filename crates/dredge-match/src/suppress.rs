@@ -2,7 +2,7 @@
 //! dates, and OpenVEX documents whose `not_affected`/`fixed` statements apply. Unused and
 //! expired ignore entries are reported, so the file does not rot silently.
 
-use crate::Finding;
+use crate::Vulnerability;
 use serde::Deserialize;
 
 /// `.dredgeignore`:
@@ -108,13 +108,13 @@ fn purl_covers(pattern: &str, purl: &str) -> bool {
 
 /// Every id a finding answers to: its id, aliases, and related ids (ignoring CVE-X suppresses an
 /// erratum that fixes CVE-X).
-fn names(f: &Finding) -> impl Iterator<Item = &String> {
+fn names(f: &Vulnerability) -> impl Iterator<Item = &String> {
     std::iter::once(&f.id).chain(f.aliases.iter()).chain(f.related.iter())
 }
 
 /// Applies an ignore file. Returns the kept findings, how many were ignored, and warnings about
 /// expired and unused entries. `today` is `YYYY-MM-DD`.
-pub fn apply_ignores(findings: Vec<Finding>, file: &IgnoreFile, today: &str) -> (Vec<Finding>, usize, Vec<String>) {
+pub fn apply_ignores(findings: Vec<Vulnerability>, file: &IgnoreFile, today: &str) -> (Vec<Vulnerability>, usize, Vec<String>) {
     let mut used = vec![false; file.ignore.len()];
     let mut warnings = Vec::new();
     let active: Vec<bool> = file
@@ -238,7 +238,7 @@ impl Vex {
 /// Removes findings that a VEX statement declares `not_affected` or `fixed`. A product that is
 /// the image (`pkg:oci/...`) or has no subcomponents applies to the packages it names; one with
 /// subcomponents applies to those. Returns the kept findings and how many were suppressed.
-pub fn apply_vex(findings: Vec<Finding>, docs: &[Vex]) -> (Vec<Finding>, usize) {
+pub fn apply_vex(findings: Vec<Vulnerability>, docs: &[Vex]) -> (Vec<Vulnerability>, usize) {
     let mut suppressed = 0;
     let kept = findings
         .into_iter()

@@ -92,8 +92,8 @@ fn distro_ecosystem_names() {
     assert_eq!(os_ecosystems(&os("almalinux", "9.3")), vec!["AlmaLinux:9"]);
 }
 
-fn finding(id: &str, aliases: &[&str], purl: &str) -> Finding {
-    Finding {
+fn finding(id: &str, aliases: &[&str], purl: &str) -> Vulnerability {
+    Vulnerability {
         id: id.into(),
         aliases: aliases.iter().map(|s| s.to_string()).collect(),
         related: vec![],

@@ -1,10 +1,182 @@
-//! A vulnerability finding: a package, the advisory records that affect it, and why. Shared by
-//! the matcher (which makes them) and every report format (which renders them), so that a
-//! renderer needs nothing of the advisory database.
+//! Findings: what every scanner reports (a vulnerability, a secret, and the coming
+//! misconfiguration, license and malware findings), in one shape that every report format
+//! renders. Shared by the scanners (which make them) and the renderers, so that a renderer needs
+//! nothing of the advisory database or any scanner's machinery.
 
-use crate::{Ecosystem, Location, Origin, Severity};
+use crate::{Ecosystem, LayerRef, Location, Origin, Severity};
 use serde::Serialize;
+use serde::ser::SerializeMap;
 use std::collections::BTreeMap;
+
+/// What a registered scanner is called, in flags, reports and docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScannerInfo {
+    /// `--scanners` value: `vuln`, `secret`.
+    pub id: &'static str,
+    /// The key of its findings in the JSON report: `vulnerabilities`, `secrets`.
+    pub key: &'static str,
+    /// Heading in tables: `Secrets`.
+    pub title: &'static str,
+    /// The SARIF rule name of its findings: `Secret`.
+    pub rule_name: &'static str,
+    /// One line for `--help` and the docs.
+    pub help: &'static str,
+}
+
+/// One finding of any scanner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// The [`ScannerInfo::id`] of the scanner that made it.
+    pub scanner: &'static str,
+    /// The rule or advisory id: `CVE-2024-1234`, `aws-access-key-id`.
+    pub rule: String,
+    pub title: String,
+    pub severity: Severity,
+    pub place: Place,
+    /// What to do about it, for people.
+    pub remediation: Option<String>,
+    pub detail: Detail,
+}
+
+/// Where a finding is: a file (and line), or a field of the image config or history; the layer
+/// that brought it and the later layer that removed it; the package it concerns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Place {
+    /// Absolute path in the image (`/app/.env`).
+    pub path: Option<String>,
+    /// 1-based line in the file.
+    pub line: Option<u32>,
+    /// A config or history field (`config.Env[2]`, `history[4]`).
+    pub field: Option<String>,
+    pub layer: Option<LayerRef>,
+    /// The later layer that deleted or replaced the file: what it held is still in the image.
+    pub removed_in: Option<LayerRef>,
+    /// The package the finding concerns: name, version, purl.
+    pub package: Option<(String, String, String)>,
+}
+
+/// What only one kind of finding carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detail {
+    Vulnerability(Box<Vulnerability>),
+    /// A secret's redacted value and, for `NAME=value`, the variable name.
+    Secret {
+        redacted: String,
+        name: Option<String>,
+    },
+    /// Nothing beyond the common fields.
+    None,
+}
+
+impl Finding {
+    /// The finding for a matched vulnerability.
+    pub fn vulnerability(v: Vulnerability) -> Finding {
+        Finding {
+            scanner: "vuln",
+            rule: v.id.clone(),
+            title: v.title.clone(),
+            severity: v.severity,
+            place: Place {
+                path: v.location.as_ref().map(|l| l.path.clone()),
+                layer: v.location.as_ref().and_then(|l| l.layer.clone()),
+                package: Some((v.package.clone(), v.installed.clone(), v.purl.clone())),
+                ..Place::default()
+            },
+            remediation: v.fixed_versions.first().map(|f| format!("upgrade {} to {f}", v.package)),
+            detail: Detail::Vulnerability(Box::new(v)),
+        }
+    }
+
+    pub fn as_vulnerability(&self) -> Option<&Vulnerability> {
+        match &self.detail {
+            Detail::Vulnerability(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Where, for people: `/app/.env:3`, `config.Env[0]:1`, `/var/lib/dpkg/status`.
+    pub fn where_(&self) -> String {
+        match (self.place.path.as_ref().or(self.place.field.as_ref()), self.place.line) {
+            (Some(p), Some(l)) => format!("{p}:{l}"),
+            (Some(p), None) => p.clone(),
+            (None, _) => self.place.package.as_ref().map(|p| format!("{}@{}", p.0, p.1)).unwrap_or_else(|| "-".into()),
+        }
+    }
+
+    /// The order of findings in reports: highest severity first, then by layer and place.
+    pub fn sort(v: &mut [Finding]) {
+        v.sort_by(|a, b| {
+            b.severity.cmp(&a.severity).then_with(|| {
+                let key = |f: &Finding| {
+                    (f.place.layer.as_ref().map(|l| l.index), f.place.path.clone().or_else(|| f.place.field.clone()), f.place.line)
+                };
+                key(a).cmp(&key(b)).then_with(|| a.rule.cmp(&b.rule))
+            })
+        });
+    }
+}
+
+/// A finding in the dredge JSON report: a vulnerability as the matcher describes it, a secret as
+/// schema 1 has it, any other kind in the common shape.
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.detail {
+            Detail::Vulnerability(v) => v.serialize(s),
+            Detail::Secret { redacted, name } => {
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("rule", &self.rule)?;
+                m.serialize_entry("title", &self.title)?;
+                m.serialize_entry("severity", &self.severity)?;
+                let source = match &self.place.field {
+                    Some(f) if f.starts_with("history") => "history",
+                    Some(_) => "config",
+                    None => "file",
+                };
+                m.serialize_entry("source", source)?;
+                m.serialize_entry("path", self.place.path.as_ref().or(self.place.field.as_ref()).map_or("", |s| s.as_str()))?;
+                m.serialize_entry("line", &self.place.line.unwrap_or(1))?;
+                if let Some(l) = &self.place.layer {
+                    m.serialize_entry("layer", l)?;
+                }
+                if let Some(l) = &self.place.removed_in {
+                    m.serialize_entry("removed_in", l)?;
+                }
+                if let Some(n) = name {
+                    m.serialize_entry("name", n)?;
+                }
+                m.serialize_entry("match", redacted)?;
+                m.end()
+            }
+            Detail::None => {
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("rule", &self.rule)?;
+                m.serialize_entry("title", &self.title)?;
+                m.serialize_entry("severity", &self.severity)?;
+                for (k, v) in [("path", &self.place.path), ("field", &self.place.field)] {
+                    if let Some(v) = v {
+                        m.serialize_entry(k, v)?;
+                    }
+                }
+                if let Some(l) = self.place.line {
+                    m.serialize_entry("line", &l)?;
+                }
+                if let Some(l) = &self.place.layer {
+                    m.serialize_entry("layer", l)?;
+                }
+                if let Some(l) = &self.place.removed_in {
+                    m.serialize_entry("removed_in", l)?;
+                }
+                if let Some((name, version, purl)) = &self.place.package {
+                    m.serialize_entry("package", &serde_json::json!({"name": name, "version": version, "purl": purl}))?;
+                }
+                if let Some(r) = &self.remediation {
+                    m.serialize_entry("remediation", r)?;
+                }
+                m.end()
+            }
+        }
+    }
+}
 
 /// Whether a fix exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -31,8 +203,9 @@ pub struct Why {
     pub records: Vec<String>,
 }
 
+/// A package affected by an advisory: the package, the records that affect it, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Finding {
+pub struct Vulnerability {
     /// The id reported: a CVE when one of the linked records has it.
     pub id: String,
     pub aliases: Vec<String>,
@@ -71,8 +244,8 @@ pub struct Finding {
     pub why: Why,
 }
 
-/// Counts per severity, highest first, for summaries.
-pub fn counts(findings: &[Finding]) -> BTreeMap<Severity, usize> {
+/// Counts per severity, for summaries.
+pub fn counts<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> BTreeMap<Severity, usize> {
     let mut m = BTreeMap::new();
     for f in findings {
         *m.entry(f.severity).or_insert(0) += 1;

@@ -7,11 +7,11 @@ use std::fmt;
 
 mod finding;
 mod purl;
-pub use finding::{Finding, Status, Why, counts};
+pub use finding::{Detail, Finding, Place, ScannerInfo, Status, Vulnerability, Why, counts};
 pub use purl::package_purl;
 
 /// How bad a finding is, on the scale every scanner and report shares (lowest first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Severity {
     Unknown,

@@ -187,15 +187,17 @@ fn bom(r: &ScanReport) -> Bom<'_> {
     } else {
         dependencies[0]["dependsOn"] = Value::Array(pkg_refs);
     }
-    let vulnerabilities: Option<Vec<Value>> = r.vulnerabilities.as_ref().map(|v| {
+    let component_of = |purl: &str, name: &str, version: &str| {
+        r.packages
+            .iter()
+            .position(|p| p.purl == purl && p.name == name && p.version == version)
+            .map(|k| if r.packages[k].purl.is_empty() { format!("pkg:{k}") } else { format!("{}#{k}", r.packages[k].purl) })
+    };
+    let mut vulnerabilities: Option<Vec<Value>> = r.vulnerabilities().map(|v| {
         v.iter()
             .enumerate()
             .map(|(i, f)| {
-                let target = r
-                    .packages
-                    .iter()
-                    .position(|p| p.purl == f.purl && p.name == f.package && p.version == f.installed)
-                    .map(|k| if r.packages[k].purl.is_empty() { format!("pkg:{k}") } else { format!("{}#{k}", r.packages[k].purl) });
+                let target = component_of(&f.purl, &f.package, &f.installed);
                 let (method, score) = match f.severity_source.split_whitespace().collect::<Vec<_>>().as_slice() {
                     ["CVSS_V4", s] => ("CVSSv4", s.parse::<f64>().ok()),
                     ["CVSS_V3", s] => ("CVSSv31", s.parse::<f64>().ok()),
@@ -238,6 +240,27 @@ fn bom(r: &ScanReport) -> Bom<'_> {
             })
             .collect()
     });
+    // Other scanners' findings about a package (a component of this BOM) are listed with the
+    // vulnerabilities, their source named after the scanner; findings about files or the config
+    // have no component to point at and are in the other formats only.
+    for f in r.findings.iter().filter(|f| f.scanner != "vuln") {
+        let Some((name, version, purl)) = &f.place.package else { continue };
+        let list = vulnerabilities.get_or_insert_with(Vec::new);
+        let mut v = json!({
+            "bom-ref": format!("{}:{}", f.scanner, list.len()),
+            "id": f.rule,
+            "source": {"name": format!("dredge {}", f.scanner)},
+            "ratings": [{"severity": f.severity.as_str().to_ascii_lowercase(), "method": "other", "source": {"name": f.scanner}}],
+            "description": f.title,
+        });
+        if let Some(rem) = &f.remediation {
+            v["recommendation"] = json!(rem);
+        }
+        if let Some(t) = component_of(purl, name, version) {
+            v["affects"] = json!([{"ref": t, "versions": [{"version": version, "status": "affected"}]}]);
+        }
+        list.push(v);
+    }
     let seed = format!("{}|{}|{}", t.name, subject_version, r.packages.iter().map(|p| p.purl.as_str()).collect::<Vec<_>>().join(","));
     Bom {
         schema: "http://cyclonedx.org/schema/bom-1.6.schema.json",

@@ -1,6 +1,6 @@
 //! One report model and its renderings: dredge JSON, CycloneDX 1.6, SPDX 2.3, and a table.
 
-use dredge_model::{Inventory, OsInfo, Package, Warning};
+use dredge_model::{Finding, Inventory, OsInfo, Package, ScannerInfo, Vulnerability, Warning};
 use serde::Serialize;
 
 mod cyclonedx;
@@ -58,7 +58,7 @@ pub struct Target {
     pub layers: Vec<LayerInfo>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ScanReport {
     pub schema: &'static str,
     pub schema_version: u32,
@@ -66,60 +66,70 @@ pub struct ScanReport {
     /// RFC 3339, UTC (`SOURCE_DATE_EPOCH` is honoured for reproducible output).
     pub created: String,
     pub target: Target,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<OsInfo>,
     pub packages: Vec<Package>,
-    /// Present when the scan matched advisories (even if it found none).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub vulnerabilities: Option<Vec<dredge_model::Finding>>,
-    /// Present when secrets were scanned for (even if none was found).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub secrets: Option<Vec<SecretFinding>>,
+    /// The scanners that ran, in registry order: each has its key in the JSON report (even with
+    /// no findings), its section in the table.
+    pub scanned: Vec<ScannerInfo>,
+    /// Every scanner's findings, sorted as [`Finding::sort`] within each scanner.
+    pub findings: Vec<Finding>,
     /// The advisory database the findings came from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<DatabaseInfo>,
     /// Statements about coverage (no advisories for this OS, ignored findings ...).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
 }
 
-/// A secret found in the image: in a file of a layer, the image config or the build history.
-/// The value is redacted (a few leading characters); it is stored nowhere in full.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SecretFinding {
-    pub rule: String,
-    pub title: String,
-    pub severity: String,
-    /// `file`, `config` or `history`.
-    pub source: &'static str,
-    /// The file (`/app/.env`) or the config field (`config.Env[2]`, `history[4]`).
-    pub path: String,
-    /// 1-based line in the file (1 for config strings).
-    pub line: u32,
-    /// The layer that added the file (or that the history step created).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub layer: Option<dredge_model::LayerRef>,
-    /// The later layer that deleted or replaced the file: the secret is still in the image.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub removed_in: Option<dredge_model::LayerRef>,
-    /// The variable name, for `NAME=value` findings.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The redacted value.
-    #[serde(rename = "match")]
-    pub redacted: String,
+impl ScanReport {
+    /// The findings of one scanner, `None` when it did not run.
+    pub fn findings_of(&self, scanner: &str) -> Option<impl Iterator<Item = &Finding>> {
+        self.scanned.iter().any(|s| s.id == scanner).then(|| self.findings.iter().filter(move |f| f.scanner == scanner))
+    }
+
+    /// The vulnerability findings, `None` when vulnerabilities were not scanned for.
+    pub fn vulnerabilities(&self) -> Option<Vec<&Vulnerability>> {
+        self.findings_of("vuln").map(|i| i.filter_map(Finding::as_vulnerability).collect())
+    }
+
+    /// Sets a scanner's findings (in the order the scanner gives them).
+    pub fn add(&mut self, info: ScannerInfo, findings: Vec<Finding>) {
+        if !self.scanned.contains(&info) {
+            self.scanned.push(info);
+        }
+        self.findings.retain(|f| f.scanner != info.id);
+        self.findings.extend(findings);
+    }
 }
 
-/// Severity order for sorting and filtering.
-pub fn severity_rank(s: &str) -> u8 {
-    match s {
-        "CRITICAL" => 4,
-        "HIGH" => 3,
-        "MEDIUM" => 2,
-        "LOW" => 1,
-        _ => 0,
+/// The dredge JSON report (`docs/json-schema.md`): each scanner that ran has its key, holding
+/// its findings.
+impl Serialize for ScanReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("schema", self.schema)?;
+        m.serialize_entry("schema_version", &self.schema_version)?;
+        m.serialize_entry("tool", &self.tool)?;
+        m.serialize_entry("created", &self.created)?;
+        m.serialize_entry("target", &self.target)?;
+        if let Some(os) = &self.os {
+            m.serialize_entry("os", os)?;
+        }
+        m.serialize_entry("packages", &self.packages)?;
+        for sc in &self.scanned {
+            let of: Vec<&Finding> = self.findings.iter().filter(|f| f.scanner == sc.id).collect();
+            m.serialize_entry(sc.key, &of)?;
+        }
+        if let Some(db) = &self.database {
+            m.serialize_entry("database", db)?;
+        }
+        if !self.notes.is_empty() {
+            m.serialize_entry("notes", &self.notes)?;
+        }
+        if !self.warnings.is_empty() {
+            m.serialize_entry("warnings", &self.warnings)?;
+        }
+        m.end()
     }
 }
 
@@ -149,8 +159,8 @@ impl ScanReport {
             target,
             os: inv.os,
             packages: inv.packages,
-            vulnerabilities: None,
-            secrets: None,
+            scanned: Vec::new(),
+            findings: Vec::new(),
             database: None,
             notes: Vec::new(),
             warnings: inv.warnings,

@@ -2,7 +2,7 @@
 //! finding, located at the package database that lists the package.
 
 use crate::ScanReport;
-use dredge_model::{Finding, Severity};
+use dredge_model::{Detail, Severity, Vulnerability};
 use serde_json::{Value, json};
 
 fn level(s: Severity) -> &'static str {
@@ -15,7 +15,7 @@ fn level(s: Severity) -> &'static str {
 
 /// GitHub orders alerts by `security-severity` (a CVSS-like number): the CVSS score when the
 /// severity came from one, else the middle of the rating's band.
-fn security_severity(f: &Finding) -> String {
+fn security_severity(f: &Vulnerability) -> String {
     if let Some(score) = f.severity_source.strip_prefix("CVSS_").and_then(|s| s.split_whitespace().nth(1)) {
         return score.to_string();
     }
@@ -29,16 +29,8 @@ fn security_severity(f: &Finding) -> String {
     .to_string()
 }
 
-fn secret_level(sev: &str) -> &'static str {
-    match sev {
-        "CRITICAL" | "HIGH" => "error",
-        "MEDIUM" => "warning",
-        _ => "note",
-    }
-}
-
 pub fn to_sarif(r: &ScanReport) -> String {
-    let findings: &[Finding] = r.vulnerabilities.as_deref().unwrap_or(&[]);
+    let findings: Vec<&Vulnerability> = r.vulnerabilities().unwrap_or_default();
     let mut rules: Vec<Value> = Vec::new();
     let mut index: Vec<String> = Vec::new();
     let mut results = Vec::new();
@@ -99,52 +91,65 @@ pub fn to_sarif(r: &ScanReport) -> String {
             "partialFingerprints": {"dredge/v1": format!("{}:{}:{}", f.id, f.package, f.installed)},
         }));
     }
-    for f in r.secrets.as_deref().unwrap_or(&[]) {
-        let rule_index = match index.iter().position(|id| *id == f.rule) {
-            Some(i) => i,
-            None => {
-                index.push(f.rule.clone());
-                let sev = match f.severity.as_str() {
-                    "CRITICAL" => "9.5",
-                    "HIGH" => "8.0",
-                    "MEDIUM" => "5.5",
-                    _ => "2.0",
-                };
-                rules.push(json!({
-                    "id": f.rule,
-                    "name": "Secret",
-                    "shortDescription": {"text": f.title},
-                    "fullDescription": {"text": format!("{} (secret rule {})", f.title, f.rule)},
-                    "defaultConfiguration": {"level": secret_level(&f.severity)},
-                    "help": {"text": format!("Secret: {}\nSeverity: {}\nRemove it from the image and rotate it: a deleted file's content stays in its layer.", f.title, f.severity)},
-                    "properties": {"security-severity": sev, "precision": "high", "tags": ["secret", "security", f.severity]},
-                }));
-                index.len() - 1
-            }
-        };
-        let removed = f.removed_in.as_ref().map(|l| format!(" (removed in layer {}, still in the image)", l.index)).unwrap_or_default();
-        results.push(json!({
-            "ruleId": f.rule,
-            "ruleIndex": rule_index,
-            "level": secret_level(&f.severity),
-            "message": {"text": format!(
-                "{}: {} at {}:{}{}{removed}; match {}",
-                f.severity,
-                f.title,
-                f.path,
-                f.line,
-                f.layer.as_ref().map(|l| format!(" (layer {})", l.index)).unwrap_or_default(),
-                f.redacted
-            )},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": f.path.trim_start_matches('/'), "uriBaseId": "ROOTPATH"},
-                    "region": {"startLine": f.line, "startColumn": 1, "endLine": f.line, "endColumn": 1}
-                },
-                "message": {"text": format!("{}: {}", r.target.name, f.path)}
-            }],
-            "partialFingerprints": {"dredge/v1": format!("{}:{}:{}:{}", f.rule, f.path, f.line, f.layer.as_ref().map(|l| l.index).unwrap_or(0))},
-        }));
+    // Every other scanner's findings, one shape: located at the file (and line) or the config
+    // field they were found in.
+    for sc in r.scanned.iter().filter(|s| s.id != "vuln") {
+        for f in r.findings.iter().filter(|f| f.scanner == sc.id) {
+            let sev = f.severity.as_str();
+            let rule_index = match index.iter().position(|id| *id == f.rule) {
+                Some(i) => i,
+                None => {
+                    index.push(f.rule.clone());
+                    let score = match f.severity {
+                        Severity::Critical => "9.5",
+                        Severity::High => "8.0",
+                        Severity::Medium => "5.5",
+                        _ => "2.0",
+                    };
+                    let mut help = format!("{}: {}\nSeverity: {sev}", sc.rule_name, f.title);
+                    if let Some(rem) = &f.remediation {
+                        help.push_str(&format!("\n{rem}"));
+                    }
+                    rules.push(json!({
+                        "id": f.rule,
+                        "name": sc.rule_name,
+                        "shortDescription": {"text": f.title},
+                        "fullDescription": {"text": format!("{} ({} rule {})", f.title, sc.id, f.rule)},
+                        "defaultConfiguration": {"level": level(f.severity)},
+                        "help": {"text": help},
+                        "properties": {"security-severity": score, "precision": "high", "tags": [sc.id, "security", sev]},
+                    }));
+                    index.len() - 1
+                }
+            };
+            let removed =
+                f.place.removed_in.as_ref().map(|l| format!(" (removed in layer {}, still in the image)", l.index)).unwrap_or_default();
+            let detail = match &f.detail {
+                Detail::Secret { redacted, .. } => format!("; match {redacted}"),
+                _ => String::new(),
+            };
+            let path = f.place.path.as_ref().or(f.place.field.as_ref()).cloned().unwrap_or_default();
+            let line = f.place.line.unwrap_or(1);
+            results.push(json!({
+                "ruleId": f.rule,
+                "ruleIndex": rule_index,
+                "level": level(f.severity),
+                "message": {"text": format!(
+                    "{sev}: {} at {}{}{removed}{detail}",
+                    f.title,
+                    f.where_(),
+                    f.place.layer.as_ref().map(|l| format!(" (layer {})", l.index)).unwrap_or_default(),
+                )},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": path.trim_start_matches('/'), "uriBaseId": "ROOTPATH"},
+                        "region": {"startLine": line, "startColumn": 1, "endLine": line, "endColumn": 1}
+                    },
+                    "message": {"text": format!("{}: {}", r.target.name, path)}
+                }],
+                "partialFingerprints": {"dredge/v1": format!("{}:{}:{}:{}", f.rule, path, line, f.place.layer.as_ref().map(|l| l.index).unwrap_or(0))},
+            }));
+        }
     }
     let doc = json!({
         "version": "2.1.0",

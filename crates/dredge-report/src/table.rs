@@ -1,6 +1,7 @@
 //! A plain table for people: readable without colour, one package per line.
 
 use crate::ScanReport;
+use dredge_model::{Detail, Finding, Severity, Vulnerability};
 use std::fmt::Write;
 
 /// The report as text tables, as wide as the data needs.
@@ -25,11 +26,9 @@ pub fn to_table_width(r: &ScanReport, width: Option<usize>) -> String {
     } else {
         let _ = writeln!(out, "OS: not detected");
     }
-    if let Some(v) = &r.vulnerabilities {
-        vulnerabilities(&mut out, r, v, width);
-        if let Some(s) = &r.secrets {
-            secrets(&mut out, s, width);
-        }
+    if let Some(v) = r.vulnerabilities() {
+        vulnerabilities(&mut out, r, &v, width);
+        other_findings(&mut out, r, width);
         return out;
     }
     let rows: Vec<Vec<String>> = r
@@ -56,10 +55,16 @@ pub fn to_table_width(r: &ScanReport, width: Option<usize>) -> String {
     for n in &r.notes {
         para(&mut out, &format!("Note: {n}"), width);
     }
-    if let Some(s) = &r.secrets {
-        secrets(&mut out, s, width);
-    }
+    other_findings(&mut out, r, width);
     out
+}
+
+/// A section per scanner other than vulnerabilities (which have theirs, by package).
+fn other_findings(out: &mut String, r: &ScanReport, width: Option<usize>) {
+    for sc in r.scanned.iter().filter(|s| s.id != "vuln") {
+        let f: Vec<&Finding> = r.findings.iter().filter(|f| f.scanner == sc.id).collect();
+        findings(out, sc.title, &f, width);
+    }
 }
 
 /// Where a language package was found, and how (`/app/package-lock.json (lockfile, dev)`); OS
@@ -196,17 +201,18 @@ fn grid(out: &mut String, cols: &[Col], rows: &[Vec<String>], width: Option<usiz
     }
 }
 
-fn secrets(out: &mut String, s: &[crate::SecretFinding], width: Option<usize>) {
+fn findings(out: &mut String, title: &str, s: &[&Finding], width: Option<usize>) {
     let _ = writeln!(out);
-    let count = |sev: &str| s.iter().filter(|f| f.severity == sev).count();
+    let counts = dredge_model::counts(s.iter().copied());
+    let count = |sev: Severity| counts.get(&sev).copied().unwrap_or(0);
     let line = format!(
-        "Secrets: {} (UNKNOWN: {}, LOW: {}, MEDIUM: {}, HIGH: {}, CRITICAL: {})",
+        "{title}: {} (UNKNOWN: {}, LOW: {}, MEDIUM: {}, HIGH: {}, CRITICAL: {})",
         s.len(),
-        count("UNKNOWN"),
-        count("LOW"),
-        count("MEDIUM"),
-        count("HIGH"),
-        count("CRITICAL")
+        count(Severity::Unknown),
+        count(Severity::Low),
+        count(Severity::Medium),
+        count(Severity::High),
+        count(Severity::Critical)
     );
     para(out, &line, width);
     if s.is_empty() {
@@ -216,28 +222,30 @@ fn secrets(out: &mut String, s: &[crate::SecretFinding], width: Option<usize>) {
     let rows: Vec<Vec<String>> = s
         .iter()
         .map(|f| {
-            let layer = f.layer.as_ref().map(|l| l.index.to_string()).unwrap_or_else(|| "-".into());
-            let removed = f.removed_in.as_ref().map(|l| format!("removed in layer {}", l.index)).unwrap_or_default();
-            let what = match &f.name {
-                Some(n) => format!("{n}={}", f.redacted),
-                None => f.redacted.clone(),
+            let layer = f.place.layer.as_ref().map(|l| l.index.to_string()).unwrap_or_else(|| "-".into());
+            let removed = f.place.removed_in.as_ref().map(|l| format!("removed in layer {}", l.index)).unwrap_or_default();
+            let what = match &f.detail {
+                Detail::Secret { redacted, name: Some(n) } => format!("{n}={redacted}"),
+                Detail::Secret { redacted, name: None } => redacted.clone(),
+                _ => f.title.clone(),
             };
-            vec![f.severity.clone(), f.rule.clone(), format!("{}:{}", f.path, f.line), layer, what, removed]
+            vec![f.severity.as_str().to_string(), f.rule.clone(), f.where_(), layer, what, removed]
         })
         .collect();
+    let detail = if s.iter().all(|f| matches!(f.detail, Detail::Secret { .. })) { "MATCH" } else { "DETAIL" };
     let cols = [
         Col::keep("SEVERITY", 8),
         Col::keep("RULE", 12),
         Col::flex("WHERE", 16, 0),
         Col::drop("LAYER", 3),
-        Col::flex("MATCH", 10, 2),
+        Col::flex(detail, 10, 2),
         Col::flex("NOTE", 10, 4),
     ];
     grid(out, &cols, &rows, width);
 }
 
-fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[dredge_model::Finding], width: Option<usize>) {
-    let counts = dredge_model::counts(v);
+fn vulnerabilities(out: &mut String, r: &ScanReport, v: &[&Vulnerability], width: Option<usize>) {
+    let counts = dredge_model::counts(r.findings.iter().filter(|f| f.scanner == "vuln"));
     let summary: Vec<String> = [
         dredge_model::Severity::Unknown,
         dredge_model::Severity::Low,

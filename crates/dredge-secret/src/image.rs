@@ -1,9 +1,10 @@
-//! Secrets in an image: the scanner plugged into the layer walk, the findings taken out of every
-//! layer (deleted and overwritten files included, with the layer that removed them), and the
-//! image config and build history.
+//! Secrets in an image: the scanner plugged into the layer walk as a content scanner, and as a
+//! registered scanner whose analysis turns what it found in every layer (deleted and overwritten
+//! files included, with the layer that removed them), the image config and the build history
+//! into findings.
 
 use crate::{Hit, MAX_FILE, Scanner};
-use dredge_layer::{ContentScanner, LayerFacts, path_hash};
+use dredge_layer::ContentScanner;
 use dredge_model::{Fact, SecretFact};
 use serde_json::Value;
 use std::io::{self, Read};
@@ -38,55 +39,6 @@ impl ContentScanner for Scanner {
     fn scan_stream(&self, path: &str, r: &mut dyn Read) -> io::Result<Vec<Fact>> {
         Ok(self.scan_reader(path, r)?.unwrap_or_default().into_iter().map(to_fact).collect())
     }
-}
-
-/// A secret in a file of a layer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileSecret {
-    /// Absolute path in the image.
-    pub path: String,
-    /// The layer that wrote the file.
-    pub layer: usize,
-    /// The first later layer that deleted or replaced the file (the secret is still in the image).
-    pub removed_in: Option<usize>,
-    pub secret: SecretFact,
-}
-
-fn ancestors(path: &str) -> impl Iterator<Item = &str> {
-    path.match_indices('/').map(move |(i, _)| &path[..i])
-}
-
-/// Takes the secret facts out of every layer (they are not part of the merged view: a deleted
-/// file's secret still ships with the image) and says which later layer removed each file.
-pub fn collect(layers: &mut [LayerFacts]) -> Vec<FileSecret> {
-    let mut found: Vec<(usize, String, SecretFact)> = Vec::new();
-    for (i, l) in layers.iter_mut().enumerate() {
-        for (path, ff) in l.files.iter_mut() {
-            let mut kept = Vec::with_capacity(ff.facts.len());
-            for f in ff.facts.drain(..) {
-                match f {
-                    Fact::Secret(s) => found.push((i, path.clone(), *s)),
-                    other => kept.push(other),
-                }
-            }
-            ff.facts = kept;
-        }
-    }
-    let mut out: Vec<FileSecret> = found
-        .into_iter()
-        .map(|(i, path, secret)| {
-            let h = path_hash(&path);
-            let removed_in = layers.iter().enumerate().skip(i + 1).find_map(|(j, l)| {
-                let deleted = l.whiteouts.iter().any(|w| *w == path || ancestors(&path).any(|a| a == w))
-                    || l.opaque_dirs.iter().any(|d| d.is_empty() || ancestors(&path).any(|a| a == d));
-                let rewritten = l.written.binary_search(&h).is_ok();
-                (deleted || rewritten).then_some(j)
-            });
-            FileSecret { path: format!("/{path}"), layer: i, removed_in, secret }
-        })
-        .collect();
-    out.sort_by(|a, b| (a.layer, &a.path, a.secret.line, &a.secret.rule).cmp(&(b.layer, &b.path, b.secret.line, &b.secret.rule)));
-    out
 }
 
 /// A string of the image config or history to scan.
@@ -143,4 +95,78 @@ pub fn scan_config(scanner: &Scanner, config: &Value) -> Vec<(ConfigText, Hit)> 
         }
     }
     out
+}
+
+/// What the secret scanner is called in flags and reports.
+pub const INFO: dredge_scanner::ScannerInfo = dredge_scanner::ScannerInfo {
+    id: "secret",
+    key: "secrets",
+    title: "Secrets",
+    rule_name: "Secret",
+    help: "Secrets in every file of every layer (deleted ones too), the image config and the build history",
+};
+
+const REMEDIATION: &str = "Remove it from the image and rotate it: a deleted file's content stays in its layer.";
+
+fn severity(s: &str) -> dredge_model::Severity {
+    dredge_model::Severity::parse_label(s).unwrap_or(dredge_model::Severity::Unknown)
+}
+
+impl dredge_scanner::Scanner for Scanner {
+    fn info(&self) -> dredge_scanner::ScannerInfo {
+        INFO
+    }
+    fn content(&self) -> Option<&dyn ContentScanner> {
+        Some(self)
+    }
+    fn owns(&self, fact: &Fact) -> bool {
+        matches!(fact, Fact::Secret(_))
+    }
+    fn analyse(&self, cx: &mut dredge_scanner::Context<'_>) -> anyhow::Result<Option<Vec<dredge_model::Finding>>> {
+        use dredge_model::{Detail, Finding, Place};
+        let mut out = Vec::new();
+        for c in cx.content {
+            let Fact::Secret(s) = &c.fact else { continue };
+            let s = s.as_ref().clone();
+            out.push(Finding {
+                scanner: INFO.id,
+                rule: s.rule,
+                title: s.title,
+                severity: severity(&s.severity),
+                place: Place {
+                    path: Some(c.path.clone()),
+                    line: Some(s.line),
+                    layer: cx.layer(c.layer),
+                    removed_in: c.removed_in.and_then(|i| cx.layer(i)),
+                    ..Place::default()
+                },
+                remediation: Some(REMEDIATION.into()),
+                detail: Detail::Secret { redacted: s.redacted, name: s.name },
+            });
+        }
+        // The config (`Env`, `Cmd`, `Entrypoint`, `Labels`) and the build history: a history
+        // line with a secret is shown redacted everywhere the report prints it.
+        if let Some(config) = cx.config {
+            for (t, h) in scan_config(self, config) {
+                let history = t.source.starts_with("history");
+                let layer = if history { t.layer } else { None };
+                if history {
+                    if let Some(secret) = t.text.get(h.start as usize..h.end as usize) {
+                        cx.redact.push((secret.to_string(), h.redacted.clone()));
+                    }
+                }
+                out.push(Finding {
+                    scanner: INFO.id,
+                    rule: h.rule,
+                    title: h.title,
+                    severity: severity(&h.severity),
+                    place: Place { field: Some(t.source), line: Some(h.line), layer: layer.and_then(|i| cx.layer(i)), ..Place::default() },
+                    remediation: Some(REMEDIATION.into()),
+                    detail: Detail::Secret { redacted: h.redacted, name: h.name },
+                });
+            }
+        }
+        Finding::sort(&mut out);
+        Ok(Some(out))
+    }
 }

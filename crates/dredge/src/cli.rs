@@ -11,7 +11,6 @@ use dredge_report::ScanReport;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -218,15 +217,16 @@ struct DbStatusArgs {
     format: ImageFormat,
 }
 
-#[derive(Args)]
-struct VulnArgs {
+#[derive(Args, Clone)]
+pub(crate) struct VulnArgs {
     /// The advisory database (default: <cache-dir>/db/dredge.db). Without one, only packages
     /// are reported.
     #[arg(long, env = "DREDGE_DB")]
     db: Option<PathBuf>,
-    /// Report only these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
+    /// Report only findings of these severities, of every scanner (comma-separated:
+    /// UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL); `--exit-code` then counts only those.
     #[arg(long, value_delimiter = ',', value_parser = parse_severity)]
-    severity: Vec<dredge_match::Severity>,
+    severity: Vec<dredge_model::Severity>,
     /// Without a usable advisory database, list packages and say vulnerabilities were not checked
     /// instead of failing (exit 2) when `vuln` is among the scanners.
     #[arg(long, env = "DREDGE_ALLOW_NO_DB", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
@@ -271,49 +271,88 @@ struct VulnArgs {
     debug_timing: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Scanner {
-    /// Known vulnerabilities of the packages (needs the advisory database).
-    Vuln,
-    /// Secrets in every file of every layer, the config and the build history.
-    Secret,
-    /// Neither: list the OS and packages only.
-    None,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum RootfsScanner {
-    /// Known vulnerabilities of the packages (needs the advisory database).
-    Vuln,
-    /// Secrets in every file.
-    Secret,
-    /// Packages only.
-    None,
-}
-
 #[derive(Args)]
 struct SecretArgs {
-    /// What to look for (comma-separated).
+    /// What to look for (comma-separated): the registered scanners (`docs/scanners.md`), or `none`
+    /// for the OS and packages only.
     #[arg(long, value_delimiter = ',', default_value = "vuln,secret")]
-    scanners: Vec<Scanner>,
+    scanners: Vec<String>,
     /// Custom secret rules, allow rules and disabled rules (YAML). Default: `dredge-secret.yaml`
     /// in the current directory, when there is one.
     #[arg(long, env = "DREDGE_SECRET_CONFIG")]
     secret_config: Option<PathBuf>,
 }
 
-impl SecretArgs {
-    fn scanner(&self) -> Result<Option<Arc<dredge_secret::Scanner>>> {
-        if !self.scanners.contains(&Scanner::Secret) {
-            return Ok(None);
+/// The vulnerability scanner's name in flags and reports.
+pub const VULN_INFO: dredge_model::ScannerInfo = dredge_model::ScannerInfo {
+    id: "vuln",
+    key: "vulnerabilities",
+    title: "Vulnerabilities",
+    rule_name: "OsPackageVulnerability",
+    help: "Known vulnerabilities of the OS and application packages (needs the advisory database)",
+};
+
+/// What the vulnerability scanner needs from the command line.
+#[derive(Clone)]
+pub(crate) struct VulnSetup {
+    args: VulnArgs,
+    db: PathBuf,
+    cache: PathBuf,
+    explicit: bool,
+    registry: Option<RegistryOptions>,
+    quiet: bool,
+}
+
+impl VulnSetup {
+    fn new(args: &VulnArgs, cache: &std::path::Path, registry: Option<RegistryOptions>, quiet: bool) -> Self {
+        VulnSetup {
+            args: args.clone(),
+            db: args.db.clone().unwrap_or_else(|| cache.join("db/dredge.db")),
+            cache: cache.to_path_buf(),
+            explicit: args.db.is_some(),
+            registry,
+            quiet,
         }
-        let default = PathBuf::from("dredge-secret.yaml");
-        let path = self.secret_config.clone().or_else(|| default.is_file().then_some(default));
-        Ok(Some(Arc::new(match path {
-            Some(p) => dredge_secret::Scanner::from_file(&p)?,
-            None => dredge_secret::Scanner::builtin()?,
-        })))
     }
+}
+
+struct VulnScanner(VulnSetup);
+
+pub(crate) fn vuln_scanner(s: &crate::scanners::Settings) -> Result<Box<dyn dredge_scanner::Scanner>> {
+    let setup = s.vuln.clone().ok_or_else(|| anyhow!("vulnerability scanning is not available here"))?;
+    Ok(Box::new(VulnScanner(setup)))
+}
+
+impl dredge_scanner::Scanner for VulnScanner {
+    fn info(&self) -> dredge_model::ScannerInfo {
+        VULN_INFO
+    }
+    fn analyse(&self, cx: &mut dredge_scanner::Context<'_>) -> Result<Option<Vec<dredge_model::Finding>>> {
+        let v = &self.0;
+        let found = vulns(cx.report, &v.db, &v.cache, &v.args, v.explicit, v.registry.clone(), v.quiet)?;
+        Ok(found.map(|f| f.into_iter().map(dredge_model::Finding::vulnerability).collect()))
+    }
+}
+
+/// The registry as the command line sees it: the built-in scanners and any the caller adds.
+fn registry(extra: &[crate::scanners::ScannerDef]) -> Vec<crate::scanners::ScannerDef> {
+    crate::scanners::SCANNERS.iter().chain(extra).copied().collect()
+}
+
+/// Builds the scanners named by `--scanners` (checked against the registry, in registry order),
+/// and `None` when vulnerabilities were not asked for.
+fn build_scanners(
+    names: &[String],
+    defs: &[crate::scanners::ScannerDef],
+    settings: &crate::scanners::Settings,
+) -> Result<Vec<Box<dyn dredge_scanner::Scanner>>> {
+    for n in names {
+        if n != "none" && !defs.iter().any(|d| d.info.id == n) {
+            let known: Vec<&str> = defs.iter().map(|d| d.info.id).chain(["none"]).collect();
+            bail!("--scanners {n:?}: not a scanner (one of {})", known.join(", "));
+        }
+    }
+    defs.iter().filter(|d| names.iter().any(|n| n == d.info.id)).map(|d| (d.build)(settings)).collect()
 }
 
 #[derive(Args)]
@@ -428,10 +467,10 @@ struct RootfsArgs {
     /// No progress display and no warnings on stderr (errors are still printed).
     #[arg(long, short)]
     quiet: bool,
-    /// What to look for (comma-separated): `vuln` matches the packages against the advisory
-    /// database, `secret` scans file contents; `none` lists packages only.
+    /// What to look for (comma-separated): the registered scanners (`docs/scanners.md`), or `none`
+    /// for the OS and packages only.
     #[arg(long, value_delimiter = ',', default_value = "vuln,secret")]
-    scanners: Vec<RootfsScanner>,
+    scanners: Vec<String>,
     /// Custom secret rules, allow rules and disabled rules (YAML).
     #[arg(long, env = "DREDGE_SECRET_CONFIG")]
     secret_config: Option<PathBuf>,
@@ -583,8 +622,8 @@ impl dredge_vulndb::update::Progress for DownloadProgress {
     }
 }
 
-/// Matches the report's packages against the database, applies the filters, and says whether
-/// findings remain (for `--exit-code`). A missing default database is a note, not an error;
+/// Matches the report's packages against the database and applies the filters; `None` when
+/// vulnerabilities could not be checked and `--allow-no-db` lets the scan go on (a note says so). A missing default database is a note, not an error;
 /// a database named with `--db` must exist.
 fn vulns(
     r: &mut ScanReport,
@@ -594,7 +633,7 @@ fn vulns(
     explicit: bool,
     reg: Option<RegistryOptions>,
     quiet: bool,
-) -> Result<bool> {
+) -> Result<Option<Vec<dredge_match::Vulnerability>>> {
     // A database in the cache dir is only as trustworthy as the directory: check it first (a
     // cache that does not exist yet is created only when something is downloaded into it).
     if !explicit && cache.exists() {
@@ -602,10 +641,10 @@ fn vulns(
     }
     // No usable database while `vuln` was asked for: an error, unless the user said that listing
     // packages is enough. A gate must never pass because nothing was checked.
-    let no_db = |r: &mut ScanReport, why: String| -> Result<bool> {
+    let no_db = |r: &mut ScanReport, why: String| -> Result<Option<Vec<dredge_match::Vulnerability>>> {
         if a.allow_no_db {
             r.notes.push(format!("vulnerabilities not checked: {why} (--allow-no-db)"));
-            return Ok(false);
+            return Ok(None);
         }
         bail!(
             "vulnerabilities not checked: {why}. Build or fetch a database (`dredge db build --source ...`, `dredge db update`, --db-repository), or scan without one: --scanners secret, or --allow-no-db"
@@ -730,7 +769,7 @@ fn vulns(
     }
     let wanted: Vec<dredge_match::Severity> = a.severity.clone();
     let total = m.findings.len();
-    let mut findings: Vec<dredge_match::Finding> = m
+    let mut findings: Vec<dredge_match::Vulnerability> = m
         .findings
         .into_iter()
         .filter(|f| wanted.is_empty() || wanted.contains(&f.severity))
@@ -782,9 +821,7 @@ fn vulns(
         packages_checked,
         unchecked,
     });
-    let gate = !findings.is_empty();
-    r.vulnerabilities = Some(findings);
-    Ok(gate)
+    Ok(Some(findings))
 }
 
 /// One of the five severities, exactly (a typo must not silently filter out everything).
@@ -880,7 +917,7 @@ fn options(c: &CommonArgs) -> Result<ScanOptions> {
         registry,
         quiet: c.quiet,
         debug: c.debug,
-        secrets: None,
+        scanners: Vec::new(),
     })
 }
 
@@ -936,13 +973,14 @@ fn vuln_report(r: &ScanReport, format: VulnFormat, output: Option<&PathBuf>, fin
     Ok(if findings && exit_code != 0 { ExitCode::from(exit_code) } else { ExitCode::SUCCESS })
 }
 
-/// Applies `--severity` to the secrets; true when some remain (for `--exit-code`).
-fn filter_secrets(r: &mut ScanReport, severity: &[dredge_match::Severity]) -> bool {
-    let Some(s) = r.secrets.as_mut() else { return false };
+/// The one gate of every scanner: `--severity` keeps the findings of those severities (the
+/// vulnerability scanner has applied it already, with a note), and any finding left fails
+/// `--exit-code`.
+fn gate(r: &mut ScanReport, severity: &[dredge_model::Severity]) -> bool {
     if !severity.is_empty() {
-        s.retain(|f| severity.iter().any(|w| w.as_str().eq_ignore_ascii_case(&f.severity)));
+        r.findings.retain(|f| severity.contains(&f.severity));
     }
-    !s.is_empty()
+    !r.findings.is_empty()
 }
 
 fn emit(text: &str, output: Option<&PathBuf>) -> Result<()> {
@@ -973,10 +1011,39 @@ fn target_name(target: &Option<String>, input: &Option<String>) -> String {
     target.clone().or_else(|| input.clone()).unwrap_or_default()
 }
 
+/// The `--scanners` flags take the registry's ids (and `none`), each with its help line.
+fn command(defs: &[crate::scanners::ScannerDef]) -> clap::Command {
+    use clap::CommandFactory;
+    use clap::builder::{PossibleValue, PossibleValuesParser};
+    let values: Vec<PossibleValue> = defs
+        .iter()
+        .map(|d| PossibleValue::new(d.info.id).help(d.info.help))
+        .chain([PossibleValue::new("none").help("Nothing: the OS and packages only")])
+        .collect();
+    let parser = PossibleValuesParser::new(values);
+    let mut cmd = Cli::command();
+    for sub in ["image", "rootfs", "fs"] {
+        cmd = cmd.mut_subcommand(sub, |c| c.mut_arg("scanners", |a| a.value_parser(parser.clone())));
+    }
+    cmd
+}
+
 pub fn run() -> Result<ExitCode> {
+    run_with(std::env::args_os(), &[])
+}
+
+/// Runs the command line given (`args[0]` is the program name) with `extra` scanners registered
+/// after the built-in ones.
+pub fn run_with<I, T>(args: I, extra: &[crate::scanners::ScannerDef]) -> Result<ExitCode>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::FromArgMatches;
+    let defs = registry(extra);
     // Usage errors carry the `dredge:` prefix like every other error (exit 2); help and version
     // go to stdout as usual.
-    let cli = match Cli::try_parse() {
+    let cli = match command(&defs).try_get_matches_from(args).and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(c) => c,
         Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
             out!("{}", e.render().to_string().trim_end());
@@ -1005,22 +1072,21 @@ pub fn run() -> Result<ExitCode> {
                 bail!("{d} is a directory, not an image: use `dredge rootfs {d}`");
             }
             let mut o = options(&a.common)?;
-            o.secrets = a.secret.scanner()?;
+            let settings = crate::scanners::Settings {
+                secret_config: a.secret.secret_config.clone(),
+                vuln: Some(VulnSetup::new(&a.vuln, &o.cache_dir, Some(o.registry.clone()), o.quiet)),
+            };
+            o.scanners = build_scanners(&a.secret.scanners, &defs, &settings)?;
             let mut r = scan::scan_image(&spec, &target_name(&a.target, &a.input), &o)?;
-            let mut gate = false;
-            if a.secret.scanners.contains(&Scanner::Vuln) {
-                let db = a.vuln.db.clone().unwrap_or_else(|| o.cache_dir.join("db/dredge.db"));
-                gate = vulns(&mut r, &db, &o.cache_dir, &a.vuln, a.vuln.db.is_some(), Some(o.registry.clone()), o.quiet)?;
-            }
-            gate |= filter_secrets(&mut r, &a.vuln.severity);
+            let found = gate(&mut r, &a.vuln.severity);
             warn_all(&r, o.quiet);
-            return vuln_report(&r, a.format, a.output.as_ref(), gate, a.vuln.exit_code);
+            return vuln_report(&r, a.format, a.output.as_ref(), found, a.vuln.exit_code);
         }
         Command::Sbom(a) => {
             let spec = target::parse(a.target.as_deref(), a.input.as_deref()).map_err(|e| anyhow!(e))?;
             let o = options(&a.common)?;
             let r = match &spec {
-                TargetSpec::Rootfs(d) => scan::scan_rootfs(d, None)?,
+                TargetSpec::Rootfs(d) => scan::scan_rootfs(d, &[])?,
                 _ => scan::scan_image(&spec, &target_name(&a.target, &a.input), &o)?,
             };
             warn_all(&r, o.quiet);
@@ -1039,24 +1105,19 @@ pub fn run() -> Result<ExitCode> {
                 Command::Rootfs(a) => (a, None),
                 _ => unreachable!(),
             };
-            let scanner = SecretArgs {
-                scanners: if a.scanners.contains(&RootfsScanner::Secret) { vec![Scanner::Secret] } else { vec![] },
+            let cache = a.cache_dir.clone().unwrap_or_else(default_cache_dir);
+            let settings = crate::scanners::Settings {
                 secret_config: a.secret_config.clone(),
-            }
-            .scanner()?;
-            let mut r = match &skip {
-                Some(sk) => scan::scan_fs(&a.dir, scanner.as_deref(), sk)?,
-                None => scan::scan_rootfs(&a.dir, scanner.as_deref())?,
+                vuln: Some(VulnSetup::new(&a.vuln, &cache, None, a.quiet)),
             };
-            let mut gate = false;
-            if a.scanners.contains(&RootfsScanner::Vuln) {
-                let cache = a.cache_dir.clone().unwrap_or_else(default_cache_dir);
-                let db = a.vuln.db.clone().unwrap_or_else(|| cache.join("db/dredge.db"));
-                gate = vulns(&mut r, &db, &cache, &a.vuln, a.vuln.db.is_some(), None, a.quiet)?;
-            }
-            gate |= filter_secrets(&mut r, &a.vuln.severity);
+            let scanners = build_scanners(&a.scanners, &defs, &settings)?;
+            let mut r = match &skip {
+                Some(sk) => scan::scan_fs(&a.dir, &scanners, sk)?,
+                None => scan::scan_rootfs(&a.dir, &scanners)?,
+            };
+            let found = gate(&mut r, &a.vuln.severity);
             warn_all(&r, a.quiet);
-            return vuln_report(&r, a.format, a.output.as_ref(), gate, a.vuln.exit_code);
+            return vuln_report(&r, a.format, a.output.as_ref(), found, a.vuln.exit_code);
         }
         Command::Clean(a) => {
             let dir = a.cache_dir.unwrap_or_else(default_cache_dir);
@@ -1095,10 +1156,13 @@ pub fn run() -> Result<ExitCode> {
                 r.notes.push(format!("{skipped} SBOM components are not OS packages dredge matches yet (no purl, or another ecosystem)"));
             }
             let cache = a.cache_dir.clone().unwrap_or_else(default_cache_dir);
-            let db = a.vuln.db.clone().unwrap_or_else(|| cache.join("db/dredge.db"));
-            let gate = vulns(&mut r, &db, &cache, &a.vuln, true, None, a.quiet)?;
+            let mut setup = VulnSetup::new(&a.vuln, &cache, None, a.quiet);
+            setup.explicit = true;
+            let settings = crate::scanners::Settings { secret_config: None, vuln: Some(setup) };
+            scan::run_scanners(&mut r, &[vuln_scanner(&settings)?], None, &[], &[])?;
+            let found = gate(&mut r, &a.vuln.severity);
             warn_all(&r, a.quiet);
-            return vuln_report(&r, a.format, a.output.as_ref(), gate, a.vuln.exit_code);
+            return vuln_report(&r, a.format, a.output.as_ref(), found, a.vuln.exit_code);
         }
         Command::Db(DbCommand::Build(a)) => {
             let out = match a.output {

@@ -10,6 +10,7 @@ use dredge_layer::{
 };
 use dredge_model::{LayerRef, Warning};
 use dredge_report::{LayerInfo, ScanReport, Target};
+use dredge_scanner::{ContentFact, Scanner, take_content};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -49,17 +50,69 @@ pub struct ScanOptions {
     pub registry: RegistryOptions,
     pub quiet: bool,
     pub debug: bool,
-    /// Scan file contents, the config and the history for secrets.
-    pub secrets: Option<Arc<dredge_secret::Scanner>>,
+    /// The scanners that run (their content scanners in the layer pass, then their analysis).
+    pub scanners: Vec<Box<dyn Scanner>>,
 }
 
-/// The extractors, and the secret scanner when secrets are scanned for.
-fn plugin_set(o: &ScanOptions) -> PluginSet<'_> {
-    let p = PluginSet::new(EXTRACTORS);
-    match &o.secrets {
-        Some(s) => p.with_content(s.as_ref()),
-        None => p,
+/// The extractors, and the content scanners of the scanners that run.
+fn plugin_set(scanners: &[Box<dyn Scanner>]) -> PluginSet<'_> {
+    let mut p = PluginSet::new(EXTRACTORS);
+    for s in scanners {
+        if let Some(c) = s.content() {
+            p = p.with_content(c);
+        }
     }
+    p
+}
+
+/// Runs every scanner's analysis on what the pass found, in registry order, and adds their
+/// findings to the report. A secret in the build history is then redacted wherever the report
+/// prints that history.
+pub fn run_scanners(
+    r: &mut ScanReport,
+    scanners: &[Box<dyn Scanner>],
+    config: Option<&serde_json::Value>,
+    refs: &[LayerRef],
+    content: &[ContentFact],
+) -> Result<()> {
+    let mut redact = Vec::new();
+    for s in scanners {
+        let mine: Vec<ContentFact> = content.iter().filter(|c| s.owns(&c.fact)).cloned().collect();
+        let mut cx = dredge_scanner::Context { report: r, config, layers: refs, content: &mine, redact: &mut redact };
+        if let Some(found) = s.analyse(&mut cx)? {
+            r.add(s.info(), found);
+        }
+    }
+    if !redact.is_empty() {
+        let fix = |l: &mut LayerRef| {
+            if let Some(c) = &mut l.created_by {
+                for (secret, with) in &redact {
+                    *c = c.replace(secret.as_str(), with);
+                }
+            }
+        };
+        for l in &mut r.target.layers {
+            if let Some(c) = &mut l.created_by {
+                for (secret, with) in &redact {
+                    *c = c.replace(secret.as_str(), with);
+                }
+            }
+        }
+        for p in &mut r.packages {
+            if let Some(l) = p.location.as_mut().and_then(|l| l.layer.as_mut()) {
+                fix(l);
+            }
+        }
+        for f in &mut r.findings {
+            f.place.layer.iter_mut().chain(f.place.removed_in.iter_mut()).for_each(fix);
+            if let dredge_model::Detail::Vulnerability(v) = &mut f.detail {
+                if let Some(l) = v.location.as_mut().and_then(|l| l.layer.as_mut()) {
+                    fix(l);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 #[derive(Default)]
@@ -90,7 +143,7 @@ fn open_registry(name: &str, target: &str, o: &ScanOptions) -> Result<(Image, Re
 /// request counts can be reported.
 pub fn resolve(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<(Image, Option<RegistryClient>)> {
     let opts = open_options(o);
-    let fingerprint = plugin_set(o).fingerprint();
+    let fingerprint = plugin_set(&o.scanners).fingerprint();
     let cache = o.cache.as_ref().and_then(|c| LayerCache::open(c, o.cache_max_bytes).ok());
     let is_cached = |diff_id: &str| cache.as_ref().is_some_and(|c| c.contains(&CacheKey::new(diff_id, &fingerprint)));
     match spec {
@@ -149,7 +202,7 @@ fn progress(o: &ScanOptions, len: u64, what: &str) -> ProgressBar {
 /// Analyses every layer of the image: from the cache when it has the layer, else one pass over
 /// the blob. Several layers at once (bounded by the rayon pool).
 pub fn analyse(img: &Image, o: &ScanOptions, stats: &Stats) -> Result<Vec<LayerFacts>> {
-    let plugins = plugin_set(o);
+    let plugins = plugin_set(&o.scanners);
     let fingerprint = plugins.fingerprint();
     let cache = match &o.cache {
         None => None,
@@ -393,13 +446,9 @@ pub fn scan_image(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<Sc
     let (img, client) = resolve(spec, target, o)?;
     let stats = Stats::default();
     let mut layers = analyse(&img, o, &stats)?;
-    // Secrets are taken out of every layer before the merge: a deleted file's secret still ships.
-    let file_secrets = o.secrets.as_ref().map(|_| dredge_secret::image::collect(&mut layers));
-    let mut img = img;
-    let config_findings = match &o.secrets {
-        Some(scanner) => config_secrets(scanner, &mut img),
-        None => Vec::new(),
-    };
+    // What content scanners found is taken out of every layer before the merge: a deleted file's
+    // secret still ships with the image.
+    let content = take_content(&mut layers, &|f| o.scanners.iter().any(|s| s.owns(f)));
     // Warnings first, then the facts are moved into the merged view (held once, not copied).
     // The whiteouts stay too: following a symlink needs to know which layer deleted its target.
     let mut layer_warnings: Vec<LayerFacts> = layers
@@ -470,85 +519,13 @@ pub fn scan_image(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<Sc
             .collect(),
     };
     let mut r = ScanReport::new(t, inv, dredge_report::now_rfc3339());
-    if let Some(files) = file_secrets {
-        let mut out = file_findings(files, &refs);
-        out.extend(
-            config_findings.into_iter().map(|(i, f)| dredge_report::SecretFinding { layer: i.and_then(|i| refs.get(i).cloned()), ..f }),
-        );
-        r.secrets = Some(sort_secrets(out));
-    }
+    let config: serde_json::Value = serde_json::from_str(&img.config_raw).unwrap_or_default();
+    run_scanners(&mut r, &o.scanners, Some(&config), &refs, &content)?;
     Ok(r)
 }
 
-/// Secrets of the config (`Env`, `Cmd`, `Entrypoint`, `Labels`) and the build history, with the
-/// index of the layer a history step made. A history line with a secret is shown redacted
-/// everywhere it is printed (layer lists, package layers): the image's layers are redacted here,
-/// before anything reads them.
-fn config_secrets(scanner: &dredge_secret::Scanner, img: &mut Image) -> Vec<(Option<usize>, dredge_report::SecretFinding)> {
-    let config: serde_json::Value = serde_json::from_str(&img.config_raw).unwrap_or_default();
-    let mut out = Vec::new();
-    for (t, h) in dredge_secret::image::scan_config(scanner, &config) {
-        let history = t.source.starts_with("history");
-        let layer = if history { t.layer } else { None };
-        if let (Some(l), Some(secret)) = (layer.and_then(|i| img.layers.get_mut(i)), t.text.get(h.start as usize..h.end as usize)) {
-            if let Some(c) = &mut l.created_by {
-                *c = c.replace(secret, &h.redacted);
-            }
-        }
-        out.push((
-            layer,
-            dredge_report::SecretFinding {
-                rule: h.rule,
-                title: h.title,
-                severity: h.severity,
-                source: if history { "history" } else { "config" },
-                path: t.source,
-                line: h.line,
-                layer: None,
-                removed_in: None,
-                name: h.name,
-                redacted: h.redacted,
-            },
-        ));
-    }
-    out
-}
-
-fn file_findings(files: Vec<dredge_secret::image::FileSecret>, refs: &[LayerRef]) -> Vec<dredge_report::SecretFinding> {
-    files
-        .into_iter()
-        .map(|f| dredge_report::SecretFinding {
-            rule: f.secret.rule,
-            title: f.secret.title,
-            severity: f.secret.severity,
-            source: "file",
-            path: f.path,
-            line: f.secret.line,
-            layer: refs.get(f.layer).cloned(),
-            removed_in: f.removed_in.and_then(|i| refs.get(i).cloned()),
-            name: f.secret.name,
-            redacted: f.secret.redacted,
-        })
-        .collect()
-}
-
-/// Highest severity first, then where.
-fn sort_secrets(mut v: Vec<dredge_report::SecretFinding>) -> Vec<dredge_report::SecretFinding> {
-    v.sort_by(|a, b| {
-        dredge_report::severity_rank(&b.severity).cmp(&dredge_report::severity_rank(&a.severity)).then_with(|| {
-            (a.layer.as_ref().map(|l| l.index), &a.path, a.line, &a.rule).cmp(&(
-                b.layer.as_ref().map(|l| l.index),
-                &b.path,
-                b.line,
-                &b.rule,
-            ))
-        })
-    });
-    v
-}
-
-pub fn scan_rootfs(dir: &str, secrets: Option<&dredge_secret::Scanner>) -> Result<ScanReport> {
-    scan_dir(dir, secrets, None)
+pub fn scan_rootfs(dir: &str, scanners: &[Box<dyn Scanner>]) -> Result<ScanReport> {
+    scan_dir(dir, scanners, None)
 }
 
 /// What `dredge fs` leaves out of a source tree: version-control directories always, and the
@@ -605,19 +582,16 @@ impl Skip {
 
 /// `dredge fs`: a source tree (a repository checkout): its lockfiles, manifests, binaries and
 /// secrets, read as `rootfs` reads a root filesystem, minus what `skip` leaves out.
-pub fn scan_fs(dir: &str, secrets: Option<&dredge_secret::Scanner>, skip: &Skip) -> Result<ScanReport> {
-    scan_dir(dir, secrets, Some(skip))
+pub fn scan_fs(dir: &str, scanners: &[Box<dyn Scanner>], skip: &Skip) -> Result<ScanReport> {
+    scan_dir(dir, scanners, Some(skip))
 }
 
-fn scan_dir(dir: &str, secrets: Option<&dredge_secret::Scanner>, skip: Option<&Skip>) -> Result<ScanReport> {
-    let mut plugins = PluginSet::new(EXTRACTORS);
-    if let Some(s) = secrets {
-        plugins = plugins.with_content(s);
-    }
+fn scan_dir(dir: &str, scanners: &[Box<dyn Scanner>], skip: Option<&Skip>) -> Result<ScanReport> {
+    let plugins = plugin_set(scanners);
     let what = if skip.is_some() { "directory" } else { "root filesystem" };
     let mut facts = walk_dir_skipping(std::path::Path::new(dir), &plugins, &|p, d| skip.is_some_and(|sk| sk.skips(p, d)))
         .with_context(|| format!("reading {what} {dir}"))?;
-    let files = secrets.map(|_| dredge_secret::image::collect(std::slice::from_mut(&mut facts)));
+    let content = take_content(std::slice::from_mut(&mut facts), &|f| scanners.iter().any(|s| s.owns(f)));
     let layers = vec![facts];
     let mut view = merge(&layers);
     let mut link_warnings = Vec::new();
@@ -665,8 +639,6 @@ fn scan_dir(dir: &str, secrets: Option<&dredge_secret::Scanner>, skip: Option<&S
         layers: vec![],
     };
     let mut r = ScanReport::new(t, inv, dredge_report::now_rfc3339());
-    if let Some(files) = files {
-        r.secrets = Some(sort_secrets(file_findings(files, &[])));
-    }
+    run_scanners(&mut r, scanners, None, &[], &content)?;
     Ok(r)
 }

@@ -1,0 +1,83 @@
+//! The registered scanners. Adding one is a crate that implements [`dredge_scanner::Scanner`]
+//! and one line in [`SCANNERS`]: `--scanners` takes its id, `--help` and `docs/scanners.md` list
+//! it, every report format renders its findings, and `--severity`/`--exit-code` gate on them.
+
+use anyhow::Result;
+use dredge_model::ScannerInfo;
+use dredge_scanner::Scanner;
+use std::path::PathBuf;
+
+/// A scanner in the registry: what it is called, and how the command line makes one.
+#[derive(Clone, Copy)]
+pub struct ScannerDef {
+    pub info: ScannerInfo,
+    pub build: fn(&Settings) -> Result<Box<dyn Scanner>>,
+}
+
+/// What the command line knows that a scanner may need to be built.
+pub struct Settings {
+    /// `--secret-config`, else `dredge-secret.yaml` in the current directory when there is one.
+    pub secret_config: Option<PathBuf>,
+    /// The advisory database and its policy (`--db`, `--offline`, ignore files, VEX ...).
+    pub(crate) vuln: Option<crate::cli::VulnSetup>,
+}
+
+/// Every built-in scanner, in the order their findings appear in reports.
+pub static SCANNERS: &[ScannerDef] = &[
+    ScannerDef { info: crate::cli::VULN_INFO, build: crate::cli::vuln_scanner },
+    ScannerDef { info: dredge_secret::image::INFO, build: secret_scanner },
+];
+
+fn secret_scanner(s: &Settings) -> Result<Box<dyn Scanner>> {
+    let default = PathBuf::from("dredge-secret.yaml");
+    let path = s.secret_config.clone().or_else(|| default.is_file().then_some(default));
+    Ok(Box::new(match path {
+        Some(p) => dredge_secret::Scanner::from_file(&p)?,
+        None => dredge_secret::Scanner::builtin()?,
+    }))
+}
+
+/// The `--scanners` section of `docs/scanners.md`, generated from the registry (a test keeps the
+/// file current).
+pub fn markdown(defs: &[ScannerDef]) -> String {
+    let mut s = String::from(
+        "<!-- generated from crates/dredge/src/scanners.rs by `DREDGE_UPDATE_DOCS=1 cargo test -p dredge --lib`; do not edit -->\n\n| `--scanners` | finds | JSON key |\n|---|---|---|\n",
+    );
+    for d in defs {
+        s.push_str(&format!("| `{}` | {} | `{}` |\n", d.info.id, d.info.help, d.info.key));
+    }
+    s.push_str("| `none` | nothing: the OS and packages only | |\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scanners_doc_is_generated_from_the_registry() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/scanners.md");
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let (start, end) = ("<!-- scanners -->\n", "<!-- /scanners -->");
+        let want = markdown(SCANNERS);
+        let (Some(a), Some(b)) = (text.find(start), text.find(end)) else { panic!("docs/scanners.md has no {start:?} section") };
+        let have = &text[a + start.len()..b];
+        if have != want && std::env::var_os("DREDGE_UPDATE_DOCS").is_some() {
+            std::fs::write(&path, format!("{}{want}{}", &text[..a + start.len()], &text[b..])).expect("write docs");
+            return;
+        }
+        assert_eq!(have, want, "docs/scanners.md is stale: run DREDGE_UPDATE_DOCS=1 cargo test -p dredge --lib scanners_doc");
+    }
+
+    #[test]
+    fn ids_and_keys_are_unique() {
+        let mut ids: Vec<&str> = SCANNERS.iter().map(|d| d.info.id).collect();
+        let mut keys: Vec<&str> = SCANNERS.iter().map(|d| d.info.key).collect();
+        ids.sort();
+        keys.sort();
+        let n = ids.len();
+        ids.dedup();
+        keys.dedup();
+        assert!(ids.len() == n && keys.len() == n && !ids.contains(&"none"));
+    }
+}
