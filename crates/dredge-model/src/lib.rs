@@ -426,6 +426,19 @@ pub enum Fact {
     Problem { message: String },
     /// A secret found in the file's content, already redacted.
     Secret(Box<SecretFact>),
+    /// What another content scanner found in the file (its own rule), for its analysis.
+    Hit(Box<ContentHit>),
+}
+
+/// A content scanner's match in a file: the scanner's id, its rule, and the line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentHit {
+    pub scanner: String,
+    pub rule: String,
+    pub title: String,
+    pub severity: Severity,
+    /// 1-based.
+    pub line: u32,
 }
 
 /// A secret in a file, as the content scanner reports it: never the full value.

@@ -1057,7 +1057,11 @@ where
             // One line, like every other error; the usage is one `--help` away.
             let text = e.render().to_string();
             let first = text.lines().next().unwrap_or("error: bad arguments");
-            let tip = text.lines().find_map(|l| l.trim().strip_prefix("tip: ")).map(|t| format!("; {t}")).unwrap_or_default();
+            let tip = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("tip: ").or_else(|| l.trim().strip_prefix("[").filter(|t| t.starts_with("possible values")).map(|t| t.trim_end_matches(']'))))
+                .map(|t| format!("; {t}"))
+                .unwrap_or_default();
             say!("dredge: {}{} (see --help)", crate::printable(first), crate::printable(&tip));
             return Ok(ExitCode::from(2));
         }
