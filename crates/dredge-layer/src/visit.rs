@@ -11,7 +11,7 @@ use dredge_model::{Fact, Warning};
 use std::collections::HashMap;
 use std::io::{self, Read};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
 /// Wanted files up to this size stay in memory for hard links to them later in the same layer
 /// (package databases are small; a hard-linked 100 MB jar is not worth holding).
@@ -63,14 +63,38 @@ type Found = (Vec<(String, Vec<Fact>)>, Vec<Warning>);
 struct ContentStage<'p> {
     scanners: Vec<&'p dyn ContentScanner>,
     senders: Vec<SyncSender<Msg>>,
+    /// Chunk buffers the scanners are done with, for reuse.
+    spare: Receiver<Vec<u8>>,
+}
+
+impl ContentStage<'_> {
+    fn buffer(&self) -> Vec<u8> {
+        match self.spare.try_recv() {
+            Ok(mut v) => {
+                v.clear();
+                v
+            }
+            Err(_) => Vec::with_capacity(CHUNK),
+        }
+    }
 }
 
 /// Reads a streamed file's chunks off the channel for [`ContentScanner::scan_stream`].
 struct ChunkStream<'a> {
     rx: &'a Receiver<Msg>,
+    spare: &'a Sender<Vec<u8>>,
     cur: Arc<Vec<u8>>,
     pos: usize,
     ended: bool,
+}
+
+/// Hands a chunk back for reuse once no scanner holds it any more.
+fn give_back(c: Arc<Vec<u8>>, spare: &Sender<Vec<u8>>) {
+    if let Ok(v) = Arc::try_unwrap(c) {
+        if v.capacity() >= CHUNK {
+            let _ = spare.send(v);
+        }
+    }
 }
 
 impl Read for ChunkStream<'_> {
@@ -81,7 +105,7 @@ impl Read for ChunkStream<'_> {
             }
             match self.rx.recv() {
                 Ok(Msg::Chunk(c)) => {
-                    self.cur = c;
+                    give_back(std::mem::replace(&mut self.cur, c), self.spare);
                     self.pos = 0;
                 }
                 Ok(Msg::End) => self.ended = true,
@@ -98,7 +122,7 @@ impl Read for ChunkStream<'_> {
     }
 }
 
-fn content_worker(scanner: &dyn ContentScanner, rx: Receiver<Msg>, layer: Option<usize>) -> Found {
+fn content_worker(scanner: &dyn ContentScanner, rx: Receiver<Msg>, spare: Sender<Vec<u8>>, layer: Option<usize>) -> Found {
     let mut found = Vec::new();
     let mut warnings = Vec::new();
     while let Ok(msg) = rx.recv() {
@@ -110,7 +134,7 @@ fn content_worker(scanner: &dyn ContentScanner, rx: Receiver<Msg>, layer: Option
                 }
             }
             Msg::Start { path } => {
-                let mut s = ChunkStream { rx: &rx, cur: Arc::new(Vec::new()), pos: 0, ended: false };
+                let mut s = ChunkStream { rx: &rx, spare: &spare, cur: Arc::new(Vec::new()), pos: 0, ended: false };
                 match scanner.scan_stream(&path, &mut s) {
                     Ok(f) if !f.is_empty() => found.push((path, f)),
                     Ok(_) => {}
@@ -119,10 +143,11 @@ fn content_worker(scanner: &dyn ContentScanner, rx: Receiver<Msg>, layer: Option
                 // The scanner may stop early (a binary): the rest of the file is dropped here.
                 while !s.ended {
                     match rx.recv() {
-                        Ok(Msg::Chunk(_)) => {}
+                        Ok(Msg::Chunk(c)) => give_back(c, &spare),
                         _ => s.ended = true,
                     }
                 }
+                give_back(std::mem::take(&mut s.cur), &spare);
             }
             Msg::Chunk(_) | Msg::End => {}
         }
@@ -136,12 +161,16 @@ pub(crate) fn with_visitor<T>(plugins: &PluginSet<'_>, layer: Option<usize>, f: 
     std::thread::scope(|s| {
         let mut senders = Vec::new();
         let mut handles = Vec::new();
+        let (spare_tx, spare) = channel();
         for &c in plugins.content() {
             let (tx, rx) = sync_channel::<Msg>(DEPTH);
             senders.push(tx);
-            handles.push(std::thread::Builder::new().name("dredge-content".into()).spawn_scoped(s, move || content_worker(c, rx, layer)));
+            let back = spare_tx.clone();
+            handles.push(
+                std::thread::Builder::new().name("dredge-content".into()).spawn_scoped(s, move || content_worker(c, rx, back, layer)),
+            );
         }
-        let stage = ContentStage { scanners: plugins.content().to_vec(), senders };
+        let stage = ContentStage { scanners: plugins.content().to_vec(), senders, spare };
         let mut v = Visitor {
             plugins,
             layer,
@@ -288,7 +317,7 @@ impl Visitor<'_, '_> {
                 break Ok(());
             }
             let full = chunk.len() == CHUNK;
-            let c = Arc::new(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)));
+            let c = Arc::new(std::mem::replace(&mut chunk, self.content.buffer()));
             for tx in &senders {
                 let _ = tx.send(Msg::Chunk(c.clone()));
             }

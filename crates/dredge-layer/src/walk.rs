@@ -9,7 +9,6 @@ use crate::{EntryKind, FileFacts, LayerError, LayerFacts, LayerStats};
 use std::io::{self, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::sync_channel;
 
 /// How a layer blob is compressed, found from its first bytes (media types lie; magic does not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -95,44 +94,49 @@ pub fn walk_layer<R: Read + Send>(
     let mut first = Vec::new();
     pipe::fill(&mut reader, &mut first).map_err(|e| io_err("reading the layer blob", e))?;
     let compression = Compression::sniff(&first);
+    // Parses the tar from `tar_in`, then drains the rest of the stream (tar end blocks, padding,
+    // trailing compressed bytes) so both digests cover the whole blob.
+    let parse = |tar_in: &mut dyn pipe::TarSource| {
+        let (res, facts) =
+            visit::with_visitor(plugins, Some(index), |v| read_tar(&mut *tar_in as &mut dyn Read, v, &follow, plugins, &label, budget.limit()));
+        let drained = res.and_then(|()| {
+            io::copy(&mut *tar_in, &mut io::sink()).map(|_| ()).map_err(|e| io_err("reading the end of the layer", e))
+        });
+        (drained, facts, tar_in.digest(), tar_in.count())
+    };
     std::thread::scope(|s| {
         let spawn_err = |e: io::Error| LayerError::Io { layer: label.clone(), what: "starting a thread", source: e };
-        let (raw_tx, raw_rx) = sync_channel::<pipe::Chunk>(pipe::DEPTH);
-        let b = budget.clone();
-        let source = std::thread::Builder::new()
-            .name("dredge-read".into())
-            .spawn_scoped(s, move || pipe::source(reader, first, raw_tx, b, true))
-            .map_err(spawn_err)?;
-        let (tar_rx, inflater) = match compression {
-            Compression::None => (raw_rx, None),
+        let (drained, mut facts, diff_hash, tar_bytes, raw_digest, raw_bytes) = match compression {
+            // The uncompressed blob is the tar: read on this thread (a stage more would only copy
+            // it once more), one hash for both digests.
+            Compression::None => {
+                let mut tar_in = pipe::HashRead::new(io::Cursor::new(first).chain(reader), budget.clone());
+                let (drained, facts, digest, bytes) = parse(&mut tar_in);
+                (drained, facts, None, bytes, digest, bytes)
+            }
             Compression::Gzip | Compression::Zstd => {
-                let (tx, rx) = sync_channel::<pipe::Chunk>(pipe::DEPTH);
-                let h = std::thread::Builder::new()
+                let (raw_tx, raw_rx) = pipe::link();
+                let b = budget.clone();
+                let source = std::thread::Builder::new()
+                    .name("dredge-read".into())
+                    .spawn_scoped(s, move || pipe::source(reader, first, raw_tx, b, true))
+                    .map_err(spawn_err)?;
+                let (tx, tar_rx) = pipe::link();
+                let inflater = std::thread::Builder::new()
                     .name("dredge-inflate".into())
                     .spawn_scoped(s, move || match compression {
                         Compression::Gzip => pipe::inflate(raw_rx, tx, |r| Ok(flate2::bufread::MultiGzDecoder::new(r))),
                         _ => pipe::inflate(raw_rx, tx, zstd::stream::read::Decoder::with_buffer),
                     })
                     .map_err(spawn_err)?;
-                (rx, Some(h))
+                let mut tar_in = pipe::ChunkReader::new(tar_rx, Some(budget.clone()), true);
+                let (drained, facts, diff_hash, tar_bytes) = parse(&mut tar_in);
+                drop(tar_in); // a stage still sending (after an error) sees the channel closed and stops
+                let _ = inflater.join();
+                let (raw_digest, raw_bytes) = source.join().unwrap_or_default();
+                (drained, facts, diff_hash, tar_bytes, raw_digest, raw_bytes)
             }
         };
-        // The uncompressed blob is the tar: its one hash (in the reading stage) is both digests.
-        let mut tar_in = pipe::ChunkReader::new(tar_rx, Some(budget.clone()), compression != Compression::None);
-        let (res, mut facts) =
-            visit::with_visitor(plugins, Some(index), |v| read_tar(&mut tar_in, v, &follow, plugins, &label, budget.limit()));
-        let drained = res.and_then(|()| {
-            // Drain the rest of the stream (tar end blocks, padding, trailing compressed bytes) so
-            // both digests cover the whole blob.
-            io::copy(&mut tar_in, &mut io::sink()).map(|_| ()).map_err(|e| io_err("reading the end of the layer", e))
-        });
-        let diff_hash = tar_in.digest();
-        let tar_bytes = tar_in.bytes;
-        drop(tar_in); // a stage still sending (after an error) sees the channel closed and stops
-        if let Some(h) = inflater {
-            let _ = h.join();
-        }
-        let (raw_digest, raw_bytes) = source.join().unwrap_or_default();
         drained?;
         let raw_digest = raw_digest.unwrap_or_default();
         let diff_id = diff_hash.unwrap_or_else(|| raw_digest.clone());
@@ -158,7 +162,7 @@ pub fn walk_layer<R: Read + Send>(
 /// Parses the tar stream and hands each entry to the visitor (or, for a follow-up walk, reads
 /// only the followed targets).
 fn read_tar(
-    input: &mut impl Read,
+    input: &mut dyn Read,
     v: &mut Visitor<'_, '_>,
     follow: &[(String, String)],
     plugins: &PluginSet<'_>,
