@@ -20,7 +20,13 @@ OCI=$WORK/oci
 [ -x "$PEERS/bin/trivy" ] || PEERS=$PEERS bash "$repo/../shared/bench/peers.sh" >&2
 command -v igzip >/dev/null || { echo "bench/engine.sh: needs igzip (apt-get install isal)" >&2; exit 2; }
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/dredge-target}
-(cd "$repo" && cargo build --release --locked -p dredge -p dredge-layer --example inflate >&2 && cargo build --release --locked -p dredge >&2)
+# With ISA-L (the `isal` feature) when nasm is there to build it, then the default build.
+if command -v nasm >/dev/null; then
+  (cd "$repo" && cargo build --release --locked -p dredge --features isal >&2)
+  cp "$CARGO_TARGET_DIR/release/dredge" "$WORK/dredge-isal"
+  ISAL=$WORK/dredge-isal
+fi
+(cd "$repo" && cargo build --release --locked -p dredge-layer --example inflate >&2 && cargo build --release --locked -p dredge >&2)
 DREDGE=$CARGO_TARGET_DIR/release/dredge
 INFLATE=$CARGO_TARGET_DIR/release/examples/inflate
 TRIVY=$PEERS/bin/trivy
@@ -39,18 +45,35 @@ TCACHE=$WORK/cache-trivy-engine
 tcold() { rm -rf "$TCACHE" && python3 "$here/empty-trivy-db.py" "$TCACHE"; }
 TRIVY_FULL=("$TRIVY" image --input "$IMG" --scanners vuln,secret --skip-db-update --skip-java-db-update --offline-scan --skip-files "$TRIVY_SKIP" --format json --cache-dir "$TCACHE" -q)
 
+# The same root filesystem as one gzip layer (the shape where one layer dominates a scan).
+SINGLE=$WORK/oci-single
+if [ ! -d "$SINGLE" ]; then
+  rm -rf "$WORK/single-layout" "$WORK/single-bundle"
+  umoci init --layout "$WORK/single-layout" && umoci new --image "$WORK/single-layout:one"
+  umoci unpack --image "$WORK/single-layout:one" "$WORK/single-bundle" >/dev/null
+  rsync -a "$WORK/rootfs/" "$WORK/single-bundle/rootfs/"
+  umoci repack --image "$WORK/single-layout:one" "$WORK/single-bundle" --history.created_by "debootstrap bookworm (one layer)"
+  skopeo copy -q "oci:$WORK/single-layout:one" "oci:$SINGLE:one"
+  rm -rf "$WORK/single-layout" "$WORK/single-bundle"
+fi
+ms=$(jq -r '.manifests[0].digest' "$SINGLE/index.json" | cut -d: -f2)
+SINGLE_BLOB=$(jq -r '.layers[0].digest' "$SINGLE/blobs/sha256/$ms" | sed "s|sha256:|$SINGLE/blobs/sha256/|")
+
 # The layers of the OCI layout, in order.
 m=$(jq -r '.manifests[0].digest' "$OCI/index.json" | cut -d: -f2)
 LAYERS=$(jq -r '.layers[].digest' "$OCI/blobs/sha256/$m" | sed "s|sha256:|$OCI/blobs/sha256/|" | paste -sd' ' -)
 
 prep() { rm -rf "$WORK/cache-dredge"; }
-for who in now before; do
+for who in now isal before; do
   bin=$DREDGE; tag=""
   if [ $who = before ]; then [ -n "${DREDGE_BEFORE:-}" ] || continue; bin=$DREDGE_BEFORE; tag=" (before)"; fi
+  if [ $who = isal ]; then [ -n "${ISAL:-}" ] || continue; bin=$ISAL; tag=" (isal)"; fi
   measure "sbom, docker archive$tag" "$bin" sbom "docker-archive:$IMG" --format json --cache-dir "$WORK/cache-dredge" -q
   measure "full scan, docker archive$tag" "$bin" image "docker-archive:$IMG" --scanners vuln,secret --db "$DB" --format json --cache-dir "$WORK/cache-dredge" -q
   measure "sbom, OCI gzip$tag" "$bin" sbom "oci-dir:$OCI" --format json --cache-dir "$WORK/cache-dredge" -q
   measure "full scan, OCI gzip$tag" "$bin" image "oci-dir:$OCI" --scanners vuln,secret --db "$DB" --format json --cache-dir "$WORK/cache-dredge" -q
+  measure "sbom, one gzip layer$tag" "$bin" sbom "oci-dir:$SINGLE" --format json --cache-dir "$WORK/cache-dredge" -q
+  measure "full scan, one gzip layer$tag" "$bin" image "oci-dir:$SINGLE" --scanners vuln,secret --db "$DB" --format json --cache-dir "$WORK/cache-dredge" -q
 done
 prep() { :; }
 "$DREDGE" image "docker-archive:$IMG" --scanners vuln,secret --db "$DB" --cache-dir "$WORK/cache-dredge" -q >/dev/null
@@ -59,6 +82,9 @@ measure "full scan, docker archive, warm" "$DREDGE" image "docker-archive:$IMG" 
 measure "inflate: zlib-rs (dredge's), 1 thread" "$INFLATE" $LAYERS
 measure "inflate: igzip -dc, 1 thread" sh -c "igzip -dc $LAYERS"
 measure "inflate: gzip -dc, 1 thread" sh -c "for f in $LAYERS; do gzip -dc < \$f; done"
+measure "inflate one layer: zlib-rs (dredge's)" "$INFLATE" "$SINGLE_BLOB"
+measure "inflate one layer: igzip -dc" igzip -dc "$SINGLE_BLOB"
+measure "inflate one layer: gzip -dc" sh -c "gzip -dc < $SINGLE_BLOB"
 prep() { tcold; }
 RUNS_SAVED=$RUNS; RUNS=${TRIVY_SLOW_RUNS:-1}
 measure "trivy full scan, docker archive, cold" "${TRIVY_FULL[@]}"
@@ -82,10 +108,11 @@ planted=$(wc -l < "$TI/expected/secrets-values.txt")
 p_skip=$("$DREDGE" image "$TI/secrets.docker.tar" --scanners secret --format json --no-cache -q | jq '.secrets | length')
 p_all=$("$DREDGE" image "$TI/secrets.docker.tar" --scanners secret --secret-config noskip.yaml --format json --no-cache -q | jq '.secrets | length')
 
+fastest1=$(printf '%s\n' "$(t 'inflate one layer: zlib-rs (dredge'"'"'s)')" "$(t 'inflate one layer: igzip -dc')" | sort -n | head -1)
 fastest=$(printf '%s\n' "$(t 'inflate: zlib-rs (dredge'"'"'s), 1 thread')" "$(t 'inflate: igzip -dc, 1 thread')" | sort -n | head -1)
 row() { echo "| $1 | $(t "$1") s | $(m "$1") MiB |"; }
 rows=$(for r in "${results[@]}"; do n=${r%%|*}; row "$n"; done)
-maxrss=0; for r in "${results[@]}"; do case $r in trivy*|inflate*) continue;; esac; n=${r%%|*}; [ "$(m "$n")" -gt "$maxrss" ] && maxrss=$(m "$n"); done
+maxrss=0; for r in "${results[@]}"; do case $r in trivy*|inflate*|*before*) continue;; esac; n=${r%%|*}; [ "$(m "$n")" -gt "$maxrss" ] && maxrss=$(m "$n"); done
 before_rows=""
 if [ -n "${DREDGE_BEFORE:-}" ]; then
   before_rows="
@@ -99,7 +126,8 @@ section=$(cat <<MD
 
 Written by \`bash bench/engine.sh\` on $(date -u +%Y-%m-%d) ($(nproc) cores; median of $RUNS runs,
 Trivy's cold full scan ${TRIVY_SLOW_RUNS:-1} run), on the image of bench/run.sh ($(du -sh "$IMG" | cut -f1) docker archive, the same
-image as an OCI layout with gzip layers). Full scan = \`--scanners vuln,secret\` with a real OSV
+image as an OCI layout with gzip layers, and its root filesystem as one gzip layer). Rows marked
+(isal) are the same build with the \`isal\` feature (ISA-L inflate); (before) is \`DREDGE_BEFORE\`. Full scan = \`--scanners vuln,secret\` with a real OSV
 database; Trivy runs the same scanners against an empty database of its own (its database cannot be
 downloaded here), so its lookups cost it nothing.
 
@@ -111,6 +139,8 @@ $rows
 |---|---:|---|
 | full scan ÷ sbom, docker archive (≤ 1.25×) | $(ratio "$(t 'full scan, docker archive')" "$(t 'sbom, docker archive')") | |
 | full scan ÷ sbom, OCI gzip (≤ 1.25×) | $(ratio "$(t 'full scan, OCI gzip')" "$(t 'sbom, OCI gzip')") | |
+| sbom on one gzip layer ÷ fastest 1-thread inflate of it (≤ 1.10×) | $(ratio "$(t 'sbom, one gzip layer')" "$fastest1") | vs igzip: $(ratio "$(t 'sbom, one gzip layer')" "$(t 'inflate one layer: igzip -dc')"), vs gzip: $(ratio "$(t 'sbom, one gzip layer')" "$(t 'inflate one layer: gzip -dc')")${ISAL:+; with ISA-L: $(ratio "$(t 'sbom, one gzip layer (isal)')" "$fastest1") (vs igzip $(ratio "$(t 'sbom, one gzip layer (isal)')" "$(t 'inflate one layer: igzip -dc')"))} |
+| full scan ÷ sbom, one gzip layer (≤ 1.25×) | $(ratio "$(t 'full scan, one gzip layer')" "$(t 'sbom, one gzip layer')") | |
 | sbom on gzip ÷ fastest 1-thread inflate of its layers (≤ 1.10×) | $(ratio "$(t 'sbom, OCI gzip')" "$fastest") | vs igzip: $(ratio "$(t 'sbom, OCI gzip')" "$(t 'inflate: igzip -dc, 1 thread')"), vs gzip: $(ratio "$(t 'sbom, OCI gzip')" "$(t 'inflate: gzip -dc, 1 thread')") |
 | Trivy ÷ dredge, full scan, cold (≥ 3×) | $(ratio "$(t 'trivy full scan, docker archive, cold')" "$(t 'full scan, docker archive')") | Trivy vuln only ÷ dredge full: $(ratio "$(t 'trivy vuln only, docker archive, cold')" "$(t 'full scan, docker archive')") |
 | Trivy ÷ dredge, full scan, warm (≥ 10×) | $(ratio "$(t 'trivy full scan, docker archive, warm')" "$(t 'full scan, docker archive, warm')") | |

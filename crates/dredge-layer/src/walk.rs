@@ -97,11 +97,11 @@ pub fn walk_layer<R: Read + Send>(
     // Parses the tar from `tar_in`, then drains the rest of the stream (tar end blocks, padding,
     // trailing compressed bytes) so both digests cover the whole blob.
     let parse = |tar_in: &mut dyn pipe::TarSource| {
-        let (res, facts) =
-            visit::with_visitor(plugins, Some(index), |v| read_tar(&mut *tar_in as &mut dyn Read, v, &follow, plugins, &label, budget.limit()));
-        let drained = res.and_then(|()| {
-            io::copy(&mut *tar_in, &mut io::sink()).map(|_| ()).map_err(|e| io_err("reading the end of the layer", e))
+        let (res, facts) = visit::with_visitor(plugins, Some(index), |v| {
+            read_tar(&mut *tar_in as &mut dyn Read, v, &follow, plugins, &label, budget.limit())
         });
+        let drained =
+            res.and_then(|()| io::copy(&mut *tar_in, &mut io::sink()).map(|_| ()).map_err(|e| io_err("reading the end of the layer", e)));
         (drained, facts, tar_in.digest(), tar_in.count())
     };
     std::thread::scope(|s| {
@@ -125,6 +125,9 @@ pub fn walk_layer<R: Read + Send>(
                 let inflater = std::thread::Builder::new()
                     .name("dredge-inflate".into())
                     .spawn_scoped(s, move || match compression {
+                        #[cfg(feature = "isal")]
+                        Compression::Gzip => pipe::inflate(raw_rx, tx, |r| Ok(Box::new(isal::read::GzipDecoder::new(r)))),
+                        #[cfg(not(feature = "isal"))]
                         Compression::Gzip => pipe::inflate(raw_rx, tx, |r| Ok(flate2::bufread::MultiGzDecoder::new(r))),
                         _ => pipe::inflate(raw_rx, tx, zstd::stream::read::Decoder::with_buffer),
                     })

@@ -203,3 +203,38 @@ fn third_party_test_fixtures_are_allowed_unless_disabled() {
     let s = Scanner::new(&cfg).unwrap();
     assert_eq!(s.scan("usr/local/lib/python3.11/dist-packages/requests/tests/key.pem", key.as_bytes()).unwrap().len(), 1);
 }
+
+#[test]
+fn what_the_os_package_manager_owns_is_skipped_unless_disabled() {
+    use dredge_layer::ContentScanner as _;
+    let key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAzq8Wm3Xv5Rn2Kp7Lc4Bd9Ft1Gy6Hu0Ij3Ok8Pl2Am5Sn7Do4\nEp1Fq9Gr6Hs3It0Ju8Kv5Lw2Mx7Ny4Oz1Pa9Qb6Rc3Sd0Te8Uf5Vg2Wh7Xi4Yj1Zk\n-----END RSA PRIVATE KEY-----\n";
+    let s = Scanner::builtin().unwrap();
+    for skipped in [
+        "var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages",
+        "var/lib/dpkg/info/openssl.postinst",
+        "usr/share/nodejs/ssh2/lib/key.pem",
+        "usr/lib/python3.11/test/keycert.pem",
+        "usr/lib/x86_64-linux-gnu/perl5/5.36/Net/SSLeay.pm",
+        "usr/include/openssl/pem.h",
+        "app/static/logo.svg",
+        "app/dist/bundle.tar.gz",
+    ] {
+        assert!(!s.wants(skipped, key.as_bytes()), "{skipped} is skipped");
+        assert!(s.scan(skipped, key.as_bytes()).unwrap().is_empty(), "{skipped} is skipped");
+    }
+    // The application's files, /usr/local and the rest of /usr are scanned.
+    for scanned in
+        ["app/certs/key.pem", "usr/local/lib/python3.11/site-packages/app/key.pem", "usr/share/nginx/html/key.pem", "opt/app/key.pem"]
+    {
+        assert!(s.wants(scanned, key.as_bytes()), "{scanned} is scanned");
+        assert_eq!(s.scan(scanned, key.as_bytes()).unwrap().len(), 1, "{scanned} is scanned");
+    }
+    // Binary content is not wanted, whatever the path.
+    assert!(!s.wants("app/blob", b"\x7fELF\0\0\0\x01"));
+    // Each group has an id that turns it off.
+    let cfg: Config = serde_saphyr::from_str("disable-rules: [system-nodejs, media-files]\n").unwrap();
+    let s = Scanner::new(&cfg).unwrap();
+    assert_eq!(s.scan("usr/share/nodejs/ssh2/lib/key.pem", key.as_bytes()).unwrap().len(), 1);
+    assert_eq!(s.scan("app/static/logo.svg", key.as_bytes()).unwrap().len(), 1);
+    assert!(s.scan("var/lib/dpkg/info/openssl.postinst", key.as_bytes()).unwrap().is_empty());
+}

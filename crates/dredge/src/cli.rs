@@ -1059,7 +1059,11 @@ where
             let first = text.lines().next().unwrap_or("error: bad arguments");
             let tip = text
                 .lines()
-                .find_map(|l| l.trim().strip_prefix("tip: ").or_else(|| l.trim().strip_prefix("[").filter(|t| t.starts_with("possible values")).map(|t| t.trim_end_matches(']'))))
+                .find_map(|l| {
+                    l.trim().strip_prefix("tip: ").or_else(|| {
+                        l.trim().strip_prefix("[").filter(|t| t.starts_with("possible values")).map(|t| t.trim_end_matches(']'))
+                    })
+                })
                 .map(|t| format!("; {t}"))
                 .unwrap_or_default();
             say!("dredge: {}{} (see --help)", crate::printable(first), crate::printable(&tip));

@@ -1,6 +1,7 @@
 //! A scanner registered from outside the binary (the example crate) takes part in a scan like the
 //! built-in ones: `--scanners` takes its id, its content scanner runs in the layer pass beside the
 //! secret scanner, and its findings are in every output format and behind the one gate.
+#![allow(clippy::panic, clippy::unwrap_used)]
 
 mod common;
 
@@ -99,13 +100,15 @@ fn one_gate_for_every_scanner() {
     let root = root.to_str().unwrap();
     let out = tmp.path().join("out");
     // HIGH: the denied package is left, so the gate fails.
-    let (code, json) = run(&["fs", root, "--scanners", "example,secret", "--severity", "HIGH", "--exit-code", "3", "--format", "json"], &out);
+    let (code, json) =
+        run(&["fs", root, "--scanners", "example,secret", "--severity", "HIGH", "--exit-code", "3", "--format", "json"], &out);
     assert_eq!(code, ExitCode::from(3));
     let j: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(j["examples"].as_array().unwrap().len(), 1);
     assert_eq!(j["secrets"].as_array().unwrap().len(), 0, "the token is CRITICAL: left out by --severity HIGH");
     // LOW only: nothing of either scanner is left, so it passes (and both keys stay, empty).
-    let (code, json) = run(&["fs", root, "--scanners", "example,secret", "--severity", "LOW", "--exit-code", "3", "--format", "json"], &out);
+    let (code, json) =
+        run(&["fs", root, "--scanners", "example,secret", "--severity", "LOW", "--exit-code", "3", "--format", "json"], &out);
     assert_eq!(code, ExitCode::SUCCESS);
     let j: Value = serde_json::from_str(&json).unwrap();
     assert_eq!((j["examples"].as_array().map(Vec::len), j["secrets"].as_array().map(Vec::len)), (Some(0), Some(0)));

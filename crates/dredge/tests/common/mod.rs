@@ -1,6 +1,6 @@
 //! Helpers for the CLI tests: the binary, the real-data test images (built once by
 //! testdata/make-images.sh with umoci/skopeo), a private cache dir per test.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::panic, clippy::unwrap_used)]
 
 pub mod registry;
 

@@ -1,6 +1,6 @@
 //! A real registry for tests: Debian's docker-registry on 127.0.0.1 with TLS (a test CA),
 //! htpasswd basic auth or a bearer-token server, started per test and stopped on drop.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::panic, clippy::unwrap_used)]
 
 use super::{images, repo};
 use std::net::{TcpListener, TcpStream};
