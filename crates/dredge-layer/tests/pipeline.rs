@@ -196,3 +196,22 @@ fn a_directory_walk_sees_what_a_layer_walk_sees() {
     assert_eq!(from_tar.written, from_dir.written);
     assert_eq!(from_tar.stats.files, from_dir.stats.files);
 }
+
+#[test]
+fn a_gzip_layer_of_several_members_is_read_to_its_end() {
+    // eStargz layers and `pigz --independent`-style blobs are gzip members one after the other: the
+    // inflater (zlib-rs, or ISA-L with the `isal` feature) must read every member, or files past the
+    // first member would go unseen and the diff_id would not match.
+    let tar = layer_tar(&entries());
+    let cut = tar.len() / 3;
+    let mut blob = gzip(&tar[..cut]);
+    blob.extend(gzip(&tar[cut..2 * cut]));
+    blob.extend(gzip(&tar[2 * cut..]));
+    let a = Counting::new("a");
+    let plugins = PluginSet::new(&[]).with_content(&a);
+    let facts = walk(blob, &sha256(&tar), &plugins, 1 << 30).expect("three members");
+    assert_eq!(facts.diff_id, sha256(&tar));
+    assert_eq!(facts.stats.uncompressed_bytes, tar.len() as u64);
+    assert!(facts.files.contains_key("data/skip.bin"), "the last file, in the last member");
+    assert_eq!(a.files.load(Ordering::Relaxed), 6);
+}
