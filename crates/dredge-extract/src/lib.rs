@@ -207,8 +207,20 @@ pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today:
     }
     // A language package whose metadata file an OS package owns is the OS package (the distro
     // patches it and publishes its advisories): report it once, as the OS package.
-    let owned_by_os: std::collections::HashSet<String> =
-        packages.iter().filter(|p| p.ecosystem.is_os()).flat_map(|p| p.files.iter().cloned()).collect();
+    // Only the few language-package paths are looked up (the OS packages' file lists are long).
+    let lang_paths: std::collections::HashSet<&str> =
+        packages.iter().filter(|p| !p.ecosystem.is_os()).filter_map(|p| p.location.as_ref().map(|l| l.path.as_str())).collect();
+    let owned_by_os: std::collections::HashSet<String> = if lang_paths.is_empty() {
+        Default::default()
+    } else {
+        packages
+            .iter()
+            .filter(|p| p.ecosystem.is_os())
+            .flat_map(|p| p.files.iter())
+            .filter(|f| lang_paths.contains(f.as_str()))
+            .cloned()
+            .collect()
+    };
     packages.retain(|p| p.ecosystem.is_os() || !p.location.as_ref().is_some_and(|l| owned_by_os.contains(&l.path)));
     dredge_model::dedup_packages(&mut packages);
     inv.packages = packages;

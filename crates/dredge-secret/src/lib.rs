@@ -97,11 +97,35 @@ struct Rule {
     id: String,
     title: String,
     severity: String,
-    regex: Regex,
+    pattern: String,
+    /// Compiled on first use: most rules' keywords never occur in a scan (a warm scan reads only
+    /// the image config and history), and compiling all of them costs more than such a scan.
+    /// A config's own rules are compiled when it is loaded, so their errors show at once; the
+    /// built-in ones are tested to compile.
+    compiled: std::sync::OnceLock<Option<Compiled>>,
     paths: Option<RegexSet>,
     min_entropy: f64,
+}
+
+struct Compiled {
+    regex: Regex,
     secret_group: Option<usize>,
     name_group: Option<usize>,
+}
+
+impl Compiled {
+    fn new(pattern: &str) -> Result<Compiled, regex::Error> {
+        let regex = regex::bytes::RegexBuilder::new(pattern).size_limit(8 << 20).build()?;
+        let secret_group = regex.capture_names().position(|n| n == Some("secret"));
+        let name_group = regex.capture_names().position(|n| n == Some("name"));
+        Ok(Compiled { regex, secret_group, name_group })
+    }
+}
+
+impl Rule {
+    fn compiled(&self) -> Option<&Compiled> {
+        self.compiled.get_or_init(|| Compiled::new(&self.pattern).ok()).as_ref()
+    }
 }
 
 /// Compiled rules.
@@ -250,6 +274,7 @@ impl Scanner {
                 r.min_entropy,
             ));
         }
+        let builtin = defs.len();
         for c in &cfg.rules {
             if defs.iter().any(|d| d.0 == c.id) {
                 return Err(bad(format!("rule id {:?} is used twice", c.id)));
@@ -273,27 +298,25 @@ impl Scanner {
         let mut global_kw: Vec<(usize, String, bool)> = Vec::new();
         let mut scoped_kw: Vec<(usize, String, bool)> = Vec::new();
         for (i, (id, title, severity, keywords, re, paths, min_entropy)) in defs.iter().enumerate() {
-            let regex = regex::bytes::RegexBuilder::new(re)
-                .size_limit(8 << 20)
-                .build()
-                .map_err(|e| bad(format!("rule {id}: invalid regex: {e}")))?;
+            let compiled = std::sync::OnceLock::new();
+            if i >= builtin {
+                let c = Compiled::new(re).map_err(|e| bad(format!("rule {id}: invalid regex: {e}")))?;
+                let _ = compiled.set(Some(c));
+            }
             let paths = if paths.is_empty() {
                 None
             } else {
                 Some(RegexSet::new(paths.iter().map(|p| glob_to_regex(p))).map_err(|e| bad(format!("rule {id}: invalid path: {e}")))?)
             };
             let scoped_rule = paths.is_some();
-            let secret_group = regex.capture_names().position(|n| n == Some("secret"));
-            let name_group = regex.capture_names().position(|n| n == Some("name"));
             rules.push(Rule {
                 id: id.clone(),
                 title: title.clone(),
                 severity: severity.clone(),
-                regex,
+                pattern: re.clone(),
+                compiled,
                 paths,
                 min_entropy: *min_entropy,
-                secret_group,
-                name_group,
             });
             if keywords.is_empty() {
                 always.push(i);
@@ -430,9 +453,10 @@ impl Scanner {
                 at[i].sort_unstable();
                 merge_windows(&at[i], data.len())
             };
+            let Some(c) = (if windows.is_empty() { None } else { rule.compiled() }) else { continue };
             for (ws, we) in windows {
-                for caps in rule.regex.captures_iter(&data[ws..we]) {
-                    let Some(secret) = rule.secret_group.and_then(|g| caps.get(g)).or_else(|| caps.get(0)) else { continue };
+                for caps in c.regex.captures_iter(&data[ws..we]) {
+                    let Some(secret) = c.secret_group.and_then(|g| caps.get(g)).or_else(|| caps.get(0)) else { continue };
                     let value = secret.as_bytes();
                     if value.is_empty() || placeholder(value) || self.allow_values.iter().any(|a| a.is_match(value)) {
                         continue;
@@ -453,7 +477,7 @@ impl Scanner {
                         title: rule.title.clone(),
                         severity: rule.severity.clone(),
                         redacted: redact(value),
-                        name: rule.name_group.and_then(|g| caps.get(g)).map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned()),
+                        name: c.name_group.and_then(|g| caps.get(g)).map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned()),
                     });
                 }
             }

@@ -238,3 +238,21 @@ fn what_the_os_package_manager_owns_is_skipped_unless_disabled() {
     assert_eq!(s.scan("app/static/logo.svg", key.as_bytes()).unwrap().len(), 1);
     assert!(s.scan("var/lib/dpkg/info/openssl.postinst", key.as_bytes()).unwrap().is_empty());
 }
+
+#[test]
+fn every_builtin_rule_compiles_and_is_compiled_only_when_its_keywords_occur() {
+    // Built-in rules are compiled on first use (a scan error there would silently lose the rule).
+    for r in BUILTIN {
+        let c = Compiled::new(r.regex).unwrap_or_else(|e| panic!("rule {}: {e}", r.id));
+        assert!(c.secret_group.is_some() || !r.regex.contains("?P<secret>"), "rule {}", r.id);
+    }
+    let s = Scanner::builtin().unwrap();
+    assert!(s.rules.iter().all(|r| r.compiled.get().is_none()), "nothing compiled before a scan");
+    s.scan("app/readme.txt", b"plain words, nothing to see").unwrap_or_default();
+    let compiled: Vec<&str> = s.rules.iter().filter(|r| r.compiled.get().is_some()).map(|r| r.id.as_str()).collect();
+    assert!(compiled.len() < s.rules.len() / 4, "only rules without keywords or whose keywords occur: {compiled:?}");
+    // A config's own rule is compiled at load, so its error names it at once.
+    let cfg: Config = serde_saphyr::from_str("rules:\n  - id: mine\n    regex: '(unclosed'\n    keywords: [x]\n").unwrap();
+    let e = Scanner::new(&cfg).err().expect("invalid regex").to_string();
+    assert!(e.contains("rule mine: invalid regex"), "{e}");
+}
