@@ -96,6 +96,7 @@ fn every_flag_the_docs_mention_exists() {
     let foreign = [
         "--cacert",
         "--release",
+        "--features",
         "--locked",
         "--all",
         "--nocapture",
