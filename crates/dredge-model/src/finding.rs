@@ -64,6 +64,14 @@ pub enum Detail {
         redacted: String,
         name: Option<String>,
     },
+    /// A check of how the image was built or will run (misconfigurations): why it matters, where
+    /// to read more, and the text that triggered it.
+    Check {
+        description: String,
+        references: Vec<String>,
+        /// `USER root`, `RUN curl … | sh`: what the check saw (never a secret's value).
+        evidence: Option<String>,
+    },
     /// Nothing beyond the common fields.
     None,
 }
@@ -147,7 +155,7 @@ impl Serialize for Finding {
                 m.serialize_entry("match", redacted)?;
                 m.end()
             }
-            Detail::None => {
+            Detail::None | Detail::Check { .. } => {
                 let mut m = s.serialize_map(None)?;
                 m.serialize_entry("rule", &self.rule)?;
                 m.serialize_entry("title", &self.title)?;
@@ -168,6 +176,13 @@ impl Serialize for Finding {
                 }
                 if let Some((name, version, purl)) = &self.place.package {
                     m.serialize_entry("package", &serde_json::json!({"name": name, "version": version, "purl": purl}))?;
+                }
+                if let Detail::Check { description, references, evidence } = &self.detail {
+                    m.serialize_entry("description", description)?;
+                    if let Some(e) = evidence {
+                        m.serialize_entry("evidence", e)?;
+                    }
+                    m.serialize_entry("references", references)?;
                 }
                 if let Some(r) = &self.remediation {
                     m.serialize_entry("remediation", r)?;

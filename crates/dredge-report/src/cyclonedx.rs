@@ -2,6 +2,7 @@
 //! component; every package is a `library` with its purl and the layer that brought it in.
 
 use crate::{ScanReport, spdx_expression, stable_uuid};
+use dredge_model::Detail;
 use dredge_model::Package;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -241,9 +242,34 @@ fn bom(r: &ScanReport) -> Bom<'_> {
             .collect()
     });
     // Other scanners' findings about a package (a component of this BOM) are listed with the
-    // vulnerabilities, their source named after the scanner; findings about files or the config
-    // have no component to point at and are in the other formats only.
+    // vulnerabilities, their source named after the scanner; so are checks of the image itself
+    // (misconfigurations), which affect the image, the BOM's subject. Secrets in files have no
+    // component to point at and are in the other formats only.
     for f in r.findings.iter().filter(|f| f.scanner != "vuln") {
+        if let (Detail::Check { description, references, evidence }, None) = (&f.detail, &f.place.package) {
+            let list = vulnerabilities.get_or_insert_with(Vec::new);
+            let mut detail = description.clone();
+            if let Some(e) = evidence {
+                detail.push_str(&format!(" Found: {e} ({}).", f.where_()));
+            }
+            let mut v = json!({
+                "bom-ref": format!("{}:{}", f.scanner, list.len()),
+                "id": f.rule,
+                "source": {"name": format!("dredge {}", f.scanner)},
+                "ratings": [{"severity": f.severity.as_str().to_ascii_lowercase(), "method": "other", "source": {"name": f.scanner}}],
+                "description": f.title,
+                "detail": detail,
+                "affects": [{"ref": subject_ref}],
+            });
+            if let Some(u) = references.first() {
+                v["source"]["url"] = json!(u);
+            }
+            if let Some(rem) = &f.remediation {
+                v["recommendation"] = json!(rem);
+            }
+            list.push(v);
+            continue;
+        }
         let Some((name, version, purl)) = &f.place.package else { continue };
         let list = vulnerabilities.get_or_insert_with(Vec::new);
         let mut v = json!({

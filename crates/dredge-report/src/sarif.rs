@@ -107,10 +107,13 @@ pub fn to_sarif(r: &ScanReport) -> String {
                         _ => "2.0",
                     };
                     let mut help = format!("{}: {}\nSeverity: {sev}", sc.rule_name, f.title);
+                    if let Detail::Check { description, .. } = &f.detail {
+                        help.push_str(&format!("\n{description}"));
+                    }
                     if let Some(rem) = &f.remediation {
                         help.push_str(&format!("\n{rem}"));
                     }
-                    rules.push(json!({
+                    let mut rule = json!({
                         "id": f.rule,
                         "name": sc.rule_name,
                         "shortDescription": {"text": f.title},
@@ -118,7 +121,13 @@ pub fn to_sarif(r: &ScanReport) -> String {
                         "defaultConfiguration": {"level": level(f.severity)},
                         "help": {"text": help},
                         "properties": {"security-severity": score, "precision": "high", "tags": [sc.id, "security", sev]},
-                    }));
+                    });
+                    if let Detail::Check { references, .. } = &f.detail {
+                        if let Some(u) = references.first() {
+                            rule["helpUri"] = json!(u);
+                        }
+                    }
+                    rules.push(rule);
                     index.len() - 1
                 }
             };
@@ -126,6 +135,7 @@ pub fn to_sarif(r: &ScanReport) -> String {
                 f.place.removed_in.as_ref().map(|l| format!(" (removed in layer {}, still in the image)", l.index)).unwrap_or_default();
             let detail = match &f.detail {
                 Detail::Secret { redacted, .. } => format!("; match {redacted}"),
+                Detail::Check { evidence: Some(e), .. } => format!("; {e}"),
                 _ => String::new(),
             };
             let path = f.place.path.as_ref().or(f.place.field.as_ref()).cloned().unwrap_or_default();

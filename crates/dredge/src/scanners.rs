@@ -26,6 +26,7 @@ pub struct Settings {
 pub static SCANNERS: &[ScannerDef] = &[
     ScannerDef { info: crate::cli::VULN_INFO, build: crate::cli::vuln_scanner },
     ScannerDef { info: dredge_secret::image::INFO, build: secret_scanner },
+    ScannerDef { info: dredge_misconfig::INFO, build: |_| Ok(Box::new(dredge_misconfig::Scanner)) },
 ];
 
 fn secret_scanner(s: &Settings) -> Result<Box<dyn Scanner>> {

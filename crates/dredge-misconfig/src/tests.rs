@@ -1,0 +1,289 @@
+use crate::image::{check_config, commands, unpinned_reference, world_writable};
+use serde_json::{Value, json};
+
+/// A config that passes every check: a user, a health check, an innocent port, a clean history.
+fn clean() -> Value {
+    json!({
+        "config": {
+            "User": "app",
+            "Healthcheck": {"Test": ["CMD", "/app/healthcheck"]},
+            "ExposedPorts": {"8080/tcp": {}},
+            "Env": ["PATH=/usr/bin", "PASSWORD_FILE=/run/secrets/db", "PIP_NO_CACHE_DIR=1"],
+            "Labels": {"org.opencontainers.image.base.name": "docker.io/library/debian:12.6"}
+        },
+        "history": [
+            {"created_by": "/bin/sh -c #(nop) ADD file:0a1b2c in / "},
+            {"created_by": "RUN /bin/sh -c apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u5 && rm -rf /var/lib/apt/lists/* # buildkit"},
+            {"created_by": "RUN /bin/sh -c pip install --no-cache-dir flask==3.0.3 -r requirements.txt # buildkit"},
+            {"created_by": "RUN /bin/sh -c npm ci && npm install -g npm@10.8.2 # buildkit"},
+            {"created_by": "RUN /bin/sh -c chmod 755 /app && chmod -R u+rwX,go+rX /srv # buildkit"},
+            {"created_by": "ADD --checksum=sha256:24454f830c https://example.com/tool.tgz /opt/ # buildkit"},
+            {"created_by": "EXPOSE map[8080/tcp:{}]", "empty_layer": true},
+            {"created_by": "USER app", "empty_layer": true}
+        ]
+    })
+}
+
+fn ids(config: &Value) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = check_config(config).into_iter().map(|h| h.0).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// `clean()` with one change: only `want` fires.
+fn only(want: &str, change: impl FnOnce(&mut Value)) {
+    let mut c = clean();
+    change(&mut c);
+    assert_eq!(ids(&c), vec![want], "{c:#}");
+}
+
+fn add_run(c: &mut Value, run: &str) {
+    c["history"].as_array_mut().unwrap().push(json!({"created_by": format!("RUN /bin/sh -c {run} # buildkit")}));
+}
+
+#[test]
+fn a_clean_image_has_no_finding() {
+    assert_eq!(check_config(&clean()), vec![]);
+}
+
+#[test]
+fn root_user() {
+    only("DRG-IMG-001", |c| c["config"]["User"] = json!(""));
+    only("DRG-IMG-001", |c| c["config"]["User"] = json!("0:0"));
+    only("DRG-IMG-001", |c| c["config"]["User"] = json!("root"));
+    // Pointed at the USER step when the history has one.
+    let mut c = clean();
+    c["config"]["User"] = json!("root");
+    c["history"].as_array_mut().unwrap().push(json!({"created_by": "USER root", "empty_layer": true}));
+    let h = check_config(&c);
+    assert_eq!((h[0].1.as_str(), h[0].3.as_deref()), ("history[8]", Some("USER root")));
+    // No User key at all (a config that never set it).
+    let mut c = clean();
+    c["config"].as_object_mut().unwrap().remove("User");
+    assert_eq!(check_config(&c)[0].1, "config.User");
+}
+
+#[test]
+fn healthcheck() {
+    only("DRG-IMG-002", |c| {
+        c["config"].as_object_mut().unwrap().remove("Healthcheck");
+    });
+    only("DRG-IMG-002", |c| c["config"]["Healthcheck"] = json!({"Test": ["NONE"]}));
+}
+
+#[test]
+fn sensitive_ports() {
+    only("DRG-IMG-003", |c| c["config"]["ExposedPorts"]["22/tcp"] = json!({}));
+    only("DRG-IMG-003", |c| c["config"]["ExposedPorts"]["2375/tcp"] = json!({}));
+    only("DRG-IMG-003", |c| c["config"]["ExposedPorts"]["5432"] = json!({}));
+    // The EXPOSE step that added it, with its layer-less history index.
+    let mut c = clean();
+    c["config"]["ExposedPorts"]["22/tcp"] = json!({});
+    c["history"].as_array_mut().unwrap().push(json!({"created_by": "/bin/sh -c #(nop)  EXPOSE 22/tcp 8080", "empty_layer": true}));
+    let h = check_config(&c);
+    assert_eq!((h[0].1.as_str(), h[0].2, h[0].3.as_deref()), ("history[8]", None, Some("EXPOSE 22/tcp (SSH)")));
+    // 2222 is not 22.
+    let mut c = clean();
+    c["config"]["ExposedPorts"]["2222/tcp"] = json!({});
+    assert_eq!(ids(&c), Vec::<&str>::new());
+}
+
+#[test]
+fn remote_add() {
+    only("DRG-IMG-004", |c| {
+        c["history"].as_array_mut().unwrap().push(json!({"created_by": "ADD https://example.com/x.tgz /opt/ # buildkit"}))
+    });
+    only("DRG-IMG-004", |c| {
+        c["history"].as_array_mut().unwrap().push(json!({"created_by": "/bin/sh -c #(nop) ADD http://example.com/a /a"}))
+    });
+}
+
+#[test]
+fn pipe_to_shell() {
+    only("DRG-IMG-005", |c| add_run(c, "curl -fsSL https://get.example.com | sh"));
+    only("DRG-IMG-005", |c| add_run(c, "wget -qO- https://x.example/install.sh | bash -"));
+    // Through sudo: both checks.
+    let mut c = clean();
+    add_run(&mut c, "wget -qO- https://x.example/install.sh | sudo -E bash -");
+    assert_eq!(ids(&c), vec!["DRG-IMG-005", "DRG-IMG-014"]);
+    only("DRG-IMG-005", |c| add_run(c, "sh -c \"$(curl -fsSL https://x.example/i.sh)\""));
+    only("DRG-IMG-005", |c| add_run(c, "curl -s https://bootstrap.pypa.io/get-pip.py | python3"));
+    // Downloading to a file and checking it is the fix.
+    let mut c = clean();
+    add_run(&mut c, "curl -fsSLo /tmp/i.sh https://x.example/i.sh && echo 'abc  /tmp/i.sh' | sha256sum -c && sh /tmp/i.sh");
+    assert_eq!(ids(&c), Vec::<&str>::new());
+}
+
+#[test]
+fn apt_cleanup_and_pins() {
+    only("DRG-IMG-006", |c| add_run(c, "apt-get update && apt-get install -y curl=7.88.1-10"));
+    only("DRG-IMG-007", |c| add_run(c, "apt-get install -y curl && rm -rf /var/lib/apt/lists/*"));
+    let h = {
+        let mut c = clean();
+        add_run(
+            &mut c,
+            "apt-get -o Dpkg::Options::=--force-confnew install -y curl git=1:2.39.2-1.1 ./local.deb && rm -rf /var/lib/apt/lists/*",
+        );
+        check_config(&c)
+    };
+    assert_eq!(
+        h.iter().map(|h| (h.0, h.3.clone().unwrap_or_default())).collect::<Vec<_>>(),
+        vec![("DRG-IMG-007", "unpinned: curl".into())]
+    );
+}
+
+#[test]
+fn apk() {
+    only("DRG-IMG-008", |c| add_run(c, "apk add curl=8.5.0-r0"));
+    only("DRG-IMG-009", |c| add_run(c, "apk add --no-cache --virtual .build-deps gcc"));
+    let mut c = clean();
+    add_run(&mut c, "apk add --no-cache curl=8.5.0-r0 musl~1.2");
+    assert_eq!(ids(&c), Vec::<&str>::new());
+}
+
+#[test]
+fn yum_dnf() {
+    only("DRG-IMG-010", |c| add_run(c, "yum install -y httpd-2.4.57"));
+    only("DRG-IMG-010", |c| add_run(c, "microdnf install -y nginx"));
+    let mut c = clean();
+    add_run(&mut c, "dnf install -y nginx && dnf clean all");
+    assert_eq!(ids(&c), Vec::<&str>::new());
+}
+
+#[test]
+fn pip() {
+    let no_env = |c: &mut Value| c["config"]["Env"] = json!(["PATH=/usr/bin"]);
+    only("DRG-IMG-011", |c| {
+        no_env(c);
+        add_run(c, "pip install flask==3.0.3");
+    });
+    only("DRG-IMG-012", |c| add_run(c, "python3 -m pip install flask requests==2.32.3"));
+    let mut c = clean();
+    add_run(
+        &mut c,
+        "pip install --upgrade pip && pip3 install . && pip install -r requirements.txt && pip install 'django>=4.2,<5' ./dist/app.whl",
+    );
+    assert_eq!(ids(&c), Vec::<&str>::new());
+}
+
+#[test]
+fn npm() {
+    only("DRG-IMG-013", |c| add_run(c, "npm install -g typescript"));
+    only("DRG-IMG-013", |c| add_run(c, "npm i @angular/cli"));
+    let mut c = clean();
+    add_run(&mut c, "npm install && npm install -g @angular/cli@17.3.0 ./local-pkg");
+    assert_eq!(ids(&c), Vec::<&str>::new());
+}
+
+#[test]
+fn sudo() {
+    only("DRG-IMG-014", |c| add_run(c, "sudo apt-get update"));
+    only("DRG-IMG-014", |c| add_run(c, "make && sudo make install"));
+    // A word containing sudo is not sudo.
+    let mut c = clean();
+    add_run(&mut c, "echo pseudo sudoers-check");
+    assert_eq!(ids(&c), Vec::<&str>::new());
+}
+
+#[test]
+fn world_writable_modes() {
+    only("DRG-IMG-015", |c| add_run(c, "chmod 777 /app"));
+    only("DRG-IMG-015", |c| add_run(c, "chmod -R 0777 /data"));
+    only("DRG-IMG-015", |c| add_run(c, "chmod a+rwx /srv"));
+    only("DRG-IMG-015", |c| add_run(c, "chmod o+w /etc/app.conf"));
+    for (m, ww) in [
+        ("777", true),
+        ("0666", true),
+        ("1777", true),
+        ("755", false),
+        ("644", false),
+        ("u+w", false),
+        ("go+rX", false),
+        ("o=rw", true),
+        ("+x", false),
+    ] {
+        assert_eq!(world_writable(m), ww, "{m}");
+    }
+}
+
+#[test]
+fn secret_names_in_env_and_build_args() {
+    only("DRG-IMG-016", |c| c["config"]["Env"].as_array_mut().unwrap().push(json!("AWS_SECRET_ACCESS_KEY=abc")));
+    only("DRG-IMG-016", |c| {
+        c["history"].as_array_mut().unwrap().push(json!({"created_by": "RUN |1 NPM_TOKEN=s3cr3t /bin/sh -c npm ci # buildkit"}))
+    });
+    only("DRG-IMG-016", |c| c["history"].as_array_mut().unwrap().push(json!({"created_by": "|2 DB_PASSWORD=x MODE=y /bin/sh -c make"})));
+    only("DRG-IMG-016", |c| c["history"].as_array_mut().unwrap().push(json!({"created_by": "ARG API_KEY=default", "empty_layer": true})));
+    // The evidence names the variable, never its value.
+    let mut c = clean();
+    c["config"]["Env"].as_array_mut().unwrap().push(json!("GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789"));
+    let h = check_config(&c);
+    assert_eq!(h[0].3.as_deref(), Some("ENV GITHUB_TOKEN=…"));
+    // Empty values and names that point at a secret are fine.
+    let mut c = clean();
+    c["config"]["Env"] = json!(["TOKEN=", "SECRET_KEY_FILE=/run/secrets/k", "AUTH_URL=https://id.example"]);
+    assert_eq!(ids(&c), Vec::<&str>::new());
+}
+
+#[test]
+fn unpinned_base() {
+    only("DRG-IMG-017", |c| c["config"]["Labels"]["org.opencontainers.image.base.name"] = json!("docker.io/library/debian:latest"));
+    only("DRG-IMG-017", |c| c["config"]["Labels"]["org.opencontainers.image.base.name"] = json!("localhost:5000/base"));
+    assert!(!unpinned_reference("debian@sha256:abcd"));
+    assert!(!unpinned_reference("localhost:5000/base:1.2"));
+}
+
+#[test]
+fn the_shell_splitter() {
+    let c = commands("A=1 env B=2 apt-get install -y 'a b' \"c\" && sudo x; y | z \\\n  w");
+    assert_eq!(c, vec![vec!["apt-get", "install", "-y", "a b", "c"], vec!["sudo", "x"], vec!["y"], vec!["z", "w"]]);
+    // Unterminated quotes and lone escapes do not panic.
+    assert_eq!(commands("echo 'open"), vec![vec!["echo", "open"]]);
+    assert_eq!(commands("\\"), Vec::<Vec<String>>::new());
+}
+
+#[test]
+fn hostile_configs_do_not_panic() {
+    for c in [
+        json!(null),
+        json!([]),
+        json!({"config": null, "history": "x"}),
+        json!({"config": {"User": 5, "ExposedPorts": [1], "Env": [1, "=", "X"], "Labels": {"org.opencontainers.image.base.name": 3}}}),
+        json!({"history": [{"created_by": "RUN |99999999999999999999 A"}, {"created_by": 7}, {"created_by": "|"}]}),
+        json!({"history": [{"created_by": "x".repeat(1 << 20)}]}),
+    ] {
+        let _ = check_config(&c);
+    }
+}
+
+#[test]
+fn every_check_has_an_id_text_and_a_test() {
+    let src = include_str!("tests.rs");
+    let mut seen = std::collections::HashSet::new();
+    for c in crate::CHECKS {
+        assert!(seen.insert(c.id), "duplicate {}", c.id);
+        assert!(!c.title.is_empty() && !c.why.is_empty() && !c.fix.is_empty() && c.reference.starts_with("https://"), "{}", c.id);
+        assert!(src.contains(&format!("only(\"{}\"", c.id)), "{} has no failing example in tests.rs", c.id);
+    }
+}
+
+#[test]
+fn misconfig_doc_is_generated_from_the_checks() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/misconfig.md");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let (start, end) = ("<!-- checks -->\n", "<!-- /checks -->");
+    let want = crate::checks::markdown();
+    let (Some(a), Some(b)) = (text.find(start), text.find(end)) else { panic!("docs/misconfig.md has no {start:?} section") };
+    let have = &text[a + start.len()..b];
+    if have != want && std::env::var_os("DREDGE_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, format!("{}{want}{}", &text[..a + start.len()], &text[b..])).expect("write docs");
+        return;
+    }
+    assert_eq!(have, want, "docs/misconfig.md is stale: run DREDGE_UPDATE_DOCS=1 cargo test -p dredge-misconfig");
+}
+
+#[test]
+fn patterns_compile() {
+    let _ = check_config(&clean());
+}
