@@ -41,8 +41,9 @@ pub struct Step {
     pub instruction: String,
     /// What follows the instruction; for `RUN`, the shell command without `/bin/sh -c`.
     pub args: String,
-    /// Build arguments a `RUN` saw (`|2 A=1 B=2`): names only, their values may be secrets.
-    pub build_args: Vec<String>,
+    /// Build arguments a `RUN` saw (`|2 A=1 B=2`), name and value (the value may be a secret:
+    /// never print it).
+    pub build_args: Vec<(String, String)>,
 }
 
 /// The steps of `config["history"]`, each with the layer it made.
@@ -63,7 +64,7 @@ pub fn steps(config: &Value) -> Vec<Step> {
 }
 
 /// Splits one `created_by` line.
-pub fn parse(line: &str) -> (String, String, Vec<String>) {
+pub fn parse(line: &str) -> (String, String, Vec<(String, String)>) {
     let line = line.trim();
     let line = line.strip_suffix("# buildkit").unwrap_or(line).trim_end();
     // Classic builder: everything runs through the shell, metadata steps marked `#(nop)`.
@@ -89,7 +90,7 @@ pub fn parse(line: &str) -> (String, String, Vec<String>) {
     (String::new(), line.to_string(), Vec::new())
 }
 
-fn classic(rest: &str) -> (String, String, Vec<String>) {
+fn classic(rest: &str) -> (String, String, Vec<(String, String)>) {
     if let Some(meta) = rest.strip_prefix("#(nop)") {
         let meta = meta.trim();
         let (word, args) = meta.split_once(char::is_whitespace).unwrap_or((meta, ""));
@@ -104,7 +105,7 @@ fn classic(rest: &str) -> (String, String, Vec<String>) {
 
 /// `|2 A=1 B=2 /bin/sh -c cmd` → (`[A, B]`, `cmd`); a `RUN` without the prefix passes through
 /// with its shell stripped.
-fn run_args(s: &str) -> (Vec<String>, String) {
+fn run_args(s: &str) -> (Vec<(String, String)>, String) {
     let mut names = Vec::new();
     let mut rest = s.trim();
     if let Some(r) = rest.strip_prefix('|') {
@@ -113,8 +114,8 @@ fn run_args(s: &str) -> (Vec<String>, String) {
             r = r.trim_start();
             let end = r.find(char::is_whitespace).unwrap_or(r.len());
             let (pair, tail) = r.split_at(end);
-            if let Some((name, _)) = pair.split_once('=') {
-                names.push(name.to_string());
+            if let Some((name, value)) = pair.split_once('=') {
+                names.push((name.to_string(), value.to_string()));
             }
             r = tail;
         }
@@ -138,9 +139,15 @@ mod tests {
         assert_eq!(p("/bin/sh -c #(nop)  ENV PATH=/usr/bin"), ("ENV".into(), "PATH=/usr/bin".into(), vec![]));
         assert_eq!(p("/bin/sh -c #(nop) ADD file:0a1b in / "), ("ADD".into(), "file:0a1b in /".into(), vec![]));
         assert_eq!(p("/bin/sh -c apt-get update"), ("RUN".into(), "apt-get update".into(), vec![]));
-        assert_eq!(p("|2 TOKEN=abc MODE=x /bin/sh -c make"), ("RUN".into(), "make".into(), vec!["TOKEN".into(), "MODE".into()]));
+        assert_eq!(
+            p("|2 TOKEN=abc MODE=x /bin/sh -c make"),
+            ("RUN".into(), "make".into(), vec![("TOKEN".into(), "abc".into()), ("MODE".into(), "x".into())])
+        );
         assert_eq!(p("RUN /bin/sh -c apk add curl # buildkit"), ("RUN".into(), "apk add curl".into(), vec![]));
-        assert_eq!(p("RUN |1 NPM_TOKEN=s3cr3t /bin/sh -c npm ci # buildkit"), ("RUN".into(), "npm ci".into(), vec!["NPM_TOKEN".into()]));
+        assert_eq!(
+            p("RUN |1 NPM_TOKEN=s3cr3t /bin/sh -c npm ci # buildkit"),
+            ("RUN".into(), "npm ci".into(), vec![("NPM_TOKEN".into(), "s3cr3t".into())])
+        );
         assert_eq!(p("USER app"), ("USER".into(), "app".into(), vec![]));
         assert_eq!(p("EXPOSE map[22/tcp:{}]"), ("EXPOSE".into(), "map[22/tcp:{}]".into(), vec![]));
         assert_eq!(p("ADD https://example.com/x.tgz /opt/ # buildkit"), ("ADD".into(), "https://example.com/x.tgz /opt/".into(), vec![]));

@@ -140,7 +140,7 @@ pub fn check_config(config: &Value) -> Vec<Hit> {
 
 fn run_checks(s: &Step, field: &str, pip_no_cache: bool, secret_args: &mut Vec<String>, out: &mut Vec<Hit>) {
     let mut hit = |id: &'static str, evidence: String| out.push((id, field.to_string(), s.layer, Some(evidence)));
-    for name in &s.build_args {
+    for (name, _) in &s.build_args {
         if secret_name(name) && !secret_args.contains(name) {
             hit("DRG-IMG-016", format!("build argument {name}=… (stored in the history of this RUN)"));
             secret_args.push(name.clone());
@@ -320,6 +320,30 @@ pub(crate) fn commands(cmd: &str) -> Vec<Vec<String>> {
         }
     }
     out.retain(|c| !c.is_empty());
+    out
+}
+
+/// `(NAME=value, NAME=***)` for every build argument or ARG default with a secret-looking name
+/// and a value of 8 characters or more: the report prints the history (each layer's
+/// `created_by`), and these values must not appear in it.
+pub fn redactions(config: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for s in steps(config) {
+        let mut pairs = s.build_args.clone();
+        if s.instruction == "ARG" {
+            if let Some((n, v)) = s.args.split_once('=') {
+                pairs.push((n.trim().to_string(), v.trim().to_string()));
+            }
+        }
+        for (name, value) in pairs {
+            if secret_name(&name) && value.chars().count() >= 8 && !value.starts_with('$') {
+                let pair = (format!("{name}={value}"), format!("{name}=***"));
+                if !out.contains(&pair) {
+                    out.push(pair);
+                }
+            }
+        }
+    }
     out
 }
 

@@ -42,6 +42,7 @@ impl dredge_scanner::Scanner for Scanner {
     fn analyse(&self, cx: &mut dredge_scanner::Context<'_>) -> anyhow::Result<Option<Vec<Finding>>> {
         let mut out = Vec::new();
         if let Some(config) = cx.config {
+            cx.redact.extend(image::redactions(config));
             for (id, field, layer, evidence) in image::check_config(config) {
                 let Some(c) = checks::check(id) else { continue };
                 let layer = layer.and_then(|i| cx.layer(i));

@@ -1,4 +1,4 @@
-use crate::image::{check_config, commands, unpinned_reference, world_writable};
+use crate::image::{check_config, commands, redactions, unpinned_reference, world_writable};
 use serde_json::{Value, json};
 
 /// A config that passes every check: a user, a health check, an innocent port, a clean history.
@@ -286,4 +286,21 @@ fn misconfig_doc_is_generated_from_the_checks() {
 #[test]
 fn patterns_compile() {
     let _ = check_config(&clean());
+}
+
+#[test]
+fn secret_named_build_argument_values_are_redacted_in_the_history() {
+    let c = json!({"history": [
+        {"created_by": "|2 NPM_TOKEN=s3cr3t-value-123 MODE=release /bin/sh -c npm ci"},
+        {"created_by": "RUN |1 GITHUB_TOKEN=${GITHUB_TOKEN} /bin/sh -c make # buildkit"},
+        {"created_by": "ARG DB_PASSWORD=correct-horse-battery", "empty_layer": true},
+        {"created_by": "|1 API_KEY=short /bin/sh -c true"}
+    ]});
+    assert_eq!(
+        redactions(&c),
+        vec![
+            ("NPM_TOKEN=s3cr3t-value-123".to_string(), "NPM_TOKEN=***".to_string()),
+            ("DB_PASSWORD=correct-horse-battery".to_string(), "DB_PASSWORD=***".to_string())
+        ]
+    );
 }
