@@ -18,9 +18,81 @@ pub const INFO: ScannerInfo = ScannerInfo {
     help: "misconfigurations of the image: root user, exposed admin ports, unverified downloads, unpinned or uncleaned installs, sudo, world-writable files, secrets in build args (docs/misconfig.md)",
 };
 
-/// The misconfiguration scanner.
+/// The misconfiguration scanner: every check, less the disabled ones, at its own severity or the
+/// one the config sets.
 #[derive(Debug, Default)]
-pub struct Scanner;
+pub struct Scanner {
+    disabled: Vec<String>,
+    severity: std::collections::BTreeMap<String, Severity>,
+}
+
+/// `--misconfig-config FILE` (YAML):
+///
+/// ```yaml
+/// disable: [DRG-IMG-002]          # checks that do not apply here
+/// severity:                       # a check's severity, overridden
+///   DRG-IMG-003: HIGH
+/// ```
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub disable: Vec<String>,
+    #[serde(default)]
+    pub severity: std::collections::BTreeMap<String, String>,
+}
+
+/// A config that cannot be used: the file and what is wrong, for the user to fix.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {msg}")]
+pub struct ConfigError {
+    pub path: String,
+    pub msg: String,
+}
+
+impl Scanner {
+    /// Every check at its own severity.
+    pub fn builtin() -> Scanner {
+        Scanner::default()
+    }
+
+    /// The checks as `cfg` sets them; an unknown check id or severity is an error (a typo must not
+    /// silently keep a check on).
+    pub fn new(cfg: &Config, path: &str) -> Result<Scanner, ConfigError> {
+        let bad = |msg: String| ConfigError { path: path.to_string(), msg };
+        let known = |id: &str| checks::check(id).is_some();
+        for id in cfg.disable.iter().chain(cfg.severity.keys()) {
+            if !known(id) {
+                return Err(bad(format!("no check {id:?} (the checks: docs/misconfig.md)")));
+            }
+        }
+        let mut severity = std::collections::BTreeMap::new();
+        for (id, s) in &cfg.severity {
+            let sev = match s.to_ascii_uppercase().as_str() {
+                "CRITICAL" => Severity::Critical,
+                "HIGH" => Severity::High,
+                "MEDIUM" => Severity::Medium,
+                "LOW" => Severity::Low,
+                "UNKNOWN" => Severity::Unknown,
+                _ => return Err(bad(format!("{id}: severity {s:?} is not CRITICAL, HIGH, MEDIUM, LOW or UNKNOWN"))),
+            };
+            severity.insert(id.clone(), sev);
+        }
+        Ok(Scanner { disabled: cfg.disable.clone(), severity })
+    }
+
+    /// Loads a YAML config file.
+    pub fn from_file(path: &std::path::Path) -> Result<Scanner, ConfigError> {
+        let shown = path.display().to_string();
+        let bad = |msg: String| ConfigError { path: shown.clone(), msg };
+        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        if text.len() > 1 << 20 {
+            return Err(bad("larger than 1 MiB; not a misconfiguration config".into()));
+        }
+        let cfg: Config = serde_saphyr::from_str(&text).map_err(|e| bad(format!("invalid YAML: {e}")))?;
+        Scanner::new(&cfg, &shown)
+    }
+}
 
 /// A finding of `check` at `place`, with what triggered it.
 fn finding(c: &Check, place: Place, evidence: Option<String>) -> Finding {
@@ -45,8 +117,15 @@ impl dredge_scanner::Scanner for Scanner {
             cx.redact.extend(image::redactions(config));
             for (id, field, layer, evidence) in image::check_config(config) {
                 let Some(c) = checks::check(id) else { continue };
+                if self.disabled.iter().any(|d| d == id) {
+                    continue;
+                }
                 let layer = layer.and_then(|i| cx.layer(i));
-                out.push(finding(c, Place { field: Some(field), layer, ..Place::default() }, evidence));
+                let mut f = finding(c, Place { field: Some(field), layer, ..Place::default() }, evidence);
+                if let Some(s) = self.severity.get(id) {
+                    f.severity = *s;
+                }
+                out.push(f);
             }
         }
         Finding::sort(&mut out);

@@ -304,3 +304,22 @@ fn secret_named_build_argument_values_are_redacted_in_the_history() {
         ]
     );
 }
+
+#[test]
+fn the_config_disables_and_overrides_and_refuses_typos() {
+    use crate::{Config, Scanner};
+    let cfg: Config = serde_saphyr::from_str("disable: [DRG-IMG-002]\nseverity:\n  DRG-IMG-003: high\n").unwrap();
+    let s = Scanner::new(&cfg, "m.yaml").unwrap();
+    assert_eq!(s.disabled, vec!["DRG-IMG-002"]);
+    assert_eq!(s.severity.get("DRG-IMG-003"), Some(&dredge_model::Severity::High));
+    for (yaml, msg) in [
+        ("disable: [DRG-IMG-999]\n", "m.yaml: no check \"DRG-IMG-999\""),
+        ("severity: {DRG-IMG-001: SEVERE}\n", "m.yaml: DRG-IMG-001: severity \"SEVERE\" is not"),
+    ] {
+        let cfg: Config = serde_saphyr::from_str(yaml).unwrap();
+        let e = Scanner::new(&cfg, "m.yaml").unwrap_err().to_string();
+        assert!(e.starts_with(msg), "{e}");
+    }
+    // An unknown key is a typo, not something to ignore.
+    assert!(serde_saphyr::from_str::<Config>("disabled: [DRG-IMG-002]\n").is_err());
+}

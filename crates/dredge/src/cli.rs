@@ -281,6 +281,10 @@ struct SecretArgs {
     /// in the current directory, when there is one.
     #[arg(long, env = "DREDGE_SECRET_CONFIG")]
     secret_config: Option<PathBuf>,
+    /// Misconfiguration checks to disable and severities to override (YAML, docs/misconfig.md).
+    /// Default: `dredge-misconfig.yaml` in the current directory, when there is one.
+    #[arg(long, env = "DREDGE_MISCONFIG_CONFIG")]
+    misconfig_config: Option<PathBuf>,
 }
 
 /// The vulnerability scanner's name in flags and reports.
@@ -474,6 +478,9 @@ struct RootfsArgs {
     /// Custom secret rules, allow rules and disabled rules (YAML).
     #[arg(long, env = "DREDGE_SECRET_CONFIG")]
     secret_config: Option<PathBuf>,
+    /// Misconfiguration checks to disable and severities to override (YAML, docs/misconfig.md).
+    #[arg(long, env = "DREDGE_MISCONFIG_CONFIG")]
+    misconfig_config: Option<PathBuf>,
     /// Cache directory (default: $XDG_CACHE_HOME/dredge or ~/.cache/dredge).
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
@@ -1082,6 +1089,7 @@ where
             let mut o = options(&a.common)?;
             let settings = crate::scanners::Settings {
                 secret_config: a.secret.secret_config.clone(),
+                misconfig_config: a.secret.misconfig_config.clone(),
                 vuln: Some(VulnSetup::new(&a.vuln, &o.cache_dir, Some(o.registry.clone()), o.quiet)),
             };
             o.scanners = build_scanners(&a.secret.scanners, &defs, &settings)?;
@@ -1116,6 +1124,7 @@ where
             let cache = a.cache_dir.clone().unwrap_or_else(default_cache_dir);
             let settings = crate::scanners::Settings {
                 secret_config: a.secret_config.clone(),
+                misconfig_config: a.misconfig_config.clone(),
                 vuln: Some(VulnSetup::new(&a.vuln, &cache, None, a.quiet)),
             };
             let scanners = build_scanners(&a.scanners, &defs, &settings)?;
@@ -1166,7 +1175,7 @@ where
             let cache = a.cache_dir.clone().unwrap_or_else(default_cache_dir);
             let mut setup = VulnSetup::new(&a.vuln, &cache, None, a.quiet);
             setup.explicit = true;
-            let settings = crate::scanners::Settings { secret_config: None, vuln: Some(setup) };
+            let settings = crate::scanners::Settings { secret_config: None, misconfig_config: None, vuln: Some(setup) };
             scan::run_scanners(&mut r, &[vuln_scanner(&settings)?], None, &[], &[])?;
             let found = gate(&mut r, &a.vuln.severity);
             warn_all(&r, a.quiet);

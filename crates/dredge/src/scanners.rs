@@ -18,6 +18,8 @@ pub struct ScannerDef {
 pub struct Settings {
     /// `--secret-config`, else `dredge-secret.yaml` in the current directory when there is one.
     pub secret_config: Option<PathBuf>,
+    /// `--misconfig-config`, else `dredge-misconfig.yaml` in the current directory when there is one.
+    pub misconfig_config: Option<PathBuf>,
     /// The advisory database and its policy (`--db`, `--offline`, ignore files, VEX ...).
     pub(crate) vuln: Option<crate::cli::VulnSetup>,
 }
@@ -26,7 +28,7 @@ pub struct Settings {
 pub static SCANNERS: &[ScannerDef] = &[
     ScannerDef { info: crate::cli::VULN_INFO, build: crate::cli::vuln_scanner },
     ScannerDef { info: dredge_secret::image::INFO, build: secret_scanner },
-    ScannerDef { info: dredge_misconfig::INFO, build: |_| Ok(Box::new(dredge_misconfig::Scanner)) },
+    ScannerDef { info: dredge_misconfig::INFO, build: misconfig_scanner },
 ];
 
 fn secret_scanner(s: &Settings) -> Result<Box<dyn Scanner>> {
@@ -35,6 +37,15 @@ fn secret_scanner(s: &Settings) -> Result<Box<dyn Scanner>> {
     Ok(Box::new(match path {
         Some(p) => dredge_secret::Scanner::from_file(&p)?,
         None => dredge_secret::Scanner::builtin()?,
+    }))
+}
+
+fn misconfig_scanner(s: &Settings) -> Result<Box<dyn Scanner>> {
+    let default = PathBuf::from("dredge-misconfig.yaml");
+    let path = s.misconfig_config.clone().or_else(|| default.is_file().then_some(default));
+    Ok(Box::new(match path {
+        Some(p) => dredge_misconfig::Scanner::from_file(&p)?,
+        None => dredge_misconfig::Scanner::builtin(),
     }))
 }
 

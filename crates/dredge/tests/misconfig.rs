@@ -122,3 +122,25 @@ fn off_unless_asked_for() {
     let v = dredge_in(cache.path(), &["image", &img("misconfig-planted"), "--format", "json"]).ok().json();
     assert!(v.get("misconfigurations").is_none(), "{v:#}");
 }
+
+#[test]
+fn a_config_file_disables_checks_and_overrides_severities() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("m.yaml");
+    std::fs::write(&cfg, "disable: [DRG-IMG-002, DRG-IMG-009]\nseverity:\n  DRG-IMG-003: CRITICAL\n").unwrap();
+    let c = cfg.to_str().unwrap();
+    let v = scan("misconfig-planted", &["--misconfig-config", c, "--format", "json"]).ok().json();
+    let f = findings(&v);
+    let ids: BTreeSet<&str> = f.iter().map(|x| x["rule"].as_str().unwrap()).collect();
+    assert!(!ids.contains("DRG-IMG-002") && !ids.contains("DRG-IMG-009"), "{ids:?}");
+    assert_eq!(ids.len(), 6);
+    assert_eq!(f.iter().find(|x| x["rule"] == "DRG-IMG-003").unwrap()["severity"], "CRITICAL");
+    // The gate sees the overridden severity.
+    let r = scan("misconfig-planted", &["--misconfig-config", c, "--severity", "CRITICAL", "--exit-code", "7"]);
+    assert_eq!(r.code, 7, "{}", r.stderr);
+    // A typo in a check id is an error naming the file, exit code 2.
+    std::fs::write(&cfg, "disable: [DRG-IMG-02]\n").unwrap();
+    let r = scan("misconfig-planted", &["--misconfig-config", c]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("m.yaml") && r.stderr.contains("no check \"DRG-IMG-02\""), "{}", r.stderr);
+}
