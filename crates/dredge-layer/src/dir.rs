@@ -61,9 +61,9 @@ pub fn walk_dir_skipping(root: &Path, plugins: &PluginSet<'_>, skip: &dyn Fn(&st
                     v.symlink(path, || fs::read_link(e.path()).map(|t| t.to_string_lossy().into_owned()).unwrap_or_default());
                 } else if ft.is_file() {
                     let Ok(md) = e.metadata() else { continue };
-                    let exec = md.permissions().mode() & 0o111 != 0;
+                    let mode = md.permissions().mode();
                     let full = e.path();
-                    if let Err(err) = v.regular(path.clone(), md.len(), exec, &mut Lazy { path: &full, file: None }) {
+                    if let Err(err) = v.regular(path.clone(), md.len(), mode, &mut Lazy { path: &full, file: None }) {
                         v.warn(&path, format!("cannot read: {err}"));
                     }
                 } else {

@@ -23,7 +23,7 @@ pub use visit::HEAD as CONTENT_HEAD;
 pub use walk::{Compression, LayerInput, SizeBudget, path_hash, walk_layer};
 
 /// Bumped when the walk itself changes what it records: invalidates every cached layer.
-pub const ENGINE_VERSION: u32 = 1;
+pub const ENGINE_VERSION: u32 = 2;
 
 /// What kind of entry a recorded path was.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

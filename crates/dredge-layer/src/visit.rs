@@ -216,8 +216,27 @@ impl Visitor<'_, '_> {
         self.facts.warnings.push(Warning { path: Some(format!("/{path}")), layer: self.layer, message });
     }
 
-    /// A regular file of `size` bytes (`exec`: any execute bit). An error is one reading `body`.
-    pub fn regular(&mut self, path: String, size: u64, exec: bool, body: &mut dyn Body) -> io::Result<()> {
+    /// A regular file of `size` bytes with permission bits `mode`. An error is one reading `body`.
+    /// A setuid or setgid file is recorded ([`Fact::SetId`]) whatever else it holds: the header
+    /// says so, no read needed.
+    pub fn regular(&mut self, path: String, size: u64, mode: u32, body: &mut dyn Body) -> io::Result<()> {
+        let setid = (mode & 0o6000 != 0).then(|| path.clone());
+        if setid.is_none() {
+            // The same path again in this layer, no longer setuid: the earlier entry's mark goes.
+            if let Some(ff) = self.facts.files.get_mut(&path) {
+                ff.facts.retain(|f| !matches!(f, Fact::SetId { .. }));
+            }
+        }
+        let res = self.regular_file(path, size, mode & 0o111 != 0, body);
+        if let Some(p) = setid {
+            let ff = self.facts.files.entry(p).or_insert_with(|| FileFacts { kind: EntryKind::File, facts: Vec::new() });
+            ff.facts.push(Fact::SetId { mode: mode & 0o7777 });
+        }
+        res
+    }
+
+    /// A regular file of `size` bytes (`exec`: any execute bit).
+    fn regular_file(&mut self, path: String, size: u64, exec: bool, body: &mut dyn Body) -> io::Result<()> {
         self.facts.stats.files += 1;
         let scanning = !self.content.scanners.is_empty();
         if scanning {

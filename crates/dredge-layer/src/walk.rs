@@ -247,9 +247,9 @@ fn read_tar(
                 // The effective size: a PAX `size` record overrides the ustar field, as in GNU
                 // tar, Go and Python (the raw field can be made to disagree to hide data).
                 let size = entry.size();
-                let exec = entry.header().mode().is_ok_and(|m| m & 0o111 != 0);
+                let mode = entry.header().mode().unwrap_or(0);
                 // The tar reader skips whatever of the data the visitor does not read.
-                v.regular(path, size, exec, &mut visit::Open(&mut entry)).map_err(read_err)?;
+                v.regular(path, size, mode, &mut visit::Open(&mut entry)).map_err(read_err)?;
             }
             tar::EntryType::Link => {
                 let target = link_name(&entry);

@@ -215,3 +215,27 @@ fn a_gzip_layer_of_several_members_is_read_to_its_end() {
     assert!(facts.files.contains_key("data/skip.bin"), "the last file, in the last member");
     assert_eq!(a.files.load(Ordering::Relaxed), 6);
 }
+
+#[test]
+fn setuid_and_setgid_files_are_marked_from_their_headers() {
+    use dredge_model::Fact;
+    let tar = layer_tar(&[
+        Entry::Mode("usr/bin/helper".into(), 0o4755, b"\x7fELF-not-really".to_vec()),
+        Entry::Mode("usr/bin/grouped".into(), 0o2711, b"x".to_vec()),
+        Entry::Mode("usr/bin/plain".into(), 0o755, b"x".to_vec()),
+        // Written twice in the layer, the second time without the bit: not marked.
+        Entry::Mode("usr/bin/again".into(), 0o4755, b"x".to_vec()),
+        Entry::Mode("usr/bin/again".into(), 0o755, b"y".to_vec()),
+    ]);
+    // With no extractor nor content scanner at all: the header is enough.
+    let plugins = PluginSet::new(&[]);
+    let facts = walk(gzip(&tar), &sha256(&tar), &plugins, 1 << 30).unwrap();
+    let marked: Vec<(&str, u32)> = facts
+        .files
+        .iter()
+        .flat_map(|(p, ff)| {
+            ff.facts.iter().filter_map(move |f| if let Fact::SetId { mode } = f { Some((p.as_str(), *mode)) } else { None })
+        })
+        .collect();
+    assert_eq!(marked, vec![("usr/bin/grouped", 0o2711), ("usr/bin/helper", 0o4755)]);
+}

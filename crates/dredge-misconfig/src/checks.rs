@@ -172,6 +172,15 @@ pub static CHECKS: &[Check] = &[
         reference: "https://docs.docker.com/build/building/best-practices/#pin-base-image-versions",
         peers: "Trivy DS001, hadolint DL3006, DL3007",
     },
+    Check {
+        id: "DRG-IMG-018",
+        severity: Severity::Medium,
+        title: "setuid/setgid file not from an OS package",
+        why: "A setuid or setgid program runs with its owner's (usually root's) rights whoever starts it; one that no package manager installed is unreviewed and unpatched, a ready privilege escalation.",
+        fix: "Remove the bit (`chmod u-s,g-s FILE`) in the layer that adds the file, or drop the file; if it must stay, document why.",
+        reference: "https://man7.org/linux/man-pages/man2/execve.2.html",
+        peers: "",
+    },
 ];
 
 /// The check with this id.

@@ -1,5 +1,5 @@
 //! Misconfigurations: how the image was built and how it will run, judged from its config and
-//! build history (no Dockerfile needed). Registered as the `misconfig` scanner; every check has a
+//! build history (no Dockerfile needed), and setuid/setgid files from the layers' tar headers. Registered as the `misconfig` scanner; every check has a
 //! stable id (`DRG-IMG-001` …), listed with why it matters and how to fix it in `checks.rs` and
 //! `docs/misconfig.md`.
 
@@ -111,6 +111,10 @@ impl dredge_scanner::Scanner for Scanner {
     fn info(&self) -> ScannerInfo {
         INFO
     }
+    /// The layer pass marks setuid/setgid files from their headers (no content read).
+    fn owns(&self, fact: &dredge_model::Fact) -> bool {
+        matches!(fact, dredge_model::Fact::SetId { .. })
+    }
     fn analyse(&self, cx: &mut dredge_scanner::Context<'_>) -> anyhow::Result<Option<Vec<Finding>>> {
         let mut out = Vec::new();
         if let Some(config) = cx.config {
@@ -126,6 +130,41 @@ impl dredge_scanner::Scanner for Scanner {
                     f.severity = *s;
                 }
                 out.push(f);
+            }
+        }
+        // setuid/setgid files still in the image that no OS package owns (the distribution's own,
+        // `su`, `passwd`, `mount`, are reviewed and patched with it).
+        if !self.disabled.iter().any(|d| d == "DRG-IMG-018") {
+            let owned: std::collections::HashSet<&str> =
+                cx.report.packages.iter().filter(|p| p.ecosystem.is_os()).flat_map(|p| p.files.iter().map(String::as_str)).collect();
+            let mut found = Vec::new();
+            for c in cx.content {
+                let dredge_model::Fact::SetId { mode } = c.fact else { continue };
+                // Merged /usr (Debian 12, Fedora …): dpkg lists `/bin/mount`, the file is at
+                // `/usr/bin/mount` behind the `/bin -> usr/bin` link.
+                let alias = ["/usr/bin/", "/usr/sbin/", "/usr/lib/", "/usr/lib64/", "/usr/lib32/", "/usr/libx32/"]
+                    .iter()
+                    .find(|p| c.path.starts_with(*p))
+                    .map(|_| &c.path["/usr".len()..]);
+                if c.removed_in.is_some() || owned.contains(c.path.as_str()) || alias.is_some_and(|a| owned.contains(a)) {
+                    continue;
+                }
+                let bits = match (mode & 0o4000 != 0, mode & 0o2000 != 0) {
+                    (true, true) => "setuid and setgid",
+                    (true, false) => "setuid",
+                    _ => "setgid",
+                };
+                let place = Place { path: Some(c.path.clone()), layer: cx.layer(c.layer), ..Place::default() };
+                found.push((place, format!("mode {mode:04o} ({bits})")));
+            }
+            if let Some(c) = checks::check("DRG-IMG-018") {
+                for (place, evidence) in found {
+                    let mut f = finding(c, place, Some(evidence));
+                    if let Some(s) = self.severity.get(c.id) {
+                        f.severity = *s;
+                    }
+                    out.push(f);
+                }
             }
         }
         Finding::sort(&mut out);

@@ -428,6 +428,9 @@ pub enum Fact {
     Secret(Box<SecretFact>),
     /// What another content scanner found in the file (its own rule), for its analysis.
     Hit(Box<ContentHit>),
+    /// A regular file with the setuid or setgid bit, from its tar header (or directory entry):
+    /// its permission bits (`0o4755`).
+    SetId { mode: u32 },
 }
 
 /// A content scanner's match in a file: the scanner's id, its rule, and the line.

@@ -17,6 +17,8 @@ pub fn sha256(b: &[u8]) -> String {
 #[derive(Clone, Debug)]
 pub enum Entry {
     File(String, Vec<u8>),
+    /// A regular file with these permission bits (`0o4755`: setuid).
+    Mode(String, u32, Vec<u8>),
     Dir(String),
     Symlink(String, String),
     Hardlink(String, String),
@@ -56,6 +58,12 @@ pub fn layer_tar(entries: &[Entry]) -> Vec<u8> {
     for e in entries {
         let r = match e {
             Entry::File(p, d) => b.append(&header(p, tar::EntryType::Regular, d.len() as u64), d.as_slice()),
+            Entry::Mode(p, mode, d) => {
+                let mut h = header(p, tar::EntryType::Regular, d.len() as u64);
+                h.set_mode(*mode);
+                h.set_cksum();
+                b.append(&h, d.as_slice())
+            }
             Entry::Dir(p) => b.append(&header(p, tar::EntryType::Directory, 0), std::io::empty()),
             Entry::Symlink(p, t) | Entry::Hardlink(p, t) => {
                 let kind = if matches!(e, Entry::Symlink(..)) { tar::EntryType::Symlink } else { tar::EntryType::Link };

@@ -31,9 +31,20 @@ fn every_planted_misconfiguration_is_found_where_it_was_made() {
     let f = findings(&v);
     let ids: BTreeSet<&str> = f.iter().map(|x| x["rule"].as_str().unwrap()).collect();
     // Read off the Dockerfile: no USER, no HEALTHCHECK, EXPOSE 22, curl | sh, chmod -R 777,
-    // apk add without --no-cache nor a pin, a build argument named like a token.
-    let want: BTreeSet<&str> =
-        ["DRG-IMG-001", "DRG-IMG-002", "DRG-IMG-003", "DRG-IMG-005", "DRG-IMG-008", "DRG-IMG-009", "DRG-IMG-015", "DRG-IMG-016"].into();
+    // apk add without --no-cache nor a pin, a build argument named like a token, a setuid copy of
+    // busybox that no package installed.
+    let want: BTreeSet<&str> = [
+        "DRG-IMG-001",
+        "DRG-IMG-002",
+        "DRG-IMG-003",
+        "DRG-IMG-005",
+        "DRG-IMG-008",
+        "DRG-IMG-009",
+        "DRG-IMG-015",
+        "DRG-IMG-016",
+        "DRG-IMG-018",
+    ]
+    .into();
     assert_eq!(ids, want, "{f:#?}");
     assert_eq!(f.len(), want.len(), "one finding each: {f:#?}");
     let by = |id: &str| f.iter().find(|x| x["rule"] == id).unwrap();
@@ -45,6 +56,12 @@ fn every_planted_misconfiguration_is_found_where_it_was_made() {
     assert_eq!(by("DRG-IMG-015")["field"], "history[3]");
     assert_eq!(by("DRG-IMG-015")["layer"]["index"], 1);
     assert_eq!(by("DRG-IMG-001")["field"], "config.User");
+    // The setuid file: its path and the layer that added it, from the tar header.
+    let suid = by("DRG-IMG-018");
+    assert_eq!(
+        (suid["path"].as_str(), suid["layer"]["index"].as_u64(), suid["evidence"].as_str()),
+        (Some("/app/helper"), Some(1), Some("mode 4755 (setuid)"))
+    );
     // Every finding explains itself.
     for x in f {
         for k in ["title", "severity", "description", "remediation"] {
@@ -89,7 +106,7 @@ fn the_gate_and_every_format() {
     let root = rules.iter().find(|r| r["id"] == "DRG-IMG-001").unwrap();
     assert!(root["help"]["text"].as_str().unwrap().contains("root on the host"), "{root:#}");
     assert!(root["helpUri"].as_str().unwrap().starts_with("https://docs.docker.com/"));
-    assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 8);
+    assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 9);
     let path = cache.path().join("m.sarif");
     std::fs::write(&path, &s).unwrap();
     let out = std::process::Command::new("python3")
@@ -98,7 +115,7 @@ fn the_gate_and_every_format() {
         .arg(&path)
         .output()
         .expect("python3 with sarif-tools (.ci/setup installs it)");
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "8", "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "9", "{}", String::from_utf8_lossy(&out.stderr));
     // CycloneDX: each check is a vulnerability of the image (the BOM's subject), and the document
     // is valid against the 1.6 schema.
     let c = scan("misconfig-planted", &["--format", "cyclonedx"]).ok().stdout;
@@ -106,7 +123,7 @@ fn the_gate_and_every_format() {
     let subject = v["metadata"]["component"]["bom-ref"].as_str().unwrap();
     let vulns = v["vulnerabilities"].as_array().unwrap();
     let checks: Vec<&Value> = vulns.iter().filter(|x| x["id"].as_str().unwrap().starts_with("DRG-IMG-")).collect();
-    assert_eq!(checks.len(), 8);
+    assert_eq!(checks.len(), 9);
     assert!(checks.iter().all(|x| x["affects"][0]["ref"] == subject));
     let path = cache.path().join("m.cdx.json");
     std::fs::write(&path, &c).unwrap();
@@ -133,7 +150,7 @@ fn a_config_file_disables_checks_and_overrides_severities() {
     let f = findings(&v);
     let ids: BTreeSet<&str> = f.iter().map(|x| x["rule"].as_str().unwrap()).collect();
     assert!(!ids.contains("DRG-IMG-002") && !ids.contains("DRG-IMG-009"), "{ids:?}");
-    assert_eq!(ids.len(), 6);
+    assert_eq!(ids.len(), 7);
     assert_eq!(f.iter().find(|x| x["rule"] == "DRG-IMG-003").unwrap()["severity"], "CRITICAL");
     // The gate sees the overridden severity.
     let r = scan("misconfig-planted", &["--misconfig-config", c, "--severity", "CRITICAL", "--exit-code", "7"]);
@@ -143,4 +160,22 @@ fn a_config_file_disables_checks_and_overrides_severities() {
     let r = scan("misconfig-planted", &["--misconfig-config", c]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("m.yaml") && r.stderr.contains("no check \"DRG-IMG-02\""), "{}", r.stderr);
+}
+
+#[test]
+fn setuid_files_of_os_packages_are_not_findings() {
+    // The Debian test image ships su, mount, passwd … setuid (the oracle: the layer's tar headers,
+    // read by Python's tarfile), all installed by dpkg: none is a finding.
+    let image = images().join("debian-12.docker.tar");
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import json,sys,tarfile\nt=tarfile.open(sys.argv[1])\nm=json.load(t.extractfile('manifest.json'))[0]\nn=0\nfor l in m['Layers']:\n  for e in tarfile.open(fileobj=t.extractfile(l)):\n    n+=e.isfile() and bool(e.mode & 0o4000)\nprint(n)")
+        .arg(&image)
+        .output()
+        .unwrap();
+    let n: usize =
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert!(n >= 3, "the Debian image has setuid files ({n})");
+    let v = scan("debian-12", &["--format", "json"]).ok().json();
+    assert!(findings(&v).iter().all(|f| f["rule"] != "DRG-IMG-018"), "{:#?}", findings(&v));
 }
