@@ -105,6 +105,11 @@ pub fn image_json(data: &[u8]) {
         let _ = c.platform();
         let _ = c.layer_history();
     }
+    // The misconfiguration checks read the config and history as JSON values.
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(data) {
+        let _ = dredge_misconfig::check_config(&v);
+        let _ = dredge_misconfig::redactions(&v);
+    }
     let _ = serde_json::from_slice::<Vec<dredge_image::spec::ArchiveEntry>>(data);
     if let Ok(s) = std::str::from_utf8(data) {
         let _ = dredge_image::Reference::parse(s.trim());

@@ -9,6 +9,7 @@ mod image;
 
 pub use checks::{CHECKS, Check};
 use dredge_model::{Detail, Finding, Place, ScannerInfo, Severity};
+pub use image::{Hit, check_config, redactions};
 
 pub const INFO: ScannerInfo = ScannerInfo {
     id: "misconfig",
