@@ -110,8 +110,12 @@ fn run_args(s: &str) -> (Vec<(String, String)>, String) {
     let mut rest = s.trim();
     if let Some(r) = rest.strip_prefix('|') {
         let (count, mut r) = r.split_once(char::is_whitespace).unwrap_or((r, ""));
+        // The count says how many `NAME=value` pairs follow; never trust it beyond what is there.
         for _ in 0..count.parse::<usize>().unwrap_or(0) {
             r = r.trim_start();
+            if r.is_empty() || r.starts_with('/') {
+                break;
+            }
             let end = r.find(char::is_whitespace).unwrap_or(r.len());
             let (pair, tail) = r.split_at(end);
             if let Some((name, value)) = pair.split_once('=') {
@@ -157,6 +161,11 @@ mod tests {
         // A truncated build-argument prefix does not panic.
         assert_eq!(p("|9 A=1").0, "RUN");
         assert_eq!(p("|").0, "RUN");
+        // A count far beyond the pairs present (found by the fuzzer: it looped 4·10¹⁰ times).
+        let t = std::time::Instant::now();
+        assert_eq!(p("|42949672961 NPM_TOKEN=x /bin/sh -c true"), ("RUN".into(), "true".into(), vec![("NPM_TOKEN".into(), "x".into())]));
+        assert_eq!(p("|18446744073709551615 ").0, "RUN");
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
     }
 
     #[test]

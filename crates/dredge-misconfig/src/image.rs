@@ -111,7 +111,7 @@ pub fn check_config(config: &Value) -> Vec<Hit> {
         }
     }
 
-    let mut secret_args: Vec<String> = Vec::new();
+    let mut secret_args: std::collections::HashSet<String> = std::collections::HashSet::new();
     for s in &steps {
         let field = step_field(s);
         match s.instruction.as_str() {
@@ -128,7 +128,7 @@ pub fn check_config(config: &Value) -> Vec<Hit> {
                 // An ARG with a default value stores it; one without is harmless until a RUN uses it.
                 if secret_name(&name) && s.args.contains('=') && !secret_args.contains(&name) {
                     out.push(("DRG-IMG-016", field.clone(), s.layer, Some(format!("ARG {name}=…"))));
-                    secret_args.push(name);
+                    secret_args.insert(name);
                 }
             }
             "RUN" => run_checks(s, &field, pip_no_cache, &mut secret_args, &mut out),
@@ -138,12 +138,12 @@ pub fn check_config(config: &Value) -> Vec<Hit> {
     out
 }
 
-fn run_checks(s: &Step, field: &str, pip_no_cache: bool, secret_args: &mut Vec<String>, out: &mut Vec<Hit>) {
+fn run_checks(s: &Step, field: &str, pip_no_cache: bool, secret_args: &mut std::collections::HashSet<String>, out: &mut Vec<Hit>) {
     let mut hit = |id: &'static str, evidence: String| out.push((id, field.to_string(), s.layer, Some(evidence)));
     for (name, _) in &s.build_args {
         if secret_name(name) && !secret_args.contains(name) {
             hit("DRG-IMG-016", format!("build argument {name}=… (stored in the history of this RUN)"));
-            secret_args.push(name.clone());
+            secret_args.insert(name.clone());
         }
     }
     let cmd = s.args.as_str();
@@ -328,6 +328,7 @@ pub(crate) fn commands(cmd: &str) -> Vec<Vec<String>> {
 /// `created_by`), and these values must not appear in it.
 pub fn redactions(config: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for s in steps(config) {
         let mut pairs = s.build_args.clone();
         if s.instruction == "ARG" {
@@ -338,7 +339,7 @@ pub fn redactions(config: &Value) -> Vec<(String, String)> {
         for (name, value) in pairs {
             if secret_name(&name) && value.chars().count() >= 8 && !value.starts_with('$') {
                 let pair = (format!("{name}={value}"), format!("{name}=***"));
-                if !out.contains(&pair) {
+                if seen.insert(pair.clone()) {
                     out.push(pair);
                 }
             }

@@ -330,3 +330,16 @@ fn the_config_disables_and_overrides_and_refuses_typos() {
     // An unknown key is a typo, not something to ignore.
     assert!(serde_saphyr::from_str::<Config>("disabled: [DRG-IMG-002]\n").is_err());
 }
+
+#[test]
+fn a_large_hostile_history_stays_linear() {
+    // 100,000 steps, each with secret-named build arguments: the checks and redactions finish fast.
+    let history: Vec<Value> = (0..100_000)
+        .map(|i| json!({"created_by": format!("|2 TOKEN_{i}=value-number-{i} API_KEY=same-value-here /bin/sh -c chmod 777 /x{i}")}))
+        .collect();
+    let c = json!({"history": history});
+    let t = std::time::Instant::now();
+    assert_eq!(check_config(&c).len(), 2 + 100_000 + 1 + 100_000);
+    assert_eq!(redactions(&c).len(), 100_001);
+    assert!(t.elapsed() < std::time::Duration::from_secs(20), "{:?}", t.elapsed());
+}
