@@ -179,6 +179,7 @@ pub(crate) fn with_visitor<T>(plugins: &PluginSet<'_>, layer: Option<usize>, f: 
             kept: HashMap::new(),
             kept_bytes: 0,
             content: stage,
+            marked: false,
         };
         let out = f(&mut v);
         let Visitor { mut facts, content, .. } = v;
@@ -209,6 +210,9 @@ pub(crate) struct Visitor<'a, 'p> {
     kept: HashMap<String, Arc<Vec<u8>>>,
     kept_bytes: usize,
     content: ContentStage<'p>,
+    /// Whether a setuid/setgid file has been marked in this layer (rare): only then can a later
+    /// entry of the same path have a mark to drop.
+    marked: bool,
 }
 
 impl Visitor<'_, '_> {
@@ -221,7 +225,7 @@ impl Visitor<'_, '_> {
     /// says so, no read needed.
     pub fn regular(&mut self, path: String, size: u64, mode: u32, body: &mut dyn Body) -> io::Result<()> {
         let setid = (mode & 0o6000 != 0).then(|| path.clone());
-        if setid.is_none() {
+        if setid.is_none() && self.marked {
             // The same path again in this layer, no longer setuid: the earlier entry's mark goes.
             if let Some(ff) = self.facts.files.get_mut(&path) {
                 ff.facts.retain(|f| !matches!(f, Fact::SetId { .. }));
@@ -231,6 +235,7 @@ impl Visitor<'_, '_> {
         if let Some(p) = setid {
             let ff = self.facts.files.entry(p).or_insert_with(|| FileFacts { kind: EntryKind::File, facts: Vec::new() });
             ff.facts.push(Fact::SetId { mode: mode & 0o7777 });
+            self.marked = true;
         }
         res
     }

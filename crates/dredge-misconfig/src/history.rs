@@ -30,6 +30,9 @@ const INSTRUCTIONS: &[&str] = &[
     "WORKDIR",
 ];
 
+/// The shells builders prefix a `RUN` with (Linux, and Windows images).
+const SHELLS: [&str; 3] = ["/bin/sh -c ", "/bin/bash -c ", "cmd /S /C "];
+
 /// One history entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
@@ -68,7 +71,7 @@ pub fn parse(line: &str) -> (String, String, Vec<(String, String)>) {
     let line = line.trim();
     let line = line.strip_suffix("# buildkit").unwrap_or(line).trim_end();
     // Classic builder: everything runs through the shell, metadata steps marked `#(nop)`.
-    for shell in ["/bin/sh -c ", "/bin/bash -c ", "cmd /S /C "] {
+    for shell in SHELLS {
         if let Some(rest) = line.strip_prefix(shell) {
             return classic(rest.trim_start());
         }
@@ -125,7 +128,7 @@ fn run_args(s: &str) -> (Vec<(String, String)>, String) {
         }
         rest = r.trim_start();
     }
-    for shell in ["/bin/sh -c ", "/bin/bash -c ", "cmd /S /C "] {
+    for shell in SHELLS {
         if let Some(r) = rest.strip_prefix(shell) {
             return (names, r.trim_start().to_string());
         }

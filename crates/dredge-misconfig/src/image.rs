@@ -150,7 +150,6 @@ fn run_checks(s: &Step, field: &str, pip_no_cache: bool, secret_args: &mut std::
     if let Some(m) = PIPE_TO_SHELL.find(cmd) {
         hit("DRG-IMG-005", shorten(m.as_str()));
     }
-    let whole = cmd.to_string();
     for words in commands(cmd) {
         let w: Vec<&str> = words.iter().map(String::as_str).collect();
         let Some(&first) = w.first() else { continue };
@@ -164,7 +163,7 @@ fn run_checks(s: &Step, field: &str, pip_no_cache: bool, secret_args: &mut std::
                 }
             }
             "apt-get" | "apt" if w.contains(&"install") => {
-                if !whole.contains("/var/lib/apt/lists") {
+                if !cmd.contains("/var/lib/apt/lists") {
                     hit("DRG-IMG-006", shorten(&w.join(" ")));
                 }
                 let unpinned = packages(&w, "install", &["-o", "-t", "--target-release"]);
@@ -174,7 +173,7 @@ fn run_checks(s: &Step, field: &str, pip_no_cache: bool, secret_args: &mut std::
                 }
             }
             "apk" if w.contains(&"add") => {
-                if !w.contains(&"--no-cache") && !whole.contains("/var/cache/apk") {
+                if !w.contains(&"--no-cache") && !cmd.contains("/var/cache/apk") {
                     hit("DRG-IMG-008", shorten(&w.join(" ")));
                 }
                 let unpinned = packages(&w, "add", &["-t", "--virtual", "-X", "--repository", "--root", "-p"]);
@@ -187,7 +186,7 @@ fn run_checks(s: &Step, field: &str, pip_no_cache: bool, secret_args: &mut std::
             "yum" | "dnf" | "microdnf" if w.contains(&"install") => {
                 let cleaned = ["yum clean all", "dnf clean all", "microdnf clean all", "/var/cache/yum", "/var/cache/dnf"]
                     .iter()
-                    .any(|c| whole.contains(c));
+                    .any(|c| cmd.contains(c));
                 if !cleaned {
                     hit("DRG-IMG-010", shorten(&w.join(" ")));
                 }

@@ -69,13 +69,9 @@ impl Scanner {
         }
         let mut severity = std::collections::BTreeMap::new();
         for (id, s) in &cfg.severity {
-            let sev = match s.to_ascii_uppercase().as_str() {
-                "CRITICAL" => Severity::Critical,
-                "HIGH" => Severity::High,
-                "MEDIUM" => Severity::Medium,
-                "LOW" => Severity::Low,
-                "UNKNOWN" => Severity::Unknown,
-                _ => return Err(bad(format!("{id}: severity {s:?} is not CRITICAL, HIGH, MEDIUM, LOW or UNKNOWN"))),
+            let levels = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Unknown];
+            let Some(sev) = levels.into_iter().find(|l| l.as_str().eq_ignore_ascii_case(s)) else {
+                return Err(bad(format!("{id}: severity {s:?} is not CRITICAL, HIGH, MEDIUM, LOW or UNKNOWN")));
             };
             severity.insert(id.clone(), sev);
         }
@@ -95,16 +91,23 @@ impl Scanner {
     }
 }
 
-/// A finding of `check` at `place`, with what triggered it.
-fn finding(c: &Check, place: Place, evidence: Option<String>) -> Finding {
-    Finding {
-        scanner: INFO.id,
-        rule: c.id.to_string(),
-        title: c.title.to_string(),
-        severity: c.severity,
-        place,
-        remediation: Some(c.fix.to_string()),
-        detail: Detail::Check { description: c.why.to_string(), references: vec![c.reference.to_string()], evidence },
+impl Scanner {
+    /// The finding of check `id` at `place`, with what triggered it, at the configured severity;
+    /// `None` when the config disables the check.
+    fn finding(&self, id: &str, place: Place, evidence: Option<String>) -> Option<Finding> {
+        let c = checks::check(id)?;
+        if self.disabled.iter().any(|d| d == id) {
+            return None;
+        }
+        Some(Finding {
+            scanner: INFO.id,
+            rule: c.id.to_string(),
+            title: c.title.to_string(),
+            severity: self.severity.get(id).copied().unwrap_or(c.severity),
+            place,
+            remediation: Some(c.fix.to_string()),
+            detail: Detail::Check { description: c.why.to_string(), references: vec![c.reference.to_string()], evidence },
+        })
     }
 }
 
@@ -121,33 +124,31 @@ impl dredge_scanner::Scanner for Scanner {
         if let Some(config) = cx.config {
             cx.redact.extend(image::redactions(config));
             for (id, field, layer, evidence) in image::check_config(config) {
-                let Some(c) = checks::check(id) else { continue };
-                if self.disabled.iter().any(|d| d == id) {
-                    continue;
-                }
                 let layer = layer.and_then(|i| cx.layer(i));
-                let mut f = finding(c, Place { field: Some(field), layer, ..Place::default() }, evidence);
-                if let Some(s) = self.severity.get(id) {
-                    f.severity = *s;
-                }
-                out.push(f);
+                out.extend(self.finding(id, Place { field: Some(field), layer, ..Place::default() }, evidence));
             }
         }
         // setuid/setgid files still in the image that no OS package owns (the distribution's own,
         // `su`, `passwd`, `mount`, are reviewed and patched with it).
-        if !self.disabled.iter().any(|d| d == "DRG-IMG-018") {
+        let setid: Vec<(&dredge_scanner::ContentFact, u32)> = cx
+            .content
+            .iter()
+            .filter_map(|c| match c.fact {
+                dredge_model::Fact::SetId { mode } if c.removed_in.is_none() => Some((c, mode)),
+                _ => None,
+            })
+            .collect();
+        if !setid.is_empty() {
             let owned: std::collections::HashSet<&str> =
                 cx.report.packages.iter().filter(|p| p.ecosystem.is_os()).flat_map(|p| p.files.iter().map(String::as_str)).collect();
-            let mut found = Vec::new();
-            for c in cx.content {
-                let dredge_model::Fact::SetId { mode } = c.fact else { continue };
+            for (c, mode) in setid {
                 // Merged /usr (Debian 12, Fedora …): dpkg lists `/bin/mount`, the file is at
                 // `/usr/bin/mount` behind the `/bin -> usr/bin` link.
                 let alias = ["/usr/bin/", "/usr/sbin/", "/usr/lib/", "/usr/lib64/", "/usr/lib32/", "/usr/libx32/"]
                     .iter()
                     .find(|p| c.path.starts_with(*p))
                     .map(|_| &c.path["/usr".len()..]);
-                if c.removed_in.is_some() || owned.contains(c.path.as_str()) || alias.is_some_and(|a| owned.contains(a)) {
+                if owned.contains(c.path.as_str()) || alias.is_some_and(|a| owned.contains(a)) {
                     continue;
                 }
                 let bits = match (mode & 0o4000 != 0, mode & 0o2000 != 0) {
@@ -156,26 +157,12 @@ impl dredge_scanner::Scanner for Scanner {
                     _ => "setgid",
                 };
                 let place = Place { path: Some(c.path.clone()), layer: cx.layer(c.layer), ..Place::default() };
-                found.push((place, format!("mode {mode:04o} ({bits})")));
-            }
-            if let Some(c) = checks::check("DRG-IMG-018") {
-                for (place, evidence) in found {
-                    let mut f = finding(c, place, Some(evidence));
-                    if let Some(s) = self.severity.get(c.id) {
-                        f.severity = *s;
-                    }
-                    out.push(f);
-                }
+                out.extend(self.finding("DRG-IMG-018", place, Some(format!("mode {mode:04o} ({bits})"))));
             }
         }
         Finding::sort(&mut out);
         Ok(Some(out))
     }
-}
-
-/// Severity of a check by id (for tests and docs).
-pub fn severity_of(id: &str) -> Option<Severity> {
-    checks::check(id).map(|c| c.severity)
 }
 
 #[cfg(test)]

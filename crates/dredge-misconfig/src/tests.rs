@@ -278,16 +278,8 @@ fn every_check_has_an_id_text_and_a_test() {
 #[test]
 fn misconfig_doc_is_generated_from_the_checks() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/misconfig.md");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let (start, end) = ("<!-- checks -->\n", "<!-- /checks -->");
-    let want = crate::checks::markdown();
-    let (Some(a), Some(b)) = (text.find(start), text.find(end)) else { panic!("docs/misconfig.md has no {start:?} section") };
-    let have = &text[a + start.len()..b];
-    if have != want && std::env::var_os("DREDGE_UPDATE_DOCS").is_some() {
-        std::fs::write(&path, format!("{}{want}{}", &text[..a + start.len()], &text[b..])).expect("write docs");
-        return;
-    }
-    assert_eq!(have, want, "docs/misconfig.md is stale: run DREDGE_UPDATE_DOCS=1 cargo test -p dredge-misconfig");
+    let how = "DREDGE_UPDATE_DOCS=1 cargo test -p dredge-misconfig";
+    dredge_testkit::check_doc_section(&path, "checks", &crate::checks::markdown(), how);
 }
 
 #[test]

@@ -246,31 +246,13 @@ fn bom(r: &ScanReport) -> Bom<'_> {
     // (misconfigurations), which affect the image, the BOM's subject. Secrets in files have no
     // component to point at and are in the other formats only.
     for f in r.findings.iter().filter(|f| f.scanner != "vuln") {
-        if let (Detail::Check { description, references, evidence }, None) = (&f.detail, &f.place.package) {
-            let list = vulnerabilities.get_or_insert_with(Vec::new);
-            let mut detail = description.clone();
-            if let Some(e) = evidence {
-                detail.push_str(&format!(" Found: {e} ({}).", f.where_()));
+        let affects = match (&f.place.package, &f.detail) {
+            (Some((name, version, purl)), _) => {
+                component_of(purl, name, version).map(|t| json!([{"ref": t, "versions": [{"version": version, "status": "affected"}]}]))
             }
-            let mut v = json!({
-                "bom-ref": format!("{}:{}", f.scanner, list.len()),
-                "id": f.rule,
-                "source": {"name": format!("dredge {}", f.scanner)},
-                "ratings": [{"severity": f.severity.as_str().to_ascii_lowercase(), "method": "other", "source": {"name": f.scanner}}],
-                "description": f.title,
-                "detail": detail,
-                "affects": [{"ref": subject_ref}],
-            });
-            if let Some(u) = references.first() {
-                v["source"]["url"] = json!(u);
-            }
-            if let Some(rem) = &f.remediation {
-                v["recommendation"] = json!(rem);
-            }
-            list.push(v);
-            continue;
-        }
-        let Some((name, version, purl)) = &f.place.package else { continue };
+            (None, Detail::Check { .. }) => Some(json!([{"ref": subject_ref}])),
+            (None, _) => continue,
+        };
         let list = vulnerabilities.get_or_insert_with(Vec::new);
         let mut v = json!({
             "bom-ref": format!("{}:{}", f.scanner, list.len()),
@@ -279,11 +261,21 @@ fn bom(r: &ScanReport) -> Bom<'_> {
             "ratings": [{"severity": f.severity.as_str().to_ascii_lowercase(), "method": "other", "source": {"name": f.scanner}}],
             "description": f.title,
         });
+        if let (None, Detail::Check { description, references, evidence }) = (&f.place.package, &f.detail) {
+            let mut detail = description.clone();
+            if let Some(e) = evidence {
+                detail.push_str(&format!(" Found: {e} ({}).", f.where_()));
+            }
+            v["detail"] = json!(detail);
+            if let Some(u) = references.first() {
+                v["source"]["url"] = json!(u);
+            }
+        }
         if let Some(rem) = &f.remediation {
             v["recommendation"] = json!(rem);
         }
-        if let Some(t) = component_of(purl, name, version) {
-            v["affects"] = json!([{"ref": t, "versions": [{"version": version, "status": "affected"}]}]);
+        if let Some(a) = affects {
+            v["affects"] = a;
         }
         list.push(v);
     }

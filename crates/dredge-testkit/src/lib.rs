@@ -240,3 +240,19 @@ pub fn docker_archive(path: &Path, layers: &[Layer], tag: &str) {
 pub fn apk_db(pkgs: &[(&str, &str)]) -> String {
     pkgs.iter().map(|(n, v)| format!("P:{n}\nV:{v}\nA:x86_64\n\n")).collect()
 }
+
+/// Checks that the `<!-- tag -->` … `<!-- /tag -->` section of the doc at `path` is `want` (a
+/// generated list); with `DREDGE_UPDATE_DOCS` set, rewrites a stale section instead. `how` tells
+/// the reader of a failure what to run.
+#[allow(clippy::panic)]
+pub fn check_doc_section(path: &std::path::Path, tag: &str, want: &str, how: &str) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let (start, end) = (format!("<!-- {tag} -->\n"), format!("<!-- /{tag} -->"));
+    let (Some(a), Some(b)) = (text.find(&start), text.find(&end)) else { panic!("{} has no {start:?} section", path.display()) };
+    let have = &text[a + start.len()..b];
+    if have != want && std::env::var_os("DREDGE_UPDATE_DOCS").is_some() {
+        std::fs::write(path, format!("{}{want}{}", &text[..a + start.len()], &text[b..])).expect("write docs");
+        return;
+    }
+    assert_eq!(have, want, "{} is stale: run {how}", path.display());
+}

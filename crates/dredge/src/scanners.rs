@@ -69,16 +69,8 @@ mod tests {
     #[test]
     fn scanners_doc_is_generated_from_the_registry() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/scanners.md");
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let (start, end) = ("<!-- scanners -->\n", "<!-- /scanners -->");
-        let want = markdown(SCANNERS);
-        let (Some(a), Some(b)) = (text.find(start), text.find(end)) else { panic!("docs/scanners.md has no {start:?} section") };
-        let have = &text[a + start.len()..b];
-        if have != want && std::env::var_os("DREDGE_UPDATE_DOCS").is_some() {
-            std::fs::write(&path, format!("{}{want}{}", &text[..a + start.len()], &text[b..])).expect("write docs");
-            return;
-        }
-        assert_eq!(have, want, "docs/scanners.md is stale: run DREDGE_UPDATE_DOCS=1 cargo test -p dredge --lib scanners_doc");
+        let how = "DREDGE_UPDATE_DOCS=1 cargo test -p dredge --lib scanners_doc";
+        dredge_testkit::check_doc_section(&path, "scanners", &markdown(SCANNERS), how);
     }
 
     #[test]
