@@ -48,6 +48,7 @@ impl ContentScanner for Example {
                     title: "A marker line".into(),
                     severity: Severity::Medium,
                     line: i as u32 + 1,
+                    evidence: None,
                 }))
             })
             .collect()

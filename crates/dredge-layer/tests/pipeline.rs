@@ -32,6 +32,7 @@ impl Counting {
             title: n.to_string(),
             severity: Severity::Low,
             line: 1,
+            evidence: None,
         }))]
     }
 }

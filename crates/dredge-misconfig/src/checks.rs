@@ -1,5 +1,9 @@
 //! Every check, with its stable id. `docs/misconfig.md` lists them (generated; a test keeps it
-//! current). Severities follow Trivy's for the checks it shares (named in `peers`).
+//! current). `DRG-IMG-…` checks judge an image's config and build history and the same
+//! instructions in a Dockerfile; `DRG-DF-…` checks need a Dockerfile's structure (stages,
+//! instruction forms). Severities rate the risk to the running image and the supply chain: build
+//! hygiene is LOW however a peer rates it (the peers' ids are in `peers`; docs/misconfig.md
+//! compares).
 
 use dredge_model::Severity;
 
@@ -62,7 +66,7 @@ pub static CHECKS: &[Check] = &[
         why: "`curl … | sh` runs whatever the server returns, unverified; a compromised or spoofed server owns the build.",
         fix: "Download the script, verify its checksum or signature, then run it.",
         reference: BEST_PRACTICES,
-        peers: "hadolint DL4006 (pipefail)",
+        peers: "",
     },
     Check {
         id: "DRG-IMG-006",
@@ -181,7 +185,234 @@ pub static CHECKS: &[Check] = &[
         reference: "https://man7.org/linux/man-pages/man2/execve.2.html",
         peers: "",
     },
+    Check {
+        id: "DRG-IMG-019",
+        severity: Severity::Low,
+        title: "zypper install without cleaning the cache",
+        why: "zypper keeps downloaded packages and repository metadata in /var/cache/zypp: dead weight in the layer, and stale metadata if later steps reuse it.",
+        fix: "End the same RUN with `zypper clean --all` (or `zypper cc -a`).",
+        reference: "https://docs.docker.com/build/building/best-practices/#run",
+        peers: "Trivy DS020, hadolint DL3036",
+    },
+    Check {
+        id: "DRG-IMG-020",
+        severity: Severity::Low,
+        title: "apt-get install without -y",
+        why: "Without `-y` apt-get asks for confirmation; a build has no terminal, so the step aborts or installs nothing, depending on the apt version.",
+        fix: "Use `apt-get install -y` (or `-qq`, `--yes`).",
+        reference: "https://manpages.debian.org/bookworm/apt/apt-get.8.en.html",
+        peers: "Trivy DS021, hadolint DL3014",
+    },
+    Check {
+        id: "DRG-IMG-021",
+        severity: Severity::Low,
+        title: "apt-get install without --no-install-recommends",
+        why: "Recommended packages are installed too: more software in the image than it needs, each with its own vulnerabilities.",
+        fix: "Use `apt-get install --no-install-recommends` and name what the image needs.",
+        reference: "https://docs.docker.com/build/building/best-practices/#apt-get",
+        peers: "Trivy DS029, hadolint DL3015",
+    },
+    Check {
+        id: "DRG-IMG-022",
+        severity: Severity::Low,
+        title: "apt-get dist-upgrade in a build step",
+        why: "A dist-upgrade may switch the base image's major packages (and remove some) at build time: the image stops being the base you reviewed, and rebuilds differ.",
+        fix: "Build FROM a newer base image tag instead; upgrade single packages by name when a fix cannot wait.",
+        reference: "https://docs.docker.com/build/building/best-practices/#apt-get",
+        peers: "Trivy DS024 (deprecated there)",
+    },
+    Check {
+        id: "DRG-IMG-023",
+        severity: Severity::Medium,
+        title: "Package index updated in a step that installs nothing",
+        why: "An `apt-get update` (or `apk update`, `zypper refresh`) alone in its step is cached as its own layer: later installs reuse the stale index and get old, vulnerable package versions.",
+        fix: "Update and install in the same RUN: `apt-get update && apt-get install -y …`.",
+        reference: "https://docs.docker.com/build/building/best-practices/#apt-get",
+        peers: "Trivy DS017",
+    },
+    Check {
+        id: "DRG-IMG-024",
+        severity: Severity::Low,
+        title: "cd in a build step",
+        why: "`cd` in a RUN lasts only for that step; later steps run elsewhere, and the Dockerfile is harder to read and review.",
+        fix: "Use `WORKDIR /path` (it persists and creates the directory).",
+        reference: "https://docs.docker.com/build/building/best-practices/#workdir",
+        peers: "Trivy DS013, hadolint DL3003",
+    },
+    Check {
+        id: "DRG-IMG-025",
+        severity: Severity::Low,
+        title: "Both wget and curl used",
+        why: "Two download tools where one would do: more software in the image, and two sets of download options to review.",
+        fix: "Use one of them (curl or wget) in every step.",
+        reference: "https://docs.docker.com/build/building/best-practices/",
+        peers: "Trivy DS014, hadolint DL4001",
+    },
+    Check {
+        id: "DRG-IMG-026",
+        severity: Severity::Low,
+        title: "MAINTAINER is deprecated",
+        why: "MAINTAINER is deprecated and not shown by tools that read image labels.",
+        fix: "Use `LABEL org.opencontainers.image.authors=\"…\"`.",
+        reference: "https://docs.docker.com/reference/dockerfile/#maintainer-deprecated",
+        peers: "Trivy DS022, hadolint DL4000",
+    },
+    Check {
+        id: "DRG-IMG-027",
+        severity: Severity::Critical,
+        title: "Credentials configured in a build step",
+        why: "A cloud or registry CLI given a credential on its command line (`aws configure set aws_secret_access_key`, `docker login -p`, `az login -p`, `gcloud auth activate-service-account`, `doctl auth init -t`) writes it into a file of the layer and into the history: anyone who pulls the image has it.",
+        fix: "Mount the credential for that step only: `RUN --mount=type=secret,id=aws,target=/root/.aws/credentials …`; never write it in a layer.",
+        reference: "https://docs.docker.com/build/building/secrets/",
+        peers: "Trivy DS031",
+    },
+    Check {
+        id: "DRG-IMG-028",
+        severity: Severity::Low,
+        title: "yum/dnf/zypper install without version pins",
+        why: "Unpinned packages make rebuilds pick whatever the repository has that day: not reproducible, and a compromised or broken update goes in unreviewed.",
+        fix: "Pin versions: `dnf install -y httpd-2.4.57`, `zypper install -y curl=8.0.1`.",
+        reference: "https://docs.docker.com/build/building/best-practices/#pin-base-image-versions",
+        peers: "hadolint DL3033, DL3041, DL3037",
+    },
+    Check {
+        id: "DRG-IMG-029",
+        severity: Severity::Low,
+        title: "gem install without version pins",
+        why: "Unpinned gems make rebuilds pick the newest release that day: not reproducible, and a compromised release goes in unreviewed.",
+        fix: "Pin versions: `gem install rails -v 7.1.3` (or `rails:7.1.3`), or install from a Gemfile.lock with bundler.",
+        reference: "https://guides.rubygems.org/command-reference/#gem-install",
+        peers: "hadolint DL3028",
+    },
+    Check {
+        id: "DRG-DF-001",
+        severity: Severity::Medium,
+        title: "COPY --from its own stage",
+        why: "A stage cannot copy from itself: BuildKit refuses the file, or the name means an image of that name pulled from a registry.",
+        fix: "Copy from the stage that built the files (`COPY --from=build …`).",
+        reference: "https://docs.docker.com/reference/dockerfile/#copy---from",
+        peers: "Trivy DS006, hadolint DL3023",
+    },
+    Check {
+        id: "DRG-DF-002",
+        severity: Severity::Low,
+        title: "More than one ENTRYPOINT in a stage",
+        why: "Only the last ENTRYPOINT of a stage takes effect: the earlier ones mislead whoever reads the file.",
+        fix: "Keep one ENTRYPOINT per stage.",
+        reference: "https://docs.docker.com/reference/dockerfile/#entrypoint",
+        peers: "Trivy DS007, hadolint DL4004",
+    },
+    Check {
+        id: "DRG-DF-003",
+        severity: Severity::Low,
+        title: "EXPOSE of an invalid port",
+        why: "A port outside 0-65535 (or not a number) cannot be exposed: the build fails or the metadata is wrong.",
+        fix: "Expose a port number between 0 and 65535, optionally with `/tcp` or `/udp`.",
+        reference: "https://docs.docker.com/reference/dockerfile/#expose",
+        peers: "Trivy DS008, hadolint DL3011",
+    },
+    Check {
+        id: "DRG-DF-004",
+        severity: Severity::Low,
+        title: "WORKDIR is not an absolute path",
+        why: "A relative WORKDIR depends on every earlier WORKDIR (and the base image's): where files land is easy to get wrong.",
+        fix: "Use an absolute path: `WORKDIR /app`.",
+        reference: "https://docs.docker.com/reference/dockerfile/#workdir",
+        peers: "Trivy DS009, hadolint DL3000",
+    },
+    Check {
+        id: "DRG-DF-005",
+        severity: Severity::Low,
+        title: "COPY of several sources into a non-directory",
+        why: "With more than one source the destination must be a directory ending in `/`; otherwise the build fails.",
+        fix: "End the destination with `/`: `COPY a.txt b.txt /dest/`.",
+        reference: "https://docs.docker.com/reference/dockerfile/#copy",
+        peers: "Trivy DS011, hadolint DL3021",
+    },
+    Check {
+        id: "DRG-DF-006",
+        severity: Severity::Medium,
+        title: "Stage name used twice",
+        why: "Two stages with one name make `COPY --from=name` and `--target name` ambiguous; BuildKit refuses the file.",
+        fix: "Give every stage its own name.",
+        reference: "https://docs.docker.com/build/building/multi-stage/",
+        peers: "Trivy DS012, hadolint DL3024",
+    },
+    Check {
+        id: "DRG-DF-007",
+        severity: Severity::Low,
+        title: "More than one CMD in a stage",
+        why: "Only the last CMD of a stage takes effect: the earlier ones mislead whoever reads the file.",
+        fix: "Keep one CMD per stage.",
+        reference: "https://docs.docker.com/reference/dockerfile/#cmd",
+        peers: "Trivy DS016, hadolint DL4003",
+    },
+    Check {
+        id: "DRG-DF-008",
+        severity: Severity::High,
+        title: "COPY --from names no earlier stage",
+        why: "A `--from` name that is not an earlier stage is taken as an image reference: the build pulls whatever image of that name a registry serves (docker.io/library/<name>) and copies from it.",
+        fix: "Define the stage before copying from it, or name the image in full with a tag or digest (`--from=docker.io/org/tool:1.2@sha256:…`).",
+        reference: "https://docs.docker.com/reference/dockerfile/#copy---from",
+        peers: "hadolint DL3022",
+    },
+    Check {
+        id: "DRG-DF-009",
+        severity: Severity::Low,
+        title: "More than one HEALTHCHECK in a stage",
+        why: "Only the last HEALTHCHECK of a stage takes effect: the earlier ones mislead whoever reads the file.",
+        fix: "Keep one HEALTHCHECK per stage.",
+        reference: "https://docs.docker.com/reference/dockerfile/#healthcheck",
+        peers: "Trivy DS023, hadolint DL3012",
+    },
+    Check {
+        id: "DRG-DF-010",
+        severity: Severity::Low,
+        title: "ADD of local files",
+        why: "ADD also unpacks archives and downloads URLs; for plain local files COPY says what happens and nothing more.",
+        fix: "Use `COPY` for local files; keep `ADD` for archives to unpack.",
+        reference: "https://docs.docker.com/build/building/best-practices/#add-or-copy",
+        peers: "Trivy DS005, hadolint DL3020",
+    },
+    Check {
+        id: "DRG-DF-011",
+        severity: Severity::High,
+        title: "WORKDIR in a system directory",
+        why: "A working directory under /proc, /sys, /dev or /boot writes the application's files over kernel or boot interfaces.",
+        fix: "Use an application directory such as `/app` or `/srv/app`.",
+        reference: "https://docs.docker.com/reference/dockerfile/#workdir",
+        peers: "Trivy DS030",
+    },
+    Check {
+        id: "DRG-DF-012",
+        severity: Severity::Low,
+        title: "CMD or ENTRYPOINT in shell form",
+        why: "The shell form runs the program under `/bin/sh -c`: it is not PID 1 and does not receive SIGTERM, so `docker stop` kills it after the timeout without a clean shutdown.",
+        fix: "Use the JSON form: `CMD [\"python3\", \"app.py\"]`.",
+        reference: "https://docs.docker.com/reference/dockerfile/#shell-and-exec-form",
+        peers: "hadolint DL3025",
+    },
+    Check {
+        id: "DRG-DF-013",
+        severity: Severity::Low,
+        title: "Pipe in RUN without pipefail",
+        why: "In `a | b` the step's status is b's: a failed download piped into a command lets the build go on with an empty or partial result.",
+        fix: "Start the RUN with `set -o pipefail &&`, or set `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]`.",
+        reference: "https://docs.docker.com/build/building/best-practices/#using-pipes",
+        peers: "hadolint DL4006",
+    },
 ];
+
+impl Check {
+    /// What the check reads: an image (config, history, layers), a Dockerfile, or both.
+    pub fn judges(&self) -> &'static str {
+        match self.id {
+            "DRG-IMG-018" => "image",
+            id if id.starts_with("DRG-DF-") => "Dockerfile",
+            _ => "image, Dockerfile",
+        }
+    }
+}
 
 /// The check with this id.
 pub fn check(id: &str) -> Option<&'static Check> {
@@ -191,15 +422,16 @@ pub fn check(id: &str) -> Option<&'static Check> {
 /// The generated list of checks in `docs/misconfig.md`.
 pub fn markdown() -> String {
     let mut s = String::from(
-        "<!-- generated from crates/dredge-misconfig/src/checks.rs by `DREDGE_UPDATE_DOCS=1 cargo test -p dredge-misconfig`; do not edit -->\n\n| id | severity | title | peers | why | fix |\n|---|---|---|---|---|---|\n",
+        "<!-- generated from crates/dredge-misconfig/src/checks.rs by `DREDGE_UPDATE_DOCS=1 cargo test -p dredge-misconfig`; do not edit -->\n\n| id | severity | title | judges | peers | why | fix |\n|---|---|---|---|---|---|---|\n",
     );
     for c in CHECKS {
         s.push_str(&format!(
-            "| {} | {} | [{}]({}) | {} | {} | {} |\n",
+            "| {} | {} | [{}]({}) | {} | {} | {} | {} |\n",
             c.id,
             c.severity.as_str(),
             c.title,
             c.reference,
+            c.judges(),
             if c.peers.is_empty() { "-" } else { c.peers },
             c.why.replace('|', "\\|"),
             c.fix.replace('|', "\\|")

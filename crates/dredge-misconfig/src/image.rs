@@ -1,6 +1,7 @@
 //! The checks of an image config and its build history.
 
 use crate::history::{Step, steps};
+use crate::run::{RunCtx, check_run, shorten};
 use regex::Regex;
 use serde_json::Value;
 use std::sync::LazyLock;
@@ -9,7 +10,7 @@ use std::sync::LazyLock;
 pub type Hit = (&'static str, String, Option<usize>, Option<String>);
 
 /// Ports an image should not expose, with what listens there.
-const SENSITIVE_PORTS: &[(u16, &str)] = &[
+pub(crate) const SENSITIVE_PORTS: &[(u16, &str)] = &[
     (21, "FTP"),
     (22, "SSH"),
     (23, "Telnet"),
@@ -29,23 +30,10 @@ const SENSITIVE_PORTS: &[(u16, &str)] = &[
     (27017, "MongoDB"),
 ];
 
-// The patterns are literals, tested to compile (`tests::patterns_compile`).
-#[allow(clippy::unwrap_used)]
-static PIPE_TO_SHELL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?x)
-        \b(?:curl|wget)\b[^|;&\n]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:\S*/)?(?:env\s+)?(?:sh|bash|zsh|ash|dash|ksh|python[0-9.]*|perl|ruby|node)\b
-        | \b(?:sh|bash|zsh)\b[^;&|\n]*(?:\$\(|<\(|`)\s*(?:curl|wget)\b",
-    )
-    .unwrap()
-});
 #[allow(clippy::unwrap_used)]
 static SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(passw(or)?d|passwd|secret|token|api_?key|access_?key|private_?key|credential|auth_?key|client_?secret)").unwrap()
 });
-#[allow(clippy::unwrap_used)]
-static WORLD_WRITABLE_SYMBOLIC: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[ugoa]*[oa][ugoa]*[+=][rwxXst]*w").unwrap());
-
 /// Everything the checks find in `config` (an OCI or Docker image config).
 pub fn check_config(config: &Value) -> Vec<Hit> {
     let mut out = Vec::new();
@@ -112,6 +100,8 @@ pub fn check_config(config: &Value) -> Vec<Hit> {
     }
 
     let mut secret_args: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut wget_steps: Vec<&Step> = Vec::new();
+    let mut curl_step: Option<usize> = None;
     for s in &steps {
         let field = step_field(s);
         match s.instruction.as_str() {
@@ -131,194 +121,30 @@ pub fn check_config(config: &Value) -> Vec<Hit> {
                     secret_args.insert(name);
                 }
             }
-            "RUN" => run_checks(s, &field, pip_no_cache, &mut secret_args, &mut out),
+            "RUN" => {
+                for (name, _) in &s.build_args {
+                    if secret_name(name) && !secret_args.contains(name) {
+                        out.push(("DRG-IMG-016", field.clone(), s.layer, Some(format!("build argument {name}=… (stored in the history of this RUN)"))));
+                        secret_args.insert(name.clone());
+                    }
+                }
+                let cx = RunCtx { pip_no_cache, secret_mount: false };
+                let u = check_run(&s.args, cx, &mut |id, evidence| out.push((id, field.clone(), s.layer, Some(evidence))));
+                if u.wget {
+                    wget_steps.push(s);
+                }
+                curl_step = curl_step.or(u.curl.then_some(s.index));
+            }
+            "MAINTAINER" => out.push(("DRG-IMG-026", field.clone(), s.layer, Some(shorten(&format!("MAINTAINER {}", s.args))))),
             _ => {}
         }
     }
-    out
-}
-
-fn run_checks(s: &Step, field: &str, pip_no_cache: bool, secret_args: &mut std::collections::HashSet<String>, out: &mut Vec<Hit>) {
-    let mut hit = |id: &'static str, evidence: String| out.push((id, field.to_string(), s.layer, Some(evidence)));
-    for (name, _) in &s.build_args {
-        if secret_name(name) && !secret_args.contains(name) {
-            hit("DRG-IMG-016", format!("build argument {name}=… (stored in the history of this RUN)"));
-            secret_args.insert(name.clone());
+    // DRG-IMG-025: wget and curl both, reported where wget is used.
+    if let Some(c) = curl_step {
+        for s in wget_steps {
+            out.push(("DRG-IMG-025", step_field(s), s.layer, Some(format!("wget here, curl in history[{c}]"))));
         }
     }
-    let cmd = s.args.as_str();
-    if let Some(m) = PIPE_TO_SHELL.find(cmd) {
-        hit("DRG-IMG-005", shorten(m.as_str()));
-    }
-    for words in commands(cmd) {
-        let w: Vec<&str> = words.iter().map(String::as_str).collect();
-        let Some(&first) = w.first() else { continue };
-        match first {
-            "sudo" => hit("DRG-IMG-014", shorten(&w.join(" "))),
-            "chmod" => {
-                if let Some(mode) = w[1..].iter().find(|a| !a.starts_with('-')) {
-                    if world_writable(mode) {
-                        hit("DRG-IMG-015", shorten(&w.join(" ")));
-                    }
-                }
-            }
-            "apt-get" | "apt" if w.contains(&"install") => {
-                if !cmd.contains("/var/lib/apt/lists") {
-                    hit("DRG-IMG-006", shorten(&w.join(" ")));
-                }
-                let unpinned = packages(&w, "install", &["-o", "-t", "--target-release"]);
-                let unpinned: Vec<&str> = unpinned.into_iter().filter(|p| !p.contains('=') && !p.ends_with(".deb")).collect();
-                if !unpinned.is_empty() {
-                    hit("DRG-IMG-007", format!("unpinned: {}", unpinned.join(" ")));
-                }
-            }
-            "apk" if w.contains(&"add") => {
-                if !w.contains(&"--no-cache") && !cmd.contains("/var/cache/apk") {
-                    hit("DRG-IMG-008", shorten(&w.join(" ")));
-                }
-                let unpinned = packages(&w, "add", &["-t", "--virtual", "-X", "--repository", "--root", "-p"]);
-                let unpinned: Vec<&str> =
-                    unpinned.into_iter().filter(|p| !p.contains('=') && !p.contains('~') && !p.ends_with(".apk")).collect();
-                if !unpinned.is_empty() {
-                    hit("DRG-IMG-009", format!("unpinned: {}", unpinned.join(" ")));
-                }
-            }
-            "yum" | "dnf" | "microdnf" if w.contains(&"install") => {
-                let cleaned = ["yum clean all", "dnf clean all", "microdnf clean all", "/var/cache/yum", "/var/cache/dnf"]
-                    .iter()
-                    .any(|c| cmd.contains(c));
-                if !cleaned {
-                    hit("DRG-IMG-010", shorten(&w.join(" ")));
-                }
-            }
-            _ => {}
-        }
-        // pip, also as `python -m pip`.
-        let pip_at = if first.starts_with("pip") {
-            Some(0)
-        } else if first.starts_with("python") && w.get(1) == Some(&"-m") && w.get(2).is_some_and(|p| p.starts_with("pip")) {
-            Some(2)
-        } else {
-            None
-        };
-        if let Some(at) = pip_at {
-            let w = &w[at..];
-            if w.get(1) == Some(&"install") {
-                if !pip_no_cache && !w.contains(&"--no-cache-dir") {
-                    hit("DRG-IMG-011", shorten(&w.join(" ")));
-                }
-                let takes_value = [
-                    "-r",
-                    "--requirement",
-                    "-c",
-                    "--constraint",
-                    "-e",
-                    "--editable",
-                    "-i",
-                    "--index-url",
-                    "--extra-index-url",
-                    "-f",
-                    "--find-links",
-                    "--target",
-                    "-t",
-                    "--prefix",
-                    "--root",
-                ];
-                if !w.iter().any(|a| ["-r", "--requirement"].contains(a)) {
-                    let unpinned: Vec<&str> = packages(w, "install", &takes_value)
-                        .into_iter()
-                        .filter(|p| {
-                            !["==", "~=", ">=", "<=", "<", ">", "@", "/", ".whl", ".tar.gz", ".zip"].iter().any(|m| p.contains(m))
-                                && *p != "."
-                        })
-                        .filter(|p| !(p.starts_with("pip") && w.contains(&"--upgrade") && p.len() <= 4))
-                        .collect();
-                    if !unpinned.is_empty() {
-                        hit("DRG-IMG-012", format!("unpinned: {}", unpinned.join(" ")));
-                    }
-                }
-            }
-        }
-        if first == "npm" && w.get(1).is_some_and(|a| ["install", "i", "add"].contains(a)) {
-            let verb = w[1];
-            let unpinned: Vec<&str> = packages(&w, verb, &["--registry", "--prefix", "--tag"])
-                .into_iter()
-                .filter(|p| !p.starts_with('.') && !p.starts_with('/') && !p.contains(':') && !p.trim_start_matches('@').contains('@'))
-                .collect();
-            if !unpinned.is_empty() {
-                hit("DRG-IMG-013", format!("unpinned: {}", unpinned.join(" ")));
-            }
-        }
-    }
-}
-
-/// The words after `verb` that are not options (nor the values of `takes_value` options).
-fn packages<'a>(w: &[&'a str], verb: &str, takes_value: &[&str]) -> Vec<&'a str> {
-    let Some(at) = w.iter().position(|a| *a == verb) else { return Vec::new() };
-    let mut out = Vec::new();
-    let mut skip = false;
-    for a in &w[at + 1..] {
-        if skip {
-            skip = false;
-            continue;
-        }
-        if a.starts_with('-') {
-            skip = takes_value.contains(a);
-            continue;
-        }
-        if a.starts_with('$') || a.contains("$(") || a.contains('`') {
-            continue; // from a variable or a command: cannot be judged
-        }
-        out.push(*a);
-    }
-    out
-}
-
-/// The simple commands of a shell line, as words (quotes removed, no expansion): split at `&&`,
-/// `||`, `;`, `|`, `&` and newlines. Enough for the checks; not a shell.
-pub(crate) fn commands(cmd: &str) -> Vec<Vec<String>> {
-    let mut out: Vec<Vec<String>> = vec![Vec::new()];
-    let mut word = String::new();
-    let mut quote: Option<char> = None;
-    let mut chars = cmd.chars().peekable();
-    let end_word = |word: &mut String, out: &mut Vec<Vec<String>>| {
-        if !word.is_empty() {
-            if let Some(last) = out.last_mut() {
-                last.push(std::mem::take(word));
-            }
-        }
-    };
-    while let Some(ch) = chars.next() {
-        match (quote, ch) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => word.push(c),
-            (None, '\'' | '"') => quote = Some(ch),
-            (None, '\\') => {
-                // A line continuation joins; an escaped character is kept.
-                match chars.next() {
-                    Some('\n') | None => {}
-                    Some(c) => word.push(c),
-                }
-            }
-            (None, ';' | '&' | '|' | '\n' | '(' | ')') => {
-                end_word(&mut word, &mut out);
-                if out.last().is_some_and(|l| !l.is_empty()) {
-                    out.push(Vec::new());
-                }
-            }
-            (None, c) if c.is_whitespace() => end_word(&mut word, &mut out),
-            (None, c) => word.push(c),
-        }
-    }
-    end_word(&mut word, &mut out);
-    out.retain(|c| !c.is_empty());
-    // `env A=1 cmd`, `A=1 cmd`, `exec cmd`, `time cmd`: judge the command itself.
-    for c in &mut out {
-        while c.first().is_some_and(|w| w.contains('=') && !w.starts_with('-') || ["env", "exec", "time", "nohup"].contains(&w.as_str())) {
-            c.remove(0);
-        }
-    }
-    out.retain(|c| !c.is_empty());
     out
 }
 
@@ -351,20 +177,12 @@ fn mentions_port(args: &str, port: u16) -> bool {
     args.split(|c: char| !c.is_ascii_digit()).any(|n| n.parse::<u16>().ok() == Some(port))
 }
 
-fn secret_name(name: &str) -> bool {
+pub(crate) fn secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     // A name that holds where a secret is, not the secret.
     let pointer =
         ["_FILE", "_PATH", "_DIR", "_URL", "_ENDPOINT", "_HEADER", "_NAME", "_TYPE", "_LENGTH"].iter().any(|s| upper.ends_with(s));
     SECRET_NAME.is_match(name) && !pointer
-}
-
-/// Octal modes with the write bit for others, or symbolic ones granting it.
-pub(crate) fn world_writable(mode: &str) -> bool {
-    if !mode.is_empty() && mode.len() <= 4 && mode.chars().all(|c| ('0'..='7').contains(&c)) {
-        return mode.chars().last().and_then(|c| c.to_digit(8)).is_some_and(|d| d & 2 != 0) && mode.len() >= 3;
-    }
-    mode.split(',').any(|m| WORLD_WRITABLE_SYMBOLIC.is_match(m))
 }
 
 /// `debian`, `debian:latest`, `docker.io/library/debian:latest`: no version chosen.
@@ -377,9 +195,4 @@ pub(crate) fn unpinned_reference(r: &str) -> bool {
         None => true,
         Some((_, tag)) => tag == "latest",
     }
-}
-
-fn shorten(s: &str) -> String {
-    let s = s.trim();
-    if s.chars().count() <= 120 { s.to_string() } else { format!("{}…", s.chars().take(119).collect::<String>()) }
 }

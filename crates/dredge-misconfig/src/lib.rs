@@ -4,11 +4,16 @@
 //! `docs/misconfig.md`.
 
 pub mod checks;
+pub mod dockerfile;
+pub use dfcheck::check_dockerfile;
 pub mod history;
 mod image;
+mod run;
+pub mod dfcheck;
 
 pub use checks::{CHECKS, Check};
-use dredge_model::{Detail, Finding, Place, ScannerInfo, Severity};
+use std::io::Read as _;
+use dredge_model::{ContentHit, Detail, Fact, Finding, Place, ScannerInfo, Severity};
 pub use image::{Hit, check_config, redactions};
 
 pub const INFO: ScannerInfo = ScannerInfo {
@@ -25,6 +30,75 @@ pub const INFO: ScannerInfo = ScannerInfo {
 pub struct Scanner {
     disabled: Vec<String>,
     severity: std::collections::BTreeMap<String, Severity>,
+    dockerfiles: Dockerfiles,
+}
+
+/// The layer pass's part: every Dockerfile (and Containerfile) is parsed and checked where it
+/// is read; the hits are cached with the layer and become findings after the merge.
+#[derive(Debug, Default)]
+pub struct Dockerfiles;
+
+/// Directories of third-party code: a Dockerfile a dependency ships is not the image's.
+const DEPENDENCY_DIRS: &[&str] = &["/node_modules/", "/site-packages/", "/dist-packages/", "/vendor/", "/go/pkg/mod/", "/.cargo/registry/", "/usr/share/doc/", "/gems/"];
+
+/// `Dockerfile`, `Containerfile`, `Dockerfile.prod`, `api.Dockerfile` (any case). `exact`: the
+/// name cannot be anything else (a parse error is then worth a warning).
+pub fn dockerfile_name(path: &str) -> Option<bool> {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    if name == "dockerfile" || name == "containerfile" || name.ends_with(".dockerfile") || name.ends_with(".containerfile") {
+        return Some(true);
+    }
+    (name.starts_with("dockerfile.") || name.starts_with("containerfile.")).then_some(false)
+}
+
+impl dredge_scanner::ContentScanner for Dockerfiles {
+    fn name(&self) -> &'static str {
+        "misconfiguration scanning"
+    }
+    fn fingerprint(&self) -> String {
+        // The checks are the rules: a new or changed check re-reads cached layers.
+        format!("dockerfile-checks-1:{}", CHECKS.len())
+    }
+    fn max_file_size(&self) -> u64 {
+        dockerfile::MAX_DOCKERFILE as u64
+    }
+    fn wants(&self, path: &str, head: &[u8]) -> bool {
+        let p = format!("/{}", path.trim_start_matches('/'));
+        dockerfile_name(&p).is_some() && !DEPENDENCY_DIRS.iter().any(|d| p.contains(d)) && !head.contains(&0)
+    }
+    fn scan_bytes(&self, path: &str, data: &[u8]) -> Vec<Fact> {
+        dockerfile_facts(path, data)
+    }
+    fn scan_stream(&self, path: &str, r: &mut dyn std::io::Read) -> std::io::Result<Vec<Fact>> {
+        let mut data = Vec::new();
+        std::io::Read::take(r, dockerfile::MAX_DOCKERFILE as u64 + 1).read_to_end(&mut data)?;
+        Ok(dockerfile_facts(path, &data))
+    }
+}
+
+/// The hits of one Dockerfile as facts; a file that does not parse is a problem (a warning)
+/// when its name says it is a Dockerfile, and nothing otherwise (`dockerfile.go`).
+pub fn dockerfile_facts(path: &str, data: &[u8]) -> Vec<Fact> {
+    let exact = dockerfile_name(&format!("/{}", path.trim_start_matches('/'))) == Some(true);
+    let problem = |message: String| if exact { vec![Fact::Problem { message }] } else { Vec::new() };
+    let Ok(text) = std::str::from_utf8(data) else { return problem("a Dockerfile that is not UTF-8 text; not checked".into()) };
+    match dockerfile::parse(text) {
+        Ok(df) => dfcheck::check_dockerfile(&df)
+            .into_iter()
+            .filter_map(|(id, line, evidence)| {
+                let c = checks::check(id)?;
+                Some(Fact::Hit(Box::new(ContentHit {
+                    scanner: INFO.id.into(),
+                    rule: id.into(),
+                    title: c.title.into(),
+                    severity: c.severity,
+                    line: u32::try_from(line).unwrap_or(u32::MAX),
+                    evidence: Some(evidence),
+                })))
+            })
+            .collect(),
+        Err(e) => problem(format!("Dockerfile not checked: {e}")),
+    }
 }
 
 /// `--misconfig-config FILE` (YAML):
@@ -75,7 +149,7 @@ impl Scanner {
             };
             severity.insert(id.clone(), sev);
         }
-        Ok(Scanner { disabled: cfg.disable.clone(), severity })
+        Ok(Scanner { disabled: cfg.disable.clone(), severity, dockerfiles: Dockerfiles })
     }
 
     /// Loads a YAML config file.
@@ -115,9 +189,13 @@ impl dredge_scanner::Scanner for Scanner {
     fn info(&self) -> ScannerInfo {
         INFO
     }
-    /// The layer pass marks setuid/setgid files from their headers (no content read).
-    fn owns(&self, fact: &dredge_model::Fact) -> bool {
-        matches!(fact, dredge_model::Fact::SetId { .. })
+    fn content(&self) -> Option<&dyn dredge_scanner::ContentScanner> {
+        Some(&self.dockerfiles)
+    }
+    /// The layer pass marks setuid/setgid files from their headers (no content read), and checks
+    /// Dockerfiles.
+    fn owns(&self, fact: &Fact) -> bool {
+        matches!(fact, Fact::SetId { .. }) || matches!(fact, Fact::Hit(h) if h.scanner == INFO.id)
     }
     fn analyse(&self, cx: &mut dredge_scanner::Context<'_>) -> anyhow::Result<Option<Vec<Finding>>> {
         let mut out = Vec::new();
@@ -127,6 +205,18 @@ impl dredge_scanner::Scanner for Scanner {
                 let layer = layer.and_then(|i| cx.layer(i));
                 out.extend(self.finding(id, Place { field: Some(field), layer, ..Place::default() }, evidence));
             }
+        }
+        // Dockerfiles in the image or the tree, deleted ones too (they still ship).
+        for c in cx.content {
+            let Fact::Hit(h) = &c.fact else { continue };
+            let place = Place {
+                path: Some(c.path.clone()),
+                line: Some(h.line),
+                layer: cx.layer(c.layer),
+                removed_in: c.removed_in.and_then(|i| cx.layer(i)),
+                ..Place::default()
+            };
+            out.extend(self.finding(&h.rule, place, h.evidence.clone()));
         }
         // setuid/setgid files still in the image that no OS package owns (the distribution's own,
         // `su`, `passwd`, `mount`, are reviewed and patched with it).
@@ -167,3 +257,5 @@ impl dredge_scanner::Scanner for Scanner {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod dftests;

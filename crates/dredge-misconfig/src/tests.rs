@@ -1,4 +1,5 @@
-use crate::image::{check_config, commands, redactions, unpinned_reference, world_writable};
+use crate::image::{check_config, redactions, unpinned_reference};
+use crate::run::{commands, world_writable};
 use serde_json::{Value, json};
 
 /// A config that passes every check: a user, a health check, an innocent port, a clean history.
@@ -117,13 +118,13 @@ fn pipe_to_shell() {
 
 #[test]
 fn apt_cleanup_and_pins() {
-    only("DRG-IMG-006", |c| add_run(c, "apt-get update && apt-get install -y curl=7.88.1-10"));
-    only("DRG-IMG-007", |c| add_run(c, "apt-get install -y curl && rm -rf /var/lib/apt/lists/*"));
+    only("DRG-IMG-006", |c| add_run(c, "apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10"));
+    only("DRG-IMG-007", |c| add_run(c, "apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*"));
     let h = {
         let mut c = clean();
         add_run(
             &mut c,
-            "apt-get -o Dpkg::Options::=--force-confnew install -y curl git=1:2.39.2-1.1 ./local.deb && rm -rf /var/lib/apt/lists/*",
+            "apt-get -o Dpkg::Options::=--force-confnew install -y -o APT::Install-Recommends=false curl git=1:2.39.2-1.1 ./local.deb && rm -rf /var/lib/apt/lists/*",
         );
         check_config(&c)
     };
@@ -145,9 +146,9 @@ fn apk() {
 #[test]
 fn yum_dnf() {
     only("DRG-IMG-010", |c| add_run(c, "yum install -y httpd-2.4.57"));
-    only("DRG-IMG-010", |c| add_run(c, "microdnf install -y nginx"));
+    only("DRG-IMG-010", |c| add_run(c, "microdnf install -y nginx-1.24.0"));
     let mut c = clean();
-    add_run(&mut c, "dnf install -y nginx && dnf clean all");
+    add_run(&mut c, "dnf install -y nginx-1:1.24.0 @development ./local.rpm && dnf clean all");
     assert_eq!(ids(&c), Vec::<&str>::new());
 }
 
@@ -178,7 +179,7 @@ fn npm() {
 
 #[test]
 fn sudo() {
-    only("DRG-IMG-014", |c| add_run(c, "sudo apt-get update"));
+    only("DRG-IMG-014", |c| add_run(c, "sudo -u app touch /srv/x"));
     only("DRG-IMG-014", |c| add_run(c, "make && sudo make install"));
     // A word containing sudo is not sudo.
     let mut c = clean();
@@ -236,8 +237,9 @@ fn unpinned_base() {
 
 #[test]
 fn the_shell_splitter() {
-    let c = commands("A=1 env B=2 apt-get install -y 'a b' \"c\" && sudo x; y | z \\\n  w");
-    assert_eq!(c, vec![vec!["apt-get", "install", "-y", "a b", "c"], vec!["sudo", "x"], vec!["y"], vec!["z", "w"]]);
+    let c = commands("A=1 env B=2 apt-get install -y 'a b' \"c\" && sudo -u app x; y | z \\\n  w");
+    // What sudo runs is judged too (last).
+    assert_eq!(c, vec![vec!["apt-get", "install", "-y", "a b", "c"], vec!["sudo", "-u", "app", "x"], vec!["y"], vec!["z", "w"], vec!["x"]]);
     // Unterminated quotes and lone escapes do not panic.
     assert_eq!(commands("echo 'open"), vec![vec!["echo", "open"]]);
     assert_eq!(commands("\\"), Vec::<Vec<String>>::new());
@@ -267,9 +269,10 @@ fn every_check_has_an_id_text_and_a_test() {
         // Config checks have a failing example here; file checks (DRG-IMG-018) in the end-to-end
         // test of the binary.
         let cli = include_str!("../../dredge/tests/misconfig.rs");
+        let df = include_str!("dftests.rs");
         assert!(
-            src.contains(&format!("only(\"{}\"", c.id)) || cli.contains(&format!("\"{}\"", c.id)),
-            "{} has no failing example in tests.rs or crates/dredge/tests/misconfig.rs",
+            src.contains(&format!("only(\"{}\"", c.id)) || cli.contains(&format!("\"{}\"", c.id)) || df.contains(&format!("fails(\"{}\"", c.id)),
+            "{} has no failing example in tests.rs, dftests.rs or crates/dredge/tests/misconfig.rs",
             c.id
         );
     }
@@ -284,7 +287,73 @@ fn misconfig_doc_is_generated_from_the_checks() {
 
 #[test]
 fn patterns_compile() {
-    let _ = check_config(&clean());
+    for p in crate::run::patterns() {
+        assert!(!p.as_str().is_empty());
+    }
+}
+
+#[test]
+fn zypper() {
+    only("DRG-IMG-019", |c| add_run(c, "zypper --non-interactive install -y curl=8.0.1"));
+    only("DRG-IMG-028", |c| add_run(c, "zypper in -y curl && zypper clean -a"));
+    only("DRG-IMG-028", |c| add_run(c, "yum install -y httpd mod_ssl-2.4.57 && yum clean all"));
+    let mut c = clean();
+    add_run(&mut c, "zypper refresh && zypper install -y curl=8.0.1 && zypper cc -a");
+    assert_eq!(ids(&c), Vec::<&str>::new());
+}
+
+#[test]
+fn apt_prompts_recommends_and_upgrades() {
+    only("DRG-IMG-020", |c| add_run(c, "apt-get install --no-install-recommends curl=7.88.1-10 && rm -rf /var/lib/apt/lists/*"));
+    only("DRG-IMG-021", |c| add_run(c, "apt-get install -y curl=7.88.1-10 && rm -rf /var/lib/apt/lists/*"));
+    only("DRG-IMG-022", |c| add_run(c, "apt-get update && apt-get -y dist-upgrade && rm -rf /var/lib/apt/lists/*"));
+    only("DRG-IMG-023", |c| add_run(c, "apt-get update"));
+    only("DRG-IMG-023", |c| add_run(c, "apk update"));
+    // -qq implies -y; the recommends option by -o; apk update followed by add.
+    let mut c = clean();
+    add_run(&mut c, "apt-get update && apt-get -qq install -o APT::Install-Recommends=0 curl=7.88.1-10 && rm -rf /var/lib/apt/lists/*");
+    add_run(&mut c, "apk update && apk add --no-cache curl=8.5.0-r0");
+    assert_eq!(ids(&c), Vec::<&str>::new());
+}
+
+#[test]
+fn cd_wget_curl_and_maintainer() {
+    only("DRG-IMG-024", |c| add_run(c, "cd /src && make"));
+    only("DRG-IMG-025", |c| {
+        add_run(c, "wget -q https://example.com/a.tgz");
+        add_run(c, "curl -fsSLO https://example.com/b.tgz");
+    });
+    only("DRG-IMG-026", |c| c["history"].as_array_mut().unwrap().push(json!({"created_by": "/bin/sh -c #(nop)  MAINTAINER x@example.com", "empty_layer": true})));
+    // One tool, installed or used, is not both.
+    let mut c = clean();
+    add_run(&mut c, "curl -fsSLO https://example.com/b.tgz && make -C /src");
+    assert_eq!(ids(&c), Vec::<&str>::new());
+    let h = {
+        let mut c = clean();
+        add_run(&mut c, "wget -q https://example.com/a.tgz");
+        add_run(&mut c, "curl -fsSLO https://example.com/b.tgz");
+        check_config(&c)
+    };
+    assert_eq!((h[0].1.as_str(), h[0].3.as_deref()), ("history[8]", Some("wget here, curl in history[9]")));
+}
+
+#[test]
+fn credentials_in_a_step() {
+    only("DRG-IMG-027", |c| add_run(c, "aws configure set aws_secret_access_key $AWS_SECRET"));
+    only("DRG-IMG-027", |c| add_run(c, "echo x | docker login -u me --password=hunter2 registry.example.com"));
+    only("DRG-IMG-027", |c| add_run(c, "gcloud auth activate-service-account --key-file=/tmp/key.json"));
+    only("DRG-IMG-027", |c| add_run(c, "az login --service-principal -u app -p secret --tenant t"));
+    let mut c = clean();
+    add_run(&mut c, "aws configure set region eu-west-1 && docker login --password-stdin -u me r.example.com");
+    assert_eq!(ids(&c), Vec::<&str>::new());
+}
+
+#[test]
+fn gem() {
+    only("DRG-IMG-029", |c| add_run(c, "gem install bundler"));
+    let mut c = clean();
+    add_run(&mut c, "gem install bundler -v 2.5.6 && gem install rails:7.1.3 ./local.gem");
+    assert_eq!(ids(&c), Vec::<&str>::new());
 }
 
 #[test]

@@ -442,6 +442,9 @@ pub struct ContentHit {
     pub severity: Severity,
     /// 1-based.
     pub line: u32,
+    /// What matched, for the report (never a secret's value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 /// A secret in a file, as the content scanner reports it: never the full value.
