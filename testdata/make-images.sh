@@ -10,7 +10,7 @@ FIX=${DREDGE_FIXTURES:-$repo/../shared/fixtures}
 OUT=${DREDGE_TESTIMAGES:-/var/tmp/dredge-testimages}
 DEBIAN_ROOT=${DREDGE_DEBIAN_ROOTFS:-/var/tmp/dredge-fixtures/debian-bookworm-minbase}
 # Rebuilt when this script or anything it copies into an image changes.
-stamp=$( (cat "$0" "$here/build-npm-app.sh" "$here"/misconfig/*/Dockerfile; find "$repo/crates/dredge-extract/testdata/lang" -type f | sort | xargs cat) | sha256sum | cut -c1-16)
+stamp=$( (cat "$0" "$here/build-npm-app.sh"; find "$here/misconfig" -type f | sort | xargs cat; find "$repo/crates/dredge-extract/testdata/lang" -type f | sort | xargs cat) | sha256sum | cut -c1-16)
 if [ -f "$OUT/.stamp-$stamp" ]; then exit 0; fi
 for t in umoci skopeo jq python3 dpkg-query npm jar dpkg-deb apt-get docker; do command -v $t >/dev/null || { echo "make-images: $t is missing (run .ci/setup)" >&2; exit 2; }; done
 
@@ -280,10 +280,11 @@ skopeo copy -q oci:$L:secrets docker-archive:secrets.docker.tar:dredge-test/secr
 skopeo copy -q oci:$L:secrets-clean docker-archive:secrets-clean.docker.tar:dredge-test/secrets-clean:1
 # Misconfigurations planted in a real Docker build (the classic builder's history and config,
 # HEALTHCHECK and USER included), and a clean twin: `docker build` FROM scratch, `docker save`.
-for variant in planted clean; do
+for variant in planted clean dockerfiles; do
   ctx="$work/misconfig-$variant"
   mkdir -p "$ctx"
-  cp "$here/misconfig/$variant/Dockerfile" "$FIX/alpine/alpine-minirootfs-3.20.3-x86_64.tar.gz" "$ctx/"
+  cp -r "$here/misconfig/$variant/." "$ctx/"
+  cp "$FIX/alpine/alpine-minirootfs-3.20.3-x86_64.tar.gz" "$ctx/"
   DOCKER_BUILDKIT=0 docker build -q --build-arg NPM_TOKEN=planted-build-arg-value -t "dredge-test/misconfig-$variant:1" "$ctx" >/dev/null
   docker save "dredge-test/misconfig-$variant:1" -o "misconfig-$variant.docker.tar"
   docker rmi -f "dredge-test/misconfig-$variant:1" >/dev/null

@@ -13,7 +13,8 @@ pub type DfHit = (&'static str, usize, String);
 const SYSTEM_DIRS: &[&str] = &["/proc", "/sys", "/dev", "/boot", "/initrd", "/lost+found"];
 
 /// Archives `ADD` unpacks (the one thing `COPY` cannot do).
-const ARCHIVES: &[&str] = &[".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar.zst", ".tzst", ".tar.lz", ".tar.lzma"];
+const ARCHIVES: &[&str] =
+    &[".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar.zst", ".tzst", ".tar.lz", ".tar.lzma"];
 
 /// The stages that make up the final image: the last stage and the stages it is built `FROM`.
 fn final_chain(df: &Dockerfile) -> Vec<&Stage> {
@@ -47,7 +48,11 @@ pub fn check_dockerfile(df: &Dockerfile) -> Vec<DfHit> {
                 out.push(("DRG-IMG-001", u.line, format!("USER {}", u.text.trim())));
             }
         }
-        None => out.push(("DRG-IMG-001", last.line, "no USER in the final stage: runs as the base image's user, root unless the base sets one".into())),
+        None => out.push((
+            "DRG-IMG-001",
+            last.line,
+            "no USER in the final stage: runs as the base image's user, root unless the base sets one".into(),
+        )),
     }
 
     // DRG-IMG-002: a health check in the final image.
@@ -84,7 +89,10 @@ pub fn check_dockerfile(df: &Dockerfile) -> Vec<DfHit> {
     // Secret-looking names with a value (DRG-IMG-016): the Dockerfile itself holds the value.
     let all = || df.global.iter().chain(df.stages.iter().flat_map(|s| s.instructions.iter()));
     let pip_no_cache = all().any(|i| {
-        i.keyword == "ENV" && arg_pairs(&i.text).iter().any(|(n, v)| n == "PIP_NO_CACHE_DIR" && !matches!(v.as_deref(), None | Some("" | "0" | "false" | "off" | "no")))
+        i.keyword == "ENV"
+            && arg_pairs(&i.text)
+                .iter()
+                .any(|(n, v)| n == "PIP_NO_CACHE_DIR" && !matches!(v.as_deref(), None | Some("" | "0" | "false" | "off" | "no")))
     });
     for i in &df.global {
         secret_pairs(i, &mut out);
@@ -123,11 +131,17 @@ pub fn check_dockerfile(df: &Dockerfile) -> Vec<DfHit> {
                     let prog = i.words.first().map(String::as_str).unwrap_or("");
                     let prog = prog.rsplit(['/', '\\']).next().unwrap_or(prog).to_ascii_lowercase();
                     shell_posix = !["pwsh", "powershell", "cmd", "pwsh.exe", "powershell.exe", "cmd.exe"].contains(&prog.as_str());
-                    shell_pipefail = i.words.windows(2).any(|w| w[0].starts_with('-') && !w[0].starts_with("--") && w[0].ends_with('o') && w[1] == "pipefail");
+                    shell_pipefail = i
+                        .words
+                        .windows(2)
+                        .any(|w| w[0].starts_with('-') && !w[0].starts_with("--") && w[0].ends_with('o') && w[1] == "pipefail");
                 }
                 "RUN" => {
                     let script = run_script(i);
-                    let secret_mount = i.flags.iter().any(|(n, v)| n == "mount" && v.as_deref().is_some_and(|v| v.split(',').any(|kv| kv == "type=secret")));
+                    let secret_mount = i
+                        .flags
+                        .iter()
+                        .any(|(n, v)| n == "mount" && v.as_deref().is_some_and(|v| v.split(',').any(|kv| kv == "type=secret")));
                     let cx = RunCtx { pip_no_cache, secret_mount };
                     if shell_posix || i.exec {
                         let u = check_run(&script, cx, &mut |id, evidence| out.push((id, i.line, evidence)));
@@ -199,9 +213,9 @@ fn run_script(i: &Instr) -> String {
 
 /// `set -o pipefail`, `set -eo pipefail`, `set -euxo pipefail`.
 fn sets_pipefail(script: &str) -> bool {
-    crate::run::commands(script)
-        .iter()
-        .any(|c| c.first().is_some_and(|w| w == "set") && c.windows(2).any(|w| w[0].starts_with('-') && w[0].ends_with('o') && w[1] == "pipefail"))
+    crate::run::commands(script).iter().any(|c| {
+        c.first().is_some_and(|w| w == "set") && c.windows(2).any(|w| w[0].starts_with('-') && w[0].ends_with('o') && w[1] == "pipefail")
+    })
 }
 
 fn add_checks(i: &Instr, out: &mut Vec<DfHit>) {

@@ -22,14 +22,16 @@ fn clean_with(body: &str) -> String {
 /// `check` fires on `body` (in an otherwise clean file), at `line` (1-based, in the full file:
 /// the body starts at line 3) and nothing else does.
 fn fails(check: &str, body: &str, line: usize) {
-    let text = if body.starts_with("FROM") || body.starts_with("ARG") || body.starts_with('#') { body.to_string() } else { clean_with(body) };
+    let text =
+        if body.starts_with("FROM") || body.starts_with("ARG") || body.starts_with('#') { body.to_string() } else { clean_with(body) };
     let h = hits(&text);
     let ids: Vec<(&str, usize)> = h.iter().map(|h| (h.0, h.1)).collect();
     assert_eq!(ids, vec![(check, line)], "{text}\n{h:#?}");
 }
 
 fn passes(body: &str) {
-    let text = if body.starts_with("FROM") || body.starts_with("ARG") || body.starts_with('#') { body.to_string() } else { clean_with(body) };
+    let text =
+        if body.starts_with("FROM") || body.starts_with("ARG") || body.starts_with('#') { body.to_string() } else { clean_with(body) };
     assert_eq!(hits(&text), vec![], "{text}");
 }
 
@@ -55,9 +57,15 @@ fn real_world_shapes_parse_with_their_lines() {
     assert_eq!(run.flag("mount"), Some("type=cache,target=/go/pkg/mod"));
     let go_build = &build.instructions[5];
     assert_eq!((go_build.line, go_build.end_line), (12, 14));
-    assert_eq!(go_build.text, "CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH     go build -trimpath -ldflags=\"-s -w\" -o /out/server ./cmd/server");
+    assert_eq!(
+        go_build.text,
+        "CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH     go build -trimpath -ldflags=\"-s -w\" -o /out/server ./cmd/server"
+    );
     let copy = &fin.instructions[0];
-    assert_eq!((copy.keyword, copy.flag("from"), copy.words.clone()), ("COPY", Some("build"), vec!["/out/server".to_string(), "/usr/local/bin/server".into()]));
+    assert_eq!(
+        (copy.keyword, copy.flag("from"), copy.words.clone()),
+        ("COPY", Some("build"), vec!["/out/server".to_string(), "/usr/local/bin/server".into()])
+    );
     let hc = &fin.instructions[3];
     assert_eq!((hc.keyword, hc.exec, hc.flag("interval")), ("HEALTHCHECK", true, Some("30s")));
 
@@ -69,7 +77,10 @@ fn real_world_shapes_parse_with_their_lines() {
     assert!(i[0].text.contains("apt-get install -y --no-install-recommends ca-certificates=20230311\nrm -rf /var/lib/apt/lists/*"));
     assert_eq!((i[1].keyword, i[1].line, i[1].heredoc_sources, i[1].words.clone()), ("COPY", 9, 1, vec!["/etc/app/app.conf".to_string()]));
     assert_eq!((i[2].keyword, i[2].line), ("RUN", 14));
-    assert_eq!(i.iter().map(|i| (i.keyword, i.line)).collect::<Vec<_>>()[3..], [("RUN", 17), ("USER", 18), ("HEALTHCHECK", 19), ("CMD", 20)]);
+    assert_eq!(
+        i.iter().map(|i| (i.keyword, i.line)).collect::<Vec<_>>()[3..],
+        [("RUN", 17), ("USER", 18), ("HEALTHCHECK", 19), ("CMD", 20)]
+    );
 
     // The escape directive: backticks continue lines, backslashes are path separators.
     let df = parse(&testdata("windows.Dockerfile")).unwrap();
@@ -184,7 +195,9 @@ fn stages_and_copy_from() {
     fails("DRG-DF-008", &format!("FROM debian:12.6\nCOPY --from=builder /a /b\n{tail}"), 2);
     fails("DRG-DF-008", &format!("FROM debian:12.6\nCOPY --from=later /a /b\nFROM debian:12.6 AS later\n{tail}"), 2);
     // Earlier stages by name or index, and full image references.
-    passes(&format!("FROM debian:12.6 AS build\nFROM debian:12.6\nCOPY --from=build /a /b\nCOPY --from=0 /c /d\nCOPY --from=nginx:1.27 /e /f\n{tail}"));
+    passes(&format!(
+        "FROM debian:12.6 AS build\nFROM debian:12.6\nCOPY --from=build /a /b\nCOPY --from=0 /c /d\nCOPY --from=nginx:1.27 /e /f\n{tail}"
+    ));
 }
 
 #[test]

@@ -90,7 +90,10 @@ impl Lines {
 /// Parses a Dockerfile. Stage names may repeat (a check reports it; BuildKit refuses the file).
 pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
     if text.len() > MAX_DOCKERFILE {
-        return Err(ParseError { line: 0, msg: format!("{} bytes, more than the {} MiB a Dockerfile may have here; not checked", text.len(), MAX_DOCKERFILE >> 20) });
+        return Err(ParseError {
+            line: 0,
+            msg: format!("{} bytes, more than the {} MiB a Dockerfile may have here; not checked", text.len(), MAX_DOCKERFILE >> 20),
+        });
     }
     // The parser skips a byte-order mark and counts offsets after it; so do we.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -109,7 +112,12 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
                     base_resolved: substitute(&base, &vars),
                     base,
                     name: f.as_.as_ref().map(|(_, n)| n.value.to_string()),
-                    platform: f.options.iter().find(|o| o.name.value == "platform").and_then(|o| o.value.as_ref()).map(|v| v.value.to_string()),
+                    platform: f
+                        .options
+                        .iter()
+                        .find(|o| o.name.value == "platform")
+                        .and_then(|o| o.value.as_ref())
+                        .map(|v| v.value.to_string()),
                     instructions: Vec::new(),
                 });
             }
@@ -252,10 +260,12 @@ fn convert(text: &str, lines: &Lines, escape: char, i: &Instruction<'_>, onbuild
             }
         }
         Instruction::Label(l) => {
-            (ins.keyword, ins.line, ins.text, end) = ("LABEL", span(l.label.span.start), l.arguments.value.to_string(), l.arguments.span.end);
+            (ins.keyword, ins.line, ins.text, end) =
+                ("LABEL", span(l.label.span.start), l.arguments.value.to_string(), l.arguments.span.end);
         }
         Instruction::Maintainer(m) => {
-            (ins.keyword, ins.line, ins.text, end) = ("MAINTAINER", span(m.maintainer.span.start), m.name.value.to_string(), m.name.span.end);
+            (ins.keyword, ins.line, ins.text, end) =
+                ("MAINTAINER", span(m.maintainer.span.start), m.name.value.to_string(), m.name.span.end);
         }
         Instruction::Onbuild(o) => {
             let mut inner = convert(text, lines, escape, &o.instruction, true);
@@ -281,7 +291,8 @@ fn convert(text: &str, lines: &Lines, escape: char, i: &Instruction<'_>, onbuild
             end = s.arguments.last().map_or(0, |a| a.span.end);
         }
         Instruction::Stopsignal(s) => {
-            (ins.keyword, ins.line, ins.text, end) = ("STOPSIGNAL", span(s.stopsignal.span.start), s.arguments.value.to_string(), s.arguments.span.end);
+            (ins.keyword, ins.line, ins.text, end) =
+                ("STOPSIGNAL", span(s.stopsignal.span.start), s.arguments.value.to_string(), s.arguments.span.end);
         }
         Instruction::User(u) => {
             (ins.keyword, ins.line, ins.text, end) = ("USER", span(u.user.span.start), u.arguments.value.to_string(), u.arguments.span.end);
@@ -301,7 +312,8 @@ fn convert(text: &str, lines: &Lines, escape: char, i: &Instruction<'_>, onbuild
             ins.text = ins.words.join(" ");
         }
         Instruction::Workdir(w) => {
-            (ins.keyword, ins.line, ins.text, end) = ("WORKDIR", span(w.workdir.span.start), w.arguments.value.to_string(), w.arguments.span.end);
+            (ins.keyword, ins.line, ins.text, end) =
+                ("WORKDIR", span(w.workdir.span.start), w.arguments.value.to_string(), w.arguments.span.end);
         }
         _ => {}
     }
@@ -346,7 +358,9 @@ fn command_end(c: &Command<'_>) -> usize {
 pub fn arg_pairs(text: &str) -> Vec<(String, Option<String>)> {
     let words = crate::run::split(text).into_iter().flatten().collect::<Vec<_>>();
     let t = text.trim_start();
-    let legacy = words.first().is_some_and(|w| !w.contains('=')) && words.len() > 1 && t.find(char::is_whitespace).is_some_and(|i| !t[..i].contains('='));
+    let legacy = words.first().is_some_and(|w| !w.contains('='))
+        && words.len() > 1
+        && t.find(char::is_whitespace).is_some_and(|i| !t[..i].contains('='));
     if legacy {
         // `ENV NAME value with spaces`
         let (name, value) = t.split_once(char::is_whitespace).unwrap_or((t, ""));

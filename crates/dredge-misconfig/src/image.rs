@@ -124,7 +124,12 @@ pub fn check_config(config: &Value) -> Vec<Hit> {
             "RUN" => {
                 for (name, _) in &s.build_args {
                     if secret_name(name) && !secret_args.contains(name) {
-                        out.push(("DRG-IMG-016", field.clone(), s.layer, Some(format!("build argument {name}=… (stored in the history of this RUN)"))));
+                        out.push((
+                            "DRG-IMG-016",
+                            field.clone(),
+                            s.layer,
+                            Some(format!("build argument {name}=… (stored in the history of this RUN)")),
+                        ));
                         secret_args.insert(name.clone());
                     }
                 }

@@ -6,15 +6,15 @@
 pub mod checks;
 pub mod dockerfile;
 pub use dfcheck::check_dockerfile;
+pub mod dfcheck;
 pub mod history;
 mod image;
 mod run;
-pub mod dfcheck;
 
 pub use checks::{CHECKS, Check};
-use std::io::Read as _;
 use dredge_model::{ContentHit, Detail, Fact, Finding, Place, ScannerInfo, Severity};
 pub use image::{Hit, check_config, redactions};
+use std::io::Read as _;
 
 pub const INFO: ScannerInfo = ScannerInfo {
     id: "misconfig",
@@ -39,7 +39,8 @@ pub struct Scanner {
 pub struct Dockerfiles;
 
 /// Directories of third-party code: a Dockerfile a dependency ships is not the image's.
-const DEPENDENCY_DIRS: &[&str] = &["/node_modules/", "/site-packages/", "/dist-packages/", "/vendor/", "/go/pkg/mod/", "/.cargo/registry/", "/usr/share/doc/", "/gems/"];
+const DEPENDENCY_DIRS: &[&str] =
+    &["/node_modules/", "/site-packages/", "/dist-packages/", "/vendor/", "/go/pkg/mod/", "/.cargo/registry/", "/usr/share/doc/", "/gems/"];
 
 /// `Dockerfile`, `Containerfile`, `Dockerfile.prod`, `api.Dockerfile` (any case). `exact`: the
 /// name cannot be anything else (a parse error is then worth a warning).
@@ -64,7 +65,12 @@ impl dredge_scanner::ContentScanner for Dockerfiles {
     }
     fn wants(&self, path: &str, head: &[u8]) -> bool {
         let p = format!("/{}", path.trim_start_matches('/'));
-        dockerfile_name(&p).is_some() && !DEPENDENCY_DIRS.iter().any(|d| p.contains(d)) && !head.contains(&0)
+        // A file named exactly like a Dockerfile is read whatever it holds (a warning says why it
+        // could not be checked); `Dockerfile.bin` only when it looks like text.
+        match dockerfile_name(&p) {
+            Some(exact) => !DEPENDENCY_DIRS.iter().any(|d| p.contains(d)) && (exact || !head.contains(&0)),
+            None => false,
+        }
     }
     fn scan_bytes(&self, path: &str, data: &[u8]) -> Vec<Fact> {
         dockerfile_facts(path, data)
@@ -256,6 +262,6 @@ impl dredge_scanner::Scanner for Scanner {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod dftests;
+#[cfg(test)]
+mod tests;

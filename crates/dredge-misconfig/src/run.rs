@@ -81,12 +81,16 @@ pub(crate) fn check_run(cmd: &str, cx: RunCtx, hit: &mut dyn FnMut(&'static str,
                     if !unpinned.is_empty() {
                         hit("DRG-IMG-009", format!("unpinned: {}", unpinned.join(" ")));
                     }
-                } else if verb(&w) == Some("update") && !later.iter().any(|c| c.first().is_some_and(|t| t == "apk") && c.iter().any(|a| a == "add" || a == "upgrade")) {
+                } else if verb(&w) == Some("update")
+                    && !later.iter().any(|c| c.first().is_some_and(|t| t == "apk") && c.iter().any(|a| a == "add" || a == "upgrade"))
+                {
                     hit("DRG-IMG-023", shorten(&w.join(" ")));
                 }
             }
             "yum" | "dnf" | "microdnf" if w.contains(&"install") => {
-                let cleaned = ["yum clean all", "dnf clean all", "microdnf clean all", "/var/cache/yum", "/var/cache/dnf"].iter().any(|c| cmd.contains(c));
+                let cleaned = ["yum clean all", "dnf clean all", "microdnf clean all", "/var/cache/yum", "/var/cache/dnf"]
+                    .iter()
+                    .any(|c| cmd.contains(c));
                 if !cleaned {
                     hit("DRG-IMG-010", shorten(&w.join(" ")));
                 }
@@ -94,8 +98,9 @@ pub(crate) fn check_run(cmd: &str, cx: RunCtx, hit: &mut dyn FnMut(&'static str,
             }
             "zypper" => match verb(&w) {
                 Some("install" | "in" | "patch" | "source-install" | "si") => {
-                    let cleaned = later.iter().any(|c| c.first().is_some_and(|t| t == "zypper") && c.iter().any(|a| a == "clean" || a == "cc"))
-                        || cmd.contains("/var/cache/zypp");
+                    let cleaned =
+                        later.iter().any(|c| c.first().is_some_and(|t| t == "zypper") && c.iter().any(|a| a == "clean" || a == "cc"))
+                            || cmd.contains("/var/cache/zypp");
                     if !cleaned {
                         hit("DRG-IMG-019", shorten(&w.join(" ")));
                     }
@@ -111,10 +116,11 @@ pub(crate) fn check_run(cmd: &str, cx: RunCtx, hit: &mut dyn FnMut(&'static str,
             },
             "gem" if verb(&w) == Some("install") => {
                 let pinned_by_flag = w.iter().any(|a| *a == "-v" || *a == "--version" || a.starts_with("--version="));
-                let unpinned: Vec<&str> = packages(&w, "install", &["-v", "--version", "-s", "--source", "-i", "--install-dir", "-n", "--bindir"])
-                    .into_iter()
-                    .filter(|p| !p.contains(':') && !p.ends_with(".gem"))
-                    .collect();
+                let unpinned: Vec<&str> =
+                    packages(&w, "install", &["-v", "--version", "-s", "--source", "-i", "--install-dir", "-n", "--bindir"])
+                        .into_iter()
+                        .filter(|p| !p.contains(':') && !p.ends_with(".gem"))
+                        .collect();
                 if !pinned_by_flag && !unpinned.is_empty() {
                     hit("DRG-IMG-029", format!("unpinned: {}", unpinned.join(" ")));
                 }
@@ -164,7 +170,12 @@ fn apt(w: &[&str], cmd: &str, later: &[Vec<String>], hit: &mut dyn FnMut(&'stati
     let Some(v) = verb(w) else { return };
     let short = |c: char| w.iter().any(|a| a.starts_with('-') && !a.starts_with("--") && a[1..].contains(c));
     let opt = |name: &str, yes: &[&str]| {
-        w.windows(2).any(|p| p[0] == "-o" && p[1].split_once('=').is_some_and(|(k, val)| k.eq_ignore_ascii_case(name) && yes.contains(&val.to_ascii_lowercase().as_str())))
+        w.windows(2).any(|p| {
+            p[0] == "-o"
+                && p[1]
+                    .split_once('=')
+                    .is_some_and(|(k, val)| k.eq_ignore_ascii_case(name) && yes.contains(&val.to_ascii_lowercase().as_str()))
+        })
     };
     match v {
         "install" => {
@@ -177,7 +188,9 @@ fn apt(w: &[&str], cmd: &str, later: &[Vec<String>], hit: &mut dyn FnMut(&'stati
                 hit("DRG-IMG-007", format!("unpinned: {}", unpinned.join(" ")));
             }
             // `-qq` implies `-y` (apt-get(8)).
-            let yes = short('y') || w.iter().any(|a| ["--yes", "--assume-yes", "-qq", "--quiet=2"].contains(a)) || opt("APT::Get::Assume-Yes", &["true", "1", "yes"]);
+            let yes = short('y')
+                || w.iter().any(|a| ["--yes", "--assume-yes", "-qq", "--quiet=2"].contains(a))
+                || opt("APT::Get::Assume-Yes", &["true", "1", "yes"]);
             if !yes {
                 hit("DRG-IMG-020", shorten(&w.join(" ")));
             }
@@ -190,7 +203,9 @@ fn apt(w: &[&str], cmd: &str, later: &[Vec<String>], hit: &mut dyn FnMut(&'stati
         "update" => {
             let installs = later.iter().any(|c| {
                 c.first().is_some_and(|t| t == "apt-get" || t == "apt")
-                    && c.iter().any(|a| ["install", "upgrade", "dist-upgrade", "full-upgrade", "source", "build-dep", "reinstall"].contains(&a.as_str()))
+                    && c.iter().any(|a| {
+                        ["install", "upgrade", "dist-upgrade", "full-upgrade", "source", "build-dep", "reinstall"].contains(&a.as_str())
+                    })
             });
             if !installs {
                 hit("DRG-IMG-023", shorten(&w.join(" ")));
@@ -202,13 +217,14 @@ fn apt(w: &[&str], cmd: &str, later: &[Vec<String>], hit: &mut dyn FnMut(&'stati
 
 /// yum, dnf, microdnf and zypper packages without a version (`name-1.2`, `name=1.2`, `name-1.2.rpm`).
 fn rpm_pins(w: &[&str], verb: &str, hit: &mut dyn FnMut(&'static str, String)) {
-    let unpinned: Vec<&str> = packages(w, verb, &["-c", "--config", "--installroot", "--releasever", "--repo", "--enablerepo", "--disablerepo", "-r", "--from"])
-        .into_iter()
-        .filter(|p| {
-            let versioned = p.char_indices().any(|(i, c)| c == '-' && p[i + 1..].starts_with(|d: char| d.is_ascii_digit()));
-            !versioned && !p.contains(['=', '<', '>', '/', '*']) && !p.starts_with('@') && !p.ends_with(".rpm")
-        })
-        .collect();
+    let unpinned: Vec<&str> =
+        packages(w, verb, &["-c", "--config", "--installroot", "--releasever", "--repo", "--enablerepo", "--disablerepo", "-r", "--from"])
+            .into_iter()
+            .filter(|p| {
+                let versioned = p.char_indices().any(|(i, c)| c == '-' && p[i + 1..].starts_with(|d: char| d.is_ascii_digit()));
+                !versioned && !p.contains(['=', '<', '>', '/', '*']) && !p.starts_with('@') && !p.ends_with(".rpm")
+            })
+            .collect();
     if !unpinned.is_empty() {
         hit("DRG-IMG-028", format!("unpinned: {}", unpinned.join(" ")));
     }
@@ -267,7 +283,13 @@ fn credential_command(w: &[&str]) -> Option<String> {
     let has = |a: &str| w.contains(&a);
     let flag = |names: &[&str]| w.iter().any(|a| names.iter().any(|n| a == n || a.starts_with(&format!("{n}="))));
     let what = match *w.first()? {
-        "aws" if has("configure") && has("set") && w.iter().any(|a| ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"].contains(a)) => "aws configure set",
+        "aws"
+            if has("configure")
+                && has("set")
+                && w.iter().any(|a| ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"].contains(a)) =>
+        {
+            "aws configure set"
+        }
         "gcloud" if has("auth") && has("activate-service-account") => "gcloud auth activate-service-account",
         "az" if has("login") && flag(&["-p", "--password", "--federated-token"]) => "az login with a password",
         "doctl" if has("auth") && has("init") && flag(&["-t", "--access-token"]) => "doctl auth init with a token",

@@ -271,7 +271,9 @@ fn every_check_has_an_id_text_and_a_test() {
         let cli = include_str!("../../dredge/tests/misconfig.rs");
         let df = include_str!("dftests.rs");
         assert!(
-            src.contains(&format!("only(\"{}\"", c.id)) || cli.contains(&format!("\"{}\"", c.id)) || df.contains(&format!("fails(\"{}\"", c.id)),
+            src.contains(&format!("only(\"{}\"", c.id))
+                || cli.contains(&format!("\"{}\"", c.id))
+                || df.contains(&format!("fails(\"{}\"", c.id)),
             "{} has no failing example in tests.rs, dftests.rs or crates/dredge/tests/misconfig.rs",
             c.id
         );
@@ -323,7 +325,9 @@ fn cd_wget_curl_and_maintainer() {
         add_run(c, "wget -q https://example.com/a.tgz");
         add_run(c, "curl -fsSLO https://example.com/b.tgz");
     });
-    only("DRG-IMG-026", |c| c["history"].as_array_mut().unwrap().push(json!({"created_by": "/bin/sh -c #(nop)  MAINTAINER x@example.com", "empty_layer": true})));
+    only("DRG-IMG-026", |c| {
+        c["history"].as_array_mut().unwrap().push(json!({"created_by": "/bin/sh -c #(nop)  MAINTAINER x@example.com", "empty_layer": true}))
+    });
     // One tool, installed or used, is not both.
     let mut c = clean();
     add_run(&mut c, "curl -fsSLO https://example.com/b.tgz && make -C /src");

@@ -16,6 +16,11 @@ pub fn to_table_width(r: &ScanReport, width: Option<usize>) -> String {
     let mut out = String::new();
     let t = &r.target;
     para(&mut out, &format!("{} ({}{})", t.name, t.source, t.platform.as_ref().map(|p| format!(", {p}")).unwrap_or_default()), width);
+    if t.kind == "config" {
+        // Configuration files: no OS, no packages; the findings only.
+        other_findings(&mut out, r, width);
+        return out;
+    }
     if let Some(os) = &r.os {
         let _ = writeln!(
             out,
@@ -223,7 +228,10 @@ fn findings(out: &mut String, title: &str, s: &[&Finding], width: Option<usize>)
         .iter()
         .map(|f| {
             let layer = f.place.layer.as_ref().map(|l| l.index.to_string()).unwrap_or_else(|| "-".into());
-            let removed = f.place.removed_in.as_ref().map(|l| format!("removed in layer {}", l.index)).unwrap_or_default();
+            let mut removed = f.place.removed_in.as_ref().map(|l| format!("removed in layer {}", l.index)).unwrap_or_default();
+            if let Detail::Check { evidence: Some(e), .. } = &f.detail {
+                removed = if removed.is_empty() { e.clone() } else { format!("{e}; {removed}") };
+            }
             let what = match &f.detail {
                 Detail::Secret { redacted, name: Some(n) } => format!("{n}={redacted}"),
                 Detail::Secret { redacted, name: None } => redacted.clone(),

@@ -34,6 +34,9 @@ enum Command {
     Rootfs(RootfsArgs),
     /// Scan a source tree (a repository checkout): lockfiles, manifests, binaries and secrets.
     Fs(FsArgs),
+    /// Check configuration files for misconfigurations: a Dockerfile, or every Dockerfile and
+    /// Containerfile in a directory (like `trivy config`).
+    Config(ConfigArgs),
     /// Remove the layer cache.
     Clean(CleanArgs),
     /// Build and inspect the advisory database.
@@ -497,6 +500,40 @@ struct FsArgs {
     #[arg(long, value_delimiter = ',')]
     skip_dirs: Vec<String>,
     /// Files to leave out (globs relative to DIR, e.g. `**/*.min.js`).
+    #[arg(long, value_delimiter = ',')]
+    skip_files: Vec<String>,
+}
+
+#[derive(Args)]
+struct ConfigArgs {
+    /// A file, or a directory to search (`Dockerfile`, `Containerfile`, `*.Dockerfile`,
+    /// `Dockerfile.*`, any case).
+    path: String,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value = "table")]
+    format: VulnFormat,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// No warnings on stderr (errors are still printed).
+    #[arg(long, short)]
+    quiet: bool,
+    /// Misconfiguration checks to disable and severities to override (YAML, docs/misconfig.md).
+    /// Default: `dredge-misconfig.yaml` in the current directory, when there is one.
+    #[arg(long, env = "DREDGE_MISCONFIG_CONFIG")]
+    misconfig_config: Option<PathBuf>,
+    /// Report only findings of these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL);
+    /// `--exit-code` then counts only those.
+    #[arg(long, value_delimiter = ',', value_parser = parse_severity)]
+    severity: Vec<dredge_model::Severity>,
+    /// Exit with this code when findings remain after the filters (operational errors stay 2).
+    #[arg(long, default_value_t = 0)]
+    exit_code: u8,
+    /// Directories to leave out (globs relative to PATH; comma-separated or repeated). `.git`,
+    /// `.hg` and `.svn` are always left out.
+    #[arg(long, value_delimiter = ',')]
+    skip_dirs: Vec<String>,
+    /// Files to leave out (globs relative to PATH).
     #[arg(long, value_delimiter = ',')]
     skip_files: Vec<String>,
 }
@@ -1135,6 +1172,15 @@ where
             let found = gate(&mut r, &a.vuln.severity);
             warn_all(&r, a.quiet);
             return vuln_report(&r, a.format, a.output.as_ref(), found, a.vuln.exit_code);
+        }
+        Command::Config(a) => {
+            let settings = crate::scanners::Settings { secret_config: None, misconfig_config: a.misconfig_config.clone(), vuln: None };
+            let scanners = build_scanners(&["misconfig".to_string()], &defs, &settings)?;
+            let skip = scan::Skip::new(&a.path, &a.skip_dirs, &a.skip_files)?;
+            let mut r = scan::scan_config(&a.path, &scanners, &skip)?;
+            let found = gate(&mut r, &a.severity);
+            warn_all(&r, a.quiet);
+            return vuln_report(&r, a.format, a.output.as_ref(), found, a.exit_code);
         }
         Command::Clean(a) => {
             let dir = a.cache_dir.unwrap_or_else(default_cache_dir);

@@ -525,7 +525,60 @@ pub fn scan_image(spec: &TargetSpec, target: &str, o: &ScanOptions) -> Result<Sc
 }
 
 pub fn scan_rootfs(dir: &str, scanners: &[Box<dyn Scanner>]) -> Result<ScanReport> {
-    scan_dir(dir, scanners, None)
+    scan_dir(dir, scanners, None, false)
+}
+
+/// `dredge config PATH`: configuration files only (no packages). A directory is walked like a
+/// source tree and each scanner's content scanner picks its files by name; a file is given to
+/// every content scanner as is (the user named it).
+pub fn scan_config(path: &str, scanners: &[Box<dyn Scanner>], skip: &Skip) -> Result<ScanReport> {
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {path}"))?;
+    if meta.is_dir() {
+        return scan_dir(path, scanners, Some(skip), true);
+    }
+    let name = std::path::Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.to_string());
+    let mut content = Vec::new();
+    let mut warnings = Vec::new();
+    for s in scanners {
+        let Some(c) = s.content() else { continue };
+        let mut data = Vec::new();
+        let f = std::fs::File::open(path).with_context(|| format!("reading {path}"))?;
+        std::io::Read::read_to_end(&mut std::io::Read::take(f, c.max_file_size() + 1), &mut data)
+            .with_context(|| format!("reading {path}"))?;
+        if data.len() as u64 > c.max_file_size() {
+            warnings.push(Warning {
+                path: Some(path.to_string()),
+                layer: None,
+                message: format!("larger than the {} MiB limit for {}; not checked", c.max_file_size() >> 20, c.name()),
+            });
+            continue;
+        }
+        for fact in c.scan_bytes(&name, &data) {
+            match fact {
+                dredge_model::Fact::Problem { message } => warnings.push(Warning { path: Some(path.to_string()), layer: None, message }),
+                fact => content.push(ContentFact { layer: 0, path: path.to_string(), fact, removed_in: None }),
+            }
+        }
+    }
+    let mut inv = assemble(&merge(&[]), &[], &today());
+    inv.warnings = warnings;
+    let mut r = ScanReport::new(dir_target(path, "config"), inv, dredge_report::now_rfc3339());
+    run_scanners(&mut r, scanners, None, &[], &content)?;
+    Ok(r)
+}
+
+fn dir_target(name: &str, kind: &'static str) -> Target {
+    Target {
+        name: name.to_string(),
+        kind,
+        source: if kind == "config" { "file" } else { "directory" }.into(),
+        image_id: None,
+        manifest_digest: None,
+        repo_digests: vec![],
+        tags: vec![],
+        platform: None,
+        layers: vec![],
+    }
 }
 
 /// What `dredge fs` leaves out of a source tree: version-control directories always, and the
@@ -583,11 +636,16 @@ impl Skip {
 /// `dredge fs`: a source tree (a repository checkout): its lockfiles, manifests, binaries and
 /// secrets, read as `rootfs` reads a root filesystem, minus what `skip` leaves out.
 pub fn scan_fs(dir: &str, scanners: &[Box<dyn Scanner>], skip: &Skip) -> Result<ScanReport> {
-    scan_dir(dir, scanners, Some(skip))
+    scan_dir(dir, scanners, Some(skip), false)
 }
 
-fn scan_dir(dir: &str, scanners: &[Box<dyn Scanner>], skip: Option<&Skip>) -> Result<ScanReport> {
-    let plugins = plugin_set(scanners);
+/// `config_only`: no extractors, only the scanners' content scanners (`dredge config`).
+fn scan_dir(dir: &str, scanners: &[Box<dyn Scanner>], skip: Option<&Skip>, config_only: bool) -> Result<ScanReport> {
+    let plugins = if config_only {
+        scanners.iter().filter_map(|s| s.content()).fold(PluginSet::new(&[]), |p, c| p.with_content(c))
+    } else {
+        plugin_set(scanners)
+    };
     let what = if skip.is_some() { "directory" } else { "root filesystem" };
     let mut facts = walk_dir_skipping(std::path::Path::new(dir), &plugins, &|p, d| skip.is_some_and(|sk| sk.skips(p, d)))
         .with_context(|| format!("reading {what} {dir}"))?;
@@ -627,17 +685,17 @@ fn scan_dir(dir: &str, scanners: &[Box<dyn Scanner>], skip: Option<&Skip>) -> Re
     let mut inv = assemble(&view, &[], &today());
     inv.warnings = collect_warnings(&layers, std::mem::take(&mut inv.warnings));
     inv.warnings.extend(link_warnings);
-    let t = Target {
-        name: dir.to_string(),
-        kind: if skip.is_some() { "filesystem" } else { "rootfs" },
-        source: "directory".into(),
-        image_id: None,
-        manifest_digest: None,
-        repo_digests: vec![],
-        tags: vec![],
-        platform: None,
-        layers: vec![],
+    // A directory has no layers to name.
+    inv.warnings.iter_mut().for_each(|w| w.layer = None);
+    let kind = if config_only {
+        "config"
+    } else if skip.is_some() {
+        "filesystem"
+    } else {
+        "rootfs"
     };
+    let mut t = dir_target(dir, kind);
+    t.source = "directory".into();
     let mut r = ScanReport::new(t, inv, dredge_report::now_rfc3339());
     run_scanners(&mut r, scanners, None, &[], &content)?;
     Ok(r)

@@ -179,3 +179,132 @@ fn setuid_files_of_os_packages_are_not_findings() {
     let v = scan("debian-12", &["--format", "json"]).ok().json();
     assert!(findings(&v).iter().all(|f| f["rule"] != "DRG-IMG-018"), "{:#?}", findings(&v));
 }
+
+/// `(rule, path, line, layer, removed in)` of each finding, sorted.
+fn places(f: &[Value]) -> Vec<(String, String, u64, u64, Option<u64>)> {
+    let mut v: Vec<_> = f
+        .iter()
+        .map(|x| {
+            (
+                x["rule"].as_str().unwrap().to_string(),
+                x["path"].as_str().unwrap_or("").to_string(),
+                x["line"].as_u64().unwrap_or(0),
+                x["layer"]["index"].as_u64().unwrap_or(99),
+                x["removed_in"]["index"].as_u64(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn dockerfiles_inside_an_image_are_checked_deleted_ones_too() {
+    // testdata/misconfig/dockerfiles: /src/Dockerfile (kept), /tmp/build.Dockerfile (deleted by
+    // the next layer: it still ships), node_modules/pkg/Dockerfile (a dependency's: not checked).
+    // Read off the files: src/Dockerfile has no USER and no HEALTHCHECK (line 1), pip install
+    // without --no-cache-dir nor a pin (line 2), EXPOSE 22 (line 3); old.Dockerfile sets
+    // AWS_SECRET_ACCESS_KEY (line 2). The image's own history is clean.
+    let v = scan("misconfig-dockerfiles", &["--format", "json"]).ok().json();
+    let s = |x: &str| x.to_string();
+    assert_eq!(
+        places(findings(&v)),
+        vec![
+            (s("DRG-IMG-001"), s("/src/Dockerfile"), 1, 1, None),
+            (s("DRG-IMG-002"), s("/src/Dockerfile"), 1, 1, None),
+            (s("DRG-IMG-003"), s("/src/Dockerfile"), 3, 1, None),
+            (s("DRG-IMG-011"), s("/src/Dockerfile"), 2, 1, None),
+            (s("DRG-IMG-012"), s("/src/Dockerfile"), 2, 1, None),
+            (s("DRG-IMG-016"), s("/tmp/build.Dockerfile"), 2, 2, Some(3)),
+        ],
+        "{v:#}"
+    );
+    // The secret's value is not in the report (the evidence names the variable only).
+    let text = serde_json::to_string(&v).unwrap();
+    assert!(!text.contains("planted-secret-value"));
+}
+
+#[test]
+fn dredge_config_checks_files_and_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo().join("testdata/misconfig/dockerfiles");
+    let cache = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| dredge_in(cache.path(), args);
+    // One file, named as the user likes: every check at its line.
+    let one = src.join("src/Dockerfile");
+    let v = run(&["config", one.to_str().unwrap(), "--format", "json"]).ok().json();
+    let got: Vec<(String, u64)> = places(findings(&v)).into_iter().map(|p| (p.0, p.2)).collect();
+    let want: Vec<(String, u64)> = [("DRG-IMG-001", 1), ("DRG-IMG-002", 1), ("DRG-IMG-003", 3), ("DRG-IMG-011", 2), ("DRG-IMG-012", 2)]
+        .map(|(a, b)| (a.to_string(), b))
+        .into();
+    assert_eq!(got, want);
+    assert_eq!(v["target"]["kind"], "config");
+    assert!(v.get("packages").is_none_or(|p| p.as_array().is_some_and(|a| a.is_empty())), "{v:#}");
+    // A directory: every Dockerfile by name, none under node_modules; the gate.
+    let r = run(&["config", src.to_str().unwrap(), "--format", "json", "--severity", "MEDIUM", "--exit-code", "5"]);
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    let got: BTreeSet<(String, String)> =
+        findings(&r.json()).iter().map(|x| (x["rule"].as_str().unwrap().into(), x["path"].as_str().unwrap().into())).collect();
+    let want: BTreeSet<(String, String)> =
+        [("DRG-IMG-003", "/src/Dockerfile"), ("DRG-IMG-016", "/old.Dockerfile")].map(|(a, b)| (a.into(), b.into())).into();
+    assert_eq!(got, want);
+    // --skip-dirs leaves src out; the build Dockerfile of the image is clean.
+    let r = run(&["config", src.to_str().unwrap(), "--skip-dirs", "src", "--format", "json", "--exit-code", "5"]);
+    assert_eq!(places(findings(&r.json())).iter().map(|p| p.1.as_str()).collect::<Vec<_>>(), vec!["/old.Dockerfile"]);
+    // SARIF: a result per finding with the file and line, read by the Microsoft SARIF toolkit.
+    let sarif = run(&["config", one.to_str().unwrap(), "--format", "sarif"]).ok().stdout;
+    let s: Value = serde_json::from_str(&sarif).unwrap();
+    let results = s["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    let lines: BTreeSet<u64> =
+        results.iter().map(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [1, 2, 3].into());
+    let p = dir.path().join("c.sarif");
+    std::fs::write(&p, &sarif).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import sys\nfrom sarif import loader\nprint(loader.load_sarif_file(sys.argv[1]).get_result_count())")
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "5", "{}", String::from_utf8_lossy(&out.stderr));
+    // The table: findings only, with the evidence.
+    let t = run(&["config", one.to_str().unwrap()]).ok().stdout;
+    assert!(!t.contains("packages") && t.contains("pip install flask") && t.contains("Dockerfile:3"), "{t}");
+}
+
+#[test]
+fn bad_dockerfiles_are_warnings_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("svc")).unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), "FROM debian:12.6\nFROBNICATE now\n").unwrap();
+    std::fs::write(dir.path().join("svc/Containerfile"), b"FROM debian\x00\xff\xfe\n").unwrap();
+    // Not a Dockerfile, named like one: no warning.
+    std::fs::write(dir.path().join("dockerfile.go"), "package dockerfile\n").unwrap();
+    // 10 MB on one line.
+    std::fs::write(dir.path().join("big.Dockerfile"), format!("FROM debian\nRUN echo {}\n", "x".repeat(10 << 20))).unwrap();
+    let r = dredge_in(cache.path(), &["config", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    let w: Vec<String> = v["warnings"].as_array().unwrap().iter().map(|w| w.to_string()).collect();
+    assert_eq!(w.len(), 3, "{w:#?}");
+    assert!(w.iter().any(|w| w.contains("/Dockerfile") && w.contains("line 2") && w.contains("FROBNICATE")), "{w:#?}");
+    assert!(w.iter().any(|w| w.contains("/svc/Containerfile") && w.contains("UTF-8")), "{w:#?}");
+    assert!(w.iter().any(|w| w.contains("/big.Dockerfile") && w.contains("limit")), "{w:#?}");
+    // The warnings go to stderr too, naming the file.
+    assert!(r.stderr.contains("FROBNICATE"), "{}", r.stderr);
+    // A path that does not exist: exit 2, named.
+    let r = dredge_in(cache.path(), &["config", "/nonexistent/Dockerfile"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("/nonexistent/Dockerfile"), "{}", r.stderr);
+}
+
+#[test]
+fn dredge_fs_checks_the_dockerfiles_of_a_tree() {
+    let cache = tempfile::tempdir().unwrap();
+    let src = repo().join("testdata/misconfig/dockerfiles/src");
+    let v = dredge_in(cache.path(), &["fs", src.to_str().unwrap(), "--scanners", "misconfig", "--format", "json"]).ok().json();
+    let paths: BTreeSet<&str> = findings(&v).iter().map(|x| x["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["/Dockerfile"].into());
+}
