@@ -165,7 +165,7 @@ pub static CHECKS: &[Check] = &[
         why: "Build arguments and ENV values are stored in the image config and history in clear text: anyone who can pull the image can read them.",
         fix: "Pass secrets with `RUN --mount=type=secret` (BuildKit) or at run time; never as ARG or ENV. The secret scanner (`--scanners secret`) judges the value.",
         reference: "https://docs.docker.com/build/building/secrets/",
-        peers: "Trivy DS031",
+        peers: "Trivy DS031, hadolint DL3064",
     },
     Check {
         id: "DRG-IMG-017",

@@ -308,3 +308,107 @@ fn dredge_fs_checks_the_dockerfiles_of_a_tree() {
     let paths: BTreeSet<&str> = findings(&v).iter().map(|x| x["path"].as_str().unwrap()).collect();
     assert_eq!(paths, ["/Dockerfile"].into());
 }
+
+/// Where a peer and dredge differ on crates/dredge-misconfig/testdata/dockerfiles, and why
+/// (docs/misconfig.md has the same table): `(tool, rule, file, line, why)`.
+const PEER_ONLY: &[(&str, &str, &str, u64, &str)] = &[
+    ("hadolint", "DL1000", "heredoc.Dockerfile", 9, "hadolint 2.15 cannot parse `COPY <<-EOF` heredocs; dredge parses and checks the file"),
+    (
+        "hadolint",
+        "DL3009",
+        "legacy.Dockerfile",
+        5,
+        "dredge reports the kept apt lists (DRG-IMG-006) on the install at line 6, not on the update",
+    ),
+    (
+        "hadolint",
+        "DL3025",
+        "legacy.Dockerfile",
+        20,
+        "a shell-form HEALTHCHECK is not PID 1 and needs no signals; dredge asks JSON form of CMD and ENTRYPOINT only",
+    ),
+    ("hadolint", "DL3025", "legacy.Dockerfile", 21, "the same"),
+    ("hadolint", "DL3025", "windows.Dockerfile", 10, "the same"),
+    ("hadolint", "DL3059", "legacy.Dockerfile", 6, "consecutive RUNs: layer style, not a risk"),
+    ("hadolint", "DL3059", "legacy.Dockerfile", 9, "the same"),
+    ("hadolint", "DL3059", "legacy.Dockerfile", 10, "the same"),
+    ("hadolint", "DL3066", "onbuild.Dockerfile", 6, "a user name rather than a uid: informational"),
+    ("hadolint", "DL3066", "windows.Dockerfile", 9, "the same"),
+    (
+        "trivy",
+        "DS017",
+        "heredoc.Dockerfile",
+        3,
+        "Trivy reads the heredoc script as one command; its apt-get update is followed by an install in the same RUN",
+    ),
+];
+
+#[test]
+fn the_peers_findings_on_the_same_dockerfiles() {
+    let dir = repo().join("crates/dredge-misconfig/testdata/dockerfiles");
+    let cache = tempfile::tempdir().unwrap();
+    let v = dredge_in(cache.path(), &["config", dir.to_str().unwrap(), "--format", "json"]).ok().json();
+    // dredge: (file, line, check) and the peers' ids each check covers.
+    let ours: Vec<(String, u64, String)> = findings(&v)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().trim_start_matches('/').to_string(),
+                f["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let covers = |rule: &str, peer_id: &str| {
+        dredge_misconfig::checks::check(rule).is_some_and(|c| c.peers.split(|ch: char| !ch.is_ascii_alphanumeric()).any(|w| w == peer_id))
+    };
+    // The peers' findings: (tool, rule, file, line; None when the peer gives no line).
+    let mut theirs: Vec<(&str, String, String, Option<u64>)> = Vec::new();
+    let mut files: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
+    for f in &files {
+        let out = std::process::Command::new(peer("hadolint")).args(["-f", "json", "--no-fail", f]).current_dir(&dir).output().unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("hadolint on {f}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        for h in v.as_array().unwrap() {
+            theirs.push(("hadolint", h["code"].as_str().unwrap().into(), f.clone(), h["line"].as_u64()));
+        }
+    }
+    let tcache = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(peer("trivy"))
+        .args(["config", "--skip-check-update", "--quiet", "--format", "json", "--cache-dir"])
+        .arg(tcache.path())
+        .arg(&dir)
+        .env("TRIVY_NO_PROGRESS", "true")
+        .output()
+        .unwrap();
+    let tv: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("trivy config: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    for r in tv["Results"].as_array().unwrap() {
+        for m in r["Misconfigurations"].as_array().into_iter().flatten() {
+            theirs.push((
+                "trivy",
+                m["ID"].as_str().unwrap().into(),
+                r["Target"].as_str().unwrap().into(),
+                m["CauseMetadata"]["StartLine"].as_u64(),
+            ));
+        }
+    }
+    assert!(theirs.iter().filter(|t| t.0 == "trivy").count() >= 15, "trivy config found too little: {theirs:?}");
+    // Every peer finding is one of dredge's (same file, same line when the peer gives one, a
+    // check that names the peer's rule), or explained in PEER_ONLY.
+    let mut unexplained = Vec::new();
+    let mut explained = Vec::new();
+    for (tool, id, file, line) in &theirs {
+        let matched = ours.iter().any(|(f, l, rule)| f == file && line.is_none_or(|n| n == *l) && covers(rule, id));
+        if matched {
+            continue;
+        }
+        match PEER_ONLY.iter().find(|p| p.0 == *tool && p.1 == id && p.2 == file && Some(p.3) == *line) {
+            Some(p) => explained.push(p),
+            None => unexplained.push((tool, id, file, line)),
+        }
+    }
+    assert!(unexplained.is_empty(), "peer findings dredge does not report and PEER_ONLY does not explain: {unexplained:#?}");
+    assert_eq!(explained.len(), PEER_ONLY.len(), "PEER_ONLY lists differences that no longer occur: {explained:#?}");
+}

@@ -111,3 +111,13 @@ pub fn untar(tarball: &Path, dir: &Path) {
     let st = Command::new("tar").arg("xzf").arg(tarball).arg("-C").arg(dir).status().expect("tar runs");
     assert!(st.success(), "tar xzf {}", tarball.display());
 }
+
+/// A peer scanner (`trivy`, `syft`, `hadolint`) as .ci/setup installs it into `$DREDGE_PEERS/bin`
+/// (default /var/tmp/dredge-peers). Missing is a failure, not a skip: run .ci/setup.
+#[allow(dead_code)]
+pub fn peer(name: &str) -> PathBuf {
+    let dir = std::env::var_os("DREDGE_PEERS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/var/tmp/dredge-peers"));
+    let p = dir.join("bin").join(name);
+    assert!(p.is_file(), "{} is missing: run .ci/setup (it installs the peers from PyPI)", p.display());
+    p
+}
