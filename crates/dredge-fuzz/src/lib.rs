@@ -11,7 +11,7 @@ use std::io::Cursor;
 use std::sync::{Arc, OnceLock};
 
 /// The targets, by name.
-pub const TARGETS: &[&str] = &["layer", "archive", "extractors", "secret", "image-json", "advisory"];
+pub const TARGETS: &[&str] = &["layer", "archive", "extractors", "secret", "image-json", "advisory", "dockerfile"];
 
 fn secrets() -> &'static dredge_secret::Scanner {
     static S: OnceLock<dredge_secret::Scanner> = OnceLock::new();
@@ -136,6 +136,11 @@ pub fn advisory(data: &[u8]) {
     }
 }
 
+/// A Dockerfile: the parser and every check, as the layer pass and `dredge config` run them.
+pub fn dockerfile(data: &[u8]) {
+    let _ = dredge_misconfig::dockerfile_facts("Dockerfile", data);
+}
+
 /// Runs a target by name; `path` is the file name the input stands for (extractors, secret).
 pub fn run(target: &str, path: &str, data: &[u8]) {
     match target {
@@ -145,6 +150,7 @@ pub fn run(target: &str, path: &str, data: &[u8]) {
         "secret" => secret(path, data),
         "image-json" => image_json(data),
         "advisory" => advisory(data),
+        "dockerfile" => dockerfile(data),
         _ => {}
     }
 }

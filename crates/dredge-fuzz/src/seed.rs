@@ -133,6 +133,15 @@ pub fn write(dir: &Path) -> Result<(), String> {
         b"registry.example.com:5000/team/app:1.2@sha256:0000000000000000000000000000000000000000000000000000000000000000",
     )?;
     put(dir, "image-json", "challenge", br#"Bearer realm="https://auth.example.com/token",service="registry",scope="repository:a:pull""#)?;
+    // dockerfile: the parser's test files and the test images' Dockerfiles.
+    for d in ["crates/dredge-misconfig/testdata/dockerfiles", "testdata/misconfig/planted", "testdata/misconfig/dockerfiles"] {
+        for e in std::fs::read_dir(repo().join(d)).map_err(|e| e.to_string())?.flatten() {
+            if e.path().is_file() {
+                let name = format!("{}-{}", d.rsplit('/').next().unwrap_or(d), e.file_name().to_string_lossy());
+                put(dir, "dockerfile", &name, &std::fs::read(e.path()).map_err(|e| e.to_string())?)?;
+            }
+        }
+    }
     // extractors: every extractor fixture (named by the path it stands for), OS databases.
     let lang = repo().join("crates/dredge-extract/testdata/lang");
     let plugins = dredge_layer::PluginSet::new(dredge_extract::EXTRACTORS);

@@ -235,16 +235,30 @@ impl dredge_scanner::Scanner for Scanner {
             })
             .collect();
         if !setid.is_empty() {
-            let owned: std::collections::HashSet<&str> =
-                cx.report.packages.iter().filter(|p| p.ecosystem.is_os()).flat_map(|p| p.files.iter().map(String::as_str)).collect();
-            for (c, mode) in setid {
-                // Merged /usr (Debian 12, Fedora …): dpkg lists `/bin/mount`, the file is at
-                // `/usr/bin/mount` behind the `/bin -> usr/bin` link.
-                let alias = ["/usr/bin/", "/usr/sbin/", "/usr/lib/", "/usr/lib64/", "/usr/lib32/", "/usr/libx32/"]
+            // Merged /usr (Debian 12, Fedora …): dpkg lists `/bin/mount`, the file is at
+            // `/usr/bin/mount` behind the `/bin -> usr/bin` link. The names to look for are few;
+            // the OS packages' file lists are long: one pass over them, probing a small set.
+            let alias = |path: &str| -> Option<String> {
+                ["/usr/bin/", "/usr/sbin/", "/usr/lib/", "/usr/lib64/", "/usr/lib32/", "/usr/libx32/"]
                     .iter()
-                    .find(|p| c.path.starts_with(*p))
-                    .map(|_| &c.path["/usr".len()..]);
-                if owned.contains(c.path.as_str()) || alias.is_some_and(|a| owned.contains(a)) {
+                    .find(|p| path.starts_with(*p))
+                    .map(|_| path["/usr".len()..].to_string())
+            };
+            let mut wanted: std::collections::HashSet<String> = std::collections::HashSet::new();
+            for (c, _) in &setid {
+                wanted.insert(c.path.clone());
+                wanted.extend(alias(&c.path));
+            }
+            let owned: std::collections::HashSet<&str> = cx
+                .report
+                .packages
+                .iter()
+                .filter(|p| p.ecosystem.is_os())
+                .flat_map(|p| p.files.iter().map(String::as_str))
+                .filter(|f| wanted.contains(*f))
+                .collect();
+            for (c, mode) in setid {
+                if owned.contains(c.path.as_str()) || alias(&c.path).is_some_and(|a| owned.contains(a.as_str())) {
                     continue;
                 }
                 let bits = match (mode & 0o4000 != 0, mode & 0o2000 != 0) {
