@@ -11,7 +11,7 @@ use std::io::Cursor;
 use std::sync::{Arc, OnceLock};
 
 /// The targets, by name.
-pub const TARGETS: &[&str] = &["layer", "archive", "extractors", "secret", "image-json", "advisory", "dockerfile"];
+pub const TARGETS: &[&str] = &["layer", "archive", "extractors", "secret", "image-json", "advisory", "dockerfile", "manifest"];
 
 fn secrets() -> &'static dredge_secret::Scanner {
     static S: OnceLock<dredge_secret::Scanner> = OnceLock::new();
@@ -141,6 +141,11 @@ pub fn dockerfile(data: &[u8]) {
     let _ = dredge_misconfig::dockerfile_facts("Dockerfile", data);
 }
 
+/// A Kubernetes manifest (multi-document YAML or JSON): the parser, its budget and every check.
+pub fn manifest(data: &[u8]) {
+    let _ = dredge_misconfig::manifest_facts(data);
+}
+
 /// Runs a target by name; `path` is the file name the input stands for (extractors, secret).
 pub fn run(target: &str, path: &str, data: &[u8]) {
     match target {
@@ -151,6 +156,7 @@ pub fn run(target: &str, path: &str, data: &[u8]) {
         "image-json" => image_json(data),
         "advisory" => advisory(data),
         "dockerfile" => dockerfile(data),
+        "manifest" => manifest(data),
         _ => {}
     }
 }

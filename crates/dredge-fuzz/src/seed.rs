@@ -142,6 +142,12 @@ pub fn write(dir: &Path) -> Result<(), String> {
             }
         }
     }
+    // manifest: the Kubernetes test manifests.
+    for e in std::fs::read_dir(repo().join("crates/dredge-misconfig/testdata/k8s")).map_err(|e| e.to_string())?.flatten() {
+        if e.path().is_file() {
+            put(dir, "manifest", &e.file_name().to_string_lossy(), &std::fs::read(e.path()).map_err(|e| e.to_string())?)?;
+        }
+    }
     // extractors: every extractor fixture (named by the path it stands for), OS databases.
     let lang = repo().join("crates/dredge-extract/testdata/lang");
     let plugins = dredge_layer::PluginSet::new(dredge_extract::EXTRACTORS);

@@ -9,6 +9,7 @@ pub use dfcheck::check_dockerfile;
 pub mod dfcheck;
 pub mod history;
 mod image;
+pub mod k8s;
 mod run;
 
 pub use checks::{CHECKS, Check};
@@ -33,8 +34,9 @@ pub struct Scanner {
     dockerfiles: Dockerfiles,
 }
 
-/// The layer pass's part: every Dockerfile (and Containerfile) is parsed and checked where it
-/// is read; the hits are cached with the layer and become findings after the merge.
+/// The layer pass's part: every Dockerfile (and Containerfile) and Kubernetes manifest is parsed
+/// and checked where it is read; the hits are cached with the layer and become findings after the
+/// merge.
 #[derive(Debug, Default)]
 pub struct Dockerfiles;
 
@@ -58,7 +60,7 @@ impl dredge_scanner::ContentScanner for Dockerfiles {
     }
     fn fingerprint(&self) -> String {
         // The checks are the rules: a new or changed check re-reads cached layers.
-        format!("dockerfile-checks-1:{}", CHECKS.len())
+        format!("config-checks-2:{}", CHECKS.len())
     }
     fn max_file_size(&self) -> u64 {
         dockerfile::MAX_DOCKERFILE as u64
@@ -67,18 +69,66 @@ impl dredge_scanner::ContentScanner for Dockerfiles {
         let p = format!("/{}", path.trim_start_matches('/'));
         // A file named exactly like a Dockerfile is read whatever it holds (a warning says why it
         // could not be checked); `Dockerfile.bin` only when it looks like text.
+        if DEPENDENCY_DIRS.iter().any(|d| p.contains(d)) {
+            return false;
+        }
         match dockerfile_name(&p) {
-            Some(exact) => !DEPENDENCY_DIRS.iter().any(|d| p.contains(d)) && (exact || !head.contains(&0)),
-            None => false,
+            Some(exact) => exact || !head.contains(&0),
+            // Kubernetes manifests: YAML or JSON that says `apiVersion` and `kind` early.
+            None => manifest_name(&p) && has(head, b"apiVersion") && has(head, b"kind"),
         }
     }
     fn scan_bytes(&self, path: &str, data: &[u8]) -> Vec<Fact> {
-        dockerfile_facts(path, data)
+        config_facts(path, data)
     }
     fn scan_stream(&self, path: &str, r: &mut dyn std::io::Read) -> std::io::Result<Vec<Fact>> {
         let mut data = Vec::new();
         std::io::Read::take(r, dockerfile::MAX_DOCKERFILE as u64 + 1).read_to_end(&mut data)?;
-        Ok(dockerfile_facts(path, &data))
+        Ok(config_facts(path, &data))
+    }
+}
+
+fn has(hay: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(hay, needle).is_some()
+}
+
+/// `*.yaml`, `*.yml`, `*.json` (any case).
+pub fn manifest_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e))
+}
+
+/// The findings of one configuration file: a Kubernetes manifest by its extension, else a
+/// Dockerfile.
+pub fn config_facts(path: &str, data: &[u8]) -> Vec<Fact> {
+    if manifest_name(path) { manifest_facts(data) } else { dockerfile_facts(path, data) }
+}
+
+fn hit_fact(id: &'static str, line: usize, evidence: String) -> Option<Fact> {
+    let c = checks::check(id)?;
+    Some(Fact::Hit(Box::new(ContentHit {
+        scanner: INFO.id.into(),
+        rule: id.into(),
+        title: c.title.into(),
+        severity: c.severity,
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        evidence: Some(evidence),
+    })))
+}
+
+/// The hits of a Kubernetes manifest (every document) as facts; one that does not parse is a
+/// problem (a warning) naming the line. Helm templates (`{{ … }}`) are not YAML until rendered:
+/// skipped.
+pub fn manifest_facts(data: &[u8]) -> Vec<Fact> {
+    if has(data, b"{{") {
+        return Vec::new();
+    }
+    let Ok(text) = std::str::from_utf8(data) else {
+        return vec![Fact::Problem { message: "a Kubernetes manifest that is not UTF-8 text; not checked".into() }];
+    };
+    match k8s::check_manifests(text) {
+        Ok(hits) => hits.into_iter().filter_map(|(id, line, evidence)| hit_fact(id, line, evidence)).collect(),
+        Err(e) => vec![Fact::Problem { message: format!("Kubernetes manifest not checked: {e}") }],
     }
 }
 
@@ -89,20 +139,7 @@ pub fn dockerfile_facts(path: &str, data: &[u8]) -> Vec<Fact> {
     let problem = |message: String| if exact { vec![Fact::Problem { message }] } else { Vec::new() };
     let Ok(text) = std::str::from_utf8(data) else { return problem("a Dockerfile that is not UTF-8 text; not checked".into()) };
     match dockerfile::parse(text) {
-        Ok(df) => dfcheck::check_dockerfile(&df)
-            .into_iter()
-            .filter_map(|(id, line, evidence)| {
-                let c = checks::check(id)?;
-                Some(Fact::Hit(Box::new(ContentHit {
-                    scanner: INFO.id.into(),
-                    rule: id.into(),
-                    title: c.title.into(),
-                    severity: c.severity,
-                    line: u32::try_from(line).unwrap_or(u32::MAX),
-                    evidence: Some(evidence),
-                })))
-            })
-            .collect(),
+        Ok(df) => dfcheck::check_dockerfile(&df).into_iter().filter_map(|(id, line, evidence)| hit_fact(id, line, evidence)).collect(),
         Err(e) => problem(format!("Dockerfile not checked: {e}")),
     }
 }
@@ -277,5 +314,7 @@ impl dredge_scanner::Scanner for Scanner {
 
 #[cfg(test)]
 mod dftests;
+#[cfg(test)]
+mod k8stests;
 #[cfg(test)]
 mod tests;

@@ -270,11 +270,13 @@ fn every_check_has_an_id_text_and_a_test() {
         // test of the binary.
         let cli = include_str!("../../dredge/tests/misconfig.rs");
         let df = include_str!("dftests.rs");
+        let k8s = include_str!("k8stests.rs");
         assert!(
             src.contains(&format!("only(\"{}\"", c.id))
                 || cli.contains(&format!("\"{}\"", c.id))
-                || df.contains(&format!("fails(\"{}\"", c.id)),
-            "{} has no failing example in tests.rs, dftests.rs or crates/dredge/tests/misconfig.rs",
+                || df.contains(&format!("fails(\"{}\"", c.id))
+                || k8s.contains(&format!("\"{}\"", c.id)),
+            "{} has no failing example in tests.rs, dftests.rs, k8stests.rs or crates/dredge/tests/misconfig.rs",
             c.id
         );
     }

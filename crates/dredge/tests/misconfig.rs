@@ -412,3 +412,76 @@ fn the_peers_findings_on_the_same_dockerfiles() {
     assert!(unexplained.is_empty(), "peer findings dredge does not report and PEER_ONLY does not explain: {unexplained:#?}");
     assert_eq!(explained.len(), PEER_ONLY.len(), "PEER_ONLY lists differences that no longer occur: {explained:#?}");
 }
+
+/// Where `trivy config` and dredge differ on crates/dredge-misconfig/testdata/k8s, and why
+/// (docs/misconfig.md has the same table): `(file, Trivy rule, why)`. Trivy gives a container's
+/// or the spec's first line, not the field's: manifests are compared per file.
+const TRIVY_K8S_ONLY: &[(&str, &str, &str)] = &[
+    ("cronjob.json", "KSV015", "CPU and memory requests are for scheduling, not a risk"),
+    ("cronjob.json", "KSV016", "the same"),
+    ("example-baseline-pod.yaml", "KSV015", "the same"),
+    ("example-baseline-pod.yaml", "KSV016", "the same"),
+    ("privileged.yaml", "KSV015", "the same"),
+    ("privileged.yaml", "KSV016", "the same"),
+    ("restricted.yaml", "KSV015", "the same"),
+    ("restricted.yaml", "KSV016", "the same"),
+    ("cronjob.json", "KSV020", "a uid or gid under 10000 is not a risk the Pod Security Standards name"),
+    ("cronjob.json", "KSV021", "the same"),
+    ("example-baseline-pod.yaml", "KSV020", "the same"),
+    ("example-baseline-pod.yaml", "KSV021", "the same"),
+    ("privileged.yaml", "KSV020", "the same"),
+    ("privileged.yaml", "KSV021", "the same"),
+    ("restricted.yaml", "KSV021", "the same"),
+    ("cronjob.json", "KSV118", "a summary of the security-context findings reported one by one"),
+    ("example-baseline-pod.yaml", "KSV118", "the same"),
+    ("example-baseline-pod.yaml", "KSV117", "port 80 without NET_BIND_SERVICE fails to bind; both Pod Security Standards allow it"),
+    ("restricted.yaml", "KSV022", "NET_BIND_SERVICE is the one capability the restricted profile allows to add"),
+    ("restricted.yaml", "KSV026", "net.ipv4.ip_unprivileged_port_start is in the standards' safe set (Kubernetes 1.22 and later)"),
+    ("privileged.yaml", "KSV030", "a container's seccomp Unconfined is reported once, as DRG-K8S-010"),
+    ("privileged.yaml", "KSV106", "SYS_ADMIN is reported once, as DRG-K8S-005 (beyond the baseline set)"),
+];
+
+#[test]
+fn trivy_on_the_same_kubernetes_manifests() {
+    let dir = repo().join("crates/dredge-misconfig/testdata/k8s");
+    let cache = tempfile::tempdir().unwrap();
+    let v = dredge_in(cache.path(), &["config", dir.to_str().unwrap(), "--format", "json"]).ok().json();
+    let ours: Vec<(String, String)> = findings(&v)
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().trim_start_matches('/').to_string(), f["rule"].as_str().unwrap().to_string()))
+        .collect();
+    let tcache = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(peer("trivy"))
+        .args(["config", "--skip-check-update", "--quiet", "--format", "json", "--cache-dir"])
+        .arg(tcache.path())
+        .arg(&dir)
+        .env("TRIVY_NO_PROGRESS", "true")
+        .output()
+        .unwrap();
+    let tv: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("trivy config: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let mut theirs: BTreeSet<(String, String)> = BTreeSet::new();
+    for r in tv["Results"].as_array().unwrap() {
+        for m in r["Misconfigurations"].as_array().into_iter().flatten() {
+            theirs.insert((r["Target"].as_str().unwrap().to_string(), m["ID"].as_str().unwrap().to_string()));
+        }
+    }
+    assert!(theirs.len() >= 40, "trivy config found too little: {theirs:?}");
+    let covers = |rule: &str, id: &str| {
+        dredge_misconfig::checks::check(rule).is_some_and(|c| c.peers.split(|ch: char| !ch.is_ascii_alphanumeric()).any(|w| w == id))
+    };
+    let mut unexplained = Vec::new();
+    let mut explained = 0;
+    for (file, id) in &theirs {
+        if ours.iter().any(|(f, rule)| f == file && covers(rule, id)) {
+            continue;
+        }
+        if TRIVY_K8S_ONLY.iter().any(|t| t.0 == file && t.1 == id) {
+            explained += 1;
+        } else {
+            unexplained.push((file, id));
+        }
+    }
+    assert!(unexplained.is_empty(), "Trivy findings dredge does not report and TRIVY_K8S_ONLY does not explain: {unexplained:#?}");
+    assert_eq!(explained, TRIVY_K8S_ONLY.len(), "TRIVY_K8S_ONLY lists differences that no longer occur");
+}
