@@ -1,5 +1,7 @@
 //! Misconfigurations: how the image was built and how it will run, judged from its config and
-//! build history (no Dockerfile needed), and setuid/setgid files from the layers' tar headers. Registered as the `misconfig` scanner; every check has a
+//! build history (no Dockerfile needed), setuid/setgid files from the layers' tar headers, and the
+//! Dockerfiles (`dockerfile.rs`, `dfcheck.rs`) and Kubernetes manifests (`k8s.rs`) in the image, a
+//! tree, or given to `dredge config`. Registered as the `misconfig` scanner; every check has a
 //! stable id (`DRG-IMG-001` …), listed with why it matters and how to fix it in `checks.rs` and
 //! `docs/misconfig.md`.
 
@@ -22,7 +24,7 @@ pub const INFO: ScannerInfo = ScannerInfo {
     key: "misconfigurations",
     title: "Misconfigurations",
     rule_name: "Misconfiguration",
-    help: "misconfigurations of the image: root user, exposed admin ports, unverified downloads, unpinned or uncleaned installs, sudo, world-writable files, secrets in build args (docs/misconfig.md)",
+    help: "misconfigurations of the image (root user, exposed admin ports, unverified downloads, unpinned or uncleaned installs, sudo, world-writable and setuid files, secrets in build args) and of the Dockerfiles and Kubernetes manifests it holds (docs/misconfig.md)",
 };
 
 /// The misconfiguration scanner: every check, less the disabled ones, at its own severity or the

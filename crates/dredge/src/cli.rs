@@ -34,8 +34,8 @@ enum Command {
     Rootfs(RootfsArgs),
     /// Scan a source tree (a repository checkout): lockfiles, manifests, binaries and secrets.
     Fs(FsArgs),
-    /// Check configuration files for misconfigurations: a Dockerfile, or every Dockerfile and
-    /// Containerfile in a directory (like `trivy config`).
+    /// Check configuration files for misconfigurations: Dockerfiles and Kubernetes manifests, one
+    /// file or every one in a directory (like `trivy config`).
     Config(ConfigArgs),
     /// Remove the layer cache.
     Clean(CleanArgs),
@@ -507,7 +507,7 @@ struct FsArgs {
 #[derive(Args)]
 struct ConfigArgs {
     /// A file, or a directory to search (`Dockerfile`, `Containerfile`, `*.Dockerfile`,
-    /// `Dockerfile.*`, any case).
+    /// `Dockerfile.*` any case; `*.yaml`, `*.yml`, `*.json` Kubernetes manifests).
     path: String,
     /// Output format.
     #[arg(long, short, value_enum, default_value = "table")]

@@ -216,6 +216,17 @@ fn dockerfiles_inside_an_image_are_checked_deleted_ones_too() {
             (s("DRG-IMG-011"), s("/src/Dockerfile"), 2, 1, None),
             (s("DRG-IMG-012"), s("/src/Dockerfile"), 2, 1, None),
             (s("DRG-IMG-016"), s("/tmp/build.Dockerfile"), 2, 2, Some(3)),
+            // src/k8s/pod.yaml: the token (the kind's line 2), hostPID (6), privileged (11), and
+            // the restricted profile's and dredge's own checks at the container (8).
+            (s("DRG-K8S-001"), s("/src/k8s/pod.yaml"), 11, 1, None),
+            (s("DRG-K8S-002"), s("/src/k8s/pod.yaml"), 6, 1, None),
+            (s("DRG-K8S-013"), s("/src/k8s/pod.yaml"), 8, 1, None),
+            (s("DRG-K8S-014"), s("/src/k8s/pod.yaml"), 8, 1, None),
+            (s("DRG-K8S-016"), s("/src/k8s/pod.yaml"), 8, 1, None),
+            (s("DRG-K8S-017"), s("/src/k8s/pod.yaml"), 8, 1, None),
+            (s("DRG-K8S-019"), s("/src/k8s/pod.yaml"), 8, 1, None),
+            (s("DRG-K8S-020"), s("/src/k8s/pod.yaml"), 8, 1, None),
+            (s("DRG-K8S-021"), s("/src/k8s/pod.yaml"), 2, 1, None),
         ],
         "{v:#}"
     );
@@ -245,8 +256,14 @@ fn dredge_config_checks_files_and_directories() {
     assert_eq!(r.code, 5, "{}", r.stderr);
     let got: BTreeSet<(String, String)> =
         findings(&r.json()).iter().map(|x| (x["rule"].as_str().unwrap().into(), x["path"].as_str().unwrap().into())).collect();
-    let want: BTreeSet<(String, String)> =
-        [("DRG-IMG-003", "/src/Dockerfile"), ("DRG-IMG-016", "/old.Dockerfile")].map(|(a, b)| (a.into(), b.into())).into();
+    let want: BTreeSet<(String, String)> = [
+        ("DRG-IMG-003", "/src/Dockerfile"),
+        ("DRG-IMG-016", "/old.Dockerfile"),
+        ("DRG-K8S-013", "/src/k8s/pod.yaml"),
+        ("DRG-K8S-014", "/src/k8s/pod.yaml"),
+    ]
+    .map(|(a, b)| (a.into(), b.into()))
+    .into();
     assert_eq!(got, want);
     // --skip-dirs leaves src out; the build Dockerfile of the image is clean.
     let r = run(&["config", src.to_str().unwrap(), "--skip-dirs", "src", "--format", "json", "--exit-code", "5"]);
@@ -282,13 +299,17 @@ fn bad_dockerfiles_are_warnings_naming_file_and_line() {
     std::fs::write(dir.path().join("svc/Containerfile"), b"FROM debian\x00\xff\xfe\n").unwrap();
     // Not a Dockerfile, named like one: no warning.
     std::fs::write(dir.path().join("dockerfile.go"), "package dockerfile\n").unwrap();
+    // A manifest that does not parse, and a Helm template (YAML only once rendered: skipped).
+    std::fs::write(dir.path().join("svc/deploy.yaml"), "apiVersion: v1\nkind: Pod\nspec:\n  hostPID: \"very\"\n").unwrap();
+    std::fs::write(dir.path().join("svc/chart.yaml"), "apiVersion: v1\nkind: Pod\nspec:\n  hostPID: {{ .Values.host }}\n").unwrap();
     // 10 MB on one line.
     std::fs::write(dir.path().join("big.Dockerfile"), format!("FROM debian\nRUN echo {}\n", "x".repeat(10 << 20))).unwrap();
     let r = dredge_in(cache.path(), &["config", dir.path().to_str().unwrap(), "--format", "json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = r.json();
     let w: Vec<String> = v["warnings"].as_array().unwrap().iter().map(|w| w.to_string()).collect();
-    assert_eq!(w.len(), 3, "{w:#?}");
+    assert_eq!(w.len(), 4, "{w:#?}");
+    assert!(w.iter().any(|w| w.contains("/svc/deploy.yaml") && w.contains("line 4")), "{w:#?}");
     assert!(w.iter().any(|w| w.contains("/Dockerfile") && w.contains("line 2") && w.contains("FROBNICATE")), "{w:#?}");
     assert!(w.iter().any(|w| w.contains("/svc/Containerfile") && w.contains("UTF-8")), "{w:#?}");
     assert!(w.iter().any(|w| w.contains("/big.Dockerfile") && w.contains("limit")), "{w:#?}");
@@ -306,7 +327,7 @@ fn dredge_fs_checks_the_dockerfiles_of_a_tree() {
     let src = repo().join("testdata/misconfig/dockerfiles/src");
     let v = dredge_in(cache.path(), &["fs", src.to_str().unwrap(), "--scanners", "misconfig", "--format", "json"]).ok().json();
     let paths: BTreeSet<&str> = findings(&v).iter().map(|x| x["path"].as_str().unwrap()).collect();
-    assert_eq!(paths, ["/Dockerfile"].into());
+    assert_eq!(paths, ["/Dockerfile", "/k8s/pod.yaml"].into());
 }
 
 /// Where a peer and dredge differ on crates/dredge-misconfig/testdata/dockerfiles, and why
