@@ -138,12 +138,12 @@ pub fn advisory(data: &[u8]) {
 
 /// A Dockerfile: the parser and every check, as the layer pass and `dredge config` run them.
 pub fn dockerfile(data: &[u8]) {
-    let _ = dredge_misconfig::dockerfile_facts("Dockerfile", data);
+    let _ = dredge_misconfig::dockerfile_facts("Dockerfile", data, None);
 }
 
 /// A Kubernetes manifest (multi-document YAML or JSON): the parser, its budget and every check.
 pub fn manifest(data: &[u8]) {
-    let _ = dredge_misconfig::manifest_facts(data);
+    let _ = dredge_misconfig::manifest_facts("pod.yaml", data, None);
 }
 
 /// Runs a target by name; `path` is the file name the input stands for (extractors, secret).

@@ -418,3 +418,27 @@ pub fn substitute(s: &str, vars: &[(String, Option<String>)]) -> Option<String> 
     out.push_str(rest);
     Some(out)
 }
+
+/// The Dockerfile as the custom policies see it (docs/misconfig.md, "Custom policies").
+pub fn policy_input(path: &str, df: &Dockerfile) -> serde_json::Value {
+    let instr = |i: &Instr| {
+        let flags: serde_json::Map<String, serde_json::Value> =
+            i.flags.iter().map(|(n, v)| (n.clone(), v.clone().map_or(serde_json::Value::Bool(true), serde_json::Value::String))).collect();
+        serde_json::json!({
+            "keyword": i.keyword, "line": i.line, "end_line": i.end_line, "flags": flags, "text": i.text,
+            "words": i.words, "exec": i.exec, "onbuild": i.onbuild,
+        })
+    };
+    let stages: Vec<serde_json::Value> = df
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(n, s)| {
+            serde_json::json!({
+                "index": n, "name": s.name, "line": s.line, "base": s.base, "base_resolved": s.base_resolved,
+                "platform": s.platform, "instructions": s.instructions.iter().map(instr).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::json!({"path": path, "args": df.global.iter().map(instr).collect::<Vec<_>>(), "stages": stages})
+}

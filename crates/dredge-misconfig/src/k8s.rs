@@ -209,6 +209,13 @@ pub fn check_manifests(text: &str) -> Result<Vec<K8sHit>, ParseError> {
     Ok(out)
 }
 
+/// Every document of a manifest as plain JSON for the custom policies: `(index, first line,
+/// document)`. Empty documents are left out.
+pub fn documents(text: &str) -> Vec<(usize, usize, serde_json::Value)> {
+    let docs: Vec<Option<Spanned<serde_json::Value>>> = serde_saphyr::from_multiple(text).unwrap_or_default();
+    docs.into_iter().enumerate().filter_map(|(i, d)| d.map(|d| (i, line(&d), d.value))).filter(|(_, _, d)| d.is_object()).collect()
+}
+
 fn error_line(e: &serde_saphyr::Error) -> usize {
     e.location().map(|l| l.line() as usize).unwrap_or(0)
 }

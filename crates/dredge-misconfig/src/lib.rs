@@ -12,12 +12,15 @@ pub mod dfcheck;
 pub mod history;
 mod image;
 pub mod k8s;
+pub mod rego;
 mod run;
 
 pub use checks::{CHECKS, Check};
 use dredge_model::{ContentHit, Detail, Fact, Finding, Place, ScannerInfo, Severity};
 pub use image::{Hit, check_config, redactions};
+use rego::{InputKind, Policies};
 use std::io::Read as _;
+use std::sync::Arc;
 
 pub const INFO: ScannerInfo = ScannerInfo {
     id: "misconfig",
@@ -34,13 +37,16 @@ pub struct Scanner {
     disabled: Vec<String>,
     severity: std::collections::BTreeMap<String, Severity>,
     dockerfiles: Dockerfiles,
+    policies: Option<Arc<Policies>>,
 }
 
 /// The layer pass's part: every Dockerfile (and Containerfile) and Kubernetes manifest is parsed
 /// and checked where it is read; the hits are cached with the layer and become findings after the
 /// merge.
 #[derive(Debug, Default)]
-pub struct Dockerfiles;
+pub struct Dockerfiles {
+    policies: Option<Arc<Policies>>,
+}
 
 /// Directories of third-party code: a Dockerfile a dependency ships is not the image's.
 const DEPENDENCY_DIRS: &[&str] =
@@ -62,7 +68,7 @@ impl dredge_scanner::ContentScanner for Dockerfiles {
     }
     fn fingerprint(&self) -> String {
         // The checks are the rules: a new or changed check re-reads cached layers.
-        format!("config-checks-2:{}", CHECKS.len())
+        format!("config-checks-2:{}:{}", CHECKS.len(), self.policies.as_ref().map_or("", |p| p.fingerprint.as_str()))
     }
     fn max_file_size(&self) -> u64 {
         dockerfile::MAX_DOCKERFILE as u64
@@ -81,12 +87,12 @@ impl dredge_scanner::ContentScanner for Dockerfiles {
         }
     }
     fn scan_bytes(&self, path: &str, data: &[u8]) -> Vec<Fact> {
-        config_facts(path, data)
+        config_facts(path, data, self.policies.as_deref())
     }
     fn scan_stream(&self, path: &str, r: &mut dyn std::io::Read) -> std::io::Result<Vec<Fact>> {
         let mut data = Vec::new();
         std::io::Read::take(r, dockerfile::MAX_DOCKERFILE as u64 + 1).read_to_end(&mut data)?;
-        Ok(config_facts(path, &data))
+        Ok(config_facts(path, &data, self.policies.as_deref()))
     }
 }
 
@@ -102,8 +108,32 @@ pub fn manifest_name(path: &str) -> bool {
 
 /// The findings of one configuration file: a Kubernetes manifest by its extension, else a
 /// Dockerfile.
-pub fn config_facts(path: &str, data: &[u8]) -> Vec<Fact> {
-    if manifest_name(path) { manifest_facts(data) } else { dockerfile_facts(path, data) }
+pub fn config_facts(path: &str, data: &[u8], policies: Option<&Policies>) -> Vec<Fact> {
+    if manifest_name(path) { manifest_facts(path, data, policies) } else { dockerfile_facts(path, data, policies) }
+}
+
+/// A custom policy's result as a fact: its metadata is looked up again after the merge.
+fn policy_fact(id: String, title: &str, severity: Severity, line: usize, msg: String) -> Fact {
+    Fact::Hit(Box::new(ContentHit {
+        scanner: INFO.id.into(),
+        rule: id,
+        title: title.into(),
+        severity,
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        evidence: Some(msg),
+    }))
+}
+
+/// Runs the custom policies of `kind` on `input`; their results and failures as facts.
+fn policy_facts(policies: Option<&Policies>, kind: InputKind, input: &serde_json::Value, default_line: usize, out: &mut Vec<Fact>) {
+    let Some(p) = policies.filter(|p| p.wants(kind)) else { return };
+    let (hits, warnings) = p.eval(kind, input);
+    for h in hits {
+        if let Some(meta) = p.get(&h.id) {
+            out.push(policy_fact(h.id.clone(), &meta.title, meta.severity, h.line.unwrap_or(default_line), h.msg));
+        }
+    }
+    out.extend(warnings.into_iter().map(|message| Fact::Problem { message }));
 }
 
 fn hit_fact(id: &'static str, line: usize, evidence: String) -> Option<Fact> {
@@ -121,7 +151,7 @@ fn hit_fact(id: &'static str, line: usize, evidence: String) -> Option<Fact> {
 /// The hits of a Kubernetes manifest (every document) as facts; one that does not parse is a
 /// problem (a warning) naming the line. Helm templates (`{{ … }}`) are not YAML until rendered:
 /// skipped.
-pub fn manifest_facts(data: &[u8]) -> Vec<Fact> {
+pub fn manifest_facts(path: &str, data: &[u8], policies: Option<&Policies>) -> Vec<Fact> {
     if has(data, b"{{") {
         return Vec::new();
     }
@@ -129,19 +159,37 @@ pub fn manifest_facts(data: &[u8]) -> Vec<Fact> {
         return vec![Fact::Problem { message: "a Kubernetes manifest that is not UTF-8 text; not checked".into() }];
     };
     match k8s::check_manifests(text) {
-        Ok(hits) => hits.into_iter().filter_map(|(id, line, evidence)| hit_fact(id, line, evidence)).collect(),
+        Ok(hits) => {
+            let mut out: Vec<Fact> = hits.into_iter().filter_map(|(id, line, evidence)| hit_fact(id, line, evidence)).collect();
+            if policies.is_some_and(|p| p.wants(InputKind::Kubernetes)) {
+                for (index, line, document) in k8s::documents(text) {
+                    let input = serde_json::json!({"path": format!("/{}", path.trim_start_matches('/')), "index": index, "line": line, "document": document});
+                    policy_facts(policies, InputKind::Kubernetes, &input, line, &mut out);
+                }
+            }
+            out
+        }
         Err(e) => vec![Fact::Problem { message: format!("Kubernetes manifest not checked: {e}") }],
     }
 }
 
 /// The hits of one Dockerfile as facts; a file that does not parse is a problem (a warning)
 /// when its name says it is a Dockerfile, and nothing otherwise (`dockerfile.go`).
-pub fn dockerfile_facts(path: &str, data: &[u8]) -> Vec<Fact> {
+pub fn dockerfile_facts(path: &str, data: &[u8], policies: Option<&Policies>) -> Vec<Fact> {
     let exact = dockerfile_name(&format!("/{}", path.trim_start_matches('/'))) == Some(true);
     let problem = |message: String| if exact { vec![Fact::Problem { message }] } else { Vec::new() };
     let Ok(text) = std::str::from_utf8(data) else { return problem("a Dockerfile that is not UTF-8 text; not checked".into()) };
     match dockerfile::parse(text) {
-        Ok(df) => dfcheck::check_dockerfile(&df).into_iter().filter_map(|(id, line, evidence)| hit_fact(id, line, evidence)).collect(),
+        Ok(df) => {
+            let mut out: Vec<Fact> =
+                dfcheck::check_dockerfile(&df).into_iter().filter_map(|(id, line, evidence)| hit_fact(id, line, evidence)).collect();
+            if policies.is_some_and(|p| p.wants(InputKind::Dockerfile)) {
+                let input = dockerfile::policy_input(&format!("/{}", path.trim_start_matches('/')), &df);
+                let first = df.stages.first().map_or(1, |s| s.line);
+                policy_facts(policies, InputKind::Dockerfile, &input, first, &mut out);
+            }
+            out
+        }
         Err(e) => problem(format!("Dockerfile not checked: {e}")),
     }
 }
@@ -179,8 +227,13 @@ impl Scanner {
     /// The checks as `cfg` sets them; an unknown check id or severity is an error (a typo must not
     /// silently keep a check on).
     pub fn new(cfg: &Config, path: &str) -> Result<Scanner, ConfigError> {
+        Scanner::with_policies(cfg, path, None)
+    }
+
+    /// The checks as `cfg` sets them, and the custom `policies` (their ids may be configured too).
+    pub fn with_policies(cfg: &Config, path: &str, policies: Option<Policies>) -> Result<Scanner, ConfigError> {
         let bad = |msg: String| ConfigError { path: path.to_string(), msg };
-        let known = |id: &str| checks::check(id).is_some();
+        let known = |id: &str| checks::check(id).is_some() || policies.as_ref().is_some_and(|p| p.get(id).is_some());
         for id in cfg.disable.iter().chain(cfg.severity.keys()) {
             if !known(id) {
                 return Err(bad(format!("no check {id:?} (the checks: docs/misconfig.md)")));
@@ -194,11 +247,12 @@ impl Scanner {
             };
             severity.insert(id.clone(), sev);
         }
-        Ok(Scanner { disabled: cfg.disable.clone(), severity, dockerfiles: Dockerfiles })
+        let policies = policies.map(Arc::new);
+        Ok(Scanner { disabled: cfg.disable.clone(), severity, dockerfiles: Dockerfiles { policies: policies.clone() }, policies })
     }
 
-    /// Loads a YAML config file.
-    pub fn from_file(path: &std::path::Path) -> Result<Scanner, ConfigError> {
+    /// Loads a YAML config file (and the custom policies).
+    pub fn from_file(path: &std::path::Path, policies: Option<Policies>) -> Result<Scanner, ConfigError> {
         let shown = path.display().to_string();
         let bad = |msg: String| ConfigError { path: shown.clone(), msg };
         let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
@@ -206,7 +260,7 @@ impl Scanner {
             return Err(bad("larger than 1 MiB; not a misconfiguration config".into()));
         }
         let cfg: Config = serde_saphyr::from_str(&text).map_err(|e| bad(format!("invalid YAML: {e}")))?;
-        Scanner::new(&cfg, &shown)
+        Scanner::with_policies(&cfg, &shown, policies)
     }
 }
 
@@ -214,10 +268,22 @@ impl Scanner {
     /// The finding of check `id` at `place`, with what triggered it, at the configured severity;
     /// `None` when the config disables the check.
     fn finding(&self, id: &str, place: Place, evidence: Option<String>) -> Option<Finding> {
-        let c = checks::check(id)?;
         if self.disabled.iter().any(|d| d == id) {
             return None;
         }
+        let Some(c) = checks::check(id) else {
+            // A custom policy's finding, described by its metadata.
+            let p = self.policies.as_ref()?.get(id)?;
+            return Some(Finding {
+                scanner: INFO.id,
+                rule: p.id.clone(),
+                title: p.title.clone(),
+                severity: self.severity.get(id).copied().unwrap_or(p.severity),
+                place,
+                remediation: (!p.remediation.is_empty()).then(|| p.remediation.clone()),
+                detail: Detail::Check { description: p.description.clone(), references: p.references.clone(), evidence },
+            });
+        };
         Some(Finding {
             scanner: INFO.id,
             rule: c.id.to_string(),
@@ -246,6 +312,18 @@ impl dredge_scanner::Scanner for Scanner {
         let mut out = Vec::new();
         if let Some(config) = cx.config {
             cx.redact.extend(image::redactions(config));
+            if let Some(p) = self.policies.as_deref().filter(|p| p.wants(InputKind::Image)) {
+                let history: Vec<serde_json::Value> = history::steps(config)
+                    .into_iter()
+                    .map(|s| serde_json::json!({"index": s.index, "layer": s.layer, "instruction": s.instruction, "args": s.args}))
+                    .collect();
+                let input = serde_json::json!({"config": config, "history": history});
+                let (hits, warnings) = p.eval(InputKind::Image, &input);
+                for h in hits {
+                    out.extend(self.finding(&h.id, Place { field: Some("config".into()), ..Place::default() }, Some(h.msg)));
+                }
+                cx.report.warnings.extend(warnings.into_iter().map(|message| dredge_model::Warning { path: None, layer: None, message }));
+            }
             for (id, field, layer, evidence) in image::check_config(config) {
                 let layer = layer.and_then(|i| cx.layer(i));
                 out.extend(self.finding(id, Place { field: Some(field), layer, ..Place::default() }, evidence));

@@ -288,6 +288,10 @@ struct SecretArgs {
     /// Default: `dredge-misconfig.yaml` in the current directory, when there is one.
     #[arg(long, env = "DREDGE_MISCONFIG_CONFIG")]
     misconfig_config: Option<PathBuf>,
+    /// Custom misconfiguration policies in Rego: a directory of `.rego` files (or one file);
+    /// repeatable. docs/misconfig.md says what a policy sees and returns.
+    #[arg(long = "policy")]
+    policy: Vec<PathBuf>,
 }
 
 /// The vulnerability scanner's name in flags and reports.
@@ -358,6 +362,9 @@ fn build_scanners(
             let known: Vec<&str> = defs.iter().map(|d| d.info.id).chain(["none"]).collect();
             bail!("--scanners {n:?}: not a scanner (one of {})", known.join(", "));
         }
+    }
+    if !settings.policy_dirs.is_empty() && !names.iter().any(|n| n == "misconfig") {
+        bail!("--policy: custom policies run with the misconfiguration scanner; add misconfig to --scanners");
     }
     defs.iter().filter(|d| names.iter().any(|n| n == d.info.id)).map(|d| (d.build)(settings)).collect()
 }
@@ -484,6 +491,10 @@ struct RootfsArgs {
     /// Misconfiguration checks to disable and severities to override (YAML, docs/misconfig.md).
     #[arg(long, env = "DREDGE_MISCONFIG_CONFIG")]
     misconfig_config: Option<PathBuf>,
+    /// Custom misconfiguration policies in Rego: a directory of `.rego` files (or one file);
+    /// repeatable. docs/misconfig.md says what a policy sees and returns.
+    #[arg(long = "policy")]
+    policy: Vec<PathBuf>,
     /// Cache directory (default: $XDG_CACHE_HOME/dredge or ~/.cache/dredge).
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
@@ -522,6 +533,10 @@ struct ConfigArgs {
     /// Default: `dredge-misconfig.yaml` in the current directory, when there is one.
     #[arg(long, env = "DREDGE_MISCONFIG_CONFIG")]
     misconfig_config: Option<PathBuf>,
+    /// Custom misconfiguration policies in Rego: a directory of `.rego` files (or one file);
+    /// repeatable. docs/misconfig.md says what a policy sees and returns.
+    #[arg(long = "policy")]
+    policy: Vec<PathBuf>,
     /// Report only findings of these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL);
     /// `--exit-code` then counts only those.
     #[arg(long, value_delimiter = ',', value_parser = parse_severity)]
@@ -1127,6 +1142,7 @@ where
             let settings = crate::scanners::Settings {
                 secret_config: a.secret.secret_config.clone(),
                 misconfig_config: a.secret.misconfig_config.clone(),
+                policy_dirs: a.secret.policy.clone(),
                 vuln: Some(VulnSetup::new(&a.vuln, &o.cache_dir, Some(o.registry.clone()), o.quiet)),
             };
             o.scanners = build_scanners(&a.secret.scanners, &defs, &settings)?;
@@ -1162,6 +1178,7 @@ where
             let settings = crate::scanners::Settings {
                 secret_config: a.secret_config.clone(),
                 misconfig_config: a.misconfig_config.clone(),
+                policy_dirs: a.policy.clone(),
                 vuln: Some(VulnSetup::new(&a.vuln, &cache, None, a.quiet)),
             };
             let scanners = build_scanners(&a.scanners, &defs, &settings)?;
@@ -1174,7 +1191,12 @@ where
             return vuln_report(&r, a.format, a.output.as_ref(), found, a.vuln.exit_code);
         }
         Command::Config(a) => {
-            let settings = crate::scanners::Settings { secret_config: None, misconfig_config: a.misconfig_config.clone(), vuln: None };
+            let settings = crate::scanners::Settings {
+                secret_config: None,
+                misconfig_config: a.misconfig_config.clone(),
+                policy_dirs: a.policy.clone(),
+                vuln: None,
+            };
             let scanners = build_scanners(&["misconfig".to_string()], &defs, &settings)?;
             let skip = scan::Skip::new(&a.path, &a.skip_dirs, &a.skip_files)?;
             let mut r = scan::scan_config(&a.path, &scanners, &skip)?;
@@ -1221,7 +1243,8 @@ where
             let cache = a.cache_dir.clone().unwrap_or_else(default_cache_dir);
             let mut setup = VulnSetup::new(&a.vuln, &cache, None, a.quiet);
             setup.explicit = true;
-            let settings = crate::scanners::Settings { secret_config: None, misconfig_config: None, vuln: Some(setup) };
+            let settings =
+                crate::scanners::Settings { secret_config: None, misconfig_config: None, policy_dirs: Vec::new(), vuln: Some(setup) };
             scan::run_scanners(&mut r, &[vuln_scanner(&settings)?], None, &[], &[])?;
             let found = gate(&mut r, &a.vuln.severity);
             warn_all(&r, a.quiet);

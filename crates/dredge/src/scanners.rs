@@ -20,6 +20,8 @@ pub struct Settings {
     pub secret_config: Option<PathBuf>,
     /// `--misconfig-config`, else `dredge-misconfig.yaml` in the current directory when there is one.
     pub misconfig_config: Option<PathBuf>,
+    /// `--policy`: directories (or files) of custom Rego policies.
+    pub policy_dirs: Vec<PathBuf>,
     /// The advisory database and its policy (`--db`, `--offline`, ignore files, VEX ...).
     pub(crate) vuln: Option<crate::cli::VulnSetup>,
 }
@@ -43,9 +45,14 @@ fn secret_scanner(s: &Settings) -> Result<Box<dyn Scanner>> {
 fn misconfig_scanner(s: &Settings) -> Result<Box<dyn Scanner>> {
     let default = PathBuf::from("dredge-misconfig.yaml");
     let path = s.misconfig_config.clone().or_else(|| default.is_file().then_some(default));
+    let policies = if s.policy_dirs.is_empty() {
+        None
+    } else {
+        Some(dredge_misconfig::rego::Policies::load(&s.policy_dirs, &|id| dredge_misconfig::checks::check(id).is_some())?)
+    };
     Ok(Box::new(match path {
-        Some(p) => dredge_misconfig::Scanner::from_file(&p)?,
-        None => dredge_misconfig::Scanner::builtin(),
+        Some(p) => dredge_misconfig::Scanner::from_file(&p, policies)?,
+        None => dredge_misconfig::Scanner::with_policies(&dredge_misconfig::Config::default(), "", policies)?,
     }))
 }
 

@@ -506,3 +506,130 @@ fn trivy_on_the_same_kubernetes_manifests() {
     assert!(unexplained.is_empty(), "Trivy findings dredge does not report and TRIVY_K8S_ONLY does not explain: {unexplained:#?}");
     assert_eq!(explained, TRIVY_K8S_ONLY.len(), "TRIVY_K8S_ONLY lists differences that no longer occur");
 }
+
+#[test]
+fn custom_rego_policies_through_the_binary() {
+    let cache = tempfile::tempdir().unwrap();
+    let policies = repo().join("testdata/policies");
+    let pol = policies.to_str().unwrap();
+    let k8s = repo().join("crates/dredge-misconfig/testdata/k8s");
+    // Kubernetes input: testdata/policies/registry.rego (with a library module it imports) flags
+    // every container image outside registry.acme.example: all four test manifests.
+    let r = dredge_in(
+        cache.path(),
+        &["config", k8s.to_str().unwrap(), "--policy", pol, "--format", "json", "--severity", "HIGH", "--exit-code", "3"],
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let v = r.json();
+    let acme: Vec<(String, u64, String)> = findings(&v)
+        .iter()
+        .filter(|f| f["rule"] == "ACME-001")
+        .map(|f| (f["path"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap(), f["evidence"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        acme,
+        vec![
+            ("/cronjob.json".to_string(), 1, "CronJob report: container report uses python:latest".to_string()),
+            ("/example-baseline-pod.yaml".into(), 1, "Pod nginx: container nginx uses nginx".into()),
+            ("/privileged.yaml".into(), 2, "DaemonSet agent: container agent uses registry.example.com/agent:2.0.1".into()),
+            (
+                "/restricted.yaml".into(),
+                10,
+                "Deployment web: container web uses registry.example.com/web:1.4.2@sha256:0000000000000000000000000000000000000000000000000000000000000000".into()
+            ),
+        ]
+    );
+    let f = findings(&v).iter().find(|f| f["rule"] == "ACME-001").unwrap();
+    assert_eq!((f["title"].as_str(), f["severity"].as_str()), (Some("Image not from the company registry"), Some("HIGH")));
+    assert!(f["remediation"].as_str().unwrap().contains("registry.acme.example"));
+    // Image input: the clean twin trips only the policy on its config.
+    let v = scan("misconfig-clean", &["--policy", pol, "--format", "json"]).ok().json();
+    let got: Vec<(&str, &str)> = findings(&v).iter().map(|f| (f["rule"].as_str().unwrap(), f["field"].as_str().unwrap_or(""))).collect();
+    assert_eq!(got, vec![("ACME-003", "config")]);
+    // Dockerfile input, with the line the policy returns; SARIF carries the policy as a rule.
+    let df = repo().join("crates/dredge-misconfig/testdata/dockerfiles/multistage.Dockerfile");
+    let s: Value =
+        serde_json::from_str(&dredge_in(cache.path(), &["config", df.to_str().unwrap(), "--policy", pol, "--format", "sarif"]).ok().stdout)
+            .unwrap();
+    let lines: Vec<u64> = s["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "ACME-002")
+        .map(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![5, 16]);
+    assert!(s["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().iter().any(|r| r["id"] == "ACME-002"));
+    // The config file turns a policy off or changes its severity like a built-in check.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("m.yaml");
+    std::fs::write(&cfg, "disable: [ACME-003]\nseverity:\n  ACME-002: CRITICAL\n").unwrap();
+    let v = dredge_in(
+        cache.path(),
+        &["config", df.to_str().unwrap(), "--policy", pol, "--misconfig-config", cfg.to_str().unwrap(), "--format", "json"],
+    )
+    .ok()
+    .json();
+    assert!(findings(&v).iter().filter(|f| f["rule"] == "ACME-002").all(|f| f["severity"] == "CRITICAL"));
+    let v = scan("misconfig-clean", &["--policy", pol, "--misconfig-config", cfg.to_str().unwrap(), "--format", "json"]).ok().json();
+    assert_eq!(findings(&v), &Vec::<Value>::new());
+}
+
+#[test]
+fn bad_policies_are_errors_or_warnings_naming_the_file() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let df = repo().join("crates/dredge-misconfig/testdata/dockerfiles/legacy.Dockerfile");
+    let df = df.to_str().unwrap();
+    let write = |name: &str, text: &str| {
+        let d = dir.path().join(name.split('/').next().unwrap());
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(dir.path().join(name), text).unwrap();
+        d.to_str().unwrap().to_string()
+    };
+    // Does not compile: exit 2, the file and line.
+    let d = write(
+        "broken/broken.rego",
+        "package dredge.acme.broken\n\nimport rego.v1\n\nmetadata := {\"id\": \"ACME-010\"\n\ndeny contains \"x\" if { true }\n",
+    );
+    let r = dredge_in(cache.path(), &["config", df, "--policy", &d]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("broken.rego:7") && r.stderr.contains("does not compile"), "{}", r.stderr);
+    // No metadata, a bad severity, a built-in check's id: exit 2, named.
+    for (name, text, says) in [
+        ("nometa/p.rego", "package dredge.acme.nometa\n\nimport rego.v1\n\ndeny contains \"x\" if { true }\n", "metadata"),
+        (
+            "badsev/p.rego",
+            "package dredge.acme.badsev\n\nimport rego.v1\n\nmetadata := {\"id\": \"ACME-012\", \"severity\": \"SEVERE\", \"input\": \"image\"}\n",
+            "SEVERE",
+        ),
+        (
+            "dup/p.rego",
+            "package dredge.acme.dup\n\nimport rego.v1\n\nmetadata := {\"id\": \"DRG-IMG-001\", \"severity\": \"LOW\", \"input\": \"image\"}\n",
+            "already",
+        ),
+    ] {
+        let d = write(name, text);
+        let r = dredge_in(cache.path(), &["config", df, "--policy", &d]);
+        assert_eq!(r.code, 2, "{name}");
+        assert!(r.stderr.contains(name.split('/').nth(1).unwrap()) && r.stderr.contains(says), "{name}: {}", r.stderr);
+    }
+    // A policy that runs too long: stopped after 2 s, a warning naming it and the file; the scan
+    // and the other checks go on.
+    let d = write(
+        "slow/slow.rego",
+        "package dredge.acme.slow\n\nimport rego.v1\n\nmetadata := {\"id\": \"ACME-009\", \"title\": \"Slow\", \"severity\": \"LOW\", \"input\": \"dockerfile\"}\n\ndeny contains \"slow\" if {\n  n := count([x | some a in numbers.range(1, 3000); some b in numbers.range(1, 3000); x := a * b])\n  n > 0\n}\n",
+    );
+    let t = std::time::Instant::now();
+    let r = dredge_in(cache.path(), &["config", df, "--policy", &d, "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(t.elapsed() < std::time::Duration::from_secs(30));
+    let v = r.json();
+    assert!(v["warnings"].to_string().contains("ACME-009") && v["warnings"].to_string().contains("time limit"), "{v:#}");
+    assert!(findings(&v).iter().any(|f| f["rule"] == "DRG-IMG-014"));
+    // --policy without the misconfiguration scanner: an error, not a silent no-op.
+    let pol = repo().join("testdata/policies");
+    let r = dredge_in(cache.path(), &["image", &img("misconfig-clean"), "--scanners", "secret", "--policy", pol.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--policy"), "{}", r.stderr);
+}

@@ -1,0 +1,231 @@
+//! Custom policies in Rego (`--policy DIR`), evaluated in-process by regorus against the same
+//! inputs the built-in checks read: an image's config and history, a parsed Dockerfile, one
+//! Kubernetes document. docs/misconfig.md documents the input shapes and the policy contract:
+//!
+//! ```rego
+//! package dredge.acme.no_docker_hub            # any package under `dredge.`
+//! import rego.v1
+//! metadata := {"id": "ACME-001", "title": "…", "severity": "HIGH", "input": "kubernetes"}
+//! deny contains msg if { … }                   # a string, or {"msg": "…", "line": 12}
+//! ```
+
+use dredge_model::Severity;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// A policy file larger than this is refused (a policy is code someone reviews).
+const MAX_POLICY_BYTES: u64 = 1 << 20;
+/// How long one policy may take on one input before it is stopped (a loop, a combinatorial
+/// comprehension): a warning names the policy and the input.
+pub const EVAL_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What a policy applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Image,
+    Dockerfile,
+    Kubernetes,
+}
+
+impl InputKind {
+    fn parse(s: &str) -> Option<InputKind> {
+        match s {
+            "image" => Some(InputKind::Image),
+            "dockerfile" => Some(InputKind::Dockerfile),
+            "kubernetes" => Some(InputKind::Kubernetes),
+            _ => None,
+        }
+    }
+}
+
+/// A loaded policy: its package and what its `metadata` says.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub package: String,
+    pub file: String,
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub description: String,
+    pub remediation: String,
+    pub references: Vec<String>,
+    pub input: InputKind,
+}
+
+/// A policy directory that cannot be used: the file (and line, in regorus' message) and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {msg}")]
+pub struct PolicyError {
+    pub path: String,
+    pub msg: String,
+}
+
+/// One result of a policy on one input: the policy, a line when the policy gives one, its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyHit {
+    pub id: String,
+    pub line: Option<usize>,
+    pub msg: String,
+}
+
+/// Every policy of the `--policy` directories, in one engine.
+pub struct Policies {
+    engine: Mutex<regorus::Engine>,
+    pub policies: Vec<Policy>,
+    /// Hash of every policy text: part of the layer cache key (a changed policy re-reads layers).
+    pub fingerprint: String,
+}
+
+impl std::fmt::Debug for Policies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policies").field("policies", &self.policies).finish()
+    }
+}
+
+fn rego_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), PolicyError> {
+    let err = |e: std::io::Error| PolicyError { path: dir.display().to_string(), msg: e.to_string() };
+    if depth > 8 {
+        return Ok(());
+    }
+    let meta = std::fs::metadata(dir).map_err(err)?;
+    if meta.is_file() {
+        out.push(dir.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).map_err(err)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        // Not through links (a loop, or files outside the directory the user named).
+        let Ok(ft) = std::fs::symlink_metadata(&p).map(|m| m.file_type()) else { continue };
+        if ft.is_dir() {
+            rego_files(&p, out, depth + 1)?;
+        } else if ft.is_file() && name.ends_with(".rego") && !name.ends_with("_test.rego") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+impl Policies {
+    /// Loads every `*.rego` file under `dirs` (not `*_test.rego`; a file may be named directly).
+    /// A policy that does not compile, or whose `metadata` is missing or wrong, is an error naming
+    /// the file: a broken policy must not pass silently.
+    pub fn load(dirs: &[PathBuf], builtin_ids: &dyn Fn(&str) -> bool) -> Result<Policies, PolicyError> {
+        let mut files = Vec::new();
+        for d in dirs {
+            rego_files(d, &mut files, 0)?;
+        }
+        let mut engine = regorus::Engine::new();
+        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+            limit: EVAL_LIMIT,
+            check_interval: std::num::NonZeroU32::MIN,
+        });
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        let mut packages: Vec<(String, String)> = Vec::new();
+        for f in &files {
+            let shown = f.display().to_string();
+            let bad = |msg: String| PolicyError { path: shown.clone(), msg };
+            let len = std::fs::metadata(f).map_err(|e| bad(e.to_string()))?.len();
+            if len > MAX_POLICY_BYTES {
+                return Err(bad(format!("{len} bytes: larger than the 1 MiB a policy may have")));
+            }
+            let text = std::fs::read_to_string(f).map_err(|e| bad(e.to_string()))?;
+            std::hash::Hash::hash(&text, &mut hasher);
+            let pkg = engine.add_policy(shown.clone(), text).map_err(|e| bad(format!("does not compile: {}", one_line(&e.to_string()))))?;
+            packages.push((pkg, shown));
+        }
+        let mut policies: Vec<Policy> = Vec::new();
+        for (pkg, file) in packages {
+            let bad = |msg: String| PolicyError { path: file.clone(), msg: format!("{pkg}: {msg}") };
+            if !pkg.starts_with("data.dredge.") {
+                continue; // a library module (helpers imported by policies)
+            }
+            let meta = engine.eval_rule(format!("{pkg}.metadata")).map_err(|e| bad(format!("metadata: {}", one_line(&e.to_string()))))?;
+            let meta: Value = meta.to_json_str().ok().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or(Value::Null);
+            let field = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_string);
+            let id = field("id")
+                .ok_or_else(|| bad("no metadata.id (metadata := {\"id\": …, \"title\": …, \"severity\": …, \"input\": …})".into()))?;
+            if builtin_ids(&id) || policies.iter().any(|p| p.id == id) {
+                return Err(bad(format!("id {id} is already a check's or another policy's")));
+            }
+            let sev = field("severity").unwrap_or_default();
+            let levels = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Unknown];
+            let severity = levels
+                .into_iter()
+                .find(|l| l.as_str().eq_ignore_ascii_case(&sev))
+                .ok_or_else(|| bad(format!("metadata.severity {sev:?} is not CRITICAL, HIGH, MEDIUM, LOW or UNKNOWN")))?;
+            let kind = field("input").unwrap_or_default();
+            let input =
+                InputKind::parse(&kind).ok_or_else(|| bad(format!("metadata.input {kind:?} is not image, dockerfile or kubernetes")))?;
+            policies.push(Policy {
+                title: field("title").unwrap_or_else(|| id.clone()),
+                description: field("description").unwrap_or_default(),
+                remediation: field("remediation").unwrap_or_default(),
+                references: meta
+                    .get("references")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
+                package: pkg.clone(),
+                file: file.clone(),
+                id,
+                severity,
+                input,
+            });
+        }
+        let fingerprint = format!("{:016x}", std::hash::Hasher::finish(&hasher));
+        Ok(Policies { engine: Mutex::new(engine), policies, fingerprint })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Policy> {
+        self.policies.iter().find(|p| p.id == id)
+    }
+
+    pub fn wants(&self, kind: InputKind) -> bool {
+        self.policies.iter().any(|p| p.input == kind)
+    }
+
+    /// Runs every policy for `kind` on `input`. A policy that fails or runs out of time on this
+    /// input is a warning (`Err` entries), not the end of the scan.
+    pub fn eval(&self, kind: InputKind, input: &Value) -> (Vec<PolicyHit>, Vec<String>) {
+        let mut hits = Vec::new();
+        let mut warnings = Vec::new();
+        let Ok(mut engine) = self.engine.lock() else {
+            return (hits, vec!["the policy engine failed earlier; policies not evaluated".into()]);
+        };
+        engine.set_input(regorus::Value::from(input.clone()));
+        for p in self.policies.iter().filter(|p| p.input == kind) {
+            match engine.eval_rule(format!("{}.deny", p.package)) {
+                Ok(v) => {
+                    let v: Value = v.to_json_str().ok().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or(Value::Null);
+                    for r in v.as_array().into_iter().flatten() {
+                        let (msg, line) = match r {
+                            Value::String(s) => (s.clone(), None),
+                            Value::Object(o) => (
+                                o.get("msg").and_then(Value::as_str).unwrap_or(&p.title).to_string(),
+                                o.get("line").and_then(Value::as_u64).and_then(|l| usize::try_from(l).ok()).filter(|l| *l > 0),
+                            ),
+                            other => (other.to_string(), None),
+                        };
+                        hits.push(PolicyHit { id: p.id.clone(), line, msg: shorten(&msg) });
+                    }
+                }
+                Err(e) => warnings.push(format!("policy {} ({}): {}", p.id, p.file, one_line(&e.to_string()))),
+            }
+        }
+        (hits, warnings)
+    }
+}
+
+fn one_line(s: &str) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    shorten(&s)
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() <= 300 { s.to_string() } else { format!("{}…", s.chars().take(299).collect::<String>()) }
+}
