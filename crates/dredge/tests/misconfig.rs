@@ -633,3 +633,17 @@ fn bad_policies_are_errors_or_warnings_naming_the_file() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--policy"), "{}", r.stderr);
 }
+
+#[test]
+fn the_documented_policies_are_the_tested_ones() {
+    let doc = std::fs::read_to_string(repo().join("docs/misconfig.md")).unwrap();
+    for f in ["registry.rego", "lib/helpers.rego"] {
+        let text = std::fs::read_to_string(repo().join("testdata/policies").join(f)).unwrap();
+        assert!(doc.contains(&text), "docs/misconfig.md does not show testdata/policies/{f} as it is");
+    }
+    for f in ["authors.rego", "base-image.rego"] {
+        let text = std::fs::read_to_string(repo().join("testdata/policies").join(f)).unwrap();
+        let indented: String = text.lines().map(|l| if l.is_empty() { "\n".to_string() } else { format!("  {l}\n") }).collect();
+        assert!(doc.contains(&indented), "docs/misconfig.md does not show testdata/policies/{f} as it is");
+    }
+}
