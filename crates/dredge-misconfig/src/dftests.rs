@@ -277,3 +277,23 @@ fn hostile_dockerfiles_stay_bounded() {
     }
     assert!(t.elapsed() < std::time::Duration::from_secs(20), "{:?}", t.elapsed());
 }
+
+#[test]
+fn arg_and_env_are_substituted_where_buildkit_substitutes() {
+    let tail = "HEALTHCHECK CMD [\"true\"]\n";
+    // USER, EXPOSE, WORKDIR see the stage's ARG and ENV values.
+    let h = hits(&format!("FROM debian:12.6\nENV APP_USER=root\nUSER $APP_USER\n{tail}"));
+    assert_eq!(h, vec![("DRG-IMG-001", 3, "USER root".to_string())]);
+    let h = hits(&format!("FROM debian:12.6\nARG PORT=22\nEXPOSE ${{PORT}}/tcp\nUSER app\n{tail}"));
+    assert_eq!(h.iter().map(|h| (h.0, h.1)).collect::<Vec<_>>(), vec![("DRG-IMG-003", 3)]);
+    let h = hits(&format!("FROM debian:12.6\nENV DIR=app\nWORKDIR $DIR\nUSER app\n{tail}"));
+    assert_eq!(h, vec![("DRG-DF-004", 3, "WORKDIR app".to_string())]);
+    // A global ARG redeclared in the stage takes its default; ENV carries into a stage built FROM
+    // the stage that set it.
+    let h = hits(&format!("ARG U=0\nFROM debian:12.6 AS base\nARG U\nENV RUNAS=$U\nFROM base\nUSER ${{RUNAS}}\n{tail}"));
+    assert_eq!(h.iter().map(|h| (h.0, h.1)).collect::<Vec<_>>(), vec![("DRG-IMG-001", 6)]);
+    // A global ARG not redeclared is not visible in the stage; nor is a variable without a value:
+    // nothing to judge.
+    passes(&format!("ARG U=0\nFROM debian:12.6\nUSER $U\n{tail}"));
+    passes(&format!("FROM debian:12.6\nARG UID\nUSER $UID\nEXPOSE $PORT\nWORKDIR $HOME/app\n{tail}"));
+}

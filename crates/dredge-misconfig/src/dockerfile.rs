@@ -101,15 +101,31 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
     let escape = escape_char(text);
     let iter = parse_dockerfile::parse_iter(text).map_err(|e| error(&e))?;
     let mut df = Dockerfile::default();
+    // The variables of the current stage (its ARGs and ENVs, and the ENVs of the stage it is built
+    // FROM), in declaration order; the ENVs each stage ends with.
+    let mut vars: Vec<(String, Option<String>)> = Vec::new();
+    let mut stage_env: Vec<(Option<String>, Vec<(String, Option<String>)>)> = Vec::new();
     for i in iter {
         let i = i.map_err(|e| error(&e))?;
         match i {
             Instruction::From(f) => {
                 let base = f.image.value.to_string();
-                let vars: Vec<(String, Option<String>)> = df.global_args.clone();
+                if let Some(last) = stage_env.last_mut() {
+                    last.1 = std::mem::take(&mut vars);
+                }
+                let resolved = substitute(&base, &df.global_args);
+                // Built FROM an earlier stage: its ENVs carry over.
+                vars = resolved
+                    .as_deref()
+                    .and_then(|b| stage_env.iter().rev().find(|(n, _)| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(b))))
+                    .map(|(_, env)| env.clone())
+                    .unwrap_or_default();
+                let name = f.as_.as_ref().map(|(_, n)| n.value.to_string());
+                stage_env.push((name, Vec::new()));
+                let vars_for_from: Vec<(String, Option<String>)> = df.global_args.clone();
                 df.stages.push(Stage {
                     line: lines.line(f.from.span.start),
-                    base_resolved: substitute(&base, &vars),
+                    base_resolved: substitute(&base, &vars_for_from),
                     base,
                     name: f.as_.as_ref().map(|(_, n)| n.value.to_string()),
                     platform: f
@@ -122,9 +138,12 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
                 });
             }
             other => {
-                let ins = convert(text, &lines, escape, &other, false);
+                let mut ins = convert(text, &lines, escape, &other, false);
                 match df.stages.last_mut() {
-                    Some(s) => s.instructions.push(ins),
+                    Some(s) => {
+                        resolve(&mut ins, &mut vars, &df.global_args);
+                        s.instructions.push(ins);
+                    }
                     None => {
                         df.global_args.extend(arg_pairs(&ins.text));
                         df.global.push(ins);
@@ -137,6 +156,40 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
         return Err(ParseError { line: 0, msg: "no FROM instruction: not a Dockerfile".into() });
     }
     Ok(df)
+}
+
+/// BuildKit substitutes variables in these instructions' arguments (a `RUN` is the shell's).
+const SUBSTITUTED: &[&str] = &["ADD", "COPY", "ENV", "EXPOSE", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR", "ARG"];
+
+/// Substitutes the stage's variables into `ins` (where BuildKit does), and records the variables
+/// an `ARG` or `ENV` declares. A variable without a value leaves the text as written.
+fn resolve(ins: &mut Instr, vars: &mut Vec<(String, Option<String>)>, global: &[(String, Option<String>)]) {
+    if ins.onbuild || !SUBSTITUTED.contains(&ins.keyword) {
+        return;
+    }
+    let sub = |t: &str, vars: &[(String, Option<String>)]| substitute(t, vars).unwrap_or_else(|| t.to_string());
+    match ins.keyword {
+        "ARG" => {
+            for (name, value) in arg_pairs(&ins.text) {
+                // `ARG NAME` in a stage takes the global default, if there is one.
+                let value =
+                    value.map(|v| sub(&v, vars)).or_else(|| global.iter().rev().find(|(n, _)| *n == name).and_then(|(_, v)| v.clone()));
+                vars.push((name, value));
+            }
+        }
+        "ENV" => {
+            for (name, value) in arg_pairs(&ins.text) {
+                let value = value.map(|v| sub(&v, vars));
+                vars.push((name, value));
+            }
+        }
+        _ => {
+            ins.text = sub(&ins.text, vars);
+            for w in &mut ins.words {
+                *w = sub(w, vars);
+            }
+        }
+    }
 }
 
 fn error(e: &parse_dockerfile::Error) -> ParseError {
