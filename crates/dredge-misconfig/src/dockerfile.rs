@@ -103,8 +103,8 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
     let mut df = Dockerfile::default();
     // The variables of the current stage (its ARGs and ENVs, and the ENVs of the stage it is built
     // FROM), in declaration order; the ENVs each stage ends with.
-    let mut vars: Vec<(String, Option<String>)> = Vec::new();
-    let mut stage_env: Vec<(Option<String>, Vec<(String, Option<String>)>)> = Vec::new();
+    let mut vars: Vars = Vec::new();
+    let mut stage_env: Vec<(Option<String>, Vars)> = Vec::new();
     for i in iter {
         let i = i.map_err(|e| error(&e))?;
         match i {
@@ -157,6 +157,9 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
     }
     Ok(df)
 }
+
+/// Variables in declaration order: name and value (`None`: declared without one).
+type Vars = Vec<(String, Option<String>)>;
 
 /// BuildKit substitutes variables in these instructions' arguments (a `RUN` is the shell's).
 const SUBSTITUTED: &[&str] = &["ADD", "COPY", "ENV", "EXPOSE", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR", "ARG"];
