@@ -267,3 +267,14 @@ impl<R: Read> TarSource for HashRead<R> {
         self.bytes
     }
 }
+
+/// Lowers this thread's scheduling priority (Linux: a thread's own nice value) so that, when
+/// more stages are busy than there are cores, the scheduler runs the inflater — the stage every
+/// other waits on — first. Best effort: an error leaves the priority as it was.
+pub(crate) fn yield_to_inflate() {
+    #[cfg(target_os = "linux")]
+    {
+        let tid = rustix::thread::gettid();
+        let _ = rustix::process::setpriority_process(Some(tid), 10);
+    }
+}

@@ -166,9 +166,10 @@ pub(crate) fn with_visitor<T>(plugins: &PluginSet<'_>, layer: Option<usize>, f: 
             let (tx, rx) = sync_channel::<Msg>(DEPTH);
             senders.push(tx);
             let back = spare_tx.clone();
-            handles.push(
-                std::thread::Builder::new().name("dredge-content".into()).spawn_scoped(s, move || content_worker(c, rx, back, layer)),
-            );
+            handles.push(std::thread::Builder::new().name("dredge-content".into()).spawn_scoped(s, move || {
+                crate::pipe::yield_to_inflate();
+                content_worker(c, rx, back, layer)
+            }));
         }
         let stage = ContentStage { scanners: plugins.content().to_vec(), senders, spare };
         let mut v = Visitor {

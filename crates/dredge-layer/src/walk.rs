@@ -119,7 +119,10 @@ pub fn walk_layer<R: Read + Send>(
                 let b = budget.clone();
                 let source = std::thread::Builder::new()
                     .name("dredge-read".into())
-                    .spawn_scoped(s, move || pipe::source(reader, first, raw_tx, b, true))
+                    .spawn_scoped(s, move || {
+                        pipe::yield_to_inflate();
+                        pipe::source(reader, first, raw_tx, b, true)
+                    })
                     .map_err(spawn_err)?;
                 let (tx, tar_rx) = pipe::link();
                 let inflater = std::thread::Builder::new()
