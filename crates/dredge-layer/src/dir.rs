@@ -36,7 +36,7 @@ pub fn walk_dir_skipping(root: &Path, plugins: &PluginSet<'_>, skip: &dyn Fn(&st
     if !md.is_dir() {
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} is not a directory", root.display())));
     }
-    let ((), mut facts) = with_visitor(plugins, None, |v| {
+    let ((), mut facts) = with_visitor(plugins, None, false, |v| {
         let mut stack = vec![String::new()];
         while let Some(rel) = stack.pop() {
             let dir = if rel.is_empty() { root.to_path_buf() } else { root.join(&rel) };

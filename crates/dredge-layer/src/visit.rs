@@ -156,8 +156,16 @@ fn content_worker(scanner: &dyn ContentScanner, rx: Receiver<Msg>, spare: Sender
 }
 
 /// Runs `f` with a visitor for one layer (`layer: None` for a directory), content scanners on
-/// their own threads, and returns what `f` returned with the layer's facts.
-pub(crate) fn with_visitor<T>(plugins: &PluginSet<'_>, layer: Option<usize>, f: impl FnOnce(&mut Visitor<'_, '_>) -> T) -> (T, LayerFacts) {
+/// their own threads, and returns what `f` returned with the layer's facts. `behind_inflate`: the
+/// layer is being decompressed, and the content scanners give way to the inflater (on an
+/// uncompressed layer they are on the critical path themselves: measured 8% slower when they
+/// gave way there too).
+pub(crate) fn with_visitor<T>(
+    plugins: &PluginSet<'_>,
+    layer: Option<usize>,
+    behind_inflate: bool,
+    f: impl FnOnce(&mut Visitor<'_, '_>) -> T,
+) -> (T, LayerFacts) {
     std::thread::scope(|s| {
         let mut senders = Vec::new();
         let mut handles = Vec::new();
@@ -167,7 +175,9 @@ pub(crate) fn with_visitor<T>(plugins: &PluginSet<'_>, layer: Option<usize>, f: 
             senders.push(tx);
             let back = spare_tx.clone();
             handles.push(std::thread::Builder::new().name("dredge-content".into()).spawn_scoped(s, move || {
-                crate::pipe::yield_to_inflate();
+                if behind_inflate {
+                    crate::pipe::yield_to_inflate();
+                }
                 content_worker(c, rx, back, layer)
             }));
         }

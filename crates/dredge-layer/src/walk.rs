@@ -97,7 +97,7 @@ pub fn walk_layer<R: Read + Send>(
     // Parses the tar from `tar_in`, then drains the rest of the stream (tar end blocks, padding,
     // trailing compressed bytes) so both digests cover the whole blob.
     let parse = |tar_in: &mut dyn pipe::TarSource| {
-        let (res, facts) = visit::with_visitor(plugins, Some(index), |v| {
+        let (res, facts) = visit::with_visitor(plugins, Some(index), compression != Compression::None, |v| {
             read_tar(&mut *tar_in as &mut dyn Read, v, &follow, plugins, &label, budget.limit())
         });
         let drained =
