@@ -43,8 +43,7 @@ pub fn check_dockerfile(df: &Dockerfile) -> Vec<DfHit> {
     // DRG-IMG-001: the user the container starts as.
     match final_instrs.iter().rev().find(|i| i.keyword == "USER") {
         Some(u) => {
-            let name = u.text.trim().split(':').next().unwrap_or("");
-            if name == "root" || name == "0" || name.is_empty() {
+            if crate::run::is_root_user(&u.text) {
                 out.push(("DRG-IMG-001", u.line, format!("USER {}", u.text.trim())));
             }
         }
@@ -116,7 +115,11 @@ pub fn check_dockerfile(df: &Dockerfile) -> Vec<DfHit> {
                 None => names.push((n, s.line)),
             }
         }
-        let mut shell_posix = true;
+        // Windows images run RUN with cmd (or the SHELL set): the POSIX command checks do not apply.
+        let windows = base.unwrap_or(&s.base).to_ascii_lowercase();
+        let windows =
+            ["mcr.microsoft.com/windows", "/nanoserver", "/servercore", "mcr.microsoft.com/powershell"].iter().any(|w| windows.contains(w));
+        let mut shell_posix = !windows;
         let mut shell_pipefail = false;
         let mut counts = [("CMD", 0usize, "DRG-DF-007"), ("ENTRYPOINT", 0, "DRG-DF-002"), ("HEALTHCHECK", 0, "DRG-DF-009")];
         for i in &s.instructions {
@@ -153,7 +156,7 @@ pub fn check_dockerfile(df: &Dockerfile) -> Vec<DfHit> {
                     // DRG-DF-013: a pipe without pipefail (POSIX shells, shell form).
                     if !i.exec && shell_posix && !shell_pipefail && has_pipe(&script) && !sets_pipefail(&script) {
                         let piped = script.lines().find(|l| has_pipe(l)).unwrap_or(&script);
-                        out.push(("DRG-DF-013", i.line, shorten(piped)));
+                        out.push(("DRG-DF-013", i.line, crate::run::redact(&shorten(piped))));
                     }
                 }
                 "ADD" => add_checks(i, &mut out),
@@ -169,7 +172,7 @@ pub fn check_dockerfile(df: &Dockerfile) -> Vec<DfHit> {
                     }
                 }
                 "CMD" | "ENTRYPOINT" if !i.exec => {
-                    out.push(("DRG-DF-012", i.line, shorten(&format!("{} {}", i.keyword, i.text))));
+                    out.push(("DRG-DF-012", i.line, crate::run::redact(&shorten(&format!("{} {}", i.keyword, i.text)))));
                 }
                 "MAINTAINER" => out.push(("DRG-IMG-026", i.line, shorten(&format!("MAINTAINER {}", i.text)))),
                 "ENV" | "ARG" => secret_pairs(i, &mut out),
@@ -224,7 +227,7 @@ fn add_checks(i: &Instr, out: &mut Vec<DfHit>) {
         let remote = src.starts_with("http://") || src.starts_with("https://");
         let git = src.starts_with("git@") || src.ends_with(".git") || src.contains(".git#");
         if remote && i.flag("checksum").is_none() && !git {
-            out.push(("DRG-IMG-004", i.line, format!("ADD {src}")));
+            out.push(("DRG-IMG-004", i.line, crate::run::redact(&format!("ADD {src}"))));
         } else if !remote && !git {
             let lower = src.to_ascii_lowercase();
             if !ARCHIVES.iter().any(|a| lower.ends_with(a)) && !src.contains('$') {

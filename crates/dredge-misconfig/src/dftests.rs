@@ -297,3 +297,12 @@ fn arg_and_env_are_substituted_where_buildkit_substitutes() {
     passes(&format!("ARG U=0\nFROM debian:12.6\nUSER $U\n{tail}"));
     passes(&format!("FROM debian:12.6\nARG UID\nUSER $UID\nEXPOSE $PORT\nWORKDIR $HOME/app\n{tail}"));
 }
+
+#[test]
+fn root_in_any_spelling_and_windows_shells() {
+    let tail = "HEALTHCHECK CMD [\"true\"]\n";
+    fails("DRG-IMG-001", &format!("FROM debian:12.6\nUSER 00:0\n{tail}"), 2);
+    fails("DRG-IMG-001", &format!("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nUSER ContainerAdministrator\n{tail}"), 2);
+    // A Windows base runs RUN with cmd: no POSIX pipefail advice, no apt checks.
+    passes(&format!("FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nRUN type a.txt | findstr x\nUSER ContainerUser\n{tail}"));
+}

@@ -43,8 +43,7 @@ pub fn check_config(config: &Value) -> Vec<Hit> {
 
     // DRG-IMG-001: the user the container starts as.
     let user = c["User"].as_str().unwrap_or("").trim();
-    let name = user.split(':').next().unwrap_or("");
-    if name.is_empty() || name == "root" || name == "0" {
+    if crate::run::is_root_user(user) {
         let last_user = steps.iter().rev().find(|s| s.instruction == "USER");
         let evidence = if user.is_empty() { "no USER: runs as root".to_string() } else { format!("USER {user}") };
         match last_user {
@@ -109,7 +108,7 @@ pub fn check_config(config: &Value) -> Vec<Hit> {
                 let src = s.args.split_whitespace().find(|a| !a.starts_with("--"));
                 if let Some(src) = src.filter(|a| a.starts_with("http://") || a.starts_with("https://")) {
                     if !s.args.contains("--checksum=") {
-                        out.push(("DRG-IMG-004", field.clone(), s.layer, Some(format!("ADD {src}"))));
+                        out.push(("DRG-IMG-004", field.clone(), s.layer, Some(crate::run::redact(&format!("ADD {src}")))));
                     }
                 }
             }

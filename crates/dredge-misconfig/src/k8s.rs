@@ -16,14 +16,21 @@ pub const MAX_MANIFEST: usize = 4 << 20;
 
 type S<T> = Option<Spanned<T>>;
 
+/// `volumes:` with nothing after it, `annotations: null`: Kubernetes reads them as unset.
+fn nullable<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 struct Doc {
     api_version: S<String>,
     kind: S<String>,
+    #[serde(deserialize_with = "nullable")]
     metadata: Meta,
     spec: Option<Spec>,
     /// `kind: List`.
+    #[serde(deserialize_with = "nullable")]
     items: Vec<Doc>,
 }
 
@@ -31,6 +38,7 @@ struct Doc {
 #[serde(rename_all = "camelCase", default)]
 struct Meta {
     name: S<String>,
+    #[serde(deserialize_with = "nullable")]
     annotations: BTreeMap<String, Spanned<String>>,
 }
 
@@ -47,9 +55,13 @@ struct Spec {
     #[serde(rename = "hostIPC")]
     host_ipc: S<bool>,
     security_context: Option<SecurityContext>,
+    #[serde(deserialize_with = "nullable")]
     containers: Vec<Container>,
+    #[serde(deserialize_with = "nullable")]
     init_containers: Vec<Container>,
+    #[serde(deserialize_with = "nullable")]
     ephemeral_containers: Vec<Container>,
+    #[serde(deserialize_with = "nullable")]
     volumes: Vec<BTreeMap<String, Spanned<serde_json::Value>>>,
     automount_service_account_token: S<bool>,
 }
@@ -57,6 +69,7 @@ struct Spec {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 struct Template {
+    #[serde(deserialize_with = "nullable")]
     metadata: Meta,
     spec: Option<Spec>,
 }
@@ -67,7 +80,9 @@ struct Container {
     name: S<String>,
     image: S<String>,
     security_context: Option<SecurityContext>,
+    #[serde(deserialize_with = "nullable")]
     ports: Vec<Port>,
+    #[serde(deserialize_with = "nullable")]
     resources: Resources,
 }
 
@@ -80,6 +95,7 @@ struct Port {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Resources {
+    #[serde(deserialize_with = "nullable")]
     limits: BTreeMap<String, serde_json::Value>,
 }
 
@@ -98,13 +114,16 @@ struct SecurityContext {
     #[serde(rename = "seLinuxOptions")]
     se_linux_options: Option<SeLinux>,
     windows_options: Option<WindowsOptions>,
+    #[serde(deserialize_with = "nullable")]
     sysctls: Vec<Sysctl>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Capabilities {
+    #[serde(deserialize_with = "nullable")]
     add: Vec<Spanned<String>>,
+    #[serde(deserialize_with = "nullable")]
     drop: Vec<Spanned<String>>,
 }
 
@@ -195,8 +214,8 @@ pub fn check_manifests(text: &str) -> Result<Vec<K8sHit>, ParseError> {
             msg: format!("{} bytes, more than the {} MiB a manifest may have here; not checked", text.len(), MAX_MANIFEST >> 20),
         });
     }
-    let docs: Vec<Option<Doc>> =
-        serde_saphyr::from_multiple(text).map_err(|e| ParseError { line: error_line(&e), msg: first_line(&e.to_string()) })?;
+    let docs: Vec<Option<Doc>> = serde_saphyr::from_multiple_with_options(text, options())
+        .map_err(|e| ParseError { line: error_line(&e), msg: first_line(&e.to_string()) })?;
     let mut out = Vec::new();
     for d in docs.iter().flatten() {
         doc(d, &mut out);
@@ -209,10 +228,18 @@ pub fn check_manifests(text: &str) -> Result<Vec<K8sHit>, ParseError> {
     Ok(out)
 }
 
+/// A key given twice keeps its last value, as the API server does (`{"privileged": false,
+/// "privileged": true}` runs privileged).
+fn options() -> serde_saphyr::Options {
+    let mut o = serde_saphyr::Options::default();
+    o.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+    o
+}
+
 /// Every document of a manifest as plain JSON for the custom policies: `(index, first line,
 /// document)`. Empty documents are left out.
 pub fn documents(text: &str) -> Vec<(usize, usize, serde_json::Value)> {
-    let docs: Vec<Option<Spanned<serde_json::Value>>> = serde_saphyr::from_multiple(text).unwrap_or_default();
+    let docs: Vec<Option<Spanned<serde_json::Value>>> = serde_saphyr::from_multiple_with_options(text, options()).unwrap_or_default();
     docs.into_iter().enumerate().filter_map(|(i, d)| d.map(|d| (i, line(&d), d.value))).filter(|(_, _, d)| d.is_object()).collect()
 }
 
@@ -333,14 +360,15 @@ fn pod(p: &Spec, meta: &Meta, kind_line: usize, what: &str, out: &mut Vec<K8sHit
         let caps = sc.and_then(|s| s.capabilities.as_ref());
         let add = caps.map_or(&[][..], |c| c.add.as_slice());
         for a in add {
-            let name = a.value.trim_start_matches("CAP_");
+            let name = a.value.as_str();
             if !BASELINE_CAPS.contains(&name) {
                 chit("DRG-K8S-005", line(a), format!("capabilities.add: {}", a.value));
             } else if name != "NET_BIND_SERVICE" {
                 chit("DRG-K8S-017", line(a), format!("capabilities.add: {} (restricted allows NET_BIND_SERVICE only)", a.value));
             }
         }
-        if !caps.is_some_and(|c| c.drop.iter().any(|d| d.value.eq_ignore_ascii_case("ALL"))) {
+        // The standard matches `ALL` exactly (Pod Security admission does too).
+        if !caps.is_some_and(|c| c.drop.iter().any(|d| d.value == "ALL")) {
             let l = caps.and_then(|c| c.drop.first()).map_or(at, line);
             chit("DRG-K8S-017", l, "capabilities.drop does not include ALL".into());
         }

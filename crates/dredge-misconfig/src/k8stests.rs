@@ -228,3 +228,16 @@ fn yaml_bombs_and_deep_nesting_stop_at_the_budget() {
     }
     assert!(t.elapsed() < std::time::Duration::from_secs(20), "{:?}", t.elapsed());
 }
+
+#[test]
+fn null_fields_duplicate_keys_and_exact_names() {
+    // `annotations: null`, an empty `volumes:`, `add:` with nothing: unset, as Kubernetes reads
+    // them; the rest of the pod is still checked. A key given twice keeps its last value.
+    let t = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: n\n  annotations: null\nspec:\n  volumes:\n  containers:\n    - name: c\n      image: a:1\n      securityContext:\n        privileged: false\n        privileged: true\n        capabilities: {add: }\n";
+    let h = hits(t);
+    assert!(h.contains(&("DRG-K8S-001", 13)), "{h:?}");
+    // Capability names match the standard exactly: `CAP_CHOWN` is not `CHOWN`, `all` is not `ALL`.
+    let sc = |s: &str| format!("        {s}");
+    fails("DRG-K8S-005", &sc("capabilities: {drop: [ALL], add: [CAP_CHOWN]}"), "", "");
+    fails("DRG-K8S-017", &sc("capabilities: {drop: [all]}"), "", "");
+}

@@ -97,8 +97,9 @@ fn rego_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), Po
     entries.sort();
     for p in entries {
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        // Not through links (a loop, or files outside the directory the user named).
-        let Ok(ft) = std::fs::symlink_metadata(&p).map(|m| m.file_type()) else { continue };
+        // Links are followed (a policy repository may link shared modules in); a loop ends at the
+        // depth limit.
+        let Ok(ft) = std::fs::metadata(&p).map(|m| m.file_type()) else { continue };
         if ft.is_dir() {
             rego_files(&p, out, depth + 1)?;
         } else if ft.is_file() && name.ends_with(".rego") && !name.ends_with("_test.rego") {
@@ -117,6 +118,9 @@ impl Policies {
         for d in dirs {
             rego_files(d, &mut files, 0)?;
         }
+        // The same file named twice (`--policy a --policy a`, a link to a file already listed).
+        let mut seen = std::collections::HashSet::new();
+        files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
         let mut engine = regorus::Engine::new();
         engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
             limit: EVAL_LIMIT,
@@ -137,16 +141,22 @@ impl Policies {
             packages.push((pkg, shown));
         }
         let mut policies: Vec<Policy> = Vec::new();
+        let mut done = std::collections::HashSet::new();
         for (pkg, file) in packages {
             let bad = |msg: String| PolicyError { path: file.clone(), msg: format!("{pkg}: {msg}") };
             if !pkg.starts_with("data.dredge.") {
                 continue; // a library module (helpers imported by policies)
             }
+            // A package may span several files (Rego allows it): one policy.
+            if !done.insert(pkg.clone()) {
+                continue;
+            }
             let meta = engine.eval_rule(format!("{pkg}.metadata")).map_err(|e| bad(format!("metadata: {}", one_line(&e.to_string()))))?;
             let meta: Value = meta.to_json_str().ok().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or(Value::Null);
             let field = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_string);
             let id = field("id")
-                .ok_or_else(|| bad("no metadata.id (metadata := {\"id\": …, \"title\": …, \"severity\": …, \"input\": …})".into()))?;
+                .filter(|id| !id.trim().is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
+                .ok_or_else(|| bad("no metadata.id, or one with other than letters, digits, -, _ and . (metadata := {\"id\": …, \"title\": …, \"severity\": …, \"input\": …})".into()))?;
             if builtin_ids(&id) || policies.iter().any(|p| p.id == id) {
                 return Err(bad(format!("id {id} is already a check's or another policy's")));
             }
@@ -202,6 +212,9 @@ impl Policies {
             match engine.eval_rule(format!("{}.deny", p.package)) {
                 Ok(v) => {
                     let v: Value = v.to_json_str().ok().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or(Value::Null);
+                    if !v.is_array() && !v.is_null() && v != Value::String("<undefined>".into()) {
+                        warnings.push(format!("policy {} ({}): deny must be a set (`deny contains msg if …`), not {v}", p.id, p.file));
+                    }
                     for r in v.as_array().into_iter().flatten() {
                         let (msg, line) = match r {
                             Value::String(s) => (s.clone(), None),

@@ -41,7 +41,10 @@ pub(crate) struct Uses {
 }
 
 /// Runs every command check on `cmd` (a shell script: one `RUN`), calling `hit(check, evidence)`.
-pub(crate) fn check_run(cmd: &str, cx: RunCtx, hit: &mut dyn FnMut(&'static str, String)) -> Uses {
+pub(crate) fn check_run(cmd: &str, cx: RunCtx, outer: &mut dyn FnMut(&'static str, String)) -> Uses {
+    // Evidence quotes the command: a credential in it must not reach the report.
+    let mut hit = |id: &'static str, evidence: String| outer(id, redact(&evidence));
+    let hit: &mut dyn FnMut(&'static str, String) = &mut hit;
     let mut uses = Uses::default();
     if let Some(m) = PIPE_TO_SHELL.find(cmd) {
         hit("DRG-IMG-005", shorten(m.as_str()));
@@ -64,7 +67,14 @@ pub(crate) fn check_run(cmd: &str, cx: RunCtx, hit: &mut dyn FnMut(&'static str,
             }
             "chmod" => {
                 if let Some(mode) = w[1..].iter().find(|a| !a.starts_with('-')) {
-                    if world_writable(mode) {
+                    // 1777 on a temporary directory is what /tmp has (the sticky bit keeps users
+                    // from replacing each other's files).
+                    let paths: Vec<&&str> = w[1..].iter().filter(|a| !a.starts_with('-') && *a != mode).collect();
+                    let tmp = mode.len() == 4
+                        && mode.starts_with(['1', '3', '5', '7'])
+                        && !paths.is_empty()
+                        && paths.iter().all(|p| ["/tmp", "/var/tmp", "/dev/shm"].contains(&p.trim_end_matches('/')) || p.ends_with("/tmp"));
+                    if world_writable(mode) && !tmp {
                         hit("DRG-IMG-015", shorten(&w.join(" ")));
                     }
                 }
@@ -426,4 +436,102 @@ pub(crate) fn world_writable(mode: &str) -> bool {
 pub(crate) fn shorten(s: &str) -> String {
     let s = s.trim();
     if s.chars().count() <= 120 { s.to_string() } else { format!("{}…", s.chars().take(119).collect::<String>()) }
+}
+
+/// `root`, uid 0 in any spelling (`0`, `00`), and Windows' `ContainerAdministrator`.
+pub(crate) fn is_root_user(user: &str) -> bool {
+    let name = user.trim().split(':').next().unwrap_or("").trim();
+    name.is_empty() || name == "root" || name.parse::<u64>() == Ok(0) || name.eq_ignore_ascii_case("ContainerAdministrator")
+}
+
+/// Prefixes of well-known token formats (GitHub, GitLab, Slack, AWS, npm, OpenAI, Stripe …).
+const TOKEN_PREFIXES: &[&str] = &[
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "AKIA",
+    "ASIA",
+    "npm_",
+    "sk-",
+    "sk_live_",
+    "rk_live_",
+];
+
+/// A command quoted as evidence, with what may be a credential masked: the word after `Bearer`,
+/// `token`, `Basic`, `-p`, `--password`, `--token`, `Authorization:`; the value of a
+/// secret-named `NAME=value`; words that start like a known token; and long words that mix
+/// letters and digits (not paths, URLs' paths, or hex digests).
+pub(crate) fn redact(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut mask_next = false;
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String, mask_next: &mut bool| {
+        if word.is_empty() {
+            return;
+        }
+        let w = std::mem::take(word);
+        let lower = w.to_ascii_lowercase();
+        let masked = if *mask_next && w.len() >= 4 {
+            *mask_next = false;
+            Some(mask(&w))
+        } else if let Some((name, value)) = w.split_once('=').filter(|(n, v)| !n.is_empty() && v.len() >= 4 && crate::image::secret_name(n))
+        {
+            Some(format!("{name}={}", mask(value)))
+        } else {
+            None
+        };
+        *mask_next = ["bearer", "token", "basic", "-p", "--password", "--token", "authorization:", "--access-token", "-t"]
+            .contains(&lower.trim_end_matches(':'))
+            || lower == "authorization:";
+        let looks_secret = |t: &str| {
+            let hex = t.chars().all(|c| c.is_ascii_hexdigit());
+            TOKEN_PREFIXES.iter().any(|p| t.starts_with(p) && t.len() >= p.len() + 8)
+                || (t.len() >= 20
+                    && !hex
+                    && t.chars().any(|c| c.is_ascii_digit())
+                    && t.chars().any(|c| c.is_ascii_alphabetic())
+                    && !t.contains('/')
+                    && !t.contains('.'))
+        };
+        match masked {
+            Some(m) => out.push_str(&m),
+            None => {
+                // Inside a word: `?token=…`, `user:secret@host`, `"ghp_…"`.
+                let mut part = String::new();
+                for c in w.chars() {
+                    if "=&?:@\"'(),;".contains(c) {
+                        out.push_str(&if looks_secret(&part) { mask(&part) } else { std::mem::take(&mut part) });
+                        part.clear();
+                        out.push(c);
+                    } else {
+                        part.push(c);
+                    }
+                }
+                out.push_str(&if looks_secret(&part) { mask(&part) } else { part });
+            }
+        }
+    };
+    for c in s.chars() {
+        if c.is_whitespace() {
+            flush(&mut word, &mut out, &mut mask_next);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out, &mut mask_next);
+    out
+}
+
+fn mask(v: &str) -> String {
+    let v = v.trim_matches(['"', '\'']);
+    let keep: String = v.chars().take(4).collect();
+    format!("{keep}***")
 }

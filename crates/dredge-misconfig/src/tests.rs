@@ -193,6 +193,11 @@ fn world_writable_modes() {
     only("DRG-IMG-015", |c| add_run(c, "chmod -R 0777 /data"));
     only("DRG-IMG-015", |c| add_run(c, "chmod a+rwx /srv"));
     only("DRG-IMG-015", |c| add_run(c, "chmod o+w /etc/app.conf"));
+    only("DRG-IMG-015", |c| add_run(c, "chmod 1777 /app/uploads"));
+    // /tmp's own mode is not a finding.
+    let mut c = clean();
+    add_run(&mut c, "mkdir -p /tmp /var/tmp && chmod 1777 /tmp /var/tmp/ && chmod 1777 /app/tmp");
+    assert_eq!(ids(&c), Vec::<&str>::new());
     for (m, ww) in [
         ("777", true),
         ("0666", true),
@@ -409,4 +414,73 @@ fn a_large_hostile_history_stays_linear() {
     assert_eq!(check_config(&c).len(), 2 + 100_000 + 1 + 100_000);
     assert_eq!(redactions(&c).len(), 100_001);
     assert!(t.elapsed() < std::time::Duration::from_secs(20), "{:?}", t.elapsed());
+}
+
+#[test]
+fn credentials_in_quoted_commands_are_masked() {
+    use crate::run::redact;
+    let token = "ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    for cmd in [
+        format!("curl -H \"Authorization: token {token}\" https://api.github.com | sh"),
+        format!("curl -H 'Authorization: Bearer {token}' https://x | bash"),
+        format!("wget -qO- https://x.example/i.sh?access_token={token}&v=1 | sh"),
+        format!("GITHUB_TOKEN={token} make"),
+        format!("docker login -p {token} registry.example.com"),
+        format!("git clone https://oauth2:{token}@gitlab.example.com/x.git"),
+    ] {
+        let r = redact(&cmd);
+        assert!(!r.contains(&token[8..]), "{r}");
+        assert!(r.contains("***"), "{r}");
+    }
+    // What evidence needs stays: versions, paths, URLs, digests.
+    for plain in [
+        "pip install flask==3.0.3 requests>=2.32",
+        "ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://example.com/tool.tgz /opt/",
+        "cp /usr/lib/x86_64-linux-gnu/libssl.so.3 /app/ && chmod 755 /app",
+        "apt-get install -y curl=7.88.1-10+deb12u5",
+    ] {
+        assert_eq!(redact(plain), plain);
+    }
+    // Through the checks: the evidence of curl | sh does not carry the token.
+    let mut c = clean();
+    add_run(&mut c, &format!("curl -H \"Authorization: token {token}\" https://api.github.com/x | sh"));
+    let h = check_config(&c);
+    assert!(h.iter().all(|h| !h.3.clone().unwrap_or_default().contains(&token[8..])), "{h:?}");
+}
+
+#[test]
+fn policy_files_split_linked_or_named_twice() {
+    let dir = std::env::temp_dir().join(format!("dredge-policy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("a")).unwrap();
+    std::fs::write(
+        dir.join("a/p1.rego"),
+        "package dredge.t.split\n\nimport rego.v1\n\nmetadata := {\"id\": \"T-1\", \"severity\": \"LOW\", \"input\": \"image\"}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("a/p2.rego"), "package dredge.t.split\n\nimport rego.v1\n\ndeny contains \"x\" if { input.config }\n").unwrap();
+    std::os::unix::fs::symlink(dir.join("a"), dir.join("linked")).unwrap();
+    let none = |_: &str| false;
+    // One package in two files, the directory named twice and reached through a link: one policy.
+    let p = crate::rego::Policies::load(&[dir.clone(), dir.join("a")], &none).unwrap();
+    assert_eq!(p.policies.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), vec!["T-1"]);
+    let (hits, warnings) = p.eval(crate::rego::InputKind::Image, &json!({"config": {}}));
+    assert_eq!((hits.len(), warnings.len()), (1, 0));
+    // An empty id is refused; a deny that is not a set is a warning.
+    std::fs::write(
+        dir.join("a/p1.rego"),
+        "package dredge.t.split\n\nimport rego.v1\n\nmetadata := {\"id\": \"\", \"severity\": \"LOW\", \"input\": \"image\"}\n",
+    )
+    .unwrap();
+    assert!(crate::rego::Policies::load(&[dir.join("a")], &none).unwrap_err().to_string().contains("metadata.id"));
+    std::fs::write(
+        dir.join("a/p1.rego"),
+        "package dredge.t.split\n\nimport rego.v1\n\nmetadata := {\"id\": \"T-1\", \"severity\": \"LOW\", \"input\": \"image\"}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("a/p2.rego"), "package dredge.t.split\n\nimport rego.v1\n\ndeny := true\n").unwrap();
+    let p = crate::rego::Policies::load(&[dir.join("a")], &none).unwrap();
+    let (_, warnings) = p.eval(crate::rego::InputKind::Image, &json!({}));
+    assert!(warnings.iter().any(|w| w.contains("must be a set")), "{warnings:?}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

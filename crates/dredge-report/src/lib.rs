@@ -232,3 +232,9 @@ mod tests {
         assert_eq!(spdx_expression("MPL-2.0 GPL-2.0-or-later").as_deref(), Some("MPL-2.0 AND GPL-2.0-or-later"));
     }
 }
+
+/// Text may quote bytes from an image, a file or a server: control characters are escaped so that
+/// nothing raw reaches the terminal (no escape sequences, no extra lines or fake table rows).
+pub fn printable(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}

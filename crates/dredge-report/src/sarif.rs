@@ -157,7 +157,18 @@ pub fn to_sarif(r: &ScanReport) -> String {
                     },
                     "message": {"text": format!("{}: {}", r.target.name, path)}
                 }],
-                "partialFingerprints": {"dredge/v1": format!("{}:{}:{}:{}", f.rule, path, line, f.place.layer.as_ref().map(|l| l.index).unwrap_or(0))},
+                // Two findings of one rule on one line (two chmods, two capabilities) are two alerts.
+                "partialFingerprints": {"dredge/v1": format!(
+                    "{}:{}:{}:{}{}",
+                    f.rule,
+                    path,
+                    line,
+                    f.place.layer.as_ref().map(|l| l.index).unwrap_or(0),
+                    match &f.detail {
+                        Detail::Check { evidence: Some(e), .. } => format!(":{e}"),
+                        _ => String::new(),
+                    }
+                )},
             }));
         }
     }

@@ -146,6 +146,8 @@ fn cut(s: &str, w: usize) -> String {
 /// columns are left out by their `drop` order, then every column is cut to fit. The last column
 /// is not padded.
 fn grid(out: &mut String, cols: &[Col], rows: &[Vec<String>], width: Option<usize>) {
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| crate::printable(c)).collect()).collect();
+    let rows = rows.as_slice();
     let n = cols.len();
     let natural: Vec<usize> =
         (0..n).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(cols[i].head.chars().count())).collect();

@@ -21,11 +21,7 @@ macro_rules! out {
     }};
 }
 
-/// Error text may quote bytes from an image or a server: control characters are escaped so that
-/// nothing raw reaches the terminal (no escape sequences, no extra lines).
-pub fn printable(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
-}
+pub use dredge_report::printable;
 
 pub mod cli;
 mod dbartifact;

@@ -647,3 +647,35 @@ fn the_documented_policies_are_the_tested_ones() {
         assert!(doc.contains(&indented), "docs/misconfig.md does not show testdata/policies/{f} as it is");
     }
 }
+
+#[test]
+fn hostile_names_stay_one_table_row_and_findings_stay_distinct_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    // A pod whose name carries a terminal escape and a newline that would fake a table row.
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"evil\\e[2J\\nLOW  DRG-K8S-019  looks harmless\"\nspec:\n  hostPID: true\n  containers: []\n",
+    )
+    .unwrap();
+    // Two world-writable chmods on one line: two findings, two SARIF alerts.
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM debian:12.6\nRUN chmod 777 /a && chmod 666 /b\nUSER app\nHEALTHCHECK CMD [\"true\"]\n",
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let t = dredge_in(cache.path(), &["config", d]).ok().stdout;
+    assert!(!t.contains('\u{1b}'), "{t}");
+    assert!(!t.lines().any(|l| l.starts_with("LOW  DRG-K8S-019")), "a fake row: {t}");
+    assert!(t.contains("\\u{1b}[2J\\nLOW"), "escaped, not dropped: {t}");
+    let s: Value = serde_json::from_str(&dredge_in(cache.path(), &["config", d, "--format", "sarif"]).ok().stdout).unwrap();
+    let fps: BTreeSet<String> = s["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "DRG-IMG-015")
+        .map(|r| r["partialFingerprints"]["dredge/v1"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fps.len(), 2, "{fps:?}");
+}
