@@ -212,6 +212,12 @@ pub(crate) fn spdx_expression(s: &str) -> Option<String> {
     None
 }
 
+/// Text may quote bytes from an image, a file or a server: control characters are escaped so that
+/// nothing raw reaches the terminal (no escape sequences, no extra lines or fake table rows).
+pub fn printable(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,10 +237,4 @@ mod tests {
         assert_eq!(spdx_expression("GPL2 or custom"), None);
         assert_eq!(spdx_expression("MPL-2.0 GPL-2.0-or-later").as_deref(), Some("MPL-2.0 AND GPL-2.0-or-later"));
     }
-}
-
-/// Text may quote bytes from an image, a file or a server: control characters are escaped so that
-/// nothing raw reaches the terminal (no escape sequences, no extra lines or fake table rows).
-pub fn printable(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
