@@ -259,22 +259,8 @@ fn convert(text: &str, lines: &Lines, escape: char, i: &Instruction<'_>, onbuild
     let words = |v: &[parse_dockerfile::UnescapedString<'_>]| v.iter().map(|w| w.value.to_string()).collect::<Vec<_>>();
     let mut end = 0usize;
     match i {
-        Instruction::Add(a) => {
-            ins.keyword = "ADD";
-            ins.line = span(a.add.span.start);
-            ins.flags = flags(&a.options);
-            sources(&a.src, &mut ins);
-            ins.words.push(a.dest.value.to_string());
-            end = a.dest.span.end;
-        }
-        Instruction::Copy(a) => {
-            ins.keyword = "COPY";
-            ins.line = span(a.copy.span.start);
-            ins.flags = flags(&a.options);
-            sources(&a.src, &mut ins);
-            ins.words.push(a.dest.value.to_string());
-            end = a.dest.span.end.max(a.src.iter().map(source_end).max().unwrap_or(0));
-        }
+        Instruction::Add(a) => end = copy_like(&mut ins, "ADD", span(a.add.span.start), &a.options, &a.src, &a.dest),
+        Instruction::Copy(a) => end = copy_like(&mut ins, "COPY", span(a.copy.span.start), &a.options, &a.src, &a.dest),
         Instruction::Arg(a) => {
             (ins.keyword, ins.line, ins.text, end) = ("ARG", span(a.arg.span.start), a.arguments.value.to_string(), a.arguments.span.end);
         }
@@ -383,7 +369,17 @@ fn convert(text: &str, lines: &Lines, escape: char, i: &Instruction<'_>, onbuild
     ins
 }
 
-fn sources(src: &[Source<'_>], ins: &mut Instr) {
+/// `ADD` and `COPY` (the same shape): sources (inline heredocs counted) and destination in
+/// `words`; returns where the instruction ends.
+fn copy_like(
+    ins: &mut Instr,
+    keyword: &'static str,
+    line: usize,
+    options: &[Flag<'_>],
+    src: &[Source<'_>],
+    dest: &parse_dockerfile::UnescapedString<'_>,
+) -> usize {
+    (ins.keyword, ins.line, ins.flags) = (keyword, line, flags(options));
     for s in src {
         match s {
             Source::Path(p) => ins.words.push(p.value.to_string()),
@@ -391,6 +387,8 @@ fn sources(src: &[Source<'_>], ins: &mut Instr) {
             _ => {}
         }
     }
+    ins.words.push(dest.value.to_string());
+    dest.span.end.max(src.iter().map(source_end).max().unwrap_or(0))
 }
 
 fn source_end(s: &Source<'_>) -> usize {

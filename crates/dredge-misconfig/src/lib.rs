@@ -112,15 +112,16 @@ pub fn config_facts(path: &str, data: &[u8], policies: Option<&Policies>) -> Vec
     if manifest_name(path) { manifest_facts(path, data, policies) } else { dockerfile_facts(path, data, policies) }
 }
 
-/// A custom policy's result as a fact: its metadata is looked up again after the merge.
-fn policy_fact(id: String, title: &str, severity: Severity, line: usize, msg: String) -> Fact {
+/// A check's or a custom policy's hit on a line of a file, as a fact (its metadata is looked up
+/// again after the merge, where the config applies).
+fn content_fact(rule: String, title: &str, severity: Severity, line: usize, evidence: String) -> Fact {
     Fact::Hit(Box::new(ContentHit {
         scanner: INFO.id.into(),
-        rule: id,
+        rule,
         title: title.into(),
         severity,
         line: u32::try_from(line).unwrap_or(u32::MAX),
-        evidence: Some(msg),
+        evidence: Some(evidence),
     }))
 }
 
@@ -130,7 +131,7 @@ fn policy_facts(policies: Option<&Policies>, kind: InputKind, input: &serde_json
     let (hits, warnings) = p.eval(kind, input);
     for h in hits {
         if let Some(meta) = p.get(&h.id) {
-            out.push(policy_fact(h.id.clone(), &meta.title, meta.severity, h.line.unwrap_or(default_line), h.msg));
+            out.push(content_fact(h.id.clone(), &meta.title, meta.severity, h.line.unwrap_or(default_line), h.msg));
         }
     }
     out.extend(warnings.into_iter().map(|message| Fact::Problem { message }));
@@ -138,14 +139,7 @@ fn policy_facts(policies: Option<&Policies>, kind: InputKind, input: &serde_json
 
 fn hit_fact(id: &'static str, line: usize, evidence: String) -> Option<Fact> {
     let c = checks::check(id)?;
-    Some(Fact::Hit(Box::new(ContentHit {
-        scanner: INFO.id.into(),
-        rule: id.into(),
-        title: c.title.into(),
-        severity: c.severity,
-        line: u32::try_from(line).unwrap_or(u32::MAX),
-        evidence: Some(evidence),
-    })))
+    Some(content_fact(id.into(), c.title, c.severity, line, evidence))
 }
 
 /// The hits of a Kubernetes manifest (every document) as facts; one that does not parse is a

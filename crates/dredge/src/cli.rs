@@ -284,6 +284,13 @@ struct SecretArgs {
     /// in the current directory, when there is one.
     #[arg(long, env = "DREDGE_SECRET_CONFIG")]
     secret_config: Option<PathBuf>,
+    #[command(flatten)]
+    misconfig: MisconfigArgs,
+}
+
+/// The misconfiguration scanner's own flags, the same on every command that runs it.
+#[derive(Args, Clone)]
+struct MisconfigArgs {
     /// Misconfiguration checks to disable and severities to override (YAML, docs/misconfig.md).
     /// Default: `dredge-misconfig.yaml` in the current directory, when there is one.
     #[arg(long, env = "DREDGE_MISCONFIG_CONFIG")]
@@ -488,13 +495,8 @@ struct RootfsArgs {
     /// Custom secret rules, allow rules and disabled rules (YAML).
     #[arg(long, env = "DREDGE_SECRET_CONFIG")]
     secret_config: Option<PathBuf>,
-    /// Misconfiguration checks to disable and severities to override (YAML, docs/misconfig.md).
-    #[arg(long, env = "DREDGE_MISCONFIG_CONFIG")]
-    misconfig_config: Option<PathBuf>,
-    /// Custom misconfiguration policies in Rego: a directory of `.rego` files (or one file);
-    /// repeatable. docs/misconfig.md says what a policy sees and returns.
-    #[arg(long = "policy")]
-    policy: Vec<PathBuf>,
+    #[command(flatten)]
+    misconfig: MisconfigArgs,
     /// Cache directory (default: $XDG_CACHE_HOME/dredge or ~/.cache/dredge).
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
@@ -529,14 +531,8 @@ struct ConfigArgs {
     /// No warnings on stderr (errors are still printed).
     #[arg(long, short)]
     quiet: bool,
-    /// Misconfiguration checks to disable and severities to override (YAML, docs/misconfig.md).
-    /// Default: `dredge-misconfig.yaml` in the current directory, when there is one.
-    #[arg(long, env = "DREDGE_MISCONFIG_CONFIG")]
-    misconfig_config: Option<PathBuf>,
-    /// Custom misconfiguration policies in Rego: a directory of `.rego` files (or one file);
-    /// repeatable. docs/misconfig.md says what a policy sees and returns.
-    #[arg(long = "policy")]
-    policy: Vec<PathBuf>,
+    #[command(flatten)]
+    misconfig: MisconfigArgs,
     /// Report only findings of these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL);
     /// `--exit-code` then counts only those.
     #[arg(long, value_delimiter = ',', value_parser = parse_severity)]
@@ -1141,8 +1137,8 @@ where
             let mut o = options(&a.common)?;
             let settings = crate::scanners::Settings {
                 secret_config: a.secret.secret_config.clone(),
-                misconfig_config: a.secret.misconfig_config.clone(),
-                policy_dirs: a.secret.policy.clone(),
+                misconfig_config: a.secret.misconfig.misconfig_config.clone(),
+                policy_dirs: a.secret.misconfig.policy.clone(),
                 vuln: Some(VulnSetup::new(&a.vuln, &o.cache_dir, Some(o.registry.clone()), o.quiet)),
             };
             o.scanners = build_scanners(&a.secret.scanners, &defs, &settings)?;
@@ -1177,8 +1173,8 @@ where
             let cache = a.cache_dir.clone().unwrap_or_else(default_cache_dir);
             let settings = crate::scanners::Settings {
                 secret_config: a.secret_config.clone(),
-                misconfig_config: a.misconfig_config.clone(),
-                policy_dirs: a.policy.clone(),
+                misconfig_config: a.misconfig.misconfig_config.clone(),
+                policy_dirs: a.misconfig.policy.clone(),
                 vuln: Some(VulnSetup::new(&a.vuln, &cache, None, a.quiet)),
             };
             let scanners = build_scanners(&a.scanners, &defs, &settings)?;
@@ -1193,8 +1189,8 @@ where
         Command::Config(a) => {
             let settings = crate::scanners::Settings {
                 secret_config: None,
-                misconfig_config: a.misconfig_config.clone(),
-                policy_dirs: a.policy.clone(),
+                misconfig_config: a.misconfig.misconfig_config.clone(),
+                policy_dirs: a.misconfig.policy.clone(),
                 vuln: None,
             };
             let scanners = build_scanners(&["misconfig".to_string()], &defs, &settings)?;
@@ -1225,17 +1221,7 @@ where
             let text = std::fs::read_to_string(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
             let (inv, skipped) = dredge_report::inventory_from_sbom(&text).map_err(|e| anyhow!("{}: {e}", a.file.display()))?;
             let kind = if text.contains("\"bomFormat\"") { "cyclonedx" } else { "spdx" };
-            let t = dredge_report::Target {
-                name: a.file.display().to_string(),
-                kind: "sbom",
-                source: kind.into(),
-                image_id: None,
-                manifest_digest: None,
-                repo_digests: vec![],
-                tags: vec![],
-                platform: None,
-                layers: vec![],
-            };
+            let t = scan::local_target(&a.file.display().to_string(), "sbom", kind);
             let mut r = ScanReport::new(t, inv, dredge_report::now_rfc3339());
             if skipped > 0 {
                 r.notes.push(format!("{skipped} SBOM components are not OS packages dredge matches yet (no purl, or another ecosystem)"));

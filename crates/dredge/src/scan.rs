@@ -56,7 +56,12 @@ pub struct ScanOptions {
 
 /// The extractors, and the content scanners of the scanners that run.
 fn plugin_set(scanners: &[Box<dyn Scanner>]) -> PluginSet<'_> {
-    let mut p = PluginSet::new(EXTRACTORS);
+    plugins_with(EXTRACTORS, scanners)
+}
+
+/// `extractors` (none for `dredge config`), and the content scanners of the scanners that run.
+fn plugins_with<'a>(extractors: &'a [&'a dyn dredge_layer::Extractor], scanners: &'a [Box<dyn Scanner>]) -> PluginSet<'a> {
+    let mut p = PluginSet::new(extractors);
     for s in scanners {
         if let Some(c) = s.content() {
             p = p.with_content(c);
@@ -539,12 +544,12 @@ pub fn scan_config(path: &str, scanners: &[Box<dyn Scanner>], skip: &Skip) -> Re
     let name = std::path::Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.to_string());
     let mut content = Vec::new();
     let mut warnings = Vec::new();
-    for s in scanners {
-        let Some(c) = s.content() else { continue };
-        let mut data = Vec::new();
-        let f = std::fs::File::open(path).with_context(|| format!("reading {path}"))?;
-        std::io::Read::read_to_end(&mut std::io::Read::take(f, c.max_file_size() + 1), &mut data)
-            .with_context(|| format!("reading {path}"))?;
+    // One read, as large as the most generous content scanner accepts.
+    let limit = scanners.iter().filter_map(|s| s.content()).map(|c| c.max_file_size()).max().unwrap_or(0);
+    let mut data = Vec::new();
+    let f = std::fs::File::open(path).with_context(|| format!("reading {path}"))?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(f, limit + 1), &mut data).with_context(|| format!("reading {path}"))?;
+    for c in scanners.iter().filter_map(|s| s.content()) {
         if data.len() as u64 > c.max_file_size() {
             warnings.push(Warning {
                 path: Some(path.to_string()),
@@ -562,16 +567,17 @@ pub fn scan_config(path: &str, scanners: &[Box<dyn Scanner>], skip: &Skip) -> Re
     }
     let mut inv = assemble(&merge(&[]), &[], &today());
     inv.warnings = warnings;
-    let mut r = ScanReport::new(dir_target(path, "config"), inv, dredge_report::now_rfc3339());
+    let mut r = ScanReport::new(local_target(path, "config", "file"), inv, dredge_report::now_rfc3339());
     run_scanners(&mut r, scanners, None, &[], &content)?;
     Ok(r)
 }
 
-fn dir_target(name: &str, kind: &'static str) -> Target {
+/// A target that is not an image: a directory, a file, an SBOM.
+pub(crate) fn local_target(name: &str, kind: &'static str, source: &str) -> Target {
     Target {
         name: name.to_string(),
         kind,
-        source: if kind == "config" { "file" } else { "directory" }.into(),
+        source: source.into(),
         image_id: None,
         manifest_digest: None,
         repo_digests: vec![],
@@ -641,11 +647,7 @@ pub fn scan_fs(dir: &str, scanners: &[Box<dyn Scanner>], skip: &Skip) -> Result<
 
 /// `config_only`: no extractors, only the scanners' content scanners (`dredge config`).
 fn scan_dir(dir: &str, scanners: &[Box<dyn Scanner>], skip: Option<&Skip>, config_only: bool) -> Result<ScanReport> {
-    let plugins = if config_only {
-        scanners.iter().filter_map(|s| s.content()).fold(PluginSet::new(&[]), |p, c| p.with_content(c))
-    } else {
-        plugin_set(scanners)
-    };
+    let plugins = if config_only { plugins_with(&[], scanners) } else { plugin_set(scanners) };
     let what = if skip.is_some() { "directory" } else { "root filesystem" };
     let mut facts = walk_dir_skipping(std::path::Path::new(dir), &plugins, &|p, d| skip.is_some_and(|sk| sk.skips(p, d)))
         .with_context(|| format!("reading {what} {dir}"))?;
@@ -694,9 +696,7 @@ fn scan_dir(dir: &str, scanners: &[Box<dyn Scanner>], skip: Option<&Skip>, confi
     } else {
         "rootfs"
     };
-    let mut t = dir_target(dir, kind);
-    t.source = "directory".into();
-    let mut r = ScanReport::new(t, inv, dredge_report::now_rfc3339());
+    let mut r = ScanReport::new(local_target(dir, kind, "directory"), inv, dredge_report::now_rfc3339());
     run_scanners(&mut r, scanners, None, &[], &content)?;
     Ok(r)
 }

@@ -25,6 +25,49 @@ fn findings(v: &Value) -> &Vec<Value> {
     v["misconfigurations"].as_array().unwrap_or_else(|| panic!("no misconfigurations key: {v:#}"))
 }
 
+/// What Microsoft's SARIF toolkit (sarif-tools, from .ci/setup) counts in a SARIF file: it must
+/// read what dredge writes.
+fn sarif_result_count(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import sys\nfrom sarif import loader\nprint(loader.load_sarif_file(sys.argv[1]).get_result_count())")
+        .arg(path)
+        .output()
+        .expect("python3 with sarif-tools (.ci/setup installs it)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// `trivy config` (its built-in checks, offline) on `dir`: `(file, rule, line)` of each finding.
+fn trivy_config(dir: &std::path::Path) -> Vec<(String, String, Option<u64>)> {
+    let tcache = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(peer("trivy"))
+        .args(["config", "--skip-check-update", "--quiet", "--format", "json", "--cache-dir"])
+        .arg(tcache.path())
+        .arg(dir)
+        .env("TRIVY_NO_PROGRESS", "true")
+        .output()
+        .unwrap();
+    let tv: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("trivy config: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let mut found = Vec::new();
+    for r in tv["Results"].as_array().unwrap() {
+        for m in r["Misconfigurations"].as_array().into_iter().flatten() {
+            found.push((
+                r["Target"].as_str().unwrap().to_string(),
+                m["ID"].as_str().unwrap().to_string(),
+                m["CauseMetadata"]["StartLine"].as_u64(),
+            ));
+        }
+    }
+    found
+}
+
+/// Whether dredge's check `rule` names the peer's rule `peer_id` among its peers.
+fn covers(rule: &str, peer_id: &str) -> bool {
+    dredge_misconfig::checks::check(rule).is_some_and(|c| c.peers.split(|ch: char| !ch.is_ascii_alphanumeric()).any(|w| w == peer_id))
+}
+
 #[test]
 fn every_planted_misconfiguration_is_found_where_it_was_made() {
     let v = scan("misconfig-planted", &["--format", "json"]).ok().json();
@@ -109,13 +152,7 @@ fn the_gate_and_every_format() {
     assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 9);
     let path = cache.path().join("m.sarif");
     std::fs::write(&path, &s).unwrap();
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg("import sys\nfrom sarif import loader\nprint(loader.load_sarif_file(sys.argv[1]).get_result_count())")
-        .arg(&path)
-        .output()
-        .expect("python3 with sarif-tools (.ci/setup installs it)");
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "9", "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(sarif_result_count(&path), "9");
     // CycloneDX: each check is a vulnerability of the image (the BOM's subject), and the document
     // is valid against the 1.6 schema.
     let c = scan("misconfig-planted", &["--format", "cyclonedx"]).ok().stdout;
@@ -278,13 +315,7 @@ fn dredge_config_checks_files_and_directories() {
     assert_eq!(lines, [1, 2, 3].into());
     let p = dir.path().join("c.sarif");
     std::fs::write(&p, &sarif).unwrap();
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg("import sys\nfrom sarif import loader\nprint(loader.load_sarif_file(sys.argv[1]).get_result_count())")
-        .arg(&p)
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "5", "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(sarif_result_count(&p), "5");
     // The table: findings only, with the evidence.
     let t = run(&["config", one.to_str().unwrap()]).ok().stdout;
     assert!(!t.contains("packages") && t.contains("pip install flask") && t.contains("Dockerfile:3"), "{t}");
@@ -380,9 +411,6 @@ fn the_peers_findings_on_the_same_dockerfiles() {
             )
         })
         .collect();
-    let covers = |rule: &str, peer_id: &str| {
-        dredge_misconfig::checks::check(rule).is_some_and(|c| c.peers.split(|ch: char| !ch.is_ascii_alphanumeric()).any(|w| w == peer_id))
-    };
     // The peers' findings: (tool, rule, file, line; None when the peer gives no line).
     let mut theirs: Vec<(&str, String, String, Option<u64>)> = Vec::new();
     let mut files: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
@@ -395,25 +423,8 @@ fn the_peers_findings_on_the_same_dockerfiles() {
             theirs.push(("hadolint", h["code"].as_str().unwrap().into(), f.clone(), h["line"].as_u64()));
         }
     }
-    let tcache = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(peer("trivy"))
-        .args(["config", "--skip-check-update", "--quiet", "--format", "json", "--cache-dir"])
-        .arg(tcache.path())
-        .arg(&dir)
-        .env("TRIVY_NO_PROGRESS", "true")
-        .output()
-        .unwrap();
-    let tv: Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("trivy config: {e}: {}", String::from_utf8_lossy(&out.stderr)));
-    for r in tv["Results"].as_array().unwrap() {
-        for m in r["Misconfigurations"].as_array().into_iter().flatten() {
-            theirs.push((
-                "trivy",
-                m["ID"].as_str().unwrap().into(),
-                r["Target"].as_str().unwrap().into(),
-                m["CauseMetadata"]["StartLine"].as_u64(),
-            ));
-        }
+    for (file, id, line) in trivy_config(&dir) {
+        theirs.push(("trivy", id, file, line));
     }
     assert!(theirs.iter().filter(|t| t.0 == "trivy").count() >= 15, "trivy config found too little: {theirs:?}");
     // Every peer finding is one of dredge's (same file, same line when the peer gives one, a
@@ -471,26 +482,8 @@ fn trivy_on_the_same_kubernetes_manifests() {
         .iter()
         .map(|f| (f["path"].as_str().unwrap().trim_start_matches('/').to_string(), f["rule"].as_str().unwrap().to_string()))
         .collect();
-    let tcache = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(peer("trivy"))
-        .args(["config", "--skip-check-update", "--quiet", "--format", "json", "--cache-dir"])
-        .arg(tcache.path())
-        .arg(&dir)
-        .env("TRIVY_NO_PROGRESS", "true")
-        .output()
-        .unwrap();
-    let tv: Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("trivy config: {e}: {}", String::from_utf8_lossy(&out.stderr)));
-    let mut theirs: BTreeSet<(String, String)> = BTreeSet::new();
-    for r in tv["Results"].as_array().unwrap() {
-        for m in r["Misconfigurations"].as_array().into_iter().flatten() {
-            theirs.insert((r["Target"].as_str().unwrap().to_string(), m["ID"].as_str().unwrap().to_string()));
-        }
-    }
+    let theirs: BTreeSet<(String, String)> = trivy_config(&dir).into_iter().map(|(file, id, _)| (file, id)).collect();
     assert!(theirs.len() >= 40, "trivy config found too little: {theirs:?}");
-    let covers = |rule: &str, id: &str| {
-        dredge_misconfig::checks::check(rule).is_some_and(|c| c.peers.split(|ch: char| !ch.is_ascii_alphanumeric()).any(|w| w == id))
-    };
     let mut unexplained = Vec::new();
     let mut explained = 0;
     for (file, id) in &theirs {
