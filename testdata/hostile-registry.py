@@ -2,10 +2,13 @@
 """A hostile OCI registry for dredge's attack tests (crates/dredge/tests/registry_attacks.rs).
 
 Serves the image tagged `t` of an OCI layout, misbehaving as MODE says, and records what it saw in
-LOG, one event a line. A second, plain-HTTP listener on OTHER_PORT plays the token endpoint or the
-redirect target of the attacks, and logs every request it gets.
+LOG, one event a line. A second, plain-HTTP listener plays the token endpoint or the redirect
+target of the attacks, and logs every request it gets.
 
-usage: hostile-registry.py PORT OTHER_PORT LAYOUT LOG MODE [CERT KEY]
+usage: hostile-registry.py PORTS LAYOUT LOG MODE [CERT KEY]
+
+Both listeners bind port 0 (the kernel picks free ports, so parallel tests cannot race for one);
+once both listen, "MAIN OTHER" is written to the file PORTS (written whole, then renamed).
 
 MODE:
   realm-http      401 with a Bearer realm on the plain-HTTP listener (a credential sniffer)
@@ -28,8 +31,9 @@ import sys
 import threading
 import time
 
-PORT, OTHER, LAYOUT, LOG, MODE = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
-CERT = sys.argv[6:8] if len(sys.argv) >= 8 else None
+PORTS, LAYOUT, LOG, MODE = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+CERT = sys.argv[5:7] if len(sys.argv) >= 7 else None
+OTHER = 0  # set once the plain-HTTP listener has its port
 lock = threading.Lock()
 
 
@@ -174,11 +178,15 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
-other = Server(("127.0.0.1", OTHER), Other)
+other = Server(("127.0.0.1", 0), Other)
+OTHER = other.server_address[1]
 threading.Thread(target=other.serve_forever, daemon=True).start()
-main = Server(("127.0.0.1", PORT), Main)
+main = Server(("127.0.0.1", 0), Main)
 if CERT:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(CERT[0], CERT[1])
     main.socket = ctx.wrap_socket(main.socket, server_side=True)
+with open(PORTS + ".tmp", "w") as f:
+    f.write(f"{main.server_address[1]} {OTHER}\n")
+os.rename(PORTS + ".tmp", PORTS)
 main.serve_forever()

@@ -30,10 +30,10 @@ impl Hostile {
             "base",
         );
         oci_layout(&dir.path().join("layout"), &[layer], "t", |_, _| {});
-        let (port, other) = (free_port(), free_port());
+        let ports = dir.path().join("ports");
         let child = Command::new("python3")
             .arg(repo().join("testdata/hostile-registry.py"))
-            .args([&port.to_string(), &other.to_string()])
+            .arg(&ports)
             .arg(dir.path().join("layout"))
             .arg(dir.path().join("events.log"))
             .arg(mode)
@@ -41,9 +41,20 @@ impl Hostile {
             .arg(dir.path().join("srv.key"))
             .spawn()
             .unwrap();
-        let p = Proc(child);
+        let mut p = Proc(child);
+        // The server binds port 0 and writes the ports it got: no window for another test to take them.
+        let start = Instant::now();
+        let port = loop {
+            if let Ok(s) = std::fs::read_to_string(&ports) {
+                break s.split_whitespace().next().and_then(|p| p.parse::<u16>().ok()).expect("hostile registry ports file");
+            }
+            if let Ok(Some(status)) = p.0.try_wait() {
+                panic!("hostile registry exited before listening: {status}");
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "hostile registry did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        };
         wait_port(port);
-        wait_port(other);
         Hostile { port, dir, _proc: p }
     }
 
