@@ -12,6 +12,7 @@ pub mod os;
 pub static EXTRACTORS: &[&dyn Extractor] = &[
     &os::release::OsRelease,
     &os::dpkg::Dpkg,
+    &os::dpkg_copyright::DpkgCopyright,
     &os::apk::Apk,
     &os::rpm::RPM_SQLITE,
     &os::rpm::RPM_BDB,
@@ -55,7 +56,7 @@ pub static EXTRACTORS: &[&dyn Extractor] = &[
 /// used by the docs table and the registry test.
 pub fn ecosystem_of(name: &str) -> Option<Ecosystem> {
     match name {
-        "os/dpkg" => Some(Ecosystem::Deb),
+        "os/dpkg" | "os/dpkg/copyright" => Some(Ecosystem::Deb),
         "os/apk" => Some(Ecosystem::Apk),
         n if n.starts_with("os/rpm/") => Some(Ecosystem::Rpm),
         "lang/python/conda-meta" => Some(Ecosystem::Conda),
@@ -175,10 +176,17 @@ pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today:
         .map(|(p, _)| p.clone());
 
     let mut owned: HashMap<(Ecosystem, &str), &Vec<String>> = HashMap::new();
+    let mut licenses: HashMap<(Ecosystem, &str), &String> = HashMap::new();
     for mf in view.values() {
         for f in &mf.facts {
-            if let Fact::OwnedFiles { ecosystem, package, files } = f {
-                owned.insert((*ecosystem, package.as_str()), files);
+            match f {
+                Fact::OwnedFiles { ecosystem, package, files } => {
+                    owned.insert((*ecosystem, package.as_str()), files);
+                }
+                Fact::PackageLicense { ecosystem, package, license } => {
+                    licenses.insert((*ecosystem, package.as_str()), license);
+                }
+                _ => {}
             }
         }
     }
@@ -199,6 +207,9 @@ pub fn assemble(view: &BTreeMap<String, MergedFile>, layers: &[LayerRef], today:
                     p.files = (*files).clone();
                     p.files.sort();
                 }
+            }
+            if p.license.is_none() {
+                p.license = licenses.get(&(p.ecosystem, p.name.as_str())).map(|l| (*l).clone());
             }
             p.location = Some(Location { path: format!("/{path}"), layer: layers.get(mf.layer).cloned() });
             p.purl = package_purl(&p, inv.os.as_ref());

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 mod finding;
+pub mod license;
 mod purl;
 pub use finding::{Detail, Finding, Place, ScannerInfo, Status, Vulnerability, Why, counts};
 pub use purl::package_purl;
@@ -276,8 +277,14 @@ pub struct Package {
     pub epoch: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<SourcePackage>,
+    /// The license the package declares, as its metadata writes it (`GPLv2+`, `MIT OR Apache-2.0`);
+    /// [`license::normalise`] gives the SPDX expression.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub license: Option<String>,
+    /// The license identified from the text of its license file (an SPDX expression), when the
+    /// license scanner read one for this package.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_concluded: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -355,6 +362,7 @@ impl Package {
             epoch: None,
             source: None,
             license: None,
+            license_concluded: None,
             vendor: None,
             maintainer: None,
             modularity_label: None,
@@ -421,6 +429,9 @@ pub enum Fact {
     Package(Box<Package>),
     /// The files a package owns, from a file other than the package record (dpkg `info/*.list`).
     OwnedFiles { ecosystem: Ecosystem, package: String, files: Vec<String> },
+    /// A package's declared license, from a file other than the package record (Debian's
+    /// `usr/share/doc/<package>/copyright`): an SPDX expression.
+    PackageLicense { ecosystem: Ecosystem, package: String, license: String },
     /// A problem with part of a file that did not stop the extractor (a nested archive that could
     /// not be read); becomes a warning on the file.
     Problem { message: String },

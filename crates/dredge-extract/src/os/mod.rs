@@ -1,4 +1,5 @@
 pub mod apk;
 pub mod dpkg;
+pub mod dpkg_copyright;
 pub mod release;
 pub mod rpm;

@@ -79,9 +79,32 @@ fn read_member<R: Read>(r: R, declared: u64, cap: u64) -> Result<Vec<u8>, String
     Ok(buf)
 }
 
+/// The `<licenses>` of a pom.xml: names (else URLs) of each `<license>`; several are a choice
+/// (the POM reference: "the user can select any of them").
+fn pom_licenses(xml: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(xml).ok()?;
+    let doc = roxmltree::Document::parse_with_options(text, roxmltree::ParsingOptions { allow_dtd: false, ..Default::default() }).ok()?;
+    let names: Vec<String> = doc
+        .root_element()
+        .children()
+        .filter(|n| n.has_tag_name("licenses") || n.tag_name().name() == "licenses")
+        .flat_map(|l| l.children().filter(|n| n.tag_name().name() == "license"))
+        .filter_map(|l| {
+            let field = |f: &str| l.children().find(|n| n.tag_name().name() == f).and_then(|n| n.text()).map(str::trim).filter(|t| !t.is_empty());
+            field("name").or_else(|| field("url")).map(str::to_string)
+        })
+        .collect();
+    match names.len() {
+        0 => None,
+        1 => names.into_iter().next(),
+        _ => Some(names.iter().map(|n| format!("({n})")).collect::<Vec<_>>().join(" OR ")),
+    }
+}
+
 fn scan(data: &[u8], file_name: &str, member: Option<&str>, depth: usize, w: &mut Walk) -> Result<(), String> {
     let mut zip = zip::ZipArchive::new(Cursor::new(data)).map_err(|e| format!("not a readable zip archive: {e}"))?;
-    let mut found = Vec::new();
+    let mut found: Vec<(Option<String>, Package)> = Vec::new();
+    let mut licenses: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut manifest_fields = Vec::new();
     let mut nested: Vec<(String, Vec<u8>)> = Vec::new();
     for i in 0..zip.len() {
@@ -96,7 +119,8 @@ fn scan(data: &[u8], file_name: &str, member: Option<&str>, depth: usize, w: &mu
             continue;
         }
         let name = f.name().map(|n| n.into_owned()).unwrap_or_default();
-        let wants_meta = (name.starts_with("META-INF/maven/") && name.ends_with("/pom.properties")) || name == "META-INF/MANIFEST.MF";
+        let maven_meta = name.starts_with("META-INF/maven/") && (name.ends_with("/pom.properties") || name.ends_with("/pom.xml"));
+        let wants_meta = maven_meta || name == "META-INF/MANIFEST.MF";
         if is_archive(&name) && depth >= MAX_DEPTH {
             w.problems.push(format!("{}!{name}: nested deeper than {MAX_DEPTH} archives; not opened", member.unwrap_or(file_name)));
         }
@@ -127,6 +151,10 @@ fn scan(data: &[u8], file_name: &str, member: Option<&str>, depth: usize, w: &mu
             nested.push((inner, bytes));
         } else if name == "META-INF/MANIFEST.MF" {
             manifest_fields = manifest(&String::from_utf8_lossy(&bytes));
+        } else if let Some(dir) = name.strip_suffix("pom.xml") {
+            if let Some(l) = pom_licenses(&bytes) {
+                licenses.insert(dir.to_string(), l);
+            }
         } else {
             let text = String::from_utf8_lossy(&bytes);
             // `META-INF/maven/<group>/<artifact>/pom.properties`: the path names the coordinates
@@ -143,7 +171,8 @@ fn scan(data: &[u8], file_name: &str, member: Option<&str>, depth: usize, w: &mu
             }
             if let (Some(g), Some(a), Some(v)) = (g, a, v) {
                 if !v.contains("${") {
-                    found.push(Package::new(Ecosystem::Maven, format!("{g}:{a}"), v));
+                    let dir = name.trim_end_matches("pom.properties").to_string();
+                    found.push((Some(dir), Package::new(Ecosystem::Maven, format!("{g}:{a}"), v)));
                 }
             }
         }
@@ -169,10 +198,15 @@ fn scan(data: &[u8], file_name: &str, member: Option<&str>, depth: usize, w: &mu
                 Some(g) if !g.contains(' ') && !a.contains(':') => format!("{g}:{a}"),
                 _ => a,
             };
-            found.push(Package::new(Ecosystem::Maven, name, v));
+            let mut p = Package::new(Ecosystem::Maven, name, v);
+            p.license = get("Bundle-License").filter(|l| !l.contains("://"));
+            found.push((None, p));
         }
     }
-    for mut p in found {
+    for (dir, mut p) in found {
+        if let Some(l) = dir.and_then(|d| licenses.get(&d)) {
+            p.license = Some(l.clone());
+        }
         p.member = member.map(str::to_string);
         w.out.push(p);
     }
@@ -189,7 +223,7 @@ impl Extractor for JavaArchive {
         "lang/java/archive"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[
@@ -217,6 +251,17 @@ impl Extractor for JavaArchive {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pom_license_names() {
+        let pom = br#"<?xml version="1.0"?><project xmlns="http://maven.apache.org/POM/4.0.0"><licenses>
+            <license><name>Apache License, Version 2.0</name><url>https://www.apache.org/licenses/LICENSE-2.0.txt</url></license>
+            <license><url>https://opensource.org/licenses/MIT</url></license></licenses></project>"#;
+        assert_eq!(pom_licenses(pom).as_deref(), Some("(Apache License, Version 2.0) OR (https://opensource.org/licenses/MIT)"));
+        assert_eq!(pom_licenses(b"<project/>"), None);
+        assert_eq!(pom_licenses(b"<!DOCTYPE x [<!ENTITY a 'b'>]><project/>"), None);
+        assert_eq!(pom_licenses(&[0xff, 0]), None);
+    }
 
     #[test]
     fn names_and_manifests() {

@@ -33,7 +33,7 @@ fn v2(packages: &serde_json::Map<String, Value>) -> Vec<Package> {
         let mut p = Package::locked(Ecosystem::Npm, name, version);
         p.dev = e["dev"].as_bool() == Some(true) || e["devOptional"].as_bool() == Some(true);
         p.direct = Some(key.matches("node_modules/").count() == 1 && named.contains(name));
-        p.license = e["license"].as_str().map(str::to_string);
+        p.license = super::declared_license(e);
         out.push(p);
     }
     out
@@ -68,7 +68,7 @@ impl Extractor for PackageLock {
         "lang/node/package-lock"
     }
     fn version(&self) -> u32 {
-        2
+        3
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[Pattern::Named("package-lock.json", ""), Pattern::Named("npm-shrinkwrap.json", "")]

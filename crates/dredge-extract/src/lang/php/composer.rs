@@ -13,7 +13,14 @@ fn record(v: &Value, origin: Origin, dev: bool) -> Option<Package> {
     let mut p = Package::new(Ecosystem::Composer, v["name"].as_str()?, v["version"].as_str()?);
     p.origin = origin;
     p.dev = dev;
-    p.license = v["license"].as_array().and_then(|l| l.first()).and_then(Value::as_str).map(str::to_string);
+    // A list of licenses is a choice (Composer's docs: "disjunctive").
+    let names: Vec<&str> = match &v["license"] {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    p.license = (!names.is_empty())
+        .then(|| names.iter().map(|n| if n.contains(' ') { format!("({n})") } else { n.to_string() }).collect::<Vec<_>>().join(" OR "));
     Some(p)
 }
 
@@ -22,7 +29,7 @@ impl Extractor for Composer {
         "lang/php/composer"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[Pattern::Named("installed.json", "composer"), Pattern::Named("composer.lock", "")]

@@ -17,12 +17,39 @@ fn header<'a>(text: &'a str, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty() && *v != "UNKNOWN")
 }
 
+/// `License-Expression` (PEP 639), else a one-line `License` that names a license, else the
+/// trove classifiers `License :: …` (all of them apply), else a `License` of any kind.
+fn declared_license(text: &str) -> Option<String> {
+    if let Some(e) = header(text, "License-Expression") {
+        return Some(e.to_string());
+    }
+    let license = header(text, "License");
+    // Many packages paste their whole license text (or a copyright line) into `License`: the
+    // first line of that names nothing, the classifiers do.
+    let names_one = license.filter(|l| l.len() <= 100 && !l.to_ascii_lowercase().contains("copyright"));
+    if let Some(l) = names_one {
+        return Some(l.to_string());
+    }
+    let classifiers: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':').filter(|(k, _)| k.trim().eq_ignore_ascii_case("Classifier")).map(|(_, v)| v.trim()))
+        .filter(|v| v.starts_with("License ::"))
+        .filter_map(|v| v.rsplit("::").next().map(str::trim))
+        .filter(|v| !v.is_empty() && *v != "OSI Approved" && !v.eq_ignore_ascii_case("Other/Proprietary License"))
+        .collect();
+    if !classifiers.is_empty() {
+        return Some(classifiers.join(" AND "));
+    }
+    license.map(str::to_string)
+}
+
 impl Extractor for PythonInstalled {
     fn name(&self) -> &'static str {
         "lang/python/installed"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[
@@ -50,7 +77,7 @@ pub fn metadata(data: &[u8]) -> Result<Package, ExtractError> {
             return Err(ExtractError::new("no Name and Version headers: not Python core metadata"));
         };
         let mut p = Package::new(Ecosystem::PyPI, name, version);
-        p.license = header(&text, "License-Expression").or_else(|| header(&text, "License")).map(str::to_string);
+        p.license = declared_license(&text);
         Ok(p)
     }
 }
@@ -66,6 +93,14 @@ mod tests {
         let Fact::Package(p) = &f[0] else { panic!("package") };
         assert_eq!((p.name.as_str(), p.version.as_str(), p.license.as_deref()), ("requests", "2.19.0", Some("Apache 2.0")));
         assert!(PythonInstalled.extract("x", b"garbage").is_err());
+        let m = "Name: a\nVersion: 1\nLicense: Copyright (c) 2010 Someone\n        Permission is hereby granted\n\
+                 Classifier: License :: OSI Approved :: MIT License\nClassifier: License :: OSI Approved :: Apache Software License\n\
+                 Classifier: Programming Language :: Python\n\nClassifier: License :: Not A Header\n";
+        assert_eq!(declared_license(m).as_deref(), Some("MIT License AND Apache Software License"));
+        let m = "Name: a\nVersion: 1\nLicense-Expression: MIT OR Apache-2.0\nLicense: BSD\n";
+        assert_eq!(declared_license(m).as_deref(), Some("MIT OR Apache-2.0"));
+        let m = "Name: a\nVersion: 1\nClassifier: License :: OSI Approved\n";
+        assert_eq!(declared_license(m), None);
         assert!(PythonInstalled.extract("x", &[0xff, 0xfe, 0x00]).is_err());
     }
 }

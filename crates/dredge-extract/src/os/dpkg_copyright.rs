@@ -1,0 +1,139 @@
+//! Debian's `usr/share/doc/<package>/copyright`: the package's declared licenses. Machine-readable
+//! files (DEP-5, `Format: …copyright-format…`) name them in the `License:` field of each `Files:`
+//! paragraph; free-form files are read on a best effort, from the `/usr/share/common-licenses/<name>`
+//! references Debian policy asks them to make. The result is one SPDX expression of every
+//! license found (all apply to some file of the package), attached to the package when the
+//! inventory is assembled.
+
+use super::dpkg::stanzas;
+use dredge_layer::{ExtractError, Extractor, Pattern};
+use dredge_model::{Ecosystem, Fact, license::normalise};
+
+pub struct DpkgCopyright;
+
+impl Extractor for DpkgCopyright {
+    fn name(&self) -> &'static str {
+        "os/dpkg/copyright"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn patterns(&self) -> &'static [Pattern] {
+        &[Pattern::Named("copyright", "")]
+    }
+    fn max_file_size(&self) -> u64 {
+        // Some (chromium, linux) run to megabytes; the header paragraphs come first.
+        8 << 20
+    }
+    fn extract(&self, path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
+        let Some(package) = path.strip_prefix("usr/share/doc/").and_then(|r| r.strip_suffix("/copyright")).filter(|p| !p.contains('/'))
+        else {
+            return Ok(Vec::new());
+        };
+        let package = package.split_once(':').map_or(package, |(n, _)| n);
+        let text = String::from_utf8_lossy(data);
+        let names = if is_dep5(&text) { dep5_licenses(&text) } else { common_license_refs(&text) };
+        let mut exprs: Vec<String> = Vec::new();
+        for n in names {
+            let Some(x) = normalise(&n) else { continue };
+            let e = if x.expression.contains(' ') { format!("({})", x.expression) } else { x.expression };
+            if !exprs.contains(&e) {
+                exprs.push(e);
+            }
+        }
+        if exprs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let license = if exprs.len() == 1 { exprs[0].trim_start_matches('(').trim_end_matches(')').to_string() } else { exprs.join(" AND ") };
+        Ok(vec![Fact::PackageLicense { ecosystem: Ecosystem::Deb, package: package.to_string(), license }])
+    }
+}
+
+fn is_dep5(text: &str) -> bool {
+    text.lines().take(3).any(|l| {
+        let l = l.to_ascii_lowercase();
+        (l.starts_with("format:") || l.starts_with("format-specification:")) && (l.contains("copyright-format") || l.contains("dep5") || l.contains("dep-5"))
+    })
+}
+
+/// The `License:` short names of the header and the `Files:` paragraphs, in order (standalone
+/// `License:` paragraphs only hold texts).
+fn dep5_licenses(text: &str) -> Vec<String> {
+    let st = stanzas(text);
+    let mut out = Vec::new();
+    for (i, s) in st.iter().enumerate() {
+        let has_files = s.iter().any(|(k, _)| k.eq_ignore_ascii_case("Files"));
+        if !(has_files || i == 0) {
+            continue;
+        }
+        for (k, v) in s {
+            if k.eq_ignore_ascii_case("License") && !v.is_empty() && !out.iter().any(|o: &String| o == v) {
+                out.push(v.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Every `/usr/share/common-licenses/<name>` a free-form file points to, as the name.
+fn common_license_refs(text: &str) -> Vec<String> {
+    const AT: &str = "/usr/share/common-licenses/";
+    let mut out: Vec<String> = Vec::new();
+    for (i, _) in text.match_indices(AT) {
+        let rest = &text[i + AT.len()..];
+        let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+')).collect();
+        let name = name.trim_end_matches('.').to_string();
+        let mapped = match name.as_str() {
+            // The bare names are the latest version's symlinks.
+            "GPL" => "GPL-3".to_string(),
+            "LGPL" => "LGPL-3".to_string(),
+            "GFDL" => "GFDL-1.3".to_string(),
+            _ => name,
+        };
+        if !mapped.is_empty() && !out.contains(&mapped) {
+            out.push(mapped);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn license(path: &str, text: &str) -> Option<String> {
+        match DpkgCopyright.extract(path, text.as_bytes()).expect("never an error").pop() {
+            Some(Fact::PackageLicense { license, package, .. }) => Some(format!("{package}: {license}")),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn machine_readable() {
+        let t = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: zlib\n\n\
+                 Files: *\nCopyright: 1995 Jean-loup Gailly\nLicense: Zlib\n\n\
+                 Files: contrib/*\nCopyright: x\nLicense: GPL-2+ or Artistic\n\n\
+                 Files: debian/*\nLicense: Zlib\n\n\
+                 License: Zlib\n This software is provided 'as-is'\n .\n License: not-a-field\n";
+        assert_eq!(license("usr/share/doc/zlib1g/copyright", t).as_deref(), Some("zlib1g: Zlib AND (GPL-2.0-or-later OR Artistic-1.0-Perl)"));
+    }
+
+    #[test]
+    fn free_form_points_to_common_licenses() {
+        let t = "This is Debian's prepackaged version of sed.\n\nOn Debian systems, the complete text of the GNU General\n\
+                 Public License can be found in `/usr/share/common-licenses/GPL-3'.\n";
+        assert_eq!(license("usr/share/doc/sed/copyright", t).as_deref(), Some("sed: GPL-3.0-only"));
+        let t = "see /usr/share/common-licenses/LGPL-2.1 and /usr/share/common-licenses/BSD.";
+        assert_eq!(license("usr/share/doc/libx:amd64/copyright", t).as_deref(), Some("libx: LGPL-2.1-only AND BSD-3-Clause"));
+    }
+
+    #[test]
+    fn other_copyright_files_and_garbage() {
+        assert_eq!(license("opt/app/copyright", "License: MIT"), None);
+        assert_eq!(license("usr/share/doc/x/y/copyright", "License: MIT"), None);
+        assert_eq!(license("usr/share/doc/x/copyright", "no licence named here"), None);
+        assert_eq!(license("usr/share/doc/x/copyright", "\u{0}\u{1}\u{ff}"), None);
+        let bad = "Format: copyright-format/1.0\n\nFiles: *\nLicense:\n\nFiles: a\nLicense: ((((\n";
+        assert!(license("usr/share/doc/x/copyright", bad).is_some_and(|l| spdx::Expression::parse(&l[3..]).is_ok()));
+    }
+}
