@@ -72,8 +72,30 @@ pub enum Detail {
         /// `USER root`, `RUN curl … | sh`: what the check saw (never a secret's value).
         evidence: Option<String>,
     },
+    /// A license: the SPDX expression found, how it is classified, and where it came from.
+    License(Box<LicenseDetail>),
     /// Nothing beyond the common fields.
     None,
+}
+
+/// What a license finding carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LicenseDetail {
+    /// The SPDX expression (`GPL-2.0-or-later AND LGPL-2.1-or-later`).
+    pub expression: String,
+    pub category: crate::license::Category,
+    /// `declared` (package metadata), `text` (a license file's text identified), or `file` (a
+    /// license file no package claims).
+    pub source: &'static str,
+    /// The license as the package metadata writes it, when that differs from the expression.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declared: Option<String>,
+    /// How well the text matched the SPDX license's text, in percent (text sources only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<u8>,
+    /// Terms of the declared license that no SPDX id was found for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<String>,
 }
 
 impl Finding {
@@ -155,7 +177,7 @@ impl Serialize for Finding {
                 m.serialize_entry("match", redacted)?;
                 m.end()
             }
-            Detail::None | Detail::Check { .. } => {
+            Detail::None | Detail::Check { .. } | Detail::License(_) => {
                 let mut m = s.serialize_map(None)?;
                 m.serialize_entry("rule", &self.rule)?;
                 m.serialize_entry("title", &self.title)?;
@@ -183,6 +205,9 @@ impl Serialize for Finding {
                         m.serialize_entry("evidence", e)?;
                     }
                     m.serialize_entry("references", references)?;
+                }
+                if let Detail::License(l) = &self.detail {
+                    m.serialize_entry("license", &**l)?;
                 }
                 if let Some(r) = &self.remediation {
                     m.serialize_entry("remediation", r)?;

@@ -8,7 +8,7 @@ use std::fmt;
 mod finding;
 pub mod license;
 mod purl;
-pub use finding::{Detail, Finding, Place, ScannerInfo, Status, Vulnerability, Why, counts};
+pub use finding::{Detail, Finding, LicenseDetail, Place, ScannerInfo, Status, Vulnerability, Why, counts};
 pub use purl::package_purl;
 
 /// How bad a finding is, on the scale every scanner and report shares (lowest first).
@@ -437,6 +437,9 @@ pub enum Fact {
     Problem { message: String },
     /// A secret found in the file's content, already redacted.
     Secret(Box<SecretFact>),
+    /// A license text (LICENSE, COPYING …) identified by the license scanner: the SPDX id (empty
+    /// when no license matched well enough) and the match confidence in percent.
+    LicenseText { license: String, confidence: u8 },
     /// What another content scanner found in the file (its own rule), for its analysis.
     Hit(Box<ContentHit>),
     /// A regular file with the setuid or setgid bit, from its tar header (or directory entry):

@@ -1,0 +1,148 @@
+#![allow(clippy::panic, clippy::unwrap_used)]
+use super::*;
+use std::path::PathBuf;
+
+fn texts() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/texts")
+}
+
+fn text(name: &str) -> String {
+    std::fs::read_to_string(texts().join(name)).unwrap()
+}
+
+/// Every text is the one SOURCES pins (the real file, unchanged).
+#[test]
+fn texts_are_the_pinned_real_files() {
+    use sha2_check::sha256_hex;
+    let sources = std::fs::read_to_string(texts().join("SOURCES")).unwrap();
+    let mut n = 0;
+    for line in sources.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 5, "{line}");
+        let data = std::fs::read(texts().join(f[0])).unwrap();
+        assert_eq!(sha256_hex(&data), f[1], "{} differs from its pinned SHA-256", f[0]);
+        assert!(f[2].starts_with("https://") && f[3].len() == 64, "{line}");
+        n += 1;
+    }
+    assert_eq!(n, 10);
+}
+
+mod sha2_check {
+    /// SHA-256 via the system's `sha256sum` (coreutils): this crate needs no hashing otherwise.
+    pub fn sha256_hex(data: &[u8]) -> String {
+        use std::io::Write;
+        let mut c = std::process::Command::new("sha256sum")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("sha256sum");
+        c.stdin.take().unwrap().write_all(data).unwrap();
+        let out = c.wait_with_output().unwrap();
+        String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or("").to_string()
+    }
+}
+
+const EXPECTED: &[(&str, &str)] = &[
+    ("debian-GPL-2", "GPL-2.0"),
+    ("debian-GPL-3", "GPL-3.0"),
+    ("debian-LGPL-2.1", "LGPL-2.1"),
+    ("debian-Apache-2.0", "Apache-2.0"),
+    ("debian-MPL-2.0", "MPL-2.0"),
+    ("debian-BSD", "BSD-3-Clause"),
+    ("six-LICENSE", "MIT"),
+    ("shellingham-LICENSE", "ISC"),
+    ("pygments-LICENSE", "BSD-2-Clause"),
+    ("edx-when-LICENSE.txt", "AGPL-3.0"),
+];
+
+/// The GNU texts do not say "only" or "or later" (the notice in each file does): the family and
+/// version are what the text identifies.
+fn same_license(got: &str, want: &str) -> bool {
+    got == want || got.strip_prefix(want).is_some_and(|r| r == "-only" || r == "-or-later")
+}
+
+#[test]
+fn real_license_files_are_identified() {
+    for (file, want) in EXPECTED {
+        let got = detect::identify(text(file).as_bytes()).unwrap();
+        assert!(same_license(&got.license, want), "{file}: {got:?}, want {want}");
+        assert!(got.confidence >= 90, "{file}: {got:?}");
+    }
+}
+
+/// The same texts with another copyright holder and year, re-wrapped to other line lengths and
+/// indented: still the same license.
+#[test]
+fn altered_copies_are_identified() {
+    for (file, want) in EXPECTED {
+        let t = text(file);
+        let mut altered = String::from("Copyright (c) 2031 Someone Else <someone@example.org>\n\n");
+        for para in t.split("\n\n") {
+            let words: Vec<&str> = para.split_whitespace().filter(|w| !w.eq_ignore_ascii_case("copyright")).collect();
+            for chunk in words.chunks(9) {
+                altered.push_str("    ");
+                altered.push_str(&chunk.join(" "));
+                altered.push('\n');
+            }
+            altered.push('\n');
+        }
+        let got = detect::identify(altered.as_bytes()).unwrap();
+        assert!(same_license(&got.license, want), "{file} altered: {got:?}, want {want}");
+    }
+}
+
+#[test]
+fn license_file_names() {
+    for p in ["app/LICENSE", "x/LICENCE.md", "COPYING", "COPYING.LIB", "a/LICENSE-MIT", "a/license.apache2", "NOTICE.txt", "a/UNLICENSE", "l/License"] {
+        assert!(is_license_file(p), "{p}");
+    }
+    for p in ["license.py", "a/License.java", "lib/license.js", "licenses.json", "a/licensed-thing", "README", "usr/share/doc/x/copyright", "LICENSE-checker-with-a-very-long-name.txt"] {
+        assert!(!is_license_file(p), "{p}");
+    }
+}
+
+#[test]
+fn huge_binary_and_truncated_texts_never_panic() {
+    let s = Scanner::builtin();
+    // A binary named LICENSE is not wanted; a huge text is read on its first part only.
+    assert!(!s.wants("LICENSE", b"\x7fELF\0\x01"));
+    let huge = text("debian-GPL-3").repeat(40);
+    let facts = s.scan_stream("LICENSE", &mut huge.as_bytes()).unwrap();
+    assert!(matches!(&facts[..], [Fact::LicenseText { license, .. }] if license.starts_with("GPL-3.0")), "{facts:?}");
+    let cut = &text("debian-Apache-2.0")[..300];
+    assert!(matches!(&s.scan_bytes("LICENSE", cut.as_bytes())[..], [Fact::LicenseText { .. }]));
+    assert!(s.scan_bytes("LICENSE", &[0xff, 0xfe, 0xfd]).len() <= 1);
+}
+
+#[test]
+fn config_values_are_checked() {
+    let ok: Config = serde_saphyr::from_str("categories: {LGPL-2.1-only: notice}\nseverity: {restricted: critical}\npackages: {busybox: notice}\nignore: [{package: openssl}, {license: MIT}]\nconfidence: 90\n").unwrap();
+    let s = Scanner::new(&ok, "x.yaml").unwrap();
+    assert_eq!(s.classifier.id("LGPL-2.1-only"), Category::Notice);
+    assert_eq!(s.severity(Category::Restricted), Severity::Critical);
+    assert!(s.ignored(Some("openssl"), &[]));
+    assert!(s.ignored(Some("x"), &[("MIT".into(), Category::Notice)]));
+    assert!(!s.ignored(Some("x"), &[("ISC".into(), Category::Notice)]));
+    for (bad, says) in [
+        ("categories: {MIT: fine}", "not a category"),
+        ("severity: {restricted: urgent}", "is not CRITICAL"),
+        ("severity: {bad: HIGH}", "not a category"),
+        ("ignore: [{reason: x}]", "neither a package nor a license"),
+        ("confidence: 101", "over 100"),
+    ] {
+        let cfg: Config = serde_saphyr::from_str(bad).unwrap();
+        let e = Scanner::new(&cfg, "dredge-license.yaml").err().unwrap_or_else(|| panic!("{bad} accepted"));
+        assert!(e.to_string().contains(says) && e.to_string().starts_with("dredge-license.yaml"), "{bad}: {e}");
+    }
+    assert!(serde_saphyr::from_str::<Config>("colours: {}").is_err());
+}
+
+#[test]
+fn go_module_cache_paths() {
+    assert_eq!(
+        go_module_of("/root/go/pkg/mod/github.com/!burnt!sushi/toml@v1.2.0/LICENSE"),
+        Some(("github.com/BurntSushi/toml".into(), "v1.2.0".into()))
+    );
+    assert_eq!(go_module_of("/root/go/pkg/mod/cache/download/x/@v/LICENSE"), None);
+    assert_eq!(go_module_of("/app/LICENSE"), None);
+}
