@@ -1,7 +1,7 @@
 //! CycloneDX 1.6 JSON. The image is the metadata component; the OS is an `operating-system`
 //! component; every package is a `library` with its purl and the layer that brought it in.
 
-use crate::{ScanReport, spdx_expression, stable_uuid};
+use crate::{ScanReport, stable_uuid};
 use dredge_model::Detail;
 use dredge_model::Package;
 use serde::Serialize;
@@ -174,10 +174,7 @@ fn bom(r: &ScanReport) -> Bom<'_> {
             name: &pk.name,
             version: &pk.version,
             purl: (!pk.purl.is_empty()).then_some(pk.purl.as_str()),
-            licenses: pk.license.as_ref().map(|l| match spdx_expression(l) {
-                Some(e) => json!([{"expression": e}]),
-                None => json!([{"license": {"name": l}}]),
-            }),
+            licenses: cdx_licenses(pk),
             supplier: pk.vendor.as_ref().or(pk.maintainer.as_ref()).map(|v| json!({"name": v})),
             properties: package_properties(pk),
         }));
@@ -304,4 +301,24 @@ pub fn write_cyclonedx<W: std::io::Write>(r: &ScanReport, w: W) -> serde_json::R
 
 pub fn to_cyclonedx(r: &ScanReport) -> String {
     serde_json::to_string_pretty(&bom(r)).unwrap_or_default()
+}
+
+/// A component's `licenses`: CycloneDX allows either license objects or one expression, not both.
+/// One SPDX id is `license.id`; an expression is `expression`; a license without any SPDX id is
+/// `license.name` as written. The declared license wins; a license only known from its text is
+/// given with `acknowledgement: concluded`.
+fn cdx_licenses(pk: &dredge_model::Package) -> Option<Value> {
+    let (raw, ack) = match (&pk.license, &pk.license_concluded) {
+        (Some(l), _) => (l, "declared"),
+        (None, Some(c)) => (c, "concluded"),
+        (None, None) => return None,
+    };
+    let n = dredge_model::license::normalise(raw)?;
+    Some(if n.unknown.len() == 1 && n.expression == dredge_model::license::license_ref(&n.unknown[0]) {
+        json!([{"license": {"name": raw, "acknowledgement": ack}}])
+    } else if spdx::license_id(&n.expression).is_some() && !n.expression.ends_with('+') {
+        json!([{"license": {"id": n.expression, "acknowledgement": ack}}])
+    } else {
+        json!([{"expression": n.expression, "acknowledgement": ack}])
+    })
 }

@@ -192,24 +192,17 @@ pub(crate) fn stable_uuid(seed: &str) -> String {
     format!("{}-{}-5{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
 }
 
-/// A license string as a valid SPDX expression, or `None` when it is not one (`GPL2`, `custom`).
-pub(crate) fn spdx_expression(s: &str) -> Option<String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
+/// A package's declared license for an SBOM: the normalised SPDX expression, and the raw text of
+/// each `LicenseRef-` in it (what the package wrote that has no SPDX id).
+pub(crate) fn sbom_license(raw: &str) -> Option<(String, Vec<(String, String)>)> {
+    let n = dredge_model::license::normalise(raw)?;
+    // SPDX 2.3 has no `AdditionRef-` (an unknown exception): the whole text is one LicenseRef.
+    if n.expression.contains("AdditionRef-") {
+        let id = dredge_model::license::license_ref(raw);
+        return Some((id.clone(), vec![(id, raw.to_string())]));
     }
-    if spdx::Expression::parse(s).is_ok() {
-        return Some(s.to_string());
-    }
-    // apk writes several licenses separated by spaces (`MPL-2.0 GPL-2.0-or-later`): all apply.
-    let words: Vec<&str> = s.split_whitespace().collect();
-    if words.len() > 1 && !words.iter().any(|w| ["AND", "OR", "WITH", "and", "or"].contains(w)) {
-        let joined = words.join(" AND ");
-        if spdx::Expression::parse(&joined).is_ok() {
-            return Some(joined);
-        }
-    }
-    None
+    let refs = n.unknown.iter().map(|u| (dredge_model::license::license_ref(u), u.clone())).collect();
+    Some((n.expression, refs))
 }
 
 /// Text may quote bytes from an image, a file or a server: control characters are escaped so that
@@ -231,10 +224,13 @@ mod tests {
     }
 
     #[test]
-    fn license_expressions() {
-        assert_eq!(spdx_expression("MIT AND BSD-2-Clause").as_deref(), Some("MIT AND BSD-2-Clause"));
-        assert_eq!(spdx_expression("GPL-2.0-only"), Some("GPL-2.0-only".into()));
-        assert_eq!(spdx_expression("GPL2 or custom"), None);
-        assert_eq!(spdx_expression("MPL-2.0 GPL-2.0-or-later").as_deref(), Some("MPL-2.0 AND GPL-2.0-or-later"));
+    fn sbom_licenses() {
+        let e = |s: &str| sbom_license(s).map(|x| x.0);
+        assert_eq!(e("MIT AND BSD-2-Clause").as_deref(), Some("MIT AND BSD-2-Clause"));
+        assert_eq!(e("GPLv2+").as_deref(), Some("GPL-2.0-or-later"));
+        assert_eq!(sbom_license("GPL2 or custom"), Some(("GPL-2.0-only OR LicenseRef-custom".into(), vec![("LicenseRef-custom".into(), "custom".into())])));
+        assert_eq!(e("MPL-2.0 GPL-2.0-or-later").as_deref(), Some("MPL-2.0 AND GPL-2.0-or-later"));
+        assert_eq!(e("GPLv2 with exceptions").as_deref(), Some("LicenseRef-GPLv2-with-exceptions"));
+        assert_eq!(e("UNKNOWN"), None);
     }
 }

@@ -159,7 +159,7 @@ pub fn to_sarif(r: &ScanReport) -> String {
                 }],
                 // Two findings of one rule on one line (two chmods, two capabilities) are two alerts.
                 "partialFingerprints": {"dredge/v1": format!(
-                    "{}:{}:{}:{}{}",
+                    "{}:{}:{}:{}{}{}",
                     f.rule,
                     path,
                     line,
@@ -167,7 +167,9 @@ pub fn to_sarif(r: &ScanReport) -> String {
                     match &f.detail {
                         Detail::Check { evidence: Some(e), .. } => format!(":{e}"),
                         _ => String::new(),
-                    }
+                    },
+                    // Packages recorded in one database file (dpkg's status) are one alert each.
+                    f.place.package.as_ref().map(|p| format!(":{}@{}", p.0, p.1)).unwrap_or_default()
                 )},
             }));
         }

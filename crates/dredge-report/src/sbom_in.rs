@@ -72,6 +72,42 @@ struct Component {
     origin: Option<Origin>,
     path: Option<String>,
     member: Option<String>,
+    /// Declared and concluded licenses, as the document states them.
+    license: Option<String>,
+    concluded: Option<String>,
+}
+
+/// A CycloneDX component's licenses: `(declared, concluded)`. An expression or the ids / names
+/// of the license list (several: all apply); `acknowledgement: concluded` marks a concluded one.
+fn cdx_licenses(c: &Value) -> (Option<String>, Option<String>) {
+    let (mut declared, mut concluded) = (Vec::new(), Vec::new());
+    for l in c["licenses"].as_array().into_iter().flatten() {
+        let text = l["expression"]
+            .as_str()
+            .or_else(|| l["license"]["id"].as_str())
+            .or_else(|| l["license"]["name"].as_str())
+            .map(str::to_string);
+        let ack = l["acknowledgement"].as_str().or_else(|| l["license"]["acknowledgement"].as_str());
+        if let Some(t) = text {
+            if ack == Some("concluded") { concluded.push(t) } else { declared.push(t) }
+        }
+    }
+    let join = |v: Vec<String>| match v.len() {
+        0 => None,
+        1 => v.into_iter().next(),
+        _ => Some(v.iter().map(|x| if x.contains(' ') { format!("({x})") } else { x.clone() }).collect::<Vec<_>>().join(" AND ")),
+    };
+    (join(declared), join(concluded))
+}
+
+/// An SPDX license field: `None` for NOASSERTION/NONE; a `LicenseRef-` the document extracted is
+/// given back as its text when that is the whole field (an unknown license, as declared).
+fn spdx_license(field: &Value, extracted: &std::collections::HashMap<String, String>) -> Option<String> {
+    let s = field.as_str()?.trim();
+    if s.is_empty() || s == "NOASSERTION" || s == "NONE" {
+        return None;
+    }
+    Some(extracted.get(s).cloned().unwrap_or_else(|| s.to_string()))
 }
 
 fn cdx_prop<'a>(c: &'a Value, name: &str) -> Option<&'a str> {
@@ -97,6 +133,8 @@ fn walk_cdx(components: &[Value], purls: &mut Vec<Component>, os: &mut Option<Os
                 origin: cdx_prop(c, "dredge:package:origin").and_then(|o| serde_json::from_value(Value::String(o.to_string())).ok()),
                 path: cdx_prop(c, "dredge:location:path").map(str::to_string),
                 member: cdx_prop(c, "dredge:location:member").map(str::to_string),
+                license: cdx_licenses(c).0,
+                concluded: cdx_licenses(c).1,
             });
         }
         if let Some(sub) = c["components"].as_array() {
@@ -117,6 +155,12 @@ pub fn inventory_from_sbom(text: &str) -> Result<(Inventory, usize), String> {
         total = comps.len();
         walk_cdx(&comps, &mut purls, &mut os);
     } else if v["spdxVersion"].as_str().is_some_and(|s| s.starts_with("SPDX-2")) {
+        let extracted: std::collections::HashMap<String, String> = v["hasExtractedLicensingInfos"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| Some((e["licenseId"].as_str()?.to_string(), e["extractedText"].as_str()?.to_string())))
+            .collect();
         for p in v["packages"].as_array().cloned().unwrap_or_default() {
             total += 1;
             if p["primaryPackagePurpose"] == "OPERATING-SYSTEM" && os.is_none() {
@@ -132,7 +176,15 @@ pub fn inventory_from_sbom(text: &str) -> Result<(Inventory, usize), String> {
             for r in p["externalRefs"].as_array().cloned().unwrap_or_default() {
                 if r["referenceType"] == "purl" {
                     if let Some(l) = r["referenceLocator"].as_str() {
-                        purls.push(Component { purl: l.to_string(), dev: false, origin: None, path: None, member: None });
+                        purls.push(Component {
+                            purl: l.to_string(),
+                            dev: false,
+                            origin: None,
+                            path: None,
+                            member: None,
+                            license: spdx_license(&p["licenseDeclared"], &extracted),
+                            concluded: spdx_license(&p["licenseConcluded"], &extracted),
+                        });
                     }
                 }
             }
@@ -157,6 +209,8 @@ pub fn inventory_from_sbom(text: &str) -> Result<(Inventory, usize), String> {
             pkg.location = Some(Location { path: path.clone(), layer: None });
         }
         pkg.member = c.member.clone();
+        pkg.license = c.license.clone();
+        pkg.license_concluded = c.concluded.clone();
         packages.push(pkg);
     }
     for p in &mut packages {

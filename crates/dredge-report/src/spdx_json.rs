@@ -1,7 +1,7 @@
 //! SPDX 2.3 JSON. The image is a CONTAINER package the document DESCRIBES; it CONTAINS every
 //! package. Licenses that are not valid SPDX expressions become declared `LicenseRef-`s.
 
-use crate::{ScanReport, spdx_expression, stable_uuid};
+use crate::{ScanReport, sbom_license, stable_uuid};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -66,24 +66,22 @@ pub fn to_spdx(r: &ScanReport) -> String {
     }
     for (i, p) in r.packages.iter().enumerate() {
         let id = spdx_id("Package", &format!("{}-{}-{i}", p.ecosystem.purl_type(), p.name));
-        let declared = match &p.license {
+        let mut license = |raw: &Option<String>| match raw.as_deref().and_then(sbom_license) {
             None => "NOASSERTION".to_string(),
-            Some(l) => spdx_expression(l).unwrap_or_else(|| {
-                let lr = format!(
-                    "LicenseRef-{}",
-                    l.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect::<String>()
-                );
-                license_refs.insert(lr.clone(), l.clone());
-                lr
-            }),
+            Some((expr, refs)) => {
+                license_refs.extend(refs);
+                expr
+            }
         };
+        let declared = license(&p.license);
+        let concluded = license(&p.license_concluded);
         let mut pkg = json!({
             "name": p.name,
             "SPDXID": id,
             "versionInfo": p.version,
             "downloadLocation": "NOASSERTION",
             "filesAnalyzed": false,
-            "licenseConcluded": "NOASSERTION",
+            "licenseConcluded": concluded,
             "licenseDeclared": declared,
             "copyrightText": "NOASSERTION",
             "primaryPackagePurpose": "LIBRARY",

@@ -245,7 +245,8 @@ fn findings(out: &mut String, title: &str, s: &[&Finding], width: Option<usize>)
     let detail = if s.iter().all(|f| matches!(f.detail, Detail::Secret { .. })) { "MATCH" } else { "DETAIL" };
     let cols = [
         Col::keep("SEVERITY", 8),
-        Col::keep("RULE", 12),
+        // License expressions run long: the rule column gives way on a narrow terminal.
+        Col::flex("RULE", 12, 0),
         Col::flex("WHERE", 16, 0),
         Col::drop("LAYER", 3),
         Col::flex(detail, 10, 2),

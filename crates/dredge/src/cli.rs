@@ -286,6 +286,21 @@ struct SecretArgs {
     secret_config: Option<PathBuf>,
     #[command(flatten)]
     misconfig: MisconfigArgs,
+    #[command(flatten)]
+    license: LicenseArgs,
+}
+
+/// The license scanner's own flags.
+#[derive(Args, Clone)]
+struct LicenseArgs {
+    /// License categories, severities, per-package classes and ignores (YAML, docs/licenses.md).
+    /// Default: `dredge-license.yaml` in the current directory, when there is one.
+    #[arg(long, env = "DREDGE_LICENSE_CONFIG")]
+    license_config: Option<PathBuf>,
+    /// License ids to leave out of the license findings (comma-separated or repeated, e.g.
+    /// `MIT,ISC`).
+    #[arg(long, value_delimiter = ',')]
+    ignored_licenses: Vec<String>,
 }
 
 /// The misconfiguration scanner's own flags, the same on every command that runs it.
@@ -372,6 +387,9 @@ fn build_scanners(
     }
     if !settings.policy_dirs.is_empty() && !names.iter().any(|n| n == "misconfig") {
         bail!("--policy: custom policies run with the misconfiguration scanner; add misconfig to --scanners");
+    }
+    if (settings.license_config.is_some() || !settings.ignored_licenses.is_empty()) && !names.iter().any(|n| n == "license") {
+        bail!("--license-config/--ignored-licenses: these set the license scanner; add license to --scanners");
     }
     defs.iter().filter(|d| names.iter().any(|n| n == d.info.id)).map(|d| (d.build)(settings)).collect()
 }
@@ -497,6 +515,8 @@ struct RootfsArgs {
     secret_config: Option<PathBuf>,
     #[command(flatten)]
     misconfig: MisconfigArgs,
+    #[command(flatten)]
+    license: LicenseArgs,
     /// Cache directory (default: $XDG_CACHE_HOME/dredge or ~/.cache/dredge).
     #[arg(long, env = "DREDGE_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
@@ -1139,6 +1159,8 @@ where
                 secret_config: a.secret.secret_config.clone(),
                 misconfig_config: a.secret.misconfig.misconfig_config.clone(),
                 policy_dirs: a.secret.misconfig.policy.clone(),
+                license_config: a.secret.license.license_config.clone(),
+                ignored_licenses: a.secret.license.ignored_licenses.clone(),
                 vuln: Some(VulnSetup::new(&a.vuln, &o.cache_dir, Some(o.registry.clone()), o.quiet)),
             };
             o.scanners = build_scanners(&a.secret.scanners, &defs, &settings)?;
@@ -1175,6 +1197,8 @@ where
                 secret_config: a.secret_config.clone(),
                 misconfig_config: a.misconfig.misconfig_config.clone(),
                 policy_dirs: a.misconfig.policy.clone(),
+                license_config: a.license.license_config.clone(),
+                ignored_licenses: a.license.ignored_licenses.clone(),
                 vuln: Some(VulnSetup::new(&a.vuln, &cache, None, a.quiet)),
             };
             let scanners = build_scanners(&a.scanners, &defs, &settings)?;
@@ -1191,7 +1215,7 @@ where
                 secret_config: None,
                 misconfig_config: a.misconfig.misconfig_config.clone(),
                 policy_dirs: a.misconfig.policy.clone(),
-                vuln: None,
+                ..Default::default()
             };
             let scanners = build_scanners(&["misconfig".to_string()], &defs, &settings)?;
             let skip = scan::Skip::new(&a.path, &a.skip_dirs, &a.skip_files)?;
@@ -1230,7 +1254,7 @@ where
             let mut setup = VulnSetup::new(&a.vuln, &cache, None, a.quiet);
             setup.explicit = true;
             let settings =
-                crate::scanners::Settings { secret_config: None, misconfig_config: None, policy_dirs: Vec::new(), vuln: Some(setup) };
+                crate::scanners::Settings { vuln: Some(setup), ..Default::default() };
             scan::run_scanners(&mut r, &[vuln_scanner(&settings)?], None, &[], &[])?;
             let found = gate(&mut r, &a.vuln.severity);
             warn_all(&r, a.quiet);

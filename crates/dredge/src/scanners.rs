@@ -15,6 +15,7 @@ pub struct ScannerDef {
 }
 
 /// What the command line knows that a scanner may need to be built.
+#[derive(Default)]
 pub struct Settings {
     /// `--secret-config`, else `dredge-secret.yaml` in the current directory when there is one.
     pub secret_config: Option<PathBuf>,
@@ -22,6 +23,10 @@ pub struct Settings {
     pub misconfig_config: Option<PathBuf>,
     /// `--policy`: directories (or files) of custom Rego policies.
     pub policy_dirs: Vec<PathBuf>,
+    /// `--license-config`, else `dredge-license.yaml` in the current directory when there is one.
+    pub license_config: Option<PathBuf>,
+    /// `--ignored-licenses`.
+    pub ignored_licenses: Vec<String>,
     /// The advisory database and its policy (`--db`, `--offline`, ignore files, VEX ...).
     pub(crate) vuln: Option<crate::cli::VulnSetup>,
 }
@@ -31,7 +36,18 @@ pub static SCANNERS: &[ScannerDef] = &[
     ScannerDef { info: crate::cli::VULN_INFO, build: crate::cli::vuln_scanner },
     ScannerDef { info: dredge_secret::image::INFO, build: secret_scanner },
     ScannerDef { info: dredge_misconfig::INFO, build: misconfig_scanner },
+    ScannerDef { info: dredge_license::INFO, build: license_scanner },
 ];
+
+fn license_scanner(s: &Settings) -> Result<Box<dyn Scanner>> {
+    let default = PathBuf::from("dredge-license.yaml");
+    let path = s.license_config.clone().or_else(|| default.is_file().then_some(default));
+    let scanner = match path {
+        Some(p) => dredge_license::Scanner::from_file(&p)?,
+        None => dredge_license::Scanner::builtin(),
+    };
+    Ok(Box::new(scanner.ignore_licenses(&s.ignored_licenses)))
+}
 
 fn secret_scanner(s: &Settings) -> Result<Box<dyn Scanner>> {
     let default = PathBuf::from("dredge-secret.yaml");
