@@ -130,7 +130,8 @@ pub struct Classifier {
 impl Classifier {
     /// The category of one license id (`GPL-2.0-or-later`, `LicenseRef-Foo`).
     pub fn id(&self, id: &str) -> Category {
-        if let Some(c) = self.overrides.get(id).or_else(|| self.overrides.iter().find(|(k, _)| k.eq_ignore_ascii_case(id)).map(|(_, v)| v)) {
+        if let Some(c) = self.overrides.get(id).or_else(|| self.overrides.iter().find(|(k, _)| k.eq_ignore_ascii_case(id)).map(|(_, v)| v))
+        {
             return *c;
         }
         let id = id.trim_end_matches('+');
@@ -146,7 +147,9 @@ impl Classifier {
 
     /// The category of an SPDX expression, and of each license in it.
     pub fn expression(&self, expr: &str) -> (Category, Vec<(String, Category)>) {
-        let Ok(e) = spdx::Expression::parse_mode(expr, spdx::ParseMode { allow_unknown: true, ..spdx::ParseMode::STRICT }) else {
+        let Ok(e) =
+            spdx::Expression::parse_mode(expr, spdx::ParseMode { allow_unknown: true, allow_deprecated: true, ..spdx::ParseMode::STRICT })
+        else {
             return (Category::Unknown, vec![(expr.to_string(), Category::Unknown)]);
         };
         let mut each = Vec::new();
@@ -156,7 +159,11 @@ impl Classifier {
                 spdx::expression::ExprNode::Req(r) => {
                     let name = match &r.req.license {
                         spdx::LicenseItem::Spdx { id, or_later } => {
-                            if *or_later && !id.name.ends_with("-or-later") { format!("{}+", id.name) } else { id.name.to_string() }
+                            if *or_later && !id.name.ends_with("-or-later") {
+                                format!("{}+", id.name)
+                            } else {
+                                id.name.to_string()
+                            }
                         }
                         spdx::LicenseItem::Other(o) => format!("LicenseRef-{}", o.lic_ref),
                     };

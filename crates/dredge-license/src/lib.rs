@@ -189,8 +189,9 @@ pub fn is_license_file(path: &str) -> bool {
         return true;
     }
     const CODE: &[&str] = &[
-        "py", "pyc", "js", "mjs", "cjs", "ts", "d.ts", "go", "rs", "java", "class", "kt", "c", "h", "cc", "cpp", "hpp", "json", "html", "htm",
-        "css", "xml", "yml", "yaml", "sh", "rb", "php", "cs", "pm", "pl", "el", "elc", "vim", "tmpl", "map", "swift", "scala", "gz", "zip",
+        "py", "pyc", "js", "mjs", "cjs", "ts", "d.ts", "go", "rs", "java", "class", "kt", "c", "h", "cc", "cpp", "hpp", "json", "html",
+        "htm", "css", "xml", "yml", "yaml", "sh", "rb", "php", "cs", "pm", "pl", "el", "elc", "vim", "tmpl", "map", "swift", "scala", "gz",
+        "zip",
     ];
     let sep = rest.starts_with(['-', '_', '.']);
     let tail = &rest[1.min(rest.len())..];
@@ -271,7 +272,8 @@ fn package_dirs(packages: &[Package]) -> HashMap<String, usize> {
         }
         if let Some(l) = &p.location {
             let d = parent(&l.path);
-            let is_own = d.ends_with(".dist-info") || d.ends_with(".egg-info") || d.contains("/node_modules/") || d.starts_with("node_modules/");
+            let is_own =
+                d.ends_with(".dist-info") || d.ends_with(".egg-info") || d.contains("/node_modules/") || d.starts_with("node_modules/");
             if is_own {
                 dirs.insert(d.to_string(), i);
             }
@@ -310,7 +312,8 @@ impl dredge_scanner::Scanner for Scanner {
                 continue;
             }
             let d = parent(&c.path);
-            let own = dirs.get(d).or_else(|| dirs.get(parent(d))).copied().or_else(|| go_module_of(&c.path).and_then(|k| go.get(&k).copied()));
+            let own =
+                dirs.get(d).or_else(|| dirs.get(parent(d))).copied().or_else(|| go_module_of(&c.path).and_then(|k| go.get(&k).copied()));
             let identified = !license.is_empty() && *confidence >= self.confidence;
             match own {
                 Some(i) if identified => concluded.push((i, license.clone(), *confidence)),
@@ -417,7 +420,9 @@ impl dredge_scanner::Scanner for Scanner {
 fn remediation(c: Category, what: &str) -> Option<String> {
     match c {
         Category::Forbidden => Some(format!("Remove {what}, or get it under a license your policy allows")),
-        Category::Restricted | Category::Reciprocal => Some(format!("Check that shipping {what} meets the license's source-release obligations")),
+        Category::Restricted | Category::Reciprocal => {
+            Some(format!("Check that shipping {what} meets the license's source-release obligations"))
+        }
         Category::Unknown => Some(format!("Read the license of {what} and classify it in the license config (`categories:`)")),
         _ => None,
     }

@@ -93,10 +93,29 @@ fn altered_copies_are_identified() {
 
 #[test]
 fn license_file_names() {
-    for p in ["app/LICENSE", "x/LICENCE.md", "COPYING", "COPYING.LIB", "a/LICENSE-MIT", "a/license.apache2", "NOTICE.txt", "a/UNLICENSE", "l/License"] {
+    for p in [
+        "app/LICENSE",
+        "x/LICENCE.md",
+        "COPYING",
+        "COPYING.LIB",
+        "a/LICENSE-MIT",
+        "a/license.apache2",
+        "NOTICE.txt",
+        "a/UNLICENSE",
+        "l/License",
+    ] {
         assert!(is_license_file(p), "{p}");
     }
-    for p in ["license.py", "a/License.java", "lib/license.js", "licenses.json", "a/licensed-thing", "README", "usr/share/doc/x/copyright", "LICENSE-checker-with-a-very-long-name.txt"] {
+    for p in [
+        "license.py",
+        "a/License.java",
+        "lib/license.js",
+        "licenses.json",
+        "a/licensed-thing",
+        "README",
+        "usr/share/doc/x/copyright",
+        "LICENSE-checker-with-a-very-long-name.txt",
+    ] {
         assert!(!is_license_file(p), "{p}");
     }
 }

@@ -78,6 +78,7 @@ pub fn normalise(raw: &str) -> Option<Normalised> {
     if s.is_empty() || is_none_value(s) {
         return None;
     }
+    // Valid as it stands (deprecated ids are not: `GPL-2.0+` becomes `GPL-2.0-or-later` below).
     if spdx::Expression::parse(s).is_ok() {
         return Some(Normalised { expression: s.to_string(), unknown: Vec::new() });
     }
@@ -102,7 +103,13 @@ pub fn normalise(raw: &str) -> Option<Normalised> {
                 out.push(")".into());
             }
             Tok::Term(t) if out.last().is_some_and(|l| l == "WITH") => {
-                let id = IDS.get(&t.to_ascii_lowercase()).filter(|id| spdx::exception_id(id).is_some()).map(|id| id.to_string());
+                let already = t.starts_with("AdditionRef-")
+                    && license_ref(&t["AdditionRef-".len()..])["LicenseRef-".len()..] == t["AdditionRef-".len()..];
+                let id = IDS
+                    .get(&t.to_ascii_lowercase())
+                    .filter(|id| spdx::exception_id(id).is_some())
+                    .map(|id| id.to_string())
+                    .or_else(|| already.then(|| t.to_string()));
                 out.push(id.unwrap_or_else(|| {
                     unknown.push(t.to_string());
                     license_ref(t).replacen("LicenseRef-", "AdditionRef-", 1)
@@ -131,10 +138,16 @@ pub fn normalise(raw: &str) -> Option<Normalised> {
         out.pop();
     }
     let expression = out.join(" ").replace("( ", "(").replace(" )", ")");
-    if !expression.is_empty() && spdx::Expression::parse(&expression).is_ok() {
+    if !expression.is_empty() && valid(&expression) {
         return Some(Normalised { expression, unknown });
     }
     Some(Normalised { expression: license_ref(s), unknown: vec![s.to_string()] })
+}
+
+/// A valid SPDX expression; deprecated ids are accepted (`BSD-2-Clause-NetBSD` is one Debian
+/// still uses, and SPDX 2.3 documents may carry them).
+pub fn valid(s: &str) -> bool {
+    spdx::Expression::parse_mode(s, spdx::ParseMode { allow_deprecated: true, ..spdx::ParseMode::STRICT }).is_ok()
 }
 
 fn is_op(s: &str) -> bool {
@@ -189,6 +202,8 @@ fn tokens<'a>(s: &'a str) -> Vec<Tok<'a>> {
             b'&' | b',' | b';' => (Some(Tok::Op("AND")), 1),
             b'|' => (Some(Tok::Op("OR")), 1),
             b'/' if !(i > 0 && b[i - 1].is_ascii_digit() && b.get(i + 1).is_some_and(u8::is_ascii_digit)) => (Some(Tok::Op("OR")), 1),
+            // Debian's `X and/or Y`: either applies.
+            _ if word_op("and/or") => (Some(Tok::Op("OR")), 6),
             _ if word_op("and") => (Some(Tok::Op("AND")), 3),
             _ if word_op("or") => {
                 // `GPL-2.0 or later`, `or any later version`: part of the term, not a choice.
@@ -344,6 +359,12 @@ const SPELLINGS: &[(&str, &str)] = &[
     ("gpl+", "GPL-1.0-or-later"),
     ("lgpl+", "LGPL-2.0-or-later"),
     ("gfdl", "GFDL-1.3-or-later"),
+    ("gfdl-niv-1.3", "GFDL-1.3-no-invariants-only"),
+    ("gfdl-niv-1.3+", "GFDL-1.3-no-invariants-or-later"),
+    ("gfdl-niv-1.2", "GFDL-1.2-no-invariants-only"),
+    ("gfdl-niv-1.2+", "GFDL-1.2-no-invariants-or-later"),
+    ("gfdl-1.3+-no-invariant", "GFDL-1.3-no-invariants-or-later"),
+    ("gfdl-1.3-no-invariant", "GFDL-1.3-no-invariants-only"),
 ];
 
 static SPELLING: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| SPELLINGS.iter().copied().collect());
@@ -351,6 +372,10 @@ static SPELLING: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|
 /// The SPDX id of one license name, or `None`.
 fn map_term(t: &str) -> Option<String> {
     let t = t.trim().trim_end_matches('.').trim();
+    // Already a reference (an expression normalised before): kept.
+    if t.starts_with("LicenseRef-") && license_ref(&t["LicenseRef-".len()..]) == t {
+        return Some(t.to_string());
+    }
     // Python's trove classifiers: `License :: OSI Approved :: MIT License`.
     let t = t.rsplit("::").next().unwrap_or(t).trim();
     let lower = t.to_ascii_lowercase();
@@ -414,7 +439,8 @@ fn gnu(lower: &str) -> Option<String> {
     let rest = rest.trim_start_matches([' ', '-', ',']).trim_start_matches('v').trim_start_matches(['-', ' ']);
     let digits: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
     let tail = rest[digits.len()..].trim();
-    let later = ["+", "or later", "-or-later", "or-later", "or any later", "or any later version", "or newer", "+ or later"].contains(&tail);
+    let later =
+        ["+", "or later", "-or-later", "or-later", "or any later", "or any later version", "or newer", "+ or later"].contains(&tail);
     if !(tail.is_empty() || later || tail == "only" || tail == "-only") {
         return None;
     }
@@ -493,9 +519,18 @@ mod tests {
         assert_eq!(n("GPLv2/GPLv3"), "GPL-2.0-only OR GPL-3.0-only");
         assert_eq!(n("MPL-2.0 GPL-2.0-or-later"), "MPL-2.0 AND GPL-2.0-or-later");
         assert_eq!(n("BSD-3-Clause, MIT"), "BSD-3-Clause AND MIT");
+        assert_eq!(n("BSD-3-clause and/or GPL-3+"), "BSD-3-Clause OR GPL-3.0-or-later");
+        assert_eq!(n("GFDL-NIV-1.3+"), "GFDL-1.3-no-invariants-or-later");
+        // Normalising twice changes nothing (a deprecated id keeps the strict parser out).
+        let once = n("BSD-2-clause-NetBSD and Custom Thing and GPLv2 with Foo exception");
+        assert_eq!(n(&once), once);
         assert_eq!(n("GPL-2.0 or later"), "GPL-2.0-or-later");
         assert_eq!(n("(GPLv2+ or MIT) and BSD"), "(GPL-2.0-or-later OR MIT) AND BSD-3-Clause");
         assert_eq!(n("GPLv2 with exceptions"), "GPL-2.0-only WITH AdditionRef-exceptions");
+        assert_eq!(
+            n("BSD-3-clause and BSD-2-clause-NetBSD and public-domain-md4"),
+            "BSD-3-Clause AND BSD-2-Clause-NetBSD AND LicenseRef-public-domain-md4"
+        );
     }
 
     #[test]
@@ -513,7 +548,7 @@ mod tests {
         for s in ["((MIT", "MIT) OR (", "AND OR WITH", "/,;&|", "ü€ and ☃", &"x".repeat(100_000)] {
             let x = normalise(s);
             if let Some(x) = x {
-                assert!(spdx::Expression::parse(&x.expression).is_ok(), "{s:?} → {}", x.expression);
+                assert!(valid(&x.expression), "{s:?} → {}", x.expression);
             }
         }
     }

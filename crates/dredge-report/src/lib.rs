@@ -201,7 +201,19 @@ pub(crate) fn sbom_license(raw: &str) -> Option<(String, Vec<(String, String)>)>
         let id = dredge_model::license::license_ref(raw);
         return Some((id.clone(), vec![(id, raw.to_string())]));
     }
-    let refs = n.unknown.iter().map(|u| (dredge_model::license::license_ref(u), u.clone())).collect();
+    // Every LicenseRef- needs its text in the document: the words the package wrote, where the
+    // normaliser made the id, else the id's own words (a declared license that already was one).
+    let written: std::collections::HashMap<String, &String> =
+        n.unknown.iter().map(|u| (dredge_model::license::license_ref(u), u)).collect();
+    let mut refs: Vec<(String, String)> = Vec::new();
+    for tok in n.expression.split(|c: char| c.is_whitespace() || c == '(' || c == ')') {
+        if let Some(body) = tok.strip_prefix("LicenseRef-") {
+            let text = written.get(tok).map(|w| (*w).clone()).unwrap_or_else(|| body.replace('-', " "));
+            if !refs.iter().any(|(id, _)| id == tok) {
+                refs.push((tok.to_string(), text));
+            }
+        }
+    }
     Some((n.expression, refs))
 }
 
@@ -228,9 +240,16 @@ mod tests {
         let e = |s: &str| sbom_license(s).map(|x| x.0);
         assert_eq!(e("MIT AND BSD-2-Clause").as_deref(), Some("MIT AND BSD-2-Clause"));
         assert_eq!(e("GPLv2+").as_deref(), Some("GPL-2.0-or-later"));
-        assert_eq!(sbom_license("GPL2 or custom"), Some(("GPL-2.0-only OR LicenseRef-custom".into(), vec![("LicenseRef-custom".into(), "custom".into())])));
+        assert_eq!(
+            sbom_license("GPL2 or custom"),
+            Some(("GPL-2.0-only OR LicenseRef-custom".into(), vec![("LicenseRef-custom".into(), "custom".into())]))
+        );
         assert_eq!(e("MPL-2.0 GPL-2.0-or-later").as_deref(), Some("MPL-2.0 AND GPL-2.0-or-later"));
         assert_eq!(e("GPLv2 with exceptions").as_deref(), Some("LicenseRef-GPLv2-with-exceptions"));
         assert_eq!(e("UNKNOWN"), None);
+        assert_eq!(
+            sbom_license("MIT AND LicenseRef-Public-Domain").map(|x| x.1),
+            Some(vec![("LicenseRef-Public-Domain".into(), "Public Domain".into())])
+        );
     }
 }

@@ -82,11 +82,8 @@ struct Component {
 fn cdx_licenses(c: &Value) -> (Option<String>, Option<String>) {
     let (mut declared, mut concluded) = (Vec::new(), Vec::new());
     for l in c["licenses"].as_array().into_iter().flatten() {
-        let text = l["expression"]
-            .as_str()
-            .or_else(|| l["license"]["id"].as_str())
-            .or_else(|| l["license"]["name"].as_str())
-            .map(str::to_string);
+        let text =
+            l["expression"].as_str().or_else(|| l["license"]["id"].as_str()).or_else(|| l["license"]["name"].as_str()).map(str::to_string);
         let ack = l["acknowledgement"].as_str().or_else(|| l["license"]["acknowledgement"].as_str());
         if let Some(t) = text {
             if ack == Some("concluded") { concluded.push(t) } else { declared.push(t) }

@@ -1253,8 +1253,7 @@ where
             let cache = a.cache_dir.clone().unwrap_or_else(default_cache_dir);
             let mut setup = VulnSetup::new(&a.vuln, &cache, None, a.quiet);
             setup.explicit = true;
-            let settings =
-                crate::scanners::Settings { vuln: Some(setup), ..Default::default() };
+            let settings = crate::scanners::Settings { vuln: Some(setup), ..Default::default() };
             scan::run_scanners(&mut r, &[vuln_scanner(&settings)?], None, &[], &[])?;
             let found = gate(&mut r, &a.vuln.severity);
             warn_all(&r, a.quiet);

@@ -44,7 +44,8 @@ impl Extractor for DpkgCopyright {
         if exprs.is_empty() {
             return Ok(Vec::new());
         }
-        let license = if exprs.len() == 1 { exprs[0].trim_start_matches('(').trim_end_matches(')').to_string() } else { exprs.join(" AND ") };
+        let license =
+            if exprs.len() == 1 { exprs[0].trim_start_matches('(').trim_end_matches(')').to_string() } else { exprs.join(" AND ") };
         Ok(vec![Fact::PackageLicense { ecosystem: Ecosystem::Deb, package: package.to_string(), license }])
     }
 }
@@ -52,7 +53,8 @@ impl Extractor for DpkgCopyright {
 fn is_dep5(text: &str) -> bool {
     text.lines().take(3).any(|l| {
         let l = l.to_ascii_lowercase();
-        (l.starts_with("format:") || l.starts_with("format-specification:")) && (l.contains("copyright-format") || l.contains("dep5") || l.contains("dep-5"))
+        (l.starts_with("format:") || l.starts_with("format-specification:"))
+            && (l.contains("copyright-format") || l.contains("dep5") || l.contains("dep-5"))
     })
 }
 
@@ -75,20 +77,53 @@ fn dep5_licenses(text: &str) -> Vec<String> {
     out
 }
 
-/// Every `/usr/share/common-licenses/<name>` a free-form file points to, as the name.
+/// Every `/usr/share/common-licenses/<name>` a free-form file points to, as the name. A GNU
+/// license's reference follows the notice that gives its terms: the version and "or (at your
+/// option) any later version" are read from the text before the reference (the bare `GPL`,
+/// `LGPL` name the latest version's file, not the terms).
 fn common_license_refs(text: &str) -> Vec<String> {
     const AT: &str = "/usr/share/common-licenses/";
     let mut out: Vec<String> = Vec::new();
+    // The notice of one reference ends where the previous reference is.
+    let mut prev_end = 0;
     for (i, _) in text.match_indices(AT) {
+        let window_start = prev_end.max(i.saturating_sub(1500));
+        prev_end = i + AT.len();
         let rest = &text[i + AT.len()..];
         let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+')).collect();
         let name = name.trim_end_matches('.').to_string();
-        let mapped = match name.as_str() {
-            // The bare names are the latest version's symlinks.
-            "GPL" => "GPL-3".to_string(),
-            "LGPL" => "LGPL-3".to_string(),
-            "GFDL" => "GFDL-1.3".to_string(),
-            _ => name,
+        let (family, version) = match name.split_once('-') {
+            Some((f, v)) => (f.to_string(), Some(v.to_string())),
+            None => (name.clone(), None),
+        };
+        let mapped = if ["GPL", "LGPL", "AGPL", "GFDL"].contains(&family.as_str()) {
+            let mut start = window_start;
+            while !text.is_char_boundary(start) {
+                start += 1;
+            }
+            let before = text[start..i].to_ascii_lowercase();
+            let later = before.contains("any later version") || before.contains("or later");
+            // A version this license has (a GFDL "Version 1.3" next to an LGPL reference is not
+            // the LGPL's).
+            let versions: &[&str] = match family.as_str() {
+                "GPL" => &["1", "2", "3"],
+                "LGPL" => &["2", "2.1", "3"],
+                "AGPL" => &["3"],
+                _ => &["1.1", "1.2", "1.3"],
+            };
+            let stated = before.rmatch_indices("version ").find_map(|(j, _)| {
+                let v: String = before[j + 8..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+                let v = v.trim_end_matches('.').to_string();
+                versions.contains(&v.as_str()).then_some(v)
+            });
+            let latest = match family.as_str() {
+                "GFDL" => "1.3",
+                _ => "3",
+            };
+            let v = version.or(stated).unwrap_or_else(|| latest.to_string());
+            format!("{family}-{v}{}", if later { "+" } else { "" })
+        } else {
+            name
         };
         if !mapped.is_empty() && !out.contains(&mapped) {
             out.push(mapped);
@@ -115,7 +150,10 @@ mod tests {
                  Files: contrib/*\nCopyright: x\nLicense: GPL-2+ or Artistic\n\n\
                  Files: debian/*\nLicense: Zlib\n\n\
                  License: Zlib\n This software is provided 'as-is'\n .\n License: not-a-field\n";
-        assert_eq!(license("usr/share/doc/zlib1g/copyright", t).as_deref(), Some("zlib1g: Zlib AND (GPL-2.0-or-later OR Artistic-1.0-Perl)"));
+        assert_eq!(
+            license("usr/share/doc/zlib1g/copyright", t).as_deref(),
+            Some("zlib1g: Zlib AND (GPL-2.0-or-later OR Artistic-1.0-Perl)")
+        );
     }
 
     #[test]
@@ -123,6 +161,17 @@ mod tests {
         let t = "This is Debian's prepackaged version of sed.\n\nOn Debian systems, the complete text of the GNU General\n\
                  Public License can be found in `/usr/share/common-licenses/GPL-3'.\n";
         assert_eq!(license("usr/share/doc/sed/copyright", t).as_deref(), Some("sed: GPL-3.0-only"));
+        // libsemanage's: the notice states the version and "any later version".
+        let t = "    modify it under the terms of the GNU Lesser General Public\n    License as published by the Free Software Foundation; either\n\
+                 \x20   version 2.1 of the License, or (at your option) any later version.\n\nOn Debian systems, the complete text of the GNU Lesser General\n\
+                 Public License can be found in `/usr/share/common-licenses/LGPL'.\n";
+        assert_eq!(license("usr/share/doc/libsemanage2/copyright", t).as_deref(), Some("libsemanage2: LGPL-2.1-or-later"));
+        // libselinux1's: "any later" belongs to the LGPL notice, not to the GPL one after it.
+        let t = "either version 2.1 of the License, or (at\nyour option) any later version.\n\
+                 General Public License can be found in `/usr/share/common-licenses/LGPL-2.1'.\n\n\
+                 This program is free software under the GNU General Public License, version 2.\n\
+                 Public License can be found in `/usr/share/common-licenses/GPL-2'.\n";
+        assert_eq!(license("usr/share/doc/libselinux1/copyright", t).as_deref(), Some("libselinux1: LGPL-2.1-or-later AND GPL-2.0-only"));
         let t = "see /usr/share/common-licenses/LGPL-2.1 and /usr/share/common-licenses/BSD.";
         assert_eq!(license("usr/share/doc/libx:amd64/copyright", t).as_deref(), Some("libx: LGPL-2.1-only AND BSD-3-Clause"));
     }

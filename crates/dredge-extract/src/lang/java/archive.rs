@@ -90,7 +90,8 @@ fn pom_licenses(xml: &[u8]) -> Option<String> {
         .filter(|n| n.has_tag_name("licenses") || n.tag_name().name() == "licenses")
         .flat_map(|l| l.children().filter(|n| n.tag_name().name() == "license"))
         .filter_map(|l| {
-            let field = |f: &str| l.children().find(|n| n.tag_name().name() == f).and_then(|n| n.text()).map(str::trim).filter(|t| !t.is_empty());
+            let field =
+                |f: &str| l.children().find(|n| n.tag_name().name() == f).and_then(|n| n.text()).map(str::trim).filter(|t| !t.is_empty());
             field("name").or_else(|| field("url")).map(str::to_string)
         })
         .collect();

@@ -22,7 +22,8 @@ pub(crate) fn inside_node_modules(path: &str) -> bool {
 /// The license a `package.json` (or a lockfile entry) declares: `license` as an SPDX expression,
 /// the old object form `{"type": …}`, or the legacy `licenses` list (alternatives: `OR`).
 pub(crate) fn declared_license(v: &serde_json::Value) -> Option<String> {
-    let one = |x: &serde_json::Value| x.as_str().or_else(|| x["type"].as_str()).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let one =
+        |x: &serde_json::Value| x.as_str().or_else(|| x["type"].as_str()).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     if let Some(l) = one(&v["license"]) {
         return Some(l);
     }
@@ -44,10 +45,7 @@ mod license_tests {
     fn every_form_of_package_json_license() {
         assert_eq!(declared_license(&json!({"license": "MIT"})).as_deref(), Some("MIT"));
         assert_eq!(declared_license(&json!({"license": {"type": "ISC", "url": "x"}})).as_deref(), Some("ISC"));
-        assert_eq!(
-            declared_license(&json!({"licenses": [{"type": "MIT"}, {"type": "Apache-2.0"}]})).as_deref(),
-            Some("MIT OR Apache-2.0")
-        );
+        assert_eq!(declared_license(&json!({"licenses": [{"type": "MIT"}, {"type": "Apache-2.0"}]})).as_deref(), Some("MIT OR Apache-2.0"));
         assert_eq!(declared_license(&json!({"licenses": ["BSD"]})).as_deref(), Some("BSD"));
         assert_eq!(declared_license(&json!({"license": 3})), None);
         assert_eq!(declared_license(&json!({"licenses": [1, {}]})), None);
