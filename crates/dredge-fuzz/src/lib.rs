@@ -11,7 +11,7 @@ use std::io::Cursor;
 use std::sync::{Arc, OnceLock};
 
 /// The targets, by name.
-pub const TARGETS: &[&str] = &["layer", "archive", "extractors", "secret", "image-json", "advisory", "dockerfile", "manifest"];
+pub const TARGETS: &[&str] = &["layer", "archive", "extractors", "secret", "image-json", "advisory", "dockerfile", "manifest", "license"];
 
 fn secrets() -> &'static dredge_secret::Scanner {
     static S: OnceLock<dredge_secret::Scanner> = OnceLock::new();
@@ -146,6 +146,20 @@ pub fn manifest(data: &[u8]) {
     let _ = dredge_misconfig::manifest_facts("pod.yaml", data, None);
 }
 
+/// A declared license (normalised, classified, put in an SBOM's form), a Debian copyright file,
+/// and a license text (identified).
+pub fn license(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let first = text.lines().next().unwrap_or("");
+    if let Some(n) = dredge_model::license::normalise(first) {
+        assert!(dredge_model::license::valid(&n.expression), "{first:?} normalised to an invalid expression {:?}", n.expression);
+        let _ = dredge_license::classify::Classifier::default().expression(&n.expression);
+    }
+    use dredge_layer::Extractor;
+    let _ = dredge_extract::os::dpkg_copyright::DpkgCopyright.extract("usr/share/doc/x/copyright", data);
+    let _ = dredge_license::detect::identify(data);
+}
+
 /// Runs a target by name; `path` is the file name the input stands for (extractors, secret).
 pub fn run(target: &str, path: &str, data: &[u8]) {
     match target {
@@ -157,6 +171,7 @@ pub fn run(target: &str, path: &str, data: &[u8]) {
         "advisory" => advisory(data),
         "dockerfile" => dockerfile(data),
         "manifest" => manifest(data),
+        "license" => license(data),
         _ => {}
     }
 }

@@ -142,6 +142,22 @@ pub fn write(dir: &Path) -> Result<(), String> {
             }
         }
     }
+    // license: the real license texts, spellings, and Debian copyright files.
+    for e in std::fs::read_dir(repo().join("crates/dredge-license/testdata/texts")).map_err(|e| e.to_string())?.flatten() {
+        put(dir, "license", &e.file_name().to_string_lossy(), &std::fs::read(e.path()).map_err(|e| e.to_string())?)?;
+    }
+    for (name, text) in [
+        ("spelling-1", "GPLv2+ and (LGPLv2+ or MIT/X11) with Classpath-exception-2.0"),
+        ("spelling-2", "License :: OSI Approved :: GNU Affero General Public License v3 or later (AGPLv3+)"),
+        ("spelling-3", "BSD-3-clause and/or GPL-3+ with Bison exception, Custom Corp v9; Apache 2.0 | ASL 2.0"),
+        (
+            "dep5",
+            "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: GPL-2+ or Artistic\n\nLicense: Artistic\n text\n",
+        ),
+        ("free-form", "either version 2.1 of the License, or (at your option) any later version.\n/usr/share/common-licenses/LGPL'.\n"),
+    ] {
+        put(dir, "license", name, text.as_bytes())?;
+    }
     // manifest: the Kubernetes test manifests.
     for e in std::fs::read_dir(repo().join("crates/dredge-misconfig/testdata/k8s")).map_err(|e| e.to_string())?.flatten() {
         if e.path().is_file() {
