@@ -25,9 +25,25 @@ pub struct Identified {
     pub confidence: u8,
 }
 
+/// Which licenses of the SPDX list the shipped store holds: those on the OSI or FSF lists and those
+/// the classification table names — 295 of the ~700 with a text. A text of a license outside it
+/// scores low against all of them and is reported unidentified (class `unknown`), which is the
+/// class an unlisted license has anyway; the store loads in ~70 ms instead of ~110 and a match
+/// takes half the time.
+pub fn kept(name: &str) -> bool {
+    let Some(id) = spdx::license_id(name) else { return false };
+    !id.is_deprecated()
+        && (id.is_osi_approved()
+            || id.is_fsf_free_libre()
+            || crate::classify::Classifier::default().id(name) != dredge_model::license::Category::Unknown)
+}
+
+/// The pruned store (`store.bin.zstd`, generated from the `spdx` crate's by a test).
+const STORE_CACHE: &[u8] = include_bytes!("store.bin.zstd");
+
 fn store() -> Option<&'static spdx::detection::Store> {
     static STORE: OnceLock<Option<spdx::detection::Store>> = OnceLock::new();
-    STORE.get_or_init(|| spdx::detection::Store::load_inline().ok()).as_ref()
+    STORE.get_or_init(|| spdx::detection::Store::from_cache(STORE_CACHE).ok()).as_ref()
 }
 
 /// A key that is equal for two copies of one license text that differ in copyright lines,

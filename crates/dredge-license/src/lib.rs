@@ -191,7 +191,7 @@ pub fn is_license_file(path: &str) -> bool {
     const CODE: &[&str] = &[
         "py", "pyc", "js", "mjs", "cjs", "ts", "d.ts", "go", "rs", "java", "class", "kt", "c", "h", "cc", "cpp", "hpp", "json", "html",
         "htm", "css", "xml", "yml", "yaml", "sh", "rb", "php", "cs", "pm", "pl", "el", "elc", "vim", "tmpl", "map", "swift", "scala", "gz",
-        "zip",
+        "zip", "jst", "ejs", "hbs", "tpl", "erb", "jinja", "j2", "pyi", "pod", "1", "3", "gif", "png", "svg",
     ];
     let sep = rest.starts_with(['-', '_', '.']);
     let tail = &rest[1.min(rest.len())..];
@@ -217,7 +217,10 @@ impl ContentScanner for Scanner {
         MAX_FILE
     }
     fn wants(&self, path: &str, head: &[u8]) -> bool {
-        is_license_file(path) && !head.contains(&0)
+        // Package documentation (Debian's and rpm's `/usr/share/doc/<package>/`) belongs to an OS
+        // package, whose declared license is already read: not matched again.
+        let p = path.trim_start_matches('/');
+        is_license_file(p) && !p.starts_with("usr/share/doc/") && !head.contains(&0)
     }
     fn scan_bytes(&self, _path: &str, data: &[u8]) -> Vec<Fact> {
         match detect::identify(data) {
@@ -335,8 +338,12 @@ impl dredge_scanner::Scanner for Scanner {
         }
 
         let mut undeclared = 0usize;
+        // Thousands of packages share a few dozen license strings: each is normalised and
+        // classified once.
+        let mut normalised: HashMap<&str, Option<dredge_model::license::Normalised>> = HashMap::new();
+        let mut classified: HashMap<String, (Category, Vec<(String, Category)>)> = HashMap::new();
         for (i, p) in cx.report.packages.iter().enumerate() {
-            let declared = p.license.as_deref().and_then(normalise);
+            let declared = p.license.as_deref().and_then(|raw| normalised.entry(raw).or_insert_with(|| normalise(raw)).clone());
             let (expression, source, unknown) = match (&declared, &p.license_concluded) {
                 (Some(d), _) => (d.expression.clone(), "declared", d.unknown.clone()),
                 (None, Some(c)) => (c.clone(), "text", Vec::new()),
@@ -345,7 +352,8 @@ impl dredge_scanner::Scanner for Scanner {
                     continue;
                 }
             };
-            let (mut category, each) = self.classifier.expression(&expression);
+            let (mut category, each) =
+                classified.entry(expression.clone()).or_insert_with(|| self.classifier.expression(&expression)).clone();
             if let Some(c) = self.packages.get(&p.name) {
                 category = *c;
             }

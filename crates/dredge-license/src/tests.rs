@@ -125,6 +125,8 @@ fn huge_binary_and_truncated_texts_never_panic() {
     let s = Scanner::builtin();
     // A binary named LICENSE is not wanted; a huge text is read on its first part only.
     assert!(!s.wants("LICENSE", b"\x7fELF\0\x01"));
+    assert!(!s.wants("usr/share/doc/git/contrib/subtree/COPYING", b"GNU"));
+    assert!(!s.wants("usr/share/nodejs/lodash-cli/template/license.jst", b"x"));
     let huge = text("debian-GPL-3").repeat(40);
     let facts = s.scan_stream("LICENSE", &mut huge.as_bytes()).unwrap();
     assert!(matches!(&facts[..], [Fact::LicenseText { license, .. }] if license.starts_with("GPL-3.0")), "{facts:?}");
@@ -164,4 +166,44 @@ fn go_module_cache_paths() {
     );
     assert_eq!(go_module_of("/root/go/pkg/mod/cache/download/x/@v/LICENSE"), None);
     assert_eq!(go_module_of("/app/LICENSE"), None);
+}
+
+/// The store dredge ships (`store.bin.zstd`) holds exactly the licenses [`detect::kept`] selects
+/// from the `spdx` crate's full store, with their variants. `DREDGE_UPDATE_DOCS=1 cargo test -p
+/// dredge-license store` rewrites it (after an `spdx` upgrade).
+#[test]
+fn shipped_store_is_the_pruned_spdx_store() {
+    let full = spdx::detection::Store::load_inline().unwrap();
+    let mut want = spdx::detection::Store::new();
+    for (name, e) in full.iter().filter(|(n, _)| detect::kept(n)) {
+        want.insert_entry(
+            name.clone(),
+            spdx::detection::LicenseEntry {
+                original: e.original.clone(),
+                aliases: e.aliases.clone(),
+                headers: e.headers.clone(),
+                alternates: e.alternates.clone(),
+            },
+        );
+    }
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/store.bin.zstd");
+    if std::env::var_os("DREDGE_UPDATE_DOCS").is_some() {
+        let mut buf = Vec::new();
+        want.to_cache(&mut buf).unwrap();
+        std::fs::write(&path, buf).unwrap();
+    }
+    let have = spdx::detection::Store::from_cache(&std::fs::read(&path).unwrap()[..]).unwrap();
+    let names = |s: &spdx::detection::Store| s.licenses().cloned().collect::<std::collections::BTreeSet<String>>();
+    assert_eq!(names(&have), names(&want), "src/store.bin.zstd is stale: DREDGE_UPDATE_DOCS=1 cargo test -p dredge-license store");
+    for n in names(&want) {
+        let (a, b) = (have.iter().find(|(k, _)| **k == n).unwrap().1, want.iter().find(|(k, _)| **k == n).unwrap().1);
+        assert_eq!((a.headers.len(), a.alternates.len()), (b.headers.len(), b.alternates.len()), "{n}");
+        assert_eq!(a.original.lines(), b.original.lines(), "{n}");
+    }
+    // Every license of the classification table that has a text is in it.
+    for (id, _) in classify::TABLE.iter().filter(|(k, _)| !k.ends_with('-')) {
+        if full.get_original(id).is_some() && spdx::license_id(id).is_some_and(|l| !l.is_deprecated()) {
+            assert!(have.get_original(id).is_some(), "{id}");
+        }
+    }
 }
