@@ -43,6 +43,7 @@ pub static EXTRACTORS: &[&dyn Extractor] = &[
     &lang::dotnet::deps_json::DepsJson,
     &lang::dotnet::packages_lock::PackagesLock,
     &lang::dotnet::packages_config::PackagesConfig,
+    &lang::dotnet::nuspec::Nuspec,
     &lang::other::pubspec::PubspecLock,
     &lang::other::mix::MixLock,
     &lang::other::swift::PackageResolved,

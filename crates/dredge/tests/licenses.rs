@@ -397,3 +397,78 @@ fn trivy_agrees_package_by_package_or_the_difference_is_explained() {
         assert!(doc.contains(&format!("| {img} | `{p}` |")), "docs/licenses.md lacks {img} {p}");
     }
 }
+
+/// `dredge fs` on a tree: a Go module's license from the module cache, a license name nobody
+/// knows, a license file no package claims, and hostile license files (huge, binary, a directory,
+/// a dangling link) that must not stop the scan.
+#[test]
+fn module_cache_unknown_names_and_hostile_license_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("tree");
+    let w = |p: &str, data: &[u8]| {
+        let path = root.join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, data).unwrap();
+    };
+    let mit = std::fs::read(repo().join("crates/dredge-license/testdata/texts/six-LICENSE")).unwrap();
+    let apache = std::fs::read(repo().join("crates/dredge-license/testdata/texts/debian-Apache-2.0")).unwrap();
+    // go.mod requires github.com/BurntSushi/toml v1.2.0; the module cache holds its LICENSE
+    // (upper case escaped as `!b` on disk, as the go command writes it).
+    w("app/go.mod", b"module example.com/app\n\ngo 1.21\n\nrequire github.com/BurntSushi/toml v1.2.0\n");
+    w("app/go.sum", b"github.com/BurntSushi/toml v1.2.0 h1:x=\ngithub.com/BurntSushi/toml v1.2.0/go.mod h1:y=\n");
+    w("root/go/pkg/mod/github.com/!burnt!sushi/toml@v1.2.0/LICENSE", &mit);
+    // A Python package declaring a license no SPDX id names.
+    w(
+        "site/custom-1.0.dist-info/METADATA",
+        b"Metadata-Version: 2.1\nName: custom\nVersion: 1.0\nLicense: Acme Corp Internal License v3\n\n",
+    );
+    // A NuGet lock file, and the global packages folder a restore filled: the nuspec declares it.
+    w(
+        "dotnet/packages.lock.json",
+        &std::fs::read(repo().join("crates/dredge-extract/testdata/lang/packages-lock/packages.lock.json")).unwrap(),
+    );
+    w(
+        "root/.nuget/packages/newtonsoft.json/13.0.1/newtonsoft.json.nuspec",
+        br#"<?xml version="1.0" encoding="utf-8"?><package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd"><metadata minClientVersion="2.12"><id>Newtonsoft.Json</id><version>13.0.1</version><license type="expression">MIT</license><licenseUrl>https://licenses.nuget.org/MIT</licenseUrl></metadata></package>"#,
+    );
+    // Vendored code's license file, no package around it.
+    w("app/third_party/lib/LICENSE.txt", &apache);
+    // Hostile: 20 MB LICENSE (over the size limit), binary COPYING, a directory named LICENSE,
+    // a dangling LICENSE link, garbage that is no license.
+    w("junk/big/LICENSE", &vec![b'a'; 20 << 20]);
+    w("junk/bin/COPYING", b"\x7fELF\x02\x01\x01\0\0\0\0garbage");
+    std::fs::create_dir_all(root.join("junk/dir/LICENSE")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/LICENSE", root.join("junk/link-LICENSE")).unwrap();
+    w("junk/text/LICENSE", "\u{1b}[31mnot a license at all, just words\u{1b}[0m\n".as_bytes());
+    let cache = dir.path().join("cache");
+    let r = dredge_in(&cache, &["fs", root.to_str().unwrap(), "--scanners", "license", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    let got = by_package(&v);
+    assert_eq!(got["github.com/BurntSushi/toml"], ("MIT".into(), "notice".into(), "LOW".into(), "text".into()));
+    assert_eq!(got["Newtonsoft.Json"], ("MIT".into(), "notice".into(), "LOW".into(), "declared".into()));
+    let custom = v["licenses"].as_array().unwrap().iter().find(|f| f["package"]["name"] == "custom").unwrap();
+    assert_eq!(custom["license"]["expression"], "LicenseRef-Acme-Corp-Internal-License-v3");
+    assert_eq!(custom["license"]["unknown"], serde_json::json!(["Acme Corp Internal License v3"]));
+    assert_eq!(custom["license"]["category"], "unknown");
+    assert_eq!(custom["severity"], "UNKNOWN");
+    let files: BTreeMap<String, (String, String)> = v["licenses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["license"]["source"] == "file")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                (f["license"]["expression"].as_str().unwrap().to_string(), f["license"]["category"].as_str().unwrap().to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(files.get("/app/third_party/lib/LICENSE.txt"), Some(&("Apache-2.0".to_string(), "notice".to_string())));
+    // Words that are no license: unidentified, someone must read them.
+    assert_eq!(files.get("/junk/text/LICENSE"), Some(&("LicenseRef-unidentified".to_string(), "unknown".to_string())));
+    assert!(!files.contains_key("/junk/bin/COPYING") && !files.contains_key("/junk/big/LICENSE"), "{files:?}");
+    // The table never passes the file's escape sequences to the terminal.
+    let t = dredge_in(&cache, &["fs", root.to_str().unwrap(), "--scanners", "license"]);
+    assert!(!t.stdout.contains('\u{1b}'), "raw escape in table output");
+}
