@@ -11,7 +11,10 @@ pub const TABLE: &[(&str, Category)] = &[
     // Forbidden: network copyleft, non-commercial and source-available licenses.
     ("AGPL-", Category::Forbidden),
     ("CC-BY-NC-", Category::Forbidden),
-    ("Commons-Clause", Category::Forbidden),
+    ("LicenseRef-Commons-Clause", Category::Forbidden),
+    ("PolyForm-Noncommercial-", Category::Forbidden),
+    ("PolyForm-Strict-", Category::Forbidden),
+    ("LicenseRef-Proprietary", Category::Unknown),
     ("Facebook-2-Clause", Category::Forbidden),
     ("Facebook-3-Clause", Category::Forbidden),
     ("Facebook-Examples", Category::Forbidden),

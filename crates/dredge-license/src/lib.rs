@@ -10,7 +10,7 @@ pub mod classify;
 pub mod detect;
 
 use classify::Classifier;
-use dredge_model::license::{Category, normalise};
+use dredge_model::license::{Category, license_ref, normalise};
 use dredge_model::{Ecosystem, Fact, LicenseDetail, Package};
 use dredge_scanner::{ContentScanner, Context, Detail, Finding, Place, ScannerInfo, Severity};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -49,18 +49,53 @@ pub struct Config {
     #[serde(default)]
     pub packages: BTreeMap<String, String>,
     #[serde(default)]
-    pub ignore: Vec<Ignore>,
+    pub ignore: Vec<IgnoreEntry>,
     #[serde(default)]
     pub confidence: Option<u8>,
 }
 
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Ignore {
+pub struct IgnoreEntry {
+    /// A package name, or `ecosystem:name` (`apk:busybox`, `npm:busybox`) for one ecosystem.
     pub package: Option<String>,
     pub license: Option<String>,
     #[serde(default)]
     pub reason: Option<String>,
+}
+
+/// An ignore entry, its license as the ids it covers.
+#[derive(Debug, Clone)]
+struct Ignore {
+    package: Option<String>,
+    licenses: Vec<String>,
+}
+
+/// A license id as a config writes it, as the ids it stands for: `GPL-2.0+` is
+/// `GPL-2.0-or-later`; Trivy's `GPL-2.0` (a deprecated id that did not say) is both
+/// `GPL-2.0-only` and `GPL-2.0-or-later`; `LicenseRef-…` is itself. Anything else is an error.
+pub fn license_key(raw: &str) -> Result<Vec<String>, String> {
+    let raw = raw.trim();
+    if let Some(id) = spdx::license_id(raw).filter(|id| id.is_deprecated() && id.is_gnu() && !raw.ends_with('+')) {
+        let (only, later) = (spdx::gnu_license_id(id.name, false), spdx::gnu_license_id(id.name, true));
+        if let (Some(a), Some(b)) = (only, later) {
+            return Ok(vec![a.name.to_string(), b.name.to_string()]);
+        }
+    }
+    match normalise(raw) {
+        Some(n) if !n.expression.contains(' ') && (!n.expression.starts_with("LicenseRef-") || raw.starts_with("LicenseRef-")) => {
+            Ok(vec![n.expression])
+        }
+        _ => Err(format!("{raw:?} is not one SPDX license id (write LicenseRef-… for a license of your own; docs/licenses.md)")),
+    }
+}
+
+/// Whether a config's package key (`name` or `ecosystem:name`) names package `p`.
+fn package_matches(key: &str, p: &Package) -> bool {
+    match key.split_once(':') {
+        Some((eco, name)) if Ecosystem::from_purl_type(eco).is_some() => p.ecosystem.purl_type() == eco && p.name == name,
+        _ => p.name == key,
+    }
 }
 
 /// A config that cannot be used: the file and what is wrong.
@@ -107,7 +142,8 @@ impl Scanner {
         }
     }
 
-    /// The scanner as `cfg` sets it; a category or severity that does not exist is an error.
+    /// The scanner as `cfg` sets it; a category, severity or license id that does not exist is
+    /// an error (a typo must not silently leave a license unclassified).
     pub fn new(cfg: &Config, path: &str) -> Result<Scanner, ConfigError> {
         let bad = |msg: String| ConfigError { path: path.to_string(), msg };
         let category = |what: &str, s: &str| {
@@ -120,7 +156,10 @@ impl Scanner {
         };
         let mut s = Scanner::builtin();
         for (id, c) in &cfg.categories {
-            s.classifier.overrides.insert(id.clone(), category(id, c)?);
+            let c = category(id, c)?;
+            for id in license_key(id).map_err(|e| bad(format!("categories: {e}")))? {
+                s.classifier.overrides.insert(id, c);
+            }
         }
         for (c, sev) in &cfg.severity {
             let c = category("severity", c)?;
@@ -130,14 +169,18 @@ impl Scanner {
             s.severity.insert(c, sev);
         }
         for (name, c) in &cfg.packages {
-            s.packages.insert(name.clone(), category(name, c)?);
+            s.packages.insert(name.trim().to_string(), category(name, c)?);
         }
         for i in &cfg.ignore {
             if i.package.is_none() && i.license.is_none() {
                 return Err(bad("an ignore entry names neither a package nor a license".into()));
             }
+            let licenses = match &i.license {
+                Some(l) => license_key(l).map_err(|e| bad(format!("ignore: {e}")))?,
+                None => Vec::new(),
+            };
+            s.ignore.push(Ignore { package: i.package.as_ref().map(|p| p.trim().to_string()), licenses });
         }
-        s.ignore = cfg.ignore.clone();
         if let Some(c) = cfg.confidence {
             if c > 100 {
                 return Err(bad(format!("confidence {c} is over 100 (percent)")));
@@ -150,7 +193,10 @@ impl Scanner {
     pub fn from_file(path: &std::path::Path) -> Result<Scanner, ConfigError> {
         let shown = path.display().to_string();
         let bad = |msg: String| ConfigError { path: shown.clone(), msg };
-        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        // Read at most a byte past the limit (`/dev/zero` must not fill memory).
+        let mut text = String::new();
+        let f = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
+        f.take((1 << 20) + 1).read_to_string(&mut text).map_err(|e| bad(e.to_string()))?;
         if text.len() > 1 << 20 {
             return Err(bad("larger than 1 MiB; not a license config".into()));
         }
@@ -158,18 +204,59 @@ impl Scanner {
         Scanner::new(&cfg, &shown)
     }
 
-    /// Licenses to leave out (`--ignored-licenses`).
-    pub fn ignore_licenses(mut self, ids: &[String]) -> Scanner {
-        self.ignore.extend(ids.iter().map(|l| Ignore { package: None, license: Some(l.clone()), reason: None }));
-        self
+    /// Licenses to leave out (`--ignored-licenses`), as the config's `ignore: - license:`.
+    pub fn ignore_licenses(mut self, ids: &[String]) -> Result<Scanner, ConfigError> {
+        for l in ids.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
+            let licenses = license_key(l).map_err(|e| ConfigError { path: "--ignored-licenses".into(), msg: e })?;
+            self.ignore.push(Ignore { package: None, licenses });
+        }
+        Ok(self)
     }
 
-    fn ignored(&self, package: Option<&str>, each: &[(String, Category)]) -> bool {
-        self.ignore.iter().any(|i| {
-            let pkg = i.package.as_deref().is_none_or(|p| Some(p) == package);
-            let lic = i.license.as_deref().is_none_or(|l| each.iter().any(|(id, _)| id.eq_ignore_ascii_case(l)));
-            pkg && lic
-        })
+    /// The license ids ignored for package `p` (`None`: a package-wide ignore, no finding).
+    fn ignored_ids(&self, p: Option<&Package>) -> Option<HashSet<&str>> {
+        let mut ids = HashSet::new();
+        for i in &self.ignore {
+            let applies = match (&i.package, p) {
+                (None, _) => true,
+                (Some(key), Some(p)) => package_matches(key, p),
+                (Some(_), None) => false,
+            };
+            if !applies {
+                continue;
+            }
+            if i.licenses.is_empty() {
+                return None;
+            }
+            ids.extend(i.licenses.iter().map(String::as_str));
+        }
+        Some(ids)
+    }
+
+    /// The category of `expression` for package `p`: the per-package class if the config has one,
+    /// else the expression's with the ignored ids taken as no constraint. `None`: every license
+    /// in it is ignored (or the package is), no finding.
+    fn classify(&self, expression: &str, p: Option<&Package>) -> Option<(Category, Vec<(String, Category)>)> {
+        let ignored = self.ignored_ids(p)?;
+        let (category, each) = self.classifier.expression(expression);
+        if let Some(c) = p.and_then(|p| self.packages.iter().find(|(k, _)| package_matches(k, p)).map(|(_, c)| *c)) {
+            return Some((c, each));
+        }
+        if ignored.is_empty() {
+            return Some((category, each));
+        }
+        let kept: Vec<&(String, Category)> = each.iter().filter(|(id, _)| !ignored.contains(id.as_str())).collect();
+        if kept.is_empty() {
+            return None;
+        }
+        if kept.len() == each.len() {
+            return Some((category, each));
+        }
+        let mut c = self.classifier.clone();
+        for id in &ignored {
+            c.overrides.insert((*id).to_string(), Category::Unencumbered);
+        }
+        Some((c.expression(expression).0, each))
     }
 
     fn severity(&self, c: Category) -> Severity {
@@ -177,33 +264,54 @@ impl Scanner {
     }
 }
 
-/// A file name that holds a license text: `LICENSE`, `LICENCE.md`, `COPYING.LIB`, `LICENSE-MIT`,
-/// `license.apache2`, `NOTICE.txt`, `UNLICENSE` (not `license.py` or `License.java`).
+/// A file name that holds a license text: `LICENSE`, `LICENCE.md`, `COPYING.LIB`, `COPYING3`,
+/// `LICENSE-MIT`, `MIT-LICENSE`, `license.apache2`, `NOTICE.txt`, `UNLICENSE`, `COPYRIGHT`, and
+/// every file of a REUSE `LICENSES/` directory (not `license.py`, `License.java`,
+/// `license_test.go` or `license-utils.ts`).
 pub fn is_license_file(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let mut parts = path.rsplit('/');
+    let name = parts.next().unwrap_or(path).to_ascii_lowercase();
+    if parts.next() == Some("LICENSES") && (name.ends_with(".txt") || !name.contains('.')) {
+        return true;
+    }
     let name = [".txt", ".md", ".rst", ".markdown"].iter().find_map(|e| name.strip_suffix(e)).unwrap_or(&name);
-    let Some(rest) = ["license", "licence", "copying", "notice", "unlicense"].iter().find_map(|p| name.strip_prefix(p)) else {
+    let name = name.strip_prefix("mit-").unwrap_or(name);
+    let Some(rest) = ["license", "licence", "copying", "notice", "unlicense", "copyright"].iter().find_map(|p| name.strip_prefix(p)) else {
         return false;
     };
-    if rest.is_empty() {
+    if rest.is_empty() || rest == "s" || rest.chars().all(|c| c.is_ascii_digit()) {
         return true;
     }
     const CODE: &[&str] = &[
-        "py", "pyc", "js", "mjs", "cjs", "ts", "d.ts", "go", "rs", "java", "class", "kt", "c", "h", "cc", "cpp", "hpp", "json", "html",
-        "htm", "css", "xml", "yml", "yaml", "sh", "rb", "php", "cs", "pm", "pl", "el", "elc", "vim", "tmpl", "map", "swift", "scala", "gz",
-        "zip", "jst", "ejs", "hbs", "tpl", "erb", "jinja", "j2", "pyi", "pod", "1", "3", "gif", "png", "svg",
+        "py", "pyc", "js", "mjs", "cjs", "ts", "go", "rs", "java", "class", "kt", "c", "h", "cc", "cpp", "hpp", "json", "html", "htm",
+        "css", "xml", "yml", "yaml", "sh", "rb", "php", "cs", "pm", "pl", "el", "elc", "vim", "tmpl", "map", "swift", "scala", "gz", "zip",
+        "jst", "ejs", "hbs", "tpl", "erb", "jinja", "j2", "pyi", "pod", "1", "3", "gif", "png", "svg", "jsx", "tsx", "vue", "lua", "sql",
+        "toml",
     ];
     let sep = rest.starts_with(['-', '_', '.']);
     let tail = &rest[1.min(rest.len())..];
+    // The last part after a dot is an extension: code, data or a template is not a license text.
+    let ext = tail.rsplit('.').next().unwrap_or(tail);
     sep && rest.len() <= 24
-        && tail.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && !CODE.contains(&tail)
-        && !tail.ends_with(".py")
-        && !tail.ends_with(".js")
+        && tail.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'))
+        && !CODE.contains(&ext)
+        && !["test", "tests", "check", "checker", "utils", "util", "handler", "plugin", "manager", "service"]
+            .iter()
+            .any(|w| tail.starts_with(w))
 }
 
-/// Largest license file read; bigger ones are reported by the walk and not scanned.
-const MAX_FILE: u64 = 1 << 20;
+/// A license file of any size is read on its start ([`detect::MAX_TEXT`] of text after leading
+/// blank lines): the size limit only keeps the walk from warning about large files.
+const MAX_FILE: u64 = 1 << 40;
+
+/// Text, not a binary: UTF-16 with a byte-order mark, or few NULs in its first bytes.
+fn looks_textual(head: &[u8]) -> bool {
+    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        return true;
+    }
+    let head = &head[..head.len().min(1024)];
+    head.iter().filter(|b| **b == 0).count() * 8 <= head.len()
+}
 
 impl ContentScanner for Scanner {
     fn name(&self) -> &'static str {
@@ -211,7 +319,7 @@ impl ContentScanner for Scanner {
     }
     fn fingerprint(&self) -> String {
         // The detection store is the SPDX list of the spdx crate: part of the key.
-        format!("license@1 spdx-list {} text {}", spdx::license_version(), detect::MAX_TEXT)
+        format!("license@2 spdx-list {} text {}", spdx::license_version(), detect::MAX_TEXT)
     }
     fn max_file_size(&self) -> u64 {
         MAX_FILE
@@ -220,7 +328,7 @@ impl ContentScanner for Scanner {
         // Package documentation (Debian's and rpm's `/usr/share/doc/<package>/`) belongs to an OS
         // package, whose declared license is already read: not matched again.
         let p = path.trim_start_matches('/');
-        is_license_file(p) && !p.starts_with("usr/share/doc/") && !head.contains(&0)
+        is_license_file(p) && !p.starts_with("usr/share/doc/") && looks_textual(head)
     }
     fn scan_bytes(&self, _path: &str, data: &[u8]) -> Vec<Fact> {
         match detect::identify(data) {
@@ -229,8 +337,9 @@ impl ContentScanner for Scanner {
         }
     }
     fn scan_stream(&self, path: &str, r: &mut dyn Read) -> std::io::Result<Vec<Fact>> {
+        // Enough to skip leading blank lines and still have a whole text.
         let mut data = Vec::new();
-        r.take(detect::MAX_TEXT as u64).read_to_end(&mut data)?;
+        r.take(4 * detect::MAX_TEXT as u64).read_to_end(&mut data)?;
         Ok(self.scan_bytes(path, &data))
     }
 }
@@ -307,7 +416,9 @@ impl dredge_scanner::Scanner for Scanner {
                 go.insert((p.name.clone(), p.version.clone()), i);
             }
         }
-        let mut concluded: Vec<(usize, String, u8)> = Vec::new();
+        // Per package: the identified texts of its own license files, and whether one of them
+        // matched nothing.
+        let mut texts: HashMap<usize, (Vec<String>, u8, Option<String>)> = HashMap::new();
         let mut loose = Vec::new();
         for c in cx.content {
             let Fact::LicenseText { license, confidence } = &c.fact else { continue };
@@ -319,69 +430,104 @@ impl dredge_scanner::Scanner for Scanner {
                 dirs.get(d).or_else(|| dirs.get(parent(d))).copied().or_else(|| go_module_of(&c.path).and_then(|k| go.get(&k).copied()));
             let identified = !license.is_empty() && *confidence >= self.confidence;
             match own {
-                Some(i) if identified => concluded.push((i, license.clone(), *confidence)),
-                Some(_) => {}
+                Some(i) => {
+                    let e = texts.entry(i).or_insert((Vec::new(), 100, None));
+                    if identified {
+                        for id in license.split(" AND ") {
+                            if !e.0.iter().any(|x| x == id) {
+                                e.0.push(id.to_string());
+                            }
+                        }
+                        e.1 = e.1.min(*confidence);
+                    } else if e.2.is_none() && !c.path.rsplit('/').next().unwrap_or("").to_ascii_lowercase().starts_with("notice") {
+                        e.2 = Some(c.path.clone());
+                    }
+                }
                 None => loose.push((c, identified)),
             }
         }
-        let mut confidence_of: HashMap<usize, u8> = HashMap::new();
-        for (i, license, conf) in concluded {
-            let p = &mut cx.report.packages[i];
-            let joined = match p.license_concluded.take() {
-                Some(prev) if prev != license && !prev.split(" AND ").any(|x| x == license) => format!("{prev} AND {license}"),
-                Some(prev) => prev,
-                None => license,
-            };
-            p.license_concluded = Some(joined);
-            let e = confidence_of.entry(i).or_insert(conf);
-            *e = (*e).min(conf);
+        for (i, (ids, _, _)) in &texts {
+            if !ids.is_empty() {
+                cx.report.packages[*i].license_concluded = Some(ids.join(" AND "));
+            }
         }
 
         let mut undeclared = 0usize;
-        // Thousands of packages share a few dozen license strings: each is normalised and
-        // classified once.
+        // Thousands of packages share a few dozen license strings: each is normalised once.
         let mut normalised: HashMap<&str, Option<dredge_model::license::Normalised>> = HashMap::new();
-        let mut classified: HashMap<String, (Category, Vec<(String, Category)>)> = HashMap::new();
+        let finding =
+            |p: &Package, expression: String, source: &'static str, unknown: Vec<String>, confidence: Option<u8>, note: Option<String>| {
+                let (category, _) = self.classify(&expression, Some(p))?;
+                Some(Finding {
+                    scanner: INFO.id,
+                    rule: expression.clone(),
+                    title: match &note {
+                        Some(n) => format!("{} {}: {} license ({n})", p.name, p.version, category.as_str()),
+                        None => format!("{} {}: {} license", p.name, p.version, category.as_str()),
+                    },
+                    severity: self.severity(category),
+                    place: Place {
+                        path: p.found_at(),
+                        layer: p.location.as_ref().and_then(|l| l.layer.clone()),
+                        package: Some((p.name.clone(), p.version.clone(), p.purl.clone())),
+                        ..Place::default()
+                    },
+                    remediation: remediation(category, &p.name),
+                    detail: Detail::License(Box::new(LicenseDetail {
+                        declared: p.license.clone().filter(|raw| *raw != expression && source == "declared"),
+                        expression,
+                        category,
+                        source,
+                        confidence,
+                        unknown,
+                    })),
+                })
+            };
         for (i, p) in cx.report.packages.iter().enumerate() {
             let declared = p.license.as_deref().and_then(|raw| normalised.entry(raw).or_insert_with(|| normalise(raw)).clone());
-            let (expression, source, unknown) = match (&declared, &p.license_concluded) {
-                (Some(d), _) => (d.expression.clone(), "declared", d.unknown.clone()),
-                (None, Some(c)) => (c.clone(), "text", Vec::new()),
-                (None, None) => {
-                    undeclared += 1;
-                    continue;
+            let text = texts.get(&i);
+            let text_ids: &[String] = text.map(|t| t.0.as_slice()).unwrap_or(&[]);
+            let confidence = text.map(|t| t.1);
+            match (&declared, text_ids.is_empty()) {
+                (Some(d), _) => {
+                    // The LicenseRefs of an expression normalised earlier are unknown too.
+                    let mut unknown = d.unknown.clone();
+                    for t in d.expression.split(|c: char| c.is_whitespace() || c == '(' || c == ')') {
+                        if t.starts_with("LicenseRef-") && !unknown.iter().any(|u| license_ref(u) == t) {
+                            unknown.push(t.to_string());
+                        }
+                    }
+                    out.extend(finding(p, d.expression.clone(), "declared", unknown, None, None));
+                    // Its license file says something the declaration does not: both are shown
+                    // (a package declaring MIT that ships the AGPL's text).
+                    let said: HashSet<&str> = d.expression.split(|c: char| c.is_whitespace() || c == '(' || c == ')').collect();
+                    let other: Vec<&String> = text_ids.iter().filter(|id| !said.contains(id.as_str())).collect();
+                    if !other.is_empty() {
+                        let e = other.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" AND ");
+                        out.extend(finding(
+                            p,
+                            e,
+                            "text",
+                            Vec::new(),
+                            confidence,
+                            Some("its license file, not its metadata, says so".to_string()),
+                        ));
+                    }
                 }
-            };
-            let (mut category, each) =
-                classified.entry(expression.clone()).or_insert_with(|| self.classifier.expression(&expression)).clone();
-            if let Some(c) = self.packages.get(&p.name) {
-                category = *c;
-            }
-            if self.ignored(Some(&p.name), &each) {
-                continue;
-            }
-            let declared_raw = p.license.clone().filter(|raw| *raw != expression);
-            out.push(Finding {
-                scanner: INFO.id,
-                rule: expression.clone(),
-                title: format!("{} {}: {} license", p.name, p.version, category.as_str()),
-                severity: self.severity(category),
-                place: Place {
-                    path: p.found_at(),
-                    layer: p.location.as_ref().and_then(|l| l.layer.clone()),
-                    package: Some((p.name.clone(), p.version.clone(), p.purl.clone())),
-                    ..Place::default()
+                (None, false) => out.extend(finding(p, text_ids.join(" AND "), "text", Vec::new(), confidence, None)),
+                (None, true) => match text.and_then(|t| t.2.as_ref()) {
+                    // It ships a license file nobody can name: someone has to read it.
+                    Some(path) => out.extend(finding(
+                        p,
+                        "LicenseRef-unidentified".into(),
+                        "text",
+                        Vec::new(),
+                        None,
+                        Some(format!("{path} matches no SPDX license")),
+                    )),
+                    None => undeclared += 1,
                 },
-                remediation: remediation(category, &p.name),
-                detail: Detail::License(Box::new(LicenseDetail {
-                    expression,
-                    category,
-                    source,
-                    declared: declared_raw,
-                    confidence: if source == "text" { confidence_of.get(&i).copied() } else { None },
-                    unknown,
-                })),
-            });
+            }
         }
         for (c, identified) in loose {
             let Fact::LicenseText { license, confidence } = &c.fact else { continue };
@@ -390,10 +536,7 @@ impl dredge_scanner::Scanner for Scanner {
                 continue; // NOTICE files are attributions, rarely a license text
             }
             let expression = if identified { license.clone() } else { "LicenseRef-unidentified".to_string() };
-            let (category, each) = self.classifier.expression(&expression);
-            if self.ignored(None, &each) {
-                continue;
-            }
+            let Some((category, _)) = self.classify(&expression, None) else { continue };
             out.push(Finding {
                 scanner: INFO.id,
                 rule: expression.clone(),
@@ -417,7 +560,7 @@ impl dredge_scanner::Scanner for Scanner {
         }
         if undeclared > 0 {
             cx.report.notes.push(format!(
-                "{undeclared} packages declare no license and have no license file dredge could read (Rust binaries never do: cargo-auditable records none)"
+                "{undeclared} packages declare no license and ship no license file dredge found (Rust binaries never do: cargo-auditable records none)"
             ));
         }
         Finding::sort(&mut out);

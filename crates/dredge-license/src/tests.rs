@@ -98,11 +98,18 @@ fn license_file_names() {
         "x/LICENCE.md",
         "COPYING",
         "COPYING.LIB",
+        "COPYING3",
         "a/LICENSE-MIT",
+        "a/MIT-LICENSE",
+        "a/MIT-LICENSE.txt",
         "a/license.apache2",
         "NOTICE.txt",
         "a/UNLICENSE",
         "l/License",
+        "licenses.txt",
+        "a/COPYRIGHT",
+        "r/LICENSES/GPL-3.0-or-later.txt",
+        "a/LICENSE.AGPL-3.0+",
     ] {
         assert!(is_license_file(p), "{p}");
     }
@@ -113,8 +120,15 @@ fn license_file_names() {
         "licenses.json",
         "a/licensed-thing",
         "README",
-        "usr/share/doc/x/copyright",
+        "copyrights.html",
         "LICENSE-checker-with-a-very-long-name.txt",
+        "license_test.go",
+        "license_handler.go",
+        "license-utils.ts",
+        "licence_check.sh",
+        "license_check.pyc",
+        "LICENSE.go.tmpl",
+        "license-webpack-plugin.cjs.map",
     ] {
         assert!(!is_license_file(p), "{p}");
     }
@@ -141,15 +155,38 @@ fn config_values_are_checked() {
     let s = Scanner::new(&ok, "x.yaml").unwrap();
     assert_eq!(s.classifier.id("LGPL-2.1-only"), Category::Notice);
     assert_eq!(s.severity(Category::Restricted), Severity::Critical);
-    assert!(s.ignored(Some("openssl"), &[]));
-    assert!(s.ignored(Some("x"), &[("MIT".into(), Category::Notice)]));
-    assert!(!s.ignored(Some("x"), &[("ISC".into(), Category::Notice)]));
+    let pkg = |eco, name: &str| dredge_model::Package::new(eco, name, "1");
+    let apk = dredge_model::Ecosystem::Apk;
+    // A package-wide ignore: no finding at all.
+    assert!(s.classify("AGPL-3.0-only", Some(&pkg(apk, "openssl"))).is_none());
+    // An ignored license drops a package only when it is all the package has...
+    assert!(s.classify("MIT", Some(&pkg(apk, "x"))).is_none());
+    // ...and is no constraint beside another: `MIT AND AGPL-3.0-only` stays forbidden.
+    assert_eq!(s.classify("MIT AND AGPL-3.0-only", Some(&pkg(apk, "x"))).map(|c| c.0), Some(Category::Forbidden));
+    assert_eq!(s.classify("ISC", Some(&pkg(apk, "x"))).map(|c| c.0), Some(Category::Notice));
+    // Per-package classes, by name or by ecosystem:name.
+    assert_eq!(s.classify("GPL-2.0-only", Some(&pkg(apk, "busybox"))).map(|c| c.0), Some(Category::Notice));
+    let s2 = Scanner::new(&serde_saphyr::from_str::<Config>("packages: {\"apk:busybox\": notice}").unwrap(), "x").unwrap();
+    assert_eq!(s2.classify("GPL-2.0-only", Some(&pkg(apk, "busybox"))).map(|c| c.0), Some(Category::Notice));
+    assert_eq!(s2.classify("GPL-2.0-only", Some(&pkg(dredge_model::Ecosystem::Npm, "busybox"))).map(|c| c.0), Some(Category::Restricted));
+    // Trivy's spellings of ids in a policy: `GPL-2.0` covers both GNU forms, `GPL-2.0+` the later.
+    assert_eq!(license_key("GPL-2.0").unwrap(), vec!["GPL-2.0-only".to_string(), "GPL-2.0-or-later".to_string()]);
+    assert_eq!(license_key(" GPL-2.0+ ").unwrap(), vec!["GPL-2.0-or-later".to_string()]);
+    assert_eq!(license_key("LicenseRef-Acme").unwrap(), vec!["LicenseRef-Acme".to_string()]);
+    for bad in ["GPL-*", "Acme EULA", "MIT OR ISC", ""] {
+        assert!(license_key(bad).is_err(), "{bad:?}");
+    }
+    let s3 = Scanner::builtin().ignore_licenses(&["MIT".into(), " ISC ".into()]).unwrap();
+    assert!(s3.classify("ISC", None).is_none());
+    assert!(Scanner::builtin().ignore_licenses(&["GPL-*".into()]).is_err());
     for (bad, says) in [
         ("categories: {MIT: fine}", "not a category"),
         ("severity: {restricted: urgent}", "is not CRITICAL"),
         ("severity: {bad: HIGH}", "not a category"),
         ("ignore: [{reason: x}]", "neither a package nor a license"),
         ("confidence: 101", "over 100"),
+        ("categories: {GPL-*: forbidden}", "not one SPDX license id"),
+        ("ignore: [{license: Acme EULA}]", "not one SPDX license id"),
     ] {
         let cfg: Config = serde_saphyr::from_str(bad).unwrap();
         let e = Scanner::new(&cfg, "dredge-license.yaml").err().unwrap_or_else(|| panic!("{bad} accepted"));

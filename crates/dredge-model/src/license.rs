@@ -78,15 +78,64 @@ pub fn normalise(raw: &str) -> Option<Normalised> {
     if s.is_empty() || is_none_value(s) {
         return None;
     }
+    // A license name is short; more is a pasted license text or an attack on the tokenizer: one
+    // reference of its first words, flagged.
+    if s.len() > MAX_NAME {
+        return Some(Normalised { expression: license_ref(s), unknown: vec![s.chars().take(200).collect()] });
+    }
     // Valid as it stands (deprecated ids are not: `GPL-2.0+` becomes `GPL-2.0-or-later` below).
-    if spdx::Expression::parse(s).is_ok() {
+    // A `DocumentRef-` points into another document this one cannot carry: not kept as is.
+    if !s.contains("DocumentRef-") && spdx::Expression::parse(s).is_ok() {
         return Some(Normalised { expression: s.to_string(), unknown: Vec::new() });
     }
     if let Some(id) = map_term(s) {
         return Some(Normalised { expression: id, unknown: Vec::new() });
     }
+    // Debian's comma: `A, and B or C` is `A AND (B OR C)`; the comma binds loosest.
+    if s.contains(',') && !s.contains('(') {
+        let parts: Vec<&str> = s.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+        if parts.len() > 1 {
+            let mut out = String::new();
+            let mut unknown = Vec::new();
+            for (i, part) in parts.iter().enumerate() {
+                let lower = part.to_ascii_lowercase();
+                let (op, rest) = if let Some(r) = lower.strip_prefix("and ") {
+                    ("AND", &part[part.len() - r.len()..])
+                } else if let Some(r) = lower.strip_prefix("or ") {
+                    ("OR", &part[part.len() - r.len()..])
+                } else {
+                    ("AND", *part)
+                };
+                let Some(n) = normalise_plain(rest) else { continue };
+                unknown.extend(n.unknown);
+                if i > 0 && !out.is_empty() {
+                    out.push_str(&format!(" {op} "));
+                }
+                if n.expression.contains(' ') {
+                    out.push_str(&format!("({})", n.expression));
+                } else {
+                    out.push_str(&n.expression);
+                }
+            }
+            if !out.is_empty() && valid(&out) {
+                return Some(Normalised { expression: out, unknown });
+            }
+        }
+    }
+    normalise_plain(s)
+}
+
+/// Longest license string taken apart (longer ones are texts, not names).
+const MAX_NAME: usize = 4096;
+
+fn normalise_plain(s: &str) -> Option<Normalised> {
+    if s.trim().is_empty() {
+        return None;
+    }
     let mut unknown = Vec::new();
     let mut out: Vec<String> = Vec::new();
+    // Every license term met, for the fallback.
+    let mut terms: Vec<String> = Vec::new();
     for tok in tokens(s) {
         match tok {
             Tok::Op(op) => {
@@ -95,7 +144,12 @@ pub fn normalise(raw: &str) -> Option<Normalised> {
                     out.push(op.to_string());
                 }
             }
-            Tok::Open => out.push("(".into()),
+            Tok::Open => {
+                if out.last().is_some_and(|l| !is_op(l) && l != "(") {
+                    out.push("AND".into());
+                }
+                out.push("(".into());
+            }
             Tok::Close => {
                 if out.last().is_some_and(|l| is_op(l)) {
                     out.pop();
@@ -105,15 +159,23 @@ pub fn normalise(raw: &str) -> Option<Normalised> {
             Tok::Term(t) if out.last().is_some_and(|l| l == "WITH") => {
                 let already = t.starts_with("AdditionRef-")
                     && license_ref(&t["AdditionRef-".len()..])["LicenseRef-".len()..] == t["AdditionRef-".len()..];
-                let id = IDS
-                    .get(&t.to_ascii_lowercase())
-                    .filter(|id| spdx::exception_id(id).is_some())
-                    .map(|id| id.to_string())
-                    .or_else(|| already.then(|| t.to_string()));
-                out.push(id.unwrap_or_else(|| {
-                    unknown.push(t.to_string());
-                    license_ref(t).replacen("LicenseRef-", "AdditionRef-", 1)
-                }));
+                let exception =
+                    EXCEPTION_IDS.get(&t.to_ascii_lowercase()).map(|id| id.to_string()).or_else(|| already.then(|| t.to_string()));
+                match exception {
+                    Some(e) => out.push(e),
+                    // `MIT WITH AGPL-3.0-only`: a license is no exception; both apply.
+                    None if map_term(t).is_some() => {
+                        out.pop();
+                        out.push("AND".into());
+                        let id = map_term(t).unwrap_or_default();
+                        terms.push(id.clone());
+                        out.push(id);
+                    }
+                    None => {
+                        unknown.push(t.to_string());
+                        out.push(license_ref(t).replacen("LicenseRef-", "AdditionRef-", 1));
+                    }
+                }
             }
             Tok::Term(t) => {
                 // apk's `MPL-2.0 GPL-2.0-or-later`: ids side by side, all of which apply.
@@ -126,6 +188,7 @@ pub fn normalise(raw: &str) -> Option<Normalised> {
                         license_ref(t)
                     }),
                 };
+                terms.push(id.clone());
                 // Two terms with no operator between them (apk's `MIT BSD`): both apply.
                 if out.last().is_some_and(|l| !is_op(l) && l != "(") {
                     out.push("AND".into());
@@ -140,6 +203,14 @@ pub fn normalise(raw: &str) -> Option<Normalised> {
     let expression = out.join(" ").replace("( ", "(").replace(" )", ")");
     if !expression.is_empty() && valid(&expression) {
         return Some(Normalised { expression, unknown });
+    }
+    // Unbalanced parentheses or operator soup: every license named applies (a forbidden one
+    // must not hide behind a stray parenthesis), with the whole text flagged.
+    terms.dedup();
+    let all = terms.join(" AND ");
+    if !terms.is_empty() && valid(&all) {
+        unknown.push(s.to_string());
+        return Some(Normalised { expression: all, unknown });
     }
     Some(Normalised { expression: license_ref(s), unknown: vec![s.to_string()] })
 }
@@ -164,8 +235,15 @@ pub fn license_ref(s: &str) -> String {
             body.push('-');
         }
     }
-    let body = body.trim_matches(['-', '.']);
-    format!("LicenseRef-{}", if body.is_empty() { "unknown" } else { body })
+    let mut body = body.trim_matches(['-', '.']).to_string();
+    if s.chars().count() > 80 {
+        // Two long texts with the same start are two licenses: the rest tells them apart.
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        s.hash(&mut h);
+        body = format!("{body}-{:08x}", h.finish() as u32);
+    }
+    format!("LicenseRef-{}", if body.is_empty() { "unknown" } else { &body })
 }
 
 enum Tok<'a> {
@@ -207,7 +285,11 @@ fn tokens<'a>(s: &'a str) -> Vec<Tok<'a>> {
             _ if word_op("and") => (Some(Tok::Op("AND")), 3),
             _ if word_op("or") => {
                 // `GPL-2.0 or later`, `or any later version`: part of the term, not a choice.
-                let rest = s[i + 2..].trim_start().to_ascii_lowercase();
+                let mut end = (i + 16).min(s.len());
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let rest = s[i + 2..end].trim_start().to_ascii_lowercase();
                 if rest.starts_with("later") || rest.starts_with("any later") || rest.starts_with("newer") {
                     (None, 2)
                 } else {
@@ -228,14 +310,13 @@ fn tokens<'a>(s: &'a str) -> Vec<Tok<'a>> {
     out
 }
 
-/// Every SPDX license and exception id by its lower-case spelling.
-static IDS: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|| {
-    spdx::identifiers::LICENSES
-        .iter()
-        .map(|l| (l.name.to_ascii_lowercase(), l.name))
-        .chain(spdx::identifiers::EXCEPTIONS.iter().map(|e| (e.name.to_ascii_lowercase(), e.name)))
-        .collect()
-});
+/// Every SPDX license id by its lower-case spelling.
+static IDS: LazyLock<HashMap<String, &'static str>> =
+    LazyLock::new(|| spdx::identifiers::LICENSES.iter().map(|l| (l.name.to_ascii_lowercase(), l.name)).collect());
+
+/// Every SPDX exception id by its lower-case spelling (only after `WITH`).
+static EXCEPTION_IDS: LazyLock<HashMap<String, &'static str>> =
+    LazyLock::new(|| spdx::identifiers::EXCEPTIONS.iter().map(|e| (e.name.to_ascii_lowercase(), e.name)).collect());
 
 /// The spellings seen in package metadata that no rule below derives: rpm (Fedora's old short
 /// names), Debian copyright files (DEP-5 short names), Python classifiers and free text.
@@ -358,7 +439,15 @@ const SPELLINGS: &[(&str, &str)] = &[
     ("business source license 1.1", "BUSL-1.1"),
     ("gpl+", "GPL-1.0-or-later"),
     ("lgpl+", "LGPL-2.0-or-later"),
-    ("gfdl", "GFDL-1.3-or-later"),
+    ("gfdl", "GFDL-1.1-or-later"),
+    ("bsd 3-clause new or revised", "BSD-3-Clause"),
+    ("bsd 2-clause simplified", "BSD-2-Clause"),
+    ("apache license version 2.0, january 2004", "Apache-2.0"),
+    ("zope public license", "ZPL-2.1"),
+    ("other/proprietary", "LicenseRef-Proprietary"),
+    ("proprietary", "LicenseRef-Proprietary"),
+    ("commons clause", "LicenseRef-Commons-Clause"),
+    ("commons-clause", "LicenseRef-Commons-Clause"),
     ("gfdl-niv-1.3", "GFDL-1.3-no-invariants-only"),
     ("gfdl-niv-1.3+", "GFDL-1.3-no-invariants-or-later"),
     ("gfdl-niv-1.2", "GFDL-1.2-no-invariants-only"),
@@ -376,8 +465,11 @@ fn map_term(t: &str) -> Option<String> {
     if t.starts_with("LicenseRef-") && license_ref(&t["LicenseRef-".len()..]) == t {
         return Some(t.to_string());
     }
-    // Python's trove classifiers: `License :: OSI Approved :: MIT License`.
-    let t = t.rsplit("::").next().unwrap_or(t).trim();
+    // Python's trove classifiers: `License :: OSI Approved :: MIT License` (only those).
+    let t = if t.to_ascii_lowercase().starts_with("license ::") { t.rsplit("::").next().unwrap_or(t).trim() } else { t };
+    if t.contains("::") {
+        return None;
+    }
     let lower = t.to_ascii_lowercase();
     let plus = lower.ends_with('+');
     let base = lower.trim_end_matches('+');
@@ -386,6 +478,26 @@ fn map_term(t: &str) -> Option<String> {
     }
     if let Some(id) = SPELLING.get(lower.as_str()).or_else(|| SPELLING.get(collapse(&lower).as_str())) {
         return Some((*id).to_string());
+    }
+    // `Eclipse Public License 2.0 (EPL-2.0)`: a trailing SPDX id in parentheses names it.
+    if let (Some(i), true) = (lower.rfind('('), lower.ends_with(')')) {
+        let inner = lower[i + 1..lower.len() - 1].trim();
+        if let Some(id) = IDS.get(inner).or_else(|| IDS.get(inner.replace(' ', "-").as_str())) {
+            return Some(current_id(id, false));
+        }
+    }
+    // `MIT License`, `Apache-2.0 License`, `The MIT License (MIT)`, `CC BY 4.0`, `MPL 1.1`.
+    let bare = lower.trim_start_matches("the ").replace(['"', '\''], "");
+    let bare = bare.trim_end_matches(" (mit)").trim();
+    let bare = bare.trim_end_matches(" license").trim_end_matches(" licence").trim();
+    if bare != lower {
+        if let Some(id) = IDS.get(bare).or_else(|| SPELLING.get(bare)) {
+            return Some(if IDS.contains_key(bare) { current_id(id, false) } else { (*id).to_string() });
+        }
+    }
+    let dashed = bare.replace(' ', "-");
+    if let Some(id) = IDS.get(dashed.as_str()) {
+        return Some(current_id(id, false));
     }
     gnu(&lower)
 }
@@ -415,9 +527,10 @@ fn current_id(id: &str, plus: bool) -> String {
 /// `GNU General Public License v2 or later (GPLv2+)`, `GNU Lesser General Public License v3`,
 /// `AGPL-3`, `GNU Affero General Public License v3 or later`.
 fn gnu(lower: &str) -> Option<String> {
-    // A trailing `(GPLv2+)` repeats the name: use it when it is there.
+    // A trailing `(GPLv2+)` repeats the name: the words before it decide (`GNU Affero General
+    // Public License v3 (GPLv3)` is the AGPL, whatever the parentheses say).
     let s = match (lower.rfind('('), lower.ends_with(')')) {
-        (Some(i), true) if i > 0 => &lower[i + 1..lower.len() - 1],
+        (Some(i), true) if i > 0 => lower[..i].trim(),
         _ => lower,
     };
     let s = s.replace("version", "v").replace("licence", "license");
@@ -444,11 +557,15 @@ fn gnu(lower: &str) -> Option<String> {
     if !(tail.is_empty() || later || tail == "only" || tail == "-only") {
         return None;
     }
-    let version = match (family, digits.trim_end_matches('.')) {
-        ("GPL", "") => "2.0",
-        ("LGPL", "") => "2.1",
-        ("AGPL", "") => "3.0",
-        ("GFDL", "") => "1.3",
+    // No version: the GNU licenses let the licensee pick any version ever published.
+    let (version, later) = match (family, digits.trim_end_matches('.')) {
+        ("GPL", "") => ("1.0", true),
+        ("LGPL", "") => ("2.0", true),
+        ("AGPL", "") => ("3.0", true),
+        ("GFDL", "") => ("1.1", true),
+        (_, v) => (v, later),
+    };
+    let version = match (family, version) {
         (_, "1") => "1.0",
         (_, "2") => "2.0",
         (_, "3") => "3.0",
@@ -531,6 +648,65 @@ mod tests {
             n("BSD-3-clause and BSD-2-clause-NetBSD and public-domain-md4"),
             "BSD-3-Clause AND BSD-2-Clause-NetBSD AND LicenseRef-public-domain-md4"
         );
+    }
+
+    #[test]
+    fn tricks_do_not_hide_a_license() {
+        // A license after WITH is no exception: both apply.
+        assert_eq!(n("MIT WITH AGPL-3.0-only"), "MIT AND AGPL-3.0-only");
+        assert_eq!(n("Apache-2.0 with Commons Clause"), "Apache-2.0 AND LicenseRef-Commons-Clause");
+        // Only trove classifiers lose their prefix.
+        assert_ne!(n("AGPL-3.0-only::MIT"), "MIT");
+        // The words before a parenthesis decide.
+        assert_eq!(n("GNU Affero General Public License v3 (GPLv3)"), "AGPL-3.0-only");
+        // A stray parenthesis: every license named still applies.
+        assert_eq!(n("AGPL-3.0-only)"), "AGPL-3.0-only");
+        assert_eq!(n("((AGPL-3.0-only OR MIT"), "AGPL-3.0-only AND MIT");
+        // An exception id is not a license.
+        assert!(n("Classpath-exception-2.0").starts_with("LicenseRef-"));
+        // A DocumentRef cannot be carried into another document.
+        assert!(n("DocumentRef-a:LicenseRef-b").starts_with("LicenseRef-"));
+        // Debian's comma binds loosest.
+        assert_eq!(n("AGPL-3, and MIT or BSD-3-clause"), "AGPL-3.0-only AND (MIT OR BSD-3-Clause)");
+        assert_eq!(n("REGCOMP, and GPL-1+ or Artistic"), "LicenseRef-REGCOMP AND (GPL-1.0-or-later OR Artistic-1.0-Perl)");
+        // No version: any version (the GNU licenses say so).
+        assert_eq!(n("GPL"), "GPL-1.0-or-later");
+        assert_eq!(n("LGPL"), "LGPL-2.0-or-later");
+    }
+
+    #[test]
+    fn spellings_with_ids_inside() {
+        for (raw, want) in [
+            ("License :: OSI Approved :: Eclipse Public License 2.0 (EPL-2.0)", "EPL-2.0"),
+            ("License :: OSI Approved :: MIT No Attribution License (MIT-0)", "MIT-0"),
+            ("License :: OSI Approved :: European Union Public Licence 1.2 (EUPL 1.2)", "EUPL-1.2"),
+            ("BSD 3-Clause License", "BSD-3-Clause"),
+            ("Apache-2.0 License", "Apache-2.0"),
+            ("MIT Licence", "MIT"),
+            ("The MIT License (MIT)", "MIT"),
+            ("CC BY 4.0", "CC-BY-4.0"),
+            ("MPL 1.1", "MPL-1.1"),
+            ("zlib/libpng License", "Zlib"),
+            ("BSD 3-Clause \"New\" or \"Revised\" License", "BSD-3-Clause"),
+            ("Apache License Version 2.0, January 2004", "Apache-2.0"),
+            ("CC BY-NC 4.0", "CC-BY-NC-4.0"),
+        ] {
+            assert_eq!(n(raw), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn long_input_is_linear_and_refs_do_not_collide() {
+        let t = std::time::Instant::now();
+        let long = "MIT or ".repeat(150_000);
+        let x = normalise(&long).unwrap();
+        assert!(valid(&x.expression));
+        let mid = "MIT or ".repeat(580);
+        assert!(valid(&normalise(&mid).unwrap().expression));
+        assert!(t.elapsed() < std::time::Duration::from_secs(5), "{:?}", t.elapsed());
+        let a = format!("{} alpha", "Acme Corporation Proprietary Software License Agreement Version ".repeat(2));
+        let b = format!("{} beta", "Acme Corporation Proprietary Software License Agreement Version ".repeat(2));
+        assert_ne!(license_ref(&a), license_ref(&b));
     }
 
     #[test]

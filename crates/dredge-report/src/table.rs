@@ -149,8 +149,11 @@ fn grid(out: &mut String, cols: &[Col], rows: &[Vec<String>], width: Option<usiz
     let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| crate::printable(c)).collect()).collect();
     let rows = rows.as_slice();
     let n = cols.len();
-    let natural: Vec<usize> =
-        (0..n).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(cols[i].head.chars().count())).collect();
+    // No cell is wider than this even without a terminal (a 70 KB license expression is cut).
+    const WIDEST: usize = 1024;
+    let natural: Vec<usize> = (0..n)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(cols[i].head.chars().count()).min(WIDEST))
+        .collect();
     let mut shown = vec![true; n];
     let mut w = natural.clone();
     if let Some(max) = width {
@@ -196,7 +199,12 @@ fn grid(out: &mut String, cols: &[Col], rows: &[Vec<String>], width: Option<usiz
             .iter()
             .enumerate()
             .filter(|(i, _)| shown[*i])
-            .map(|(i, c)| format!("{:<width$}", cut(c, w[i]), width = w[i]))
+            .map(|(i, c)| {
+                // Padded by hand: `{:<width$}` takes widths up to 65,535 only.
+                let c = cut(c, w[i]);
+                let pad = w[i].saturating_sub(c.chars().count());
+                format!("{c}{}", " ".repeat(pad))
+            })
             .collect::<Vec<_>>()
             .join("  ")
             .trim_end()

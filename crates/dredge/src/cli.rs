@@ -388,8 +388,9 @@ fn build_scanners(
     if !settings.policy_dirs.is_empty() && !names.iter().any(|n| n == "misconfig") {
         bail!("--policy: custom policies run with the misconfiguration scanner; add misconfig to --scanners");
     }
-    if (settings.license_config.is_some() || !settings.ignored_licenses.is_empty()) && !names.iter().any(|n| n == "license") {
-        bail!("--license-config/--ignored-licenses: these set the license scanner; add license to --scanners");
+    // (Not --license-config: it may come from DREDGE_LICENSE_CONFIG, set for every scan.)
+    if !settings.ignored_licenses.is_empty() && !names.iter().any(|n| n == "license") {
+        bail!("--ignored-licenses: it sets the license scanner; add license to --scanners");
     }
     defs.iter().filter(|d| names.iter().any(|n| n == d.info.id)).map(|d| (d.build)(settings)).collect()
 }

@@ -46,7 +46,7 @@ fn license_scanner(s: &Settings) -> Result<Box<dyn Scanner>> {
         Some(p) => dredge_license::Scanner::from_file(&p)?,
         None => dredge_license::Scanner::builtin(),
     };
-    Ok(Box::new(scanner.ignore_licenses(&s.ignored_licenses)))
+    Ok(Box::new(scanner.ignore_licenses(&s.ignored_licenses)?))
 }
 
 fn secret_scanner(s: &Settings) -> Result<Box<dyn Scanner>> {

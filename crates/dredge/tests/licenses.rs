@@ -335,6 +335,16 @@ const EXPLAINED: &[(&str, &str, &str)] = &[
     ("debian-12", "libbz2-1.0", "BSD-variant"),
     ("debian-12", "libgnutls30", "License: lines in a free-form file"),
     ("debian-12", "libtinfo6", "MIT/X11"),
+    ("debian-12", "e2fsprogs", "bare GPL: any version"),
+    ("debian-12", "libcom-err2", "bare GPL: any version"),
+    ("debian-12", "libext2fs2", "bare GPL: any version"),
+    ("debian-12", "libss2", "bare GPL: any version"),
+    ("debian-12", "logsave", "bare GPL: any version"),
+    ("debian-12", "libffi8", "bare GPL: any version"),
+    ("debian-12", "libpam-modules", "bare GPL: any version"),
+    ("debian-12", "libpam-modules-bin", "bare GPL: any version"),
+    ("debian-12", "libpam-runtime", "bare GPL: any version"),
+    ("debian-12", "libpam0g", "bare GPL: any version"),
     ("debian-12", "ncurses-base", "MIT/X11"),
     ("debian-12", "ncurses-bin", "MIT/X11"),
     ("lang-full", "com.fasterxml.jackson.core:jackson-core", "pom.xml inside the jar"),
@@ -390,7 +400,7 @@ fn trivy_agrees_package_by_package_or_the_difference_is_explained() {
     assert!(unexplained.is_empty(), "differences not in docs/licenses.md:\n{}", unexplained.join("\n"));
     eprintln!("packages agreeing with trivy: {agreed:?}");
     assert_eq!(agreed["alpine-3.9"], 14);
-    assert!(agreed["debian-12"] >= 60, "{agreed:?}");
+    assert!(agreed["debian-12"] >= 50, "{agreed:?}");
     // Every explained difference is in the docs table.
     let doc = std::fs::read_to_string(repo().join("docs/licenses.md")).unwrap();
     for (img, p, _) in EXPLAINED {
@@ -467,8 +477,62 @@ fn module_cache_unknown_names_and_hostile_license_files() {
     assert_eq!(files.get("/app/third_party/lib/LICENSE.txt"), Some(&("Apache-2.0".to_string(), "notice".to_string())));
     // Words that are no license: unidentified, someone must read them.
     assert_eq!(files.get("/junk/text/LICENSE"), Some(&("LicenseRef-unidentified".to_string(), "unknown".to_string())));
-    assert!(!files.contains_key("/junk/bin/COPYING") && !files.contains_key("/junk/big/LICENSE"), "{files:?}");
+    // A huge license file is read on its start (no warning, no silence); a binary is no text.
+    assert_eq!(files.get("/junk/big/LICENSE").map(|f| f.0.as_str()), Some("LicenseRef-unidentified"));
+    assert!(!files.contains_key("/junk/bin/COPYING"), "{files:?}");
+    assert!(!r.stderr.contains("limit for license"), "{}", r.stderr);
     // The table never passes the file's escape sequences to the terminal.
     let t = dredge_in(&cache, &["fs", root.to_str().unwrap(), "--scanners", "license"]);
     assert!(!t.stdout.contains('\u{1b}'), "raw escape in table output");
+}
+
+/// Found by trying to hide a forbidden license from the gate (each failed before the fix).
+#[test]
+fn a_forbidden_license_cannot_hide() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("tree");
+    let w = |p: &str, data: &[u8]| {
+        let path = root.join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, data).unwrap();
+    };
+    let text = |f: &str| std::fs::read_to_string(repo().join("crates/dredge-license/testdata/texts").join(f)).unwrap();
+    // 1. A license file holding Apache-2.0 and then the AGPL.
+    w("vendor/thing/LICENSE", format!("{}\n\n{}", text("debian-Apache-2.0"), text("edx-when-LICENSE.txt")).as_bytes());
+    // 2. An npm package declaring MIT whose license file is the AGPL.
+    w("app/node_modules/sly/package.json", br#"{"name":"sly","version":"1.0.0","license":"MIT"}"#);
+    w("app/node_modules/sly/LICENSE", text("edx-when-LICENSE.txt").as_bytes());
+    // 3. `MIT AND AGPL-3.0-only`, with MIT ignored.
+    w("app/node_modules/both/package.json", br#"{"name":"both","version":"1.0.0","license":"MIT AND AGPL-3.0-only"}"#);
+    // 4. The AGPL after WITH, and behind a stray parenthesis.
+    w("app/node_modules/with/package.json", br#"{"name":"with","version":"1.0.0","license":"MIT WITH AGPL-3.0-only"}"#);
+    w("app/node_modules/paren/package.json", br#"{"name":"paren","version":"1.0.0","license":"AGPL-3.0-only)"}"#);
+    // 5. A package that declares nothing and ships a license nobody can name.
+    w("app/node_modules/secret/package.json", br#"{"name":"secret","version":"1.0.0"}"#);
+    w("app/node_modules/secret/LICENSE", b"Proprietary. All rights reserved by Acme. Do not redistribute in any form.\n");
+    // 6. A license string long enough to overflow a table cell.
+    let long = format!(r#"{{"name":"long","version":"1.0.0","license":"{}"}}"#, vec!["MIT"; 9000].join(" AND "));
+    w("app/node_modules/long/package.json", long.as_bytes());
+    let cache = dir.path().join("cache");
+    let scan = |extra: &[&str]| {
+        let mut a = vec!["fs", root.to_str().unwrap(), "--scanners", "license", "--ignored-licenses", "MIT"];
+        a.extend_from_slice(extra);
+        dredge_in(&cache, &a)
+    };
+    let v = scan(&["--format", "json"]).ok().json();
+    let forbidden: BTreeSet<String> = v["licenses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["license"]["category"] == "forbidden")
+        .map(|f| f["package"]["name"].as_str().or(f["path"].as_str()).unwrap().to_string())
+        .collect();
+    assert_eq!(forbidden, ["/vendor/thing/LICENSE", "both", "paren", "sly", "with"].map(String::from).into(), "{v:#}");
+    let secret = v["licenses"].as_array().unwrap().iter().find(|f| f["package"]["name"] == "secret").unwrap();
+    assert_eq!((secret["rule"].as_str(), secret["severity"].as_str()), (Some("LicenseRef-unidentified"), Some("UNKNOWN")));
+    // The gate fails, and the table (piped, no terminal width) does not panic on the long cell.
+    assert_eq!(scan(&["--severity", "CRITICAL", "--exit-code", "1"]).code, 1);
+    let t = scan(&[]);
+    assert_eq!(t.code, 0, "{}", t.stderr);
+    assert!(t.stdout.contains("long 1.0.0"));
 }

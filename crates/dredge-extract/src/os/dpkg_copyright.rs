@@ -16,7 +16,7 @@ impl Extractor for DpkgCopyright {
         "os/dpkg/copyright"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[Pattern::Named("copyright", "")]
@@ -36,16 +36,15 @@ impl Extractor for DpkgCopyright {
         let mut exprs: Vec<String> = Vec::new();
         for n in names {
             let Some(x) = normalise(&n) else { continue };
-            let e = if x.expression.contains(' ') { format!("({})", x.expression) } else { x.expression };
-            if !exprs.contains(&e) {
-                exprs.push(e);
+            if !exprs.contains(&x.expression) {
+                exprs.push(x.expression);
             }
         }
-        if exprs.is_empty() {
-            return Ok(Vec::new());
-        }
-        let license =
-            if exprs.len() == 1 { exprs[0].trim_start_matches('(').trim_end_matches(')').to_string() } else { exprs.join(" AND ") };
+        let license = match exprs.len() {
+            0 => return Ok(Vec::new()),
+            1 => exprs.remove(0),
+            _ => exprs.iter().map(|e| if e.contains(' ') { format!("({e})") } else { e.clone() }).collect::<Vec<_>>().join(" AND "),
+        };
         Ok(vec![Fact::PackageLicense { ecosystem: Ecosystem::Deb, package: package.to_string(), license }])
     }
 }
@@ -154,6 +153,14 @@ mod tests {
             license("usr/share/doc/zlib1g/copyright", t).as_deref(),
             Some("zlib1g: Zlib AND (GPL-2.0-or-later OR Artistic-1.0-Perl)")
         );
+    }
+
+    #[test]
+    fn one_expression_keeps_its_parentheses() {
+        let t = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: AGPL-3 and (MIT or BSD-3-clause)\n";
+        assert_eq!(license("usr/share/doc/x/copyright", t).as_deref(), Some("x: AGPL-3.0-only AND (MIT OR BSD-3-Clause)"));
+        let t = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: (GPL-2+ or Artistic) and BSD-3-clause\n";
+        assert_eq!(license("usr/share/doc/x/copyright", t).as_deref(), Some("x: (GPL-2.0-or-later OR Artistic-1.0-Perl) AND BSD-3-Clause"));
     }
 
     #[test]

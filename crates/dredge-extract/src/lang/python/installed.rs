@@ -27,17 +27,22 @@ fn declared_license(text: &str) -> Option<String> {
     // Many packages paste their whole license text (or a copyright line) into `License`: the
     // first line of that names nothing, the classifiers do.
     let names_one = license.filter(|l| l.len() <= 100 && !l.to_ascii_lowercase().contains("copyright"));
-    if let Some(l) = names_one {
-        return Some(l.to_string());
-    }
     let classifiers: Vec<&str> = text
         .lines()
         .take_while(|l| !l.is_empty())
         .filter_map(|l| l.split_once(':').filter(|(k, _)| k.trim().eq_ignore_ascii_case("Classifier")).map(|(_, v)| v.trim()))
         .filter(|v| v.starts_with("License ::"))
         .filter_map(|v| v.rsplit("::").next().map(str::trim))
-        .filter(|v| !v.is_empty() && *v != "OSI Approved" && !v.eq_ignore_ascii_case("Other/Proprietary License"))
+        .filter(|v| !v.is_empty() && *v != "OSI Approved")
         .collect();
+    // A one-line `License` that names a license wins; one that names nothing known (`SEE LICENSE
+    // IN …`, `Dual License`) gives way to classifiers that do.
+    if let Some(l) = names_one {
+        let named = dredge_model::license::normalise(l).is_some_and(|n| n.unknown.is_empty());
+        if named || classifiers.is_empty() {
+            return Some(l.to_string());
+        }
+    }
     if !classifiers.is_empty() {
         return Some(classifiers.join(" AND "));
     }
@@ -49,7 +54,7 @@ impl Extractor for PythonInstalled {
         "lang/python/installed"
     }
     fn version(&self) -> u32 {
-        2
+        3
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[
@@ -101,6 +106,10 @@ mod tests {
         assert_eq!(declared_license(m).as_deref(), Some("MIT OR Apache-2.0"));
         let m = "Name: a\nVersion: 1\nClassifier: License :: OSI Approved\n";
         assert_eq!(declared_license(m), None);
+        let m = "Name: a\nVersion: 1\nLicense: SEE LICENSE IN LICENSE.txt\nClassifier: License :: OSI Approved :: MIT License\n";
+        assert_eq!(declared_license(m).as_deref(), Some("MIT License"));
+        let m = "Name: a\nVersion: 1\nClassifier: License :: Other/Proprietary License\n";
+        assert_eq!(declared_license(m).as_deref(), Some("Other/Proprietary License"));
         assert!(PythonInstalled.extract("x", &[0xff, 0xfe, 0x00]).is_err());
     }
 }
