@@ -129,6 +129,8 @@ pub struct Scanner {
     packages: HashMap<String, Category>,
     ignore: Vec<Ignore>,
     confidence: u8,
+    /// Expressions classified in this scan.
+    memo: std::sync::Mutex<HashMap<String, (Category, Vec<(String, Category)>)>>,
 }
 
 impl Scanner {
@@ -139,6 +141,7 @@ impl Scanner {
             packages: HashMap::new(),
             ignore: Vec::new(),
             confidence: (detect::THRESHOLD * 100.0) as u8,
+            memo: Default::default(),
         }
     }
 
@@ -238,7 +241,11 @@ impl Scanner {
     /// in it is ignored (or the package is), no finding.
     fn classify(&self, expression: &str, p: Option<&Package>) -> Option<(Category, Vec<(String, Category)>)> {
         let ignored = self.ignored_ids(p)?;
-        let (category, each) = self.classifier.expression(expression);
+        // Thousands of packages share a few dozen expressions: each is parsed once.
+        let (category, each) = {
+            let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+            memo.entry(expression.to_string()).or_insert_with(|| self.classifier.expression(expression)).clone()
+        };
         if let Some(c) = p.and_then(|p| self.packages.iter().find(|(k, _)| package_matches(k, p)).map(|(_, c)| *c)) {
             return Some((c, each));
         }
@@ -407,8 +414,21 @@ impl dredge_scanner::Scanner for Scanner {
     fn analyse(&self, cx: &mut Context<'_>) -> anyhow::Result<Option<Vec<Finding>>> {
         let mut out = Vec::new();
         // License texts: a package's own, or loose.
-        let owned_by_os: HashSet<&str> =
-            cx.report.packages.iter().filter(|p| p.ecosystem.is_os()).flat_map(|p| p.files.iter().map(String::as_str)).collect();
+        // Which license files an OS package owns: only the few license files are looked up (the
+        // OS packages' file lists are long).
+        let text_paths: HashSet<&str> =
+            cx.content.iter().filter(|c| matches!(c.fact, Fact::LicenseText { .. })).map(|c| c.path.as_str()).collect();
+        let owned_by_os: HashSet<&str> = if text_paths.is_empty() {
+            HashSet::new()
+        } else {
+            cx.report
+                .packages
+                .iter()
+                .filter(|p| p.ecosystem.is_os())
+                .flat_map(|p| p.files.iter().map(String::as_str))
+                .filter(|f| text_paths.contains(f))
+                .collect()
+        };
         let dirs = package_dirs(&cx.report.packages);
         let mut go: HashMap<(String, String), usize> = HashMap::new();
         for (i, p) in cx.report.packages.iter().enumerate() {
