@@ -536,3 +536,38 @@ fn a_forbidden_license_cannot_hide() {
     assert_eq!(t.code, 0, "{}", t.stderr);
     assert!(t.stdout.contains("long 1.0.0"));
 }
+
+/// rpm's `License` tag, read by rpm itself (the oracle), is what dredge declares for every
+/// package of the CBL-Mariner database; Fedora's short names are mapped by hand-checked rules.
+#[test]
+fn rpm_license_tags_match_rpm_and_are_normalised() {
+    let db = fixtures().join("rpmdb/cbl-mariner-2.0");
+    let out = std::process::Command::new("rpm")
+        .arg("--dbpath")
+        .arg(&db)
+        .args(["-qa", "--qf", "%{NAME}\t%{LICENSE}\n"])
+        .output()
+        .expect("rpm (Debian package rpm; .ci/setup installs it)");
+    let oracle: BTreeMap<String, String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .filter(|(n, _)| !n.starts_with("gpg-pubkey"))
+        .map(|(n, l)| (n.to_string(), l.to_string()))
+        .collect();
+    assert!(oracle.len() > 100, "{}", String::from_utf8_lossy(&out.stderr));
+    let target = format!("oci-dir:{}:rpm-sqlite", images().join("oci").display());
+    let v = scan(&target, &[]).ok().json();
+    let mut seen = 0;
+    for f in v["licenses"].as_array().unwrap() {
+        let name = f["package"]["name"].as_str().unwrap();
+        let declared = f["license"]["declared"].as_str().or(f["rule"].as_str()).unwrap();
+        assert_eq!(Some(declared), oracle.get(name).map(String::as_str), "{name}");
+        seen += 1;
+    }
+    assert_eq!(seen, oracle.len());
+    let got = by_package(&v);
+    assert_eq!(got["bash"].0, "GPL-3.0-only");
+    assert_eq!(got["zlib"].0, "Zlib");
+    assert_eq!(got["glibc"].0, "BSD-3-Clause AND GPL-2.0-or-later AND LicenseRef-Inner-Net AND ISC AND LGPL-2.0-or-later AND MIT");
+    assert_eq!(got["glibc"].1, "restricted");
+}
