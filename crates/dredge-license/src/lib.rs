@@ -123,6 +123,9 @@ pub fn default_severity(c: Category) -> Severity {
     }
 }
 
+/// An expression's category, and each license's in it.
+type Classified = (Category, Vec<(String, Category)>);
+
 pub struct Scanner {
     classifier: Classifier,
     severity: HashMap<Category, Severity>,
@@ -130,7 +133,7 @@ pub struct Scanner {
     ignore: Vec<Ignore>,
     confidence: u8,
     /// Expressions classified in this scan.
-    memo: std::sync::Mutex<HashMap<String, (Category, Vec<(String, Category)>)>>,
+    memo: std::sync::Mutex<HashMap<String, Classified>>,
 }
 
 impl Scanner {
@@ -239,7 +242,7 @@ impl Scanner {
     /// The category of `expression` for package `p`: the per-package class if the config has one,
     /// else the expression's with the ignored ids taken as no constraint. `None`: every license
     /// in it is ignored (or the package is), no finding.
-    fn classify(&self, expression: &str, p: Option<&Package>) -> Option<(Category, Vec<(String, Category)>)> {
+    fn classify(&self, expression: &str, p: Option<&Package>) -> Option<Classified> {
         let ignored = self.ignored_ids(p)?;
         // Thousands of packages share a few dozen expressions: each is parsed once.
         let (category, each) = {
