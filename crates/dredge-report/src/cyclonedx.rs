@@ -1,5 +1,7 @@
 //! CycloneDX 1.6 JSON. The image is the metadata component; the OS is an `operating-system`
-//! component; every package is a `library` with its purl and the layer that brought it in.
+//! component that owns the OS packages; each file language packages were read from (a lockfile,
+//! a site-packages record, a jar, a binary) is an `application` component that owns them; every
+//! package is a `library` with its purl and the layer that brought it in.
 
 use crate::{ScanReport, stable_uuid};
 use dredge_model::Detail;
@@ -163,11 +165,26 @@ fn bom(r: &ScanReport) -> Bom<'_> {
         deps_of_subject.push(json!(bom_ref));
         bom_ref
     });
-    let mut pkg_refs = Vec::new();
+    // Who owns each package: the OS its OS packages; every other package the application it was
+    // read from (a lockfile, a site-packages record, a jar, a binary: the file of its location),
+    // so that consumers (`trivy sbom`) read a Python package as a Python package.
+    let mut os_pkgs = Vec::new();
+    let mut apps: Vec<(String, &'static str, Vec<Value>)> = Vec::new();
+    let mut unowned = Vec::new();
     for (i, pk) in r.packages.iter().enumerate() {
         // purls are unique per package in practice; the index keeps bom-refs unique regardless.
         let bom_ref = if pk.purl.is_empty() { format!("pkg:{i}") } else { format!("{}#{i}", pk.purl) };
-        pkg_refs.push(json!(bom_ref));
+        if pk.ecosystem.is_os() && os_ref.is_some() {
+            os_pkgs.push(json!(bom_ref));
+        } else if let (false, Some(loc)) = (pk.ecosystem.is_os(), &pk.location) {
+            let kind = pk.ecosystem.purl_type();
+            match apps.iter_mut().find(|(path, k, _)| *path == loc.path && *k == kind) {
+                Some(a) => a.2.push(json!(bom_ref)),
+                None => apps.push((loc.path.clone(), kind, vec![json!(bom_ref)])),
+            }
+        } else {
+            unowned.push(json!(bom_ref));
+        }
         components.push(Comp::Package(Component {
             kind: "library",
             bom_ref,
@@ -179,12 +196,23 @@ fn bom(r: &ScanReport) -> Bom<'_> {
             properties: package_properties(pk),
         }));
     }
-    let mut dependencies = vec![json!({"ref": subject_ref, "dependsOn": deps_of_subject})];
-    if let Some(os_ref) = os_ref {
-        dependencies.push(json!({"ref": os_ref, "dependsOn": pkg_refs}));
-    } else {
-        dependencies[0]["dependsOn"] = Value::Array(pkg_refs);
+    let mut dependencies = Vec::new();
+    if let Some(os_ref) = &os_ref {
+        dependencies.push(json!({"ref": os_ref, "dependsOn": os_pkgs}));
     }
+    for (path, kind, pkgs) in apps {
+        let app_ref = format!("app:{kind}:{path}");
+        components.push(Comp::Other(json!({
+            "type": "application",
+            "bom-ref": app_ref,
+            "name": path,
+            "properties": [prop("dredge:application:type", kind), prop("dredge:location:path", &path)],
+        })));
+        deps_of_subject.push(json!(app_ref));
+        dependencies.push(json!({"ref": app_ref, "dependsOn": pkgs}));
+    }
+    deps_of_subject.extend(unowned);
+    dependencies.insert(0, json!({"ref": subject_ref, "dependsOn": deps_of_subject}));
     let component_of = |purl: &str, name: &str, version: &str| {
         r.packages
             .iter()

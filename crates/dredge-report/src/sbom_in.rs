@@ -149,7 +149,8 @@ pub fn inventory_from_sbom(text: &str) -> Result<(Inventory, usize), String> {
     let mut total = 0;
     if v["bomFormat"] == "CycloneDX" {
         let comps = v["components"].as_array().cloned().unwrap_or_default();
-        total = comps.len();
+        // Application components group packages; they are not packages themselves.
+        total = comps.iter().filter(|c| c["type"] != "application").count();
         walk_cdx(&comps, &mut purls, &mut os);
     } else if v["spdxVersion"].as_str().is_some_and(|s| s.starts_with("SPDX-2")) {
         let extracted: std::collections::HashMap<String, String> = v["hasExtractedLicensingInfos"]
