@@ -117,17 +117,28 @@ fn package_properties(pk: &Package) -> Vec<Prop<'_>> {
 /// The CycloneDX document, ready to serialize.
 fn bom(r: &ScanReport) -> Bom<'_> {
     let t = &r.target;
+    let (name, digest) = image_identity(t);
+    // The serial number's seed, as before: the config digest.
     let subject_version = t.image_id.clone().unwrap_or_default();
     let subject_ref = format!("target:{}", t.name);
     let mut subject = json!({
         "type": if t.kind == "image" { "container" } else { "file" },
         "bom-ref": subject_ref,
-        "name": t.name,
+        "name": name,
     });
-    if !subject_version.is_empty() {
-        subject["version"] = json!(subject_version);
+    if let Some(d) = &digest {
+        subject["version"] = json!(d);
+        if let Some(hex) = d.strip_prefix("sha256:") {
+            subject["hashes"] = json!([{"alg": "SHA-256", "content": hex}]);
+        }
+    }
+    if let Some(purl) = t.manifest_digest.as_deref().and_then(|m| oci_purl(&name, m, t.platform.as_deref())) {
+        subject["purl"] = json!(purl);
     }
     let mut sprops = vec![prop("dredge:target:source", &t.source)];
+    if name != t.name {
+        sprops.push(prop("dredge:target:path", &t.name));
+    }
     if let Some(p) = &t.platform {
         sprops.push(prop("dredge:image:platform", p));
     }
@@ -349,4 +360,43 @@ fn cdx_licenses(pk: &dredge_model::Package) -> Option<Value> {
     } else {
         json!([{"expression": n.expression, "acknowledgement": ack}])
     })
+}
+
+/// The image as consumers name it: the reference the user gave, or for a local archive or
+/// layout the first tag it carries (not the file's path); and the digest that identifies it: the
+/// manifest's when known, else the config's (a `docker save` archive has no manifest).
+pub(crate) fn image_identity(t: &crate::Target) -> (String, Option<String>) {
+    let local = matches!(t.source.as_str(), "docker-archive" | "oci-archive" | "oci-dir");
+    let name = match t.tags.first() {
+        Some(tag) if local => tag.clone(),
+        _ => t.name.clone(),
+    };
+    let digest = t
+        .manifest_digest
+        .clone()
+        .or_else(|| t.repo_digests.first().and_then(|d| d.split_once('@')).map(|(_, d)| d.to_string()))
+        .or_else(|| t.image_id.clone());
+    (name, digest)
+}
+
+/// `pkg:oci/<name>@<manifest digest>?repository_url=<repository>&arch=<arch>` (the purl spec's
+/// oci type: the version is the manifest digest).
+pub(crate) fn oci_purl(reference: &str, manifest: &str, platform: Option<&str>) -> Option<String> {
+    let without_digest = reference.split('@').next().unwrap_or(reference);
+    // A tag is after the last ':' that follows the last '/' (a registry port is not a tag).
+    let repo = match without_digest.rfind(':') {
+        Some(i) if i > without_digest.rfind('/').map_or(0, |j| j) => &without_digest[..i],
+        _ => without_digest,
+    };
+    let base = repo.rsplit('/').next().filter(|b| !b.is_empty())?.to_ascii_lowercase();
+    let mut p = packageurl::PackageUrl::new("oci", base).ok()?;
+    p.with_version(manifest.to_string()).ok()?;
+    if repo.contains('/') {
+        p.add_qualifier("repository_url", repo.to_string()).ok()?;
+    }
+    if let Some(arch) = platform.and_then(|pl| pl.split('/').nth(1)) {
+        p.add_qualifier("arch", arch.to_string()).ok()?;
+    }
+    // The spec's oci examples encode the digest's colon (`sha256%3A…`); the crate leaves it.
+    Some(p.to_string().replacen("@sha256:", "@sha256%3A", 1))
 }

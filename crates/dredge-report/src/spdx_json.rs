@@ -16,8 +16,9 @@ pub fn to_spdx(r: &ScanReport) -> String {
     let seed = format!("{}|{}|{}", t.name, t.image_id.as_deref().unwrap_or(""), r.packages.len());
     let uuid = stable_uuid(&seed);
     let root_id = spdx_id(if t.kind == "image" { "Image" } else { "Directory" }, &t.name);
+    let (name, digest) = crate::cyclonedx::image_identity(t);
     let mut root = json!({
-        "name": t.name,
+        "name": name,
         "SPDXID": root_id,
         "downloadLocation": "NOASSERTION",
         "filesAnalyzed": false,
@@ -26,11 +27,19 @@ pub fn to_spdx(r: &ScanReport) -> String {
         "copyrightText": "NOASSERTION",
         "primaryPackagePurpose": if t.kind == "image" { "CONTAINER" } else { "FILE" },
     });
-    if let Some(id) = &t.image_id {
+    if let Some(id) = &digest {
         root["versionInfo"] = json!(id);
-        root["checksums"] = json!([{"algorithm": "SHA256", "checksumValue": id.trim_start_matches("sha256:")}]);
+        if let Some(hex) = id.strip_prefix("sha256:") {
+            root["checksums"] = json!([{"algorithm": "SHA256", "checksumValue": hex}]);
+        }
+    }
+    if let Some(purl) = t.manifest_digest.as_deref().and_then(|m| crate::cyclonedx::oci_purl(&name, m, t.platform.as_deref())) {
+        root["externalRefs"] = json!([{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": purl}]);
     }
     let mut comment = vec![format!("source: {}", t.source)];
+    if name != t.name {
+        comment.push(format!("path: {}", t.name));
+    }
     if let Some(p) = &t.platform {
         comment.push(format!("platform: {p}"));
     }

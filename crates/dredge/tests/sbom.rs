@@ -219,3 +219,36 @@ fn trivy_reads_every_package_with_its_type_from_both_formats() {
         assert_eq!(seen[0], seen[1], "{name}: CycloneDX and SPDX read alike");
     }
 }
+
+/// The image, not the file it was read from, is the SBOM's subject: named by its reference (the
+/// tag an archive or layout carries), versioned by its digest (the manifest's, which skopeo
+/// computes independently, or the config's for a `docker save` archive, which has no manifest),
+/// with a `pkg:oci` purl when the manifest is known.
+#[test]
+fn the_image_is_the_metadata_component() {
+    let sha = |args: &[&str]| {
+        let out = Command::new("skopeo").args(args).output().expect("skopeo");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let mut c = Command::new("sha256sum").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+        std::io::Write::write_all(&mut c.stdin.take().unwrap(), &out.stdout).unwrap();
+        format!("sha256:{}", String::from_utf8_lossy(&c.wait_with_output().unwrap().stdout).split_whitespace().next().unwrap())
+    };
+    let layout = images().join("oci");
+    let manifest = sha(&["inspect", "--raw", &format!("oci:{}:lang-app", layout.display())]);
+    let (v, _, _d) = sbom(&format!("oci-dir:{}:lang-app", layout.display()), "cyclonedx", &[]);
+    let c = &v["metadata"]["component"];
+    assert_eq!(
+        (c["type"].as_str(), c["name"].as_str(), c["version"].as_str()),
+        (Some("container"), Some("lang-app"), Some(manifest.as_str()))
+    );
+    assert_eq!(c["purl"], format!("pkg:oci/lang-app@{}?arch=amd64", manifest.replace(':', "%3A")));
+    assert_eq!(c["hashes"][0]["content"], manifest.trim_start_matches("sha256:"));
+    let archive = images().join("lang-full.docker.tar");
+    let config = sha(&["inspect", "--raw", "--config", &format!("docker-archive:{}", archive.display())]);
+    let (v, _, _d) = sbom(&format!("docker-archive:{}", archive.display()), "cyclonedx", &[]);
+    let c = &v["metadata"]["component"];
+    assert_eq!((c["name"].as_str(), c["version"].as_str()), (Some("docker.io/dredge-test/lang-full:1"), Some(config.as_str())));
+    assert!(c["purl"].is_null(), "no manifest, no oci purl: {c}");
+    let path = c["properties"].as_array().unwrap().iter().find(|p| p["name"] == "dredge:target:path").unwrap();
+    assert!(path["value"].as_str().unwrap().ends_with("lang-full.docker.tar"));
+}
