@@ -176,26 +176,14 @@ fn bom(r: &ScanReport) -> Bom<'_> {
         deps_of_subject.push(json!(bom_ref));
         bom_ref
     });
-    // Who owns each package: the OS its OS packages; every other package the application it was
-    // read from (a lockfile, a site-packages record, a jar, a binary: the file of its location),
-    // so that consumers (`trivy sbom`) read a Python package as a Python package.
-    let mut os_pkgs = Vec::new();
-    let mut apps: Vec<(String, &'static str, Vec<Value>)> = Vec::new();
-    let mut unowned = Vec::new();
-    for (i, pk) in r.packages.iter().enumerate() {
+    let pkg_ref = |i: usize| {
+        let pk = &r.packages[i];
         // purls are unique per package in practice; the index keeps bom-refs unique regardless.
-        let bom_ref = if pk.purl.is_empty() { format!("pkg:{i}") } else { format!("{}#{i}", pk.purl) };
-        if pk.ecosystem.is_os() && os_ref.is_some() {
-            os_pkgs.push(json!(bom_ref));
-        } else if let (false, Some(loc)) = (pk.ecosystem.is_os(), &pk.location) {
-            let kind = pk.ecosystem.purl_type();
-            match apps.iter_mut().find(|(path, k, _)| *path == loc.path && *k == kind) {
-                Some(a) => a.2.push(json!(bom_ref)),
-                None => apps.push((loc.path.clone(), kind, vec![json!(bom_ref)])),
-            }
-        } else {
-            unowned.push(json!(bom_ref));
-        }
+        if pk.purl.is_empty() { format!("pkg:{i}") } else { format!("{}#{i}", pk.purl) }
+    };
+    let owners = crate::owners(r);
+    for (i, pk) in r.packages.iter().enumerate() {
+        let bom_ref = pkg_ref(i);
         components.push(Comp::Package(Component {
             kind: "library",
             bom_ref,
@@ -207,22 +195,25 @@ fn bom(r: &ScanReport) -> Bom<'_> {
             properties: package_properties(pk),
         }));
     }
+    // The graph: the OS owns the OS packages, each application the packages read from it, so
+    // that consumers (`trivy sbom`) read a Python package as a Python package.
+    let refs = |ix: &[usize]| ix.iter().map(|i| json!(pkg_ref(*i))).collect::<Vec<_>>();
     let mut dependencies = Vec::new();
     if let Some(os_ref) = &os_ref {
-        dependencies.push(json!({"ref": os_ref, "dependsOn": os_pkgs}));
+        dependencies.push(json!({"ref": os_ref, "dependsOn": refs(&owners.os)}));
     }
-    for (path, kind, pkgs) in apps {
+    for (path, kind, pkgs) in &owners.apps {
         let app_ref = format!("app:{kind}:{path}");
         components.push(Comp::Other(json!({
             "type": "application",
             "bom-ref": app_ref,
             "name": path,
-            "properties": [prop("dredge:application:type", kind), prop("dredge:location:path", &path)],
+            "properties": [prop("dredge:application:type", *kind), prop("dredge:location:path", path)],
         })));
         deps_of_subject.push(json!(app_ref));
-        dependencies.push(json!({"ref": app_ref, "dependsOn": pkgs}));
+        dependencies.push(json!({"ref": app_ref, "dependsOn": refs(pkgs)}));
     }
-    deps_of_subject.extend(unowned);
+    deps_of_subject.extend(refs(&owners.unowned));
     dependencies.insert(0, json!({"ref": subject_ref, "dependsOn": deps_of_subject}));
     let component_of = |purl: &str, name: &str, version: &str| {
         r.packages

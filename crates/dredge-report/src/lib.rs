@@ -217,6 +217,35 @@ pub(crate) fn sbom_license(raw: &str) -> Option<(String, Vec<(String, String)>)>
     Some((n.expression, refs))
 }
 
+/// Who owns each package in an SBOM's graph: the OS its OS packages, and every other package
+/// the application it was read from (the file of its location: a lockfile, a site-packages
+/// record, a jar, a binary). Indexes into `r.packages`.
+pub(crate) struct Owners {
+    pub os: Vec<usize>,
+    /// `(path, ecosystem purl type, packages)`, in order of first appearance.
+    pub apps: Vec<(String, &'static str, Vec<usize>)>,
+    /// Packages with neither (no OS identified, or no location): the subject's own.
+    pub unowned: Vec<usize>,
+}
+
+pub(crate) fn owners(r: &ScanReport) -> Owners {
+    let mut o = Owners { os: Vec::new(), apps: Vec::new(), unowned: Vec::new() };
+    for (i, pk) in r.packages.iter().enumerate() {
+        if pk.ecosystem.is_os() && r.os.is_some() {
+            o.os.push(i);
+        } else if let (false, Some(loc)) = (pk.ecosystem.is_os(), &pk.location) {
+            let kind = pk.ecosystem.purl_type();
+            match o.apps.iter_mut().find(|(path, k, _)| *path == loc.path && *k == kind) {
+                Some(a) => a.2.push(i),
+                None => o.apps.push((loc.path.clone(), kind, vec![i])),
+            }
+        } else {
+            o.unowned.push(i);
+        }
+    }
+    o
+}
+
 /// Text may quote bytes from an image, a file or a server: control characters are escaped so that
 /// nothing raw reaches the terminal (no escape sequences, no extra lines or fake table rows).
 pub fn printable(s: &str) -> String {

@@ -160,6 +160,10 @@ pub fn inventory_from_sbom(text: &str) -> Result<(Inventory, usize), String> {
             .filter_map(|e| Some((e["licenseId"].as_str()?.to_string(), e["extractedText"].as_str()?.to_string())))
             .collect();
         for p in v["packages"].as_array().cloned().unwrap_or_default() {
+            // Application packages group packages; they are not packages themselves.
+            if p["primaryPackagePurpose"] == "APPLICATION" && p["externalRefs"].is_null() {
+                continue;
+            }
             total += 1;
             if p["primaryPackagePurpose"] == "OPERATING-SYSTEM" && os.is_none() {
                 if let Some(name) = p["name"].as_str() {

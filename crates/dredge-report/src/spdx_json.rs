@@ -73,8 +73,36 @@ pub fn to_spdx(r: &ScanReport) -> String {
         packages.push(p);
         relationships.push(json!({"spdxElementId": root_id, "relationshipType": "CONTAINS", "relatedSpdxElement": id}));
     }
+    // The image CONTAINS its OS and its applications; each CONTAINS its packages (as CycloneDX's
+    // graph, see `owners`).
+    let owners = crate::owners(r);
+    let pkg_id = |i: usize| spdx_id("Package", &format!("{}-{}-{i}", r.packages[i].ecosystem.purl_type(), r.packages[i].name));
+    let mut owner_of: Vec<String> = vec![root_id.clone(); r.packages.len()];
+    if let Some(os) = &r.os {
+        for i in &owners.os {
+            owner_of[*i] = spdx_id("OperatingSystem", &os.id);
+        }
+    }
+    for (n, (path, kind, pkgs)) in owners.apps.iter().enumerate() {
+        let id = spdx_id("Application", &format!("{kind}-{n}"));
+        packages.push(json!({
+            "name": path,
+            "SPDXID": id,
+            "downloadLocation": "NOASSERTION",
+            "filesAnalyzed": false,
+            "licenseConcluded": "NOASSERTION",
+            "licenseDeclared": "NOASSERTION",
+            "copyrightText": "NOASSERTION",
+            "primaryPackagePurpose": "APPLICATION",
+            "comment": format!("{kind} packages read from {path}"),
+        }));
+        relationships.push(json!({"spdxElementId": root_id, "relationshipType": "CONTAINS", "relatedSpdxElement": id}));
+        for i in pkgs {
+            owner_of[*i] = id.clone();
+        }
+    }
     for (i, p) in r.packages.iter().enumerate() {
-        let id = spdx_id("Package", &format!("{}-{}-{i}", p.ecosystem.purl_type(), p.name));
+        let id = pkg_id(i);
         let mut license = |raw: &Option<String>| match raw.as_deref().and_then(sbom_license) {
             None => "NOASSERTION".to_string(),
             Some((expr, refs)) => {
@@ -117,7 +145,7 @@ pub fn to_spdx(r: &ScanReport) -> String {
             pkg["comment"] = json!(format!("found in {}{layer}", loc.path));
         }
         packages.push(pkg);
-        relationships.push(json!({"spdxElementId": root_id, "relationshipType": "CONTAINS", "relatedSpdxElement": id}));
+        relationships.push(json!({"spdxElementId": owner_of[i], "relationshipType": "CONTAINS", "relatedSpdxElement": id}));
     }
     let mut doc = json!({
         "spdxVersion": "SPDX-2.3",

@@ -252,3 +252,82 @@ fn the_image_is_the_metadata_component() {
     let path = c["properties"].as_array().unwrap().iter().find(|p| p["name"] == "dredge:target:path").unwrap();
     assert!(path["value"].as_str().unwrap().ends_with("lang-full.docker.tar"));
 }
+
+/// SPDX says the same as CycloneDX: the document DESCRIBES the image, which CONTAINS its OS and
+/// its applications, each of which CONTAINS its packages (every package exactly once).
+#[test]
+fn spdx_relationships_follow_the_owners() {
+    let (v, _, _d) = sbom(&format!("oci-dir:{}:lang-app", images().join("oci").display()), "spdx-json", &[]);
+    let purpose: BTreeMap<&str, &str> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["SPDXID"].as_str().unwrap(), p["primaryPackagePurpose"].as_str().unwrap_or("")))
+        .collect();
+    let rels = v["relationships"].as_array().unwrap();
+    let describes: Vec<&str> =
+        rels.iter().filter(|r| r["relationshipType"] == "DESCRIBES").map(|r| r["relatedSpdxElement"].as_str().unwrap()).collect();
+    assert_eq!(describes.len(), 1);
+    assert_eq!(purpose[describes[0]], "CONTAINER");
+    let mut container_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for r in rels.iter().filter(|r| r["relationshipType"] == "CONTAINS") {
+        container_of.entry(r["relatedSpdxElement"].as_str().unwrap()).or_default().push(r["spdxElementId"].as_str().unwrap());
+    }
+    let purl = |id: &str| {
+        v["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["SPDXID"] == id)
+            .and_then(|p| p["externalRefs"][0]["referenceLocator"].as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut libs = 0;
+    for (id, p) in &purpose {
+        if *p != "LIBRARY" {
+            continue;
+        }
+        libs += 1;
+        let owners = &container_of[id];
+        assert_eq!(owners.len(), 1, "{id}");
+        let want = if purl(id).starts_with("pkg:apk/") { "OPERATING-SYSTEM" } else { "APPLICATION" };
+        assert_eq!(purpose[owners[0]], want, "{id}");
+    }
+    assert_eq!(libs, 20, "14 apk, 5 Python, 1 npm packages");
+}
+
+/// `syft convert` reads both formats without losing a package: every purl dredge wrote comes
+/// back with its package type.
+#[test]
+fn syft_convert_keeps_every_package() {
+    let target = format!("oci-dir:{}:lang-app", images().join("oci").display());
+    let (inv, _, _d0) = sbom(&target, "json", &[]);
+    let want: BTreeSet<(String, String)> = inv["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let kind = match p["ecosystem"].as_str().unwrap() {
+                "pypi" => "python",
+                e => e,
+            };
+            (p["purl"].as_str().unwrap().to_string(), kind.to_string())
+        })
+        .collect();
+    assert_eq!(want.len(), 20);
+    for format in ["cyclonedx", "spdx-json"] {
+        let (_, path, _d) = sbom(&target, format, &[]);
+        let out = Command::new(peer("syft")).args(["convert"]).arg(&path).args(["-o", "syft-json"]).output().unwrap();
+        let v: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("syft convert: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let got: BTreeSet<(String, String)> = v["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["purl"].as_str().is_some_and(|p| !p.is_empty()))
+            .map(|a| (a["purl"].as_str().unwrap().to_string(), a["type"].as_str().unwrap().to_string()))
+            .collect();
+        assert_eq!(got, want, "{format}");
+    }
+}
