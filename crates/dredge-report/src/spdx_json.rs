@@ -11,22 +11,27 @@ fn spdx_id(prefix: &str, s: &str) -> String {
     format!("SPDXRef-{prefix}-{clean}")
 }
 
+/// A package that stands for the image, its OS or an application (no license of its own).
+fn grouping(name: &str, id: &str, purpose: &str) -> Value {
+    json!({
+        "name": name,
+        "SPDXID": id,
+        "downloadLocation": "NOASSERTION",
+        "filesAnalyzed": false,
+        "licenseConcluded": "NOASSERTION",
+        "licenseDeclared": "NOASSERTION",
+        "copyrightText": "NOASSERTION",
+        "primaryPackagePurpose": purpose,
+    })
+}
+
 pub fn to_spdx(r: &ScanReport) -> String {
     let t = &r.target;
     let seed = format!("{}|{}|{}", t.name, t.image_id.as_deref().unwrap_or(""), r.packages.len());
     let uuid = stable_uuid(&seed);
     let root_id = spdx_id(if t.kind == "image" { "Image" } else { "Directory" }, &t.name);
     let (name, digest) = crate::cyclonedx::image_identity(t);
-    let mut root = json!({
-        "name": name,
-        "SPDXID": root_id,
-        "downloadLocation": "NOASSERTION",
-        "filesAnalyzed": false,
-        "licenseConcluded": "NOASSERTION",
-        "licenseDeclared": "NOASSERTION",
-        "copyrightText": "NOASSERTION",
-        "primaryPackagePurpose": if t.kind == "image" { "CONTAINER" } else { "FILE" },
-    });
+    let mut root = grouping(&name, &root_id, if t.kind == "image" { "CONTAINER" } else { "FILE" });
     if let Some(id) = &digest {
         root["versionInfo"] = json!(id);
         if let Some(hex) = id.strip_prefix("sha256:") {
@@ -57,16 +62,7 @@ pub fn to_spdx(r: &ScanReport) -> String {
     let mut license_refs: BTreeMap<String, String> = BTreeMap::new();
     if let Some(os) = &r.os {
         let id = spdx_id("OperatingSystem", &os.id);
-        let mut p = json!({
-            "name": os.id,
-            "SPDXID": id,
-            "downloadLocation": "NOASSERTION",
-            "filesAnalyzed": false,
-            "licenseConcluded": "NOASSERTION",
-            "licenseDeclared": "NOASSERTION",
-            "copyrightText": "NOASSERTION",
-            "primaryPackagePurpose": "OPERATING-SYSTEM",
-        });
+        let mut p = grouping(&os.id, &id, "OPERATING-SYSTEM");
         if let Some(v) = &os.version_id {
             p["versionInfo"] = json!(v);
         }
@@ -85,17 +81,9 @@ pub fn to_spdx(r: &ScanReport) -> String {
     }
     for (n, (path, kind, pkgs)) in owners.apps.iter().enumerate() {
         let id = spdx_id("Application", &format!("{kind}-{n}"));
-        packages.push(json!({
-            "name": path,
-            "SPDXID": id,
-            "downloadLocation": "NOASSERTION",
-            "filesAnalyzed": false,
-            "licenseConcluded": "NOASSERTION",
-            "licenseDeclared": "NOASSERTION",
-            "copyrightText": "NOASSERTION",
-            "primaryPackagePurpose": "APPLICATION",
-            "comment": format!("{kind} packages read from {path}"),
-        }));
+        let mut app = grouping(path, &id, "APPLICATION");
+        app["comment"] = json!(format!("{kind} packages read from {path}"));
+        packages.push(app);
         relationships.push(json!({"spdxElementId": root_id, "relationshipType": "CONTAINS", "relatedSpdxElement": id}));
         for i in pkgs {
             owner_of[*i] = id.clone();
