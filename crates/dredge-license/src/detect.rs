@@ -138,7 +138,7 @@ pub fn identify(data: &[u8]) -> Option<Identified> {
             let id = current(m.name);
             if !names.contains(&id) {
                 names.push(id);
-                score = score.min(m.score.max(THRESHOLD));
+                score = score.min(m.score);
             }
             last = m.name.to_string();
             rest = left;
