@@ -122,7 +122,8 @@ fn bom(r: &ScanReport) -> Bom<'_> {
     let subject_version = t.image_id.clone().unwrap_or_default();
     let subject_ref = format!("target:{}", t.name);
     let mut subject = json!({
-        "type": if t.kind == "image" { "container" } else { "file" },
+        // A directory is an application here (CycloneDX's `file` stops `trivy sbom` at once).
+        "type": if t.kind == "image" { "container" } else { "application" },
         "bom-ref": subject_ref,
         "name": name,
     });
@@ -358,9 +359,11 @@ fn cdx_licenses(pk: &dredge_model::Package) -> Option<Value> {
 /// manifest's when known, else the config's (a `docker save` archive has no manifest).
 pub(crate) fn image_identity(t: &crate::Target) -> (String, Option<String>) {
     let local = matches!(t.source.as_str(), "docker-archive" | "oci-archive" | "oci-dir");
+    // dredge's own source prefixes (`registry:`, `docker:`) are not part of the reference.
+    let given = ["registry:", "docker-daemon:", "docker:"].iter().find_map(|p| t.name.strip_prefix(p)).unwrap_or(&t.name);
     let name = match t.tags.first() {
         Some(tag) if local => tag.clone(),
-        _ => t.name.clone(),
+        _ => given.to_string(),
     };
     let digest = t
         .manifest_digest
@@ -390,4 +393,37 @@ pub(crate) fn oci_purl(reference: &str, manifest: &str, platform: Option<&str>) 
     }
     // The spec's oci examples encode the digest's colon (`sha256%3A…`); the crate leaves it.
     Some(p.to_string().replacen("@sha256:", "@sha256%3A", 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(name: &str, source: &str, tags: &[&str], manifest: Option<&str>) -> crate::Target {
+        crate::Target {
+            name: name.into(),
+            kind: "image",
+            source: source.into(),
+            image_id: Some("sha256:cfg".into()),
+            manifest_digest: manifest.map(str::to_string),
+            repo_digests: Vec::new(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            platform: Some("linux/arm64".into()),
+            layers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_image_is_named_by_its_reference() {
+        // dredge's source prefixes are not part of the reference.
+        let t = target("registry:127.0.0.1:5000/team/app:1.0", "registry", &[], Some("sha256:abc"));
+        assert_eq!(image_identity(&t), ("127.0.0.1:5000/team/app:1.0".into(), Some("sha256:abc".into())));
+        let purl = oci_purl(&image_identity(&t).0, "sha256:abc", t.platform.as_deref()).unwrap();
+        assert_eq!(purl, "pkg:oci/app@sha256%3Aabc?arch=arm64&repository_url=127.0.0.1:5000%2Fteam%2Fapp");
+        let t = target("docker:app:1", "docker-daemon", &[], None);
+        assert_eq!(image_identity(&t), ("app:1".into(), Some("sha256:cfg".into())));
+        // An archive is named by the tag it carries.
+        let t = target("/tmp/x.tar", "docker-archive", &["docker.io/library/app:1"], None);
+        assert_eq!(image_identity(&t).0, "docker.io/library/app:1");
+    }
 }

@@ -331,3 +331,49 @@ fn syft_convert_keeps_every_package() {
         assert_eq!(got, want, "{format}");
     }
 }
+
+/// The SBOM of a directory is one `trivy sbom` reads (its subject is an application: CycloneDX's
+/// `file` made trivy stop at once).
+#[test]
+fn trivy_reads_a_directory_sbom() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("tree/usr/lib/python3/site-packages/six-1.16.0.dist-info");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("METADATA"), "Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\nLicense: MIT\n\n").unwrap();
+    let out = dir.path().join("tree.cdx.json");
+    dredge_in(
+        &dir.path().join("cache"),
+        &["sbom", dir.path().join("tree").to_str().unwrap(), "--format", "cyclonedx", "--output", out.to_str().unwrap()],
+    )
+    .ok();
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["metadata"]["component"]["type"], "application");
+    let tcache = tempfile::tempdir().unwrap();
+    let t = Command::new(peer("trivy"))
+        .args([
+            "sbom",
+            "--scanners",
+            "license",
+            "--list-all-pkgs",
+            "--skip-db-update",
+            "--offline-scan",
+            "--quiet",
+            "--format",
+            "json",
+            "--cache-dir",
+        ])
+        .arg(tcache.path())
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
+    let tv: Value = serde_json::from_slice(&t.stdout).unwrap();
+    let python: usize = tv["Results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["Type"] == "python-pkg")
+        .map(|r| r["Packages"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(python, 1);
+}
