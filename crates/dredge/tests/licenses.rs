@@ -272,16 +272,7 @@ fn families(ids: impl Iterator<Item = String>) -> BTreeSet<String> {
 }
 
 fn trivy_licenses(archive: &std::path::Path) -> BTreeMap<String, BTreeSet<String>> {
-    let tcache = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(peer("trivy"))
-        .args(["image", "--scanners", "license", "--format", "json", "--skip-db-update", "--offline-scan", "--quiet", "--cache-dir"])
-        .arg(tcache.path())
-        .arg("--input")
-        .arg(archive)
-        .env("TRIVY_NO_PROGRESS", "true")
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("trivy: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let v = trivy_json(&["image".as_ref(), "--scanners".as_ref(), "license".as_ref(), "--input".as_ref(), archive.as_os_str()]);
     let mut raw: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in v["Results"].as_array().into_iter().flatten() {
         for l in r["Licenses"].as_array().into_iter().flatten() {
@@ -408,6 +399,13 @@ fn trivy_agrees_package_by_package_or_the_difference_is_explained() {
     }
 }
 
+/// Writes `data` at `rel` under `root`, making the directories.
+fn write_under(root: &std::path::Path, rel: &str, data: &[u8]) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, data).unwrap();
+}
+
 /// `dredge fs` on a tree: a Go module's license from the module cache, a license name nobody
 /// knows, a license file no package claims, and hostile license files (huge, binary, a directory,
 /// a dangling link) that must not stop the scan.
@@ -415,11 +413,7 @@ fn trivy_agrees_package_by_package_or_the_difference_is_explained() {
 fn module_cache_unknown_names_and_hostile_license_files() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("tree");
-    let w = |p: &str, data: &[u8]| {
-        let path = root.join(p);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, data).unwrap();
-    };
+    let w = |p: &str, data: &[u8]| write_under(&root, p, data);
     let mit = std::fs::read(repo().join("crates/dredge-license/testdata/texts/six-LICENSE")).unwrap();
     let apache = std::fs::read(repo().join("crates/dredge-license/testdata/texts/debian-Apache-2.0")).unwrap();
     // go.mod requires github.com/BurntSushi/toml v1.2.0; the module cache holds its LICENSE
@@ -491,11 +485,7 @@ fn module_cache_unknown_names_and_hostile_license_files() {
 fn a_forbidden_license_cannot_hide() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("tree");
-    let w = |p: &str, data: &[u8]| {
-        let path = root.join(p);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, data).unwrap();
-    };
+    let w = |p: &str, data: &[u8]| write_under(&root, p, data);
     let text = |f: &str| std::fs::read_to_string(repo().join("crates/dredge-license/testdata/texts").join(f)).unwrap();
     // 1. A license file holding Apache-2.0 and then the AGPL.
     w("vendor/thing/LICENSE", format!("{}\n\n{}", text("debian-Apache-2.0"), text("edx-when-LICENSE.txt")).as_bytes());

@@ -186,27 +186,7 @@ fn trivy_reads_every_package_with_its_type_from_both_formats() {
         let mut seen = Vec::new();
         for format in ["cyclonedx", "spdx-json"] {
             let (_, path, _d) = sbom(&target, format, &[]);
-            let tcache = tempfile::tempdir().unwrap();
-            let out = Command::new(peer("trivy"))
-                .args([
-                    "sbom",
-                    "--scanners",
-                    "license",
-                    "--list-all-pkgs",
-                    "--skip-db-update",
-                    "--offline-scan",
-                    "--quiet",
-                    "--format",
-                    "json",
-                    "--cache-dir",
-                ])
-                .arg(tcache.path())
-                .arg(&path)
-                .env("TRIVY_NO_PROGRESS", "true")
-                .output()
-                .unwrap();
-            let v: Value =
-                serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("trivy sbom: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+            let v = trivy_json(&["sbom".as_ref(), "--scanners".as_ref(), "license".as_ref(), "--list-all-pkgs".as_ref(), path.as_os_str()]);
             let mut got: BTreeMap<String, usize> = BTreeMap::new();
             for r in v["Results"].as_array().into_iter().flatten() {
                 if matches!(r["Class"].as_str(), Some("os-pkgs" | "lang-pkgs")) {
@@ -348,26 +328,7 @@ fn trivy_reads_a_directory_sbom() {
     .ok();
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(v["metadata"]["component"]["type"], "application");
-    let tcache = tempfile::tempdir().unwrap();
-    let t = Command::new(peer("trivy"))
-        .args([
-            "sbom",
-            "--scanners",
-            "license",
-            "--list-all-pkgs",
-            "--skip-db-update",
-            "--offline-scan",
-            "--quiet",
-            "--format",
-            "json",
-            "--cache-dir",
-        ])
-        .arg(tcache.path())
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
-    let tv: Value = serde_json::from_slice(&t.stdout).unwrap();
+    let tv = trivy_json(&["sbom".as_ref(), "--scanners".as_ref(), "license".as_ref(), "--list-all-pkgs".as_ref(), out.as_os_str()]);
     let python: usize = tv["Results"]
         .as_array()
         .unwrap()

@@ -121,3 +121,20 @@ pub fn peer(name: &str) -> PathBuf {
     assert!(p.is_file(), "{} is missing: run .ci/setup (it installs the peers from PyPI)", p.display());
     p
 }
+
+/// Trivy offline (`--skip-db-update --offline-scan --quiet --format json`, a fresh cache) with
+/// these arguments (`image --scanners license --input X`, `sbom --scanners license FILE`): its
+/// JSON report. Trivy failing or printing no JSON is a test failure.
+#[allow(dead_code)]
+pub fn trivy_json(args: &[&std::ffi::OsStr]) -> Value {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(peer("trivy"))
+        .args(args)
+        .args(["--skip-db-update", "--offline-scan", "--quiet", "--format", "json", "--cache-dir"])
+        .arg(cache.path())
+        .env("TRIVY_NO_PROGRESS", "true")
+        .output()
+        .expect("trivy runs");
+    assert!(out.status.success(), "trivy {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("trivy {args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
