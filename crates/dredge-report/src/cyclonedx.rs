@@ -77,6 +77,18 @@ fn package_properties(pk: &Package) -> Vec<Prop<'_>> {
             props.push(p("dredge:package:source-version", v.as_str()));
         }
     }
+    // Trivy reads an OS package's source only from its own properties; its advisory lookups for
+    // Debian, Ubuntu and Red Hat go by source package.
+    if let Some((name, epoch, version, release)) = crate::source_parts(pkg) {
+        props.push(p("aquasecurity:trivy:SrcName", name));
+        props.push(p("aquasecurity:trivy:SrcVersion", version));
+        if let Some(r) = release {
+            props.push(p("aquasecurity:trivy:SrcRelease", r));
+        }
+        if let Some(e) = epoch {
+            props.push(p("aquasecurity:trivy:SrcEpoch", e));
+        }
+    }
     if let Some(a) = &pkg.arch {
         props.push(p("dredge:package:arch", a.as_str()));
     }

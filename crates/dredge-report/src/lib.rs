@@ -228,6 +228,32 @@ pub(crate) struct Owners {
     pub unowned: Vec<usize>,
 }
 
+/// The source package of an OS package as consumers split it (Trivy's `SrcName`, `SrcEpoch`,
+/// `SrcVersion`, `SrcRelease`): name, epoch, version and release. A source without its own
+/// version was built at the binary's version. dpkg and rpm versions split at the epoch's `:` and
+/// the last `-` (Debian revision, rpm release); apk versions are kept whole, as Trivy does. A
+/// source rpm's file name has no epoch: it is the binary's.
+pub(crate) fn source_parts(pk: &dredge_model::Package) -> Option<(&str, Option<String>, &str, Option<&str>)> {
+    use dredge_model::Ecosystem;
+    let src = pk.source.as_ref()?;
+    let full = src.version.as_deref().unwrap_or(&pk.version);
+    match pk.ecosystem {
+        Ecosystem::Deb | Ecosystem::Rpm => {
+            let (epoch, rest) = match full.split_once(':') {
+                Some((e, r)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => (Some(e.to_string()), r),
+                _ => (if pk.ecosystem == Ecosystem::Rpm { pk.epoch.map(|e| e.to_string()) } else { None }, full),
+            };
+            let (version, release) = match rest.rsplit_once('-') {
+                Some((v, r)) if !v.is_empty() && !r.is_empty() => (v, Some(r)),
+                _ => (rest, None),
+            };
+            Some((src.name.as_str(), epoch, version, release))
+        }
+        Ecosystem::Apk => Some((src.name.as_str(), None, full, None)),
+        _ => None,
+    }
+}
+
 pub(crate) fn owners(r: &ScanReport) -> Owners {
     let mut o = Owners { os: Vec::new(), apps: Vec::new(), unowned: Vec::new() };
     for (i, pk) in r.packages.iter().enumerate() {
@@ -262,6 +288,31 @@ mod tests {
         assert_eq!(u, stable_uuid("x"));
         assert_eq!(u.len(), 36);
         assert_eq!(u.as_bytes()[14], b'5');
+    }
+
+    #[test]
+    fn source_parts_split_as_trivy_does() {
+        use dredge_model::{Ecosystem, Package, SourcePackage};
+        let pk = |eco, v: &str, src: &str, sv: Option<&str>, epoch| {
+            let mut p = Package::new(eco, "bin", v);
+            p.source = Some(SourcePackage { name: src.into(), version: sv.map(str::to_string) });
+            p.epoch = epoch;
+            p
+        };
+        // Debian: a source of its own version; one at the binary's (with an epoch); a native package.
+        let p = pk(Ecosystem::Deb, "1:2.38.1-5+deb12u3", "util-linux", Some("2.38.1-5+deb12u3"), None);
+        assert_eq!(source_parts(&p), Some(("util-linux", None, "2.38.1", Some("5+deb12u3"))));
+        let p = pk(Ecosystem::Deb, "1:1.2-3-4", "x", None, None);
+        assert_eq!(source_parts(&p), Some(("x", Some("1".into()), "1.2-3", Some("4"))));
+        let p = pk(Ecosystem::Deb, "3.134", "adduser", None, None);
+        assert_eq!(source_parts(&p), Some(("adduser", None, "3.134", None)));
+        // rpm: the source rpm's name has no epoch; it is the binary's.
+        let p = pk(Ecosystem::Rpm, "1:3.0.7-25.el9", "openssl", Some("3.0.7-25.el9"), Some(1));
+        assert_eq!(source_parts(&p), Some(("openssl", Some("1".into()), "3.0.7", Some("25.el9"))));
+        // apk: kept whole.
+        let p = pk(Ecosystem::Apk, "1.36.1-r5", "busybox", None, None);
+        assert_eq!(source_parts(&p), Some(("busybox", None, "1.36.1-r5", None)));
+        assert_eq!(source_parts(&Package::new(Ecosystem::Npm, "a", "1.0.0-1")), None);
     }
 
     #[test]

@@ -117,12 +117,11 @@ pub fn to_spdx(r: &ScanReport) -> String {
         if let Some(v) = &p.vendor {
             pkg["supplier"] = json!(format!("Organization: {v}"));
         }
-        if let Some(src) = &p.source {
-            pkg["sourceInfo"] = json!(format!(
-                "built from source package {}{}",
-                src.name,
-                src.version.as_ref().map(|v| format!(" {v}")).unwrap_or_default()
-            ));
+        // The form Trivy and Syft write and Trivy reads back: `built package from: NAME VERSION`.
+        if let Some((name, epoch, version, release)) = crate::source_parts(p) {
+            let epoch = epoch.map(|e| format!("{e}:")).unwrap_or_default();
+            let release = release.map(|r| format!("-{r}")).unwrap_or_default();
+            pkg["sourceInfo"] = json!(format!("built package from: {name} {epoch}{version}{release}"));
         }
         if let Some(loc) = &p.location {
             let layer = loc

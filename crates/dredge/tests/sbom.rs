@@ -338,3 +338,77 @@ fn trivy_reads_a_directory_sbom() {
         .sum();
     assert_eq!(python, 1);
 }
+
+/// Trivy looks up Debian, Ubuntu and Red Hat advisories by source package, so an SBOM it reads
+/// must carry each OS package's source: `trivy sbom` on dredge's CycloneDX and SPDX gives every
+/// OS package the source name and version that `trivy image` reads from the image itself (the
+/// oracle: its own dpkg, apk and rpm parsers). Before, 62 of debian-12's 88 packages came back
+/// as their own source (`bsdutils` instead of `util-linux`).
+#[test]
+fn trivy_reads_the_source_package_of_every_os_package() {
+    // Trivy's version fields joined as its FormatVersion does: epoch:version-release.
+    let full = |p: &Value, pre: &str| {
+        let e = p[format!("{pre}Epoch")].as_u64().unwrap_or(0);
+        let v = p[format!("{pre}Version")].as_str().unwrap_or_default();
+        let r = p[format!("{pre}Release")].as_str().unwrap_or_default();
+        format!("{}{v}{}", if e > 0 { format!("{e}:") } else { String::new() }, if r.is_empty() { String::new() } else { format!("-{r}") })
+    };
+    let sources = |v: &Value| -> BTreeSet<(String, String, String, String)> {
+        v["Results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["Class"] == "os-pkgs")
+            .flat_map(|r| r["Packages"].as_array().cloned().unwrap_or_default())
+            .map(|p| {
+                (
+                    p["Name"].as_str().unwrap().to_string(),
+                    full(&p, ""),
+                    p["SrcName"].as_str().unwrap_or_default().to_string(),
+                    full(&p, "Src"),
+                )
+            })
+            .collect()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let rpm = tmp.path().join("rpm-sqlite.docker.tar");
+    let st = Command::new("skopeo")
+        .args([
+            "copy",
+            "-q",
+            &format!("oci:{}:rpm-sqlite", images().join("oci").display()),
+            &format!("docker-archive:{}:dredge-test/rpm:1", rpm.display()),
+        ])
+        .status()
+        .expect("skopeo");
+    assert!(st.success());
+    for archive in [images().join("debian-12.docker.tar"), images().join("alpine-3.19-multi.docker.tar"), rpm] {
+        let want = sources(&trivy_json(&[
+            "image".as_ref(),
+            "--scanners".as_ref(),
+            "license".as_ref(),
+            "--list-all-pkgs".as_ref(),
+            "--input".as_ref(),
+            archive.as_os_str(),
+        ]));
+        assert!(want.len() > 10, "{}: trivy found {} OS packages", archive.display(), want.len());
+        assert!(want.iter().any(|(n, _, s, _)| n != s), "{}: some binary package has another source", archive.display());
+        for format in ["cyclonedx", "spdx-json"] {
+            let (_, path, _d) = sbom(&archive.display().to_string(), format, &[]);
+            let got = sources(&trivy_json(&[
+                "sbom".as_ref(),
+                "--scanners".as_ref(),
+                "license".as_ref(),
+                "--list-all-pkgs".as_ref(),
+                path.as_os_str(),
+            ]));
+            let missing: Vec<_> = want.difference(&got).take(5).collect();
+            let extra: Vec<_> = got.difference(&want).take(5).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{} {format}: trivy image has {missing:?}, trivy sbom of dredge's has {extra:?}",
+                archive.display()
+            );
+        }
+    }
+}
