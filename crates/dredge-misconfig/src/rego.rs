@@ -140,6 +140,9 @@ impl Policies {
             let pkg = engine.add_policy(shown.clone(), text).map_err(|e| bad(format!("does not compile: {}", one_line(&e.to_string()))))?;
             packages.push((pkg, shown));
         }
+        if let Some((file, msg)) = recursive_function(&mut engine) {
+            return Err(PolicyError { path: file, msg });
+        }
         let mut policies: Vec<Policy> = Vec::new();
         let mut done = std::collections::HashSet::new();
         for (pkg, file) in packages {
@@ -232,6 +235,84 @@ impl Policies {
         }
         (hits, warnings)
     }
+}
+
+/// A user function that calls itself, directly or through other functions. Rego forbids
+/// recursion (OPA refuses such a policy when it compiles it); regorus detects recursive rules
+/// when it evaluates them, but a recursive function overflows the stack and aborts the process.
+/// So the call graph of the loaded functions is checked before anything runs: the calls are read
+/// from each function's text (`name(` after the head, or `pkg.name(`), by last name segment, which
+/// can only err towards refusing a policy. Gives the file and `line L: …` of the first function
+/// in a cycle.
+fn recursive_function(engine: &mut regorus::Engine) -> Option<(String, String)> {
+    use regorus::unstable::{Rule, RuleHead};
+    use std::collections::{BTreeMap, BTreeSet};
+    // name → (file, line, called names)
+    let mut funcs: BTreeMap<String, Vec<(String, u32, String)>> = BTreeMap::new();
+    for m in engine.get_modules().iter() {
+        for rule in &m.policy {
+            let Rule::Spec { span, head: RuleHead::Func { refr, .. }, .. } = rule.as_ref() else { continue };
+            let name = refr.span().text().rsplit('.').next().unwrap_or_default().trim().to_string();
+            let body = span.text().get((refr.span().end.saturating_sub(span.start)) as usize..).unwrap_or_default();
+            // Skip the head's own parameter list: the calls are in what follows it.
+            let body = body.split_once(')').map_or(body, |(_, rest)| rest).to_string();
+            funcs.entry(name).or_default().push((span.source.file().clone(), span.line, body));
+        }
+    }
+    let calls = |text: &str| -> BTreeSet<String> {
+        let b = text.as_bytes();
+        let mut out = BTreeSet::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i].is_ascii_alphabetic() || b[i] == b'_' {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                let mut j = i;
+                while j < b.len() && b[j] == b' ' {
+                    j += 1;
+                }
+                if j < b.len() && b[j] == b'(' {
+                    out.insert(text[start..i].to_string());
+                }
+            } else {
+                i += 1;
+            }
+        }
+        out
+    };
+    let graph: BTreeMap<&str, BTreeSet<String>> = funcs
+        .iter()
+        .map(|(name, defs)| (name.as_str(), defs.iter().flat_map(|(_, _, body)| calls(body)).filter(|c| funcs.contains_key(c)).collect()))
+        .collect();
+    // Depth-first search for a cycle; `path` is the current chain of calls.
+    fn visit<'a>(n: &'a str, g: &'a BTreeMap<&'a str, BTreeSet<String>>, path: &mut Vec<&'a str>, done: &mut BTreeSet<&'a str>) -> Option<Vec<&'a str>> {
+        if let Some(at) = path.iter().position(|p| *p == n) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(n);
+            return Some(cycle);
+        }
+        if !done.insert(n) {
+            return None;
+        }
+        path.push(n);
+        for c in g.get(n).into_iter().flatten() {
+            if let Some(cycle) = visit(c, g, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = BTreeSet::new();
+    for name in graph.keys() {
+        if let Some(cycle) = visit(name, &graph, &mut Vec::new(), &mut done) {
+            let (file, line, _) = &funcs[cycle[0]][0];
+            return Some((file.clone(), format!("line {line}: function {} is recursive ({}); Rego does not allow recursion", cycle[0], cycle.join(" → "))));
+        }
+    }
+    None
 }
 
 fn one_line(s: &str) -> String {

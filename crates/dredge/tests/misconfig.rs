@@ -591,6 +591,18 @@ fn bad_policies_are_errors_or_warnings_naming_the_file() {
     // No metadata, a bad severity, a built-in check's id: exit 2, named.
     for (name, text, says) in [
         ("nometa/p.rego", "package dredge.acme.nometa\n\nimport rego.v1\n\ndeny contains \"x\" if { true }\n", "metadata"),
+        // A recursive function overflowed regorus's stack and aborted the process (exit 134):
+        // refused before anything runs, directly or through another function, at its line.
+        (
+            "recur/p.rego",
+            "package dredge.acme.recur\n\nimport rego.v1\n\nmetadata := {\"id\": \"ACME-013\", \"severity\": \"LOW\", \"input\": \"dockerfile\"}\n\nf(n) := y if { y := f(n + 1) }\n\ndeny contains \"x\" if { f(1) }\n",
+            "line 7: function f is recursive (f → f)",
+        ),
+        (
+            "mutual/p.rego",
+            "package dredge.acme.mutual\n\nimport rego.v1\n\nmetadata := {\"id\": \"ACME-014\", \"severity\": \"LOW\", \"input\": \"image\"}\n\nodd(n) if { n > 0; even(n - 1) }\n\neven(n) if { n == 0 }\n\neven(n) if { n > 0; data.dredge.acme.mutual.odd(n - 1) }\n\ndeny contains \"x\" if { odd(7) }\n",
+            "function even is recursive (even → odd → even)",
+        ),
         (
             "badsev/p.rego",
             "package dredge.acme.badsev\n\nimport rego.v1\n\nmetadata := {\"id\": \"ACME-012\", \"severity\": \"SEVERE\", \"input\": \"image\"}\n",
