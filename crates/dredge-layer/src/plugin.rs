@@ -116,6 +116,12 @@ pub trait ContentScanner: Send + Sync {
     }
     fn scan_bytes(&self, path: &str, data: &[u8]) -> Vec<Fact>;
     fn scan_stream(&self, path: &str, r: &mut dyn std::io::Read) -> std::io::Result<Vec<Fact>>;
+    /// A file the user named (`dredge config FILE`): read as what it is meant to be whatever its
+    /// name, and said so when it cannot be (a gate on a file nothing checked must not pass
+    /// silently).
+    fn scan_named(&self, path: &str, data: &[u8]) -> Vec<Fact> {
+        self.scan_bytes(path, data)
+    }
 }
 
 /// Every extractor's patterns compiled into one lookup: one hash probe for exact paths and one for

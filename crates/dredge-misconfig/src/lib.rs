@@ -94,6 +94,17 @@ impl dredge_scanner::ContentScanner for Dockerfiles {
         std::io::Read::take(r, dockerfile::MAX_DOCKERFILE as u64 + 1).read_to_end(&mut data)?;
         Ok(config_facts(path, &data, self.policies.as_deref()))
     }
+    /// A named file is a Kubernetes manifest when its name or its content (`apiVersion` and
+    /// `kind`) says so, else a Dockerfile whatever its name: one that does not parse, or holds no
+    /// instruction, is a warning.
+    fn scan_named(&self, path: &str, data: &[u8]) -> Vec<Fact> {
+        let p = format!("/{}", path.trim_start_matches('/'));
+        if manifest_name(&p) || (dockerfile_name(&p).is_none() && has(data, b"apiVersion") && has(data, b"kind")) {
+            manifest_facts(path, data, self.policies.as_deref())
+        } else {
+            dockerfile_facts_as(path, data, self.policies.as_deref(), true)
+        }
+    }
 }
 
 fn has(hay: &[u8], needle: &[u8]) -> bool {
@@ -171,9 +182,16 @@ pub fn manifest_facts(path: &str, data: &[u8], policies: Option<&Policies>) -> V
 /// when its name says it is a Dockerfile, and nothing otherwise (`dockerfile.go`).
 pub fn dockerfile_facts(path: &str, data: &[u8], policies: Option<&Policies>) -> Vec<Fact> {
     let exact = dockerfile_name(&format!("/{}", path.trim_start_matches('/'))) == Some(true);
+    dockerfile_facts_as(path, data, policies, exact)
+}
+
+/// `exact`: the file is known to be a Dockerfile (its name, or the user named it), so what keeps
+/// it from being checked is a warning.
+fn dockerfile_facts_as(path: &str, data: &[u8], policies: Option<&Policies>, exact: bool) -> Vec<Fact> {
     let problem = |message: String| if exact { vec![Fact::Problem { message }] } else { Vec::new() };
     let Ok(text) = std::str::from_utf8(data) else { return problem("a Dockerfile that is not UTF-8 text; not checked".into()) };
     match dockerfile::parse(text) {
+        Ok(df) if df.stages.is_empty() => problem("no Dockerfile instruction (FROM …) in it; not checked".into()),
         Ok(df) => {
             let mut out: Vec<Fact> =
                 dfcheck::check_dockerfile(&df).into_iter().filter_map(|(id, line, evidence)| hit_fact(id, line, evidence)).collect();

@@ -558,7 +558,7 @@ pub fn scan_config(path: &str, scanners: &[Box<dyn Scanner>], skip: &Skip) -> Re
             });
             continue;
         }
-        for fact in c.scan_bytes(&name, &data) {
+        for fact in c.scan_named(&name, &data) {
             match fact {
                 dredge_model::Fact::Problem { message } => warnings.push(Warning { path: Some(path.to_string()), layer: None, message }),
                 fact => content.push(ContentFact { layer: 0, path: path.to_string(), fact, removed_in: None }),

@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::path::Path;
 
 fn img(name: &str) -> String {
     format!("docker-archive:{}", images().join(format!("{name}.docker.tar")).display())
@@ -288,6 +289,30 @@ fn dredge_config_checks_files_and_directories() {
     assert_eq!(got, want);
     assert_eq!(v["target"]["kind"], "config");
     assert!(v.get("packages").is_none_or(|p| p.as_array().is_some_and(|a| a.is_empty())), "{v:#}");
+    // A file named on the command line is checked whatever its name: a Kubernetes manifest by its
+    // content, else as a Dockerfile; one that is neither is a warning naming it (both passed
+    // silently with 0 findings before).
+    let manifest = dir.path().join("deploy-prod");
+    std::fs::copy(src.join("src/k8s/pod.yaml"), &manifest).unwrap();
+    let rules = |f: &Path| -> BTreeSet<(String, u64)> {
+        let v = run(&["config", f.to_str().unwrap(), "--format", "json"]).ok().json();
+        findings(&v).iter().map(|f| (f["rule"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap())).collect()
+    };
+    let as_yaml = rules(&src.join("src/k8s/pod.yaml"));
+    assert!(as_yaml.iter().any(|(r, _)| r == "DRG-K8S-001"), "{as_yaml:?}");
+    assert_eq!(rules(&manifest), as_yaml);
+    let build = dir.path().join("build.txt");
+    std::fs::copy(&one, &build).unwrap();
+    let v = run(&["config", build.to_str().unwrap(), "--format", "json"]).ok().json();
+    assert_eq!(findings(&v).len(), 5, "{v:#}");
+    for (name, text) in [("notes.txt", "remember to rotate the keys\n"), ("empty", ""), ("comments", "# only a comment\n")] {
+        let f = dir.path().join(name);
+        std::fs::write(&f, text).unwrap();
+        let v = run(&["config", f.to_str().unwrap(), "--format", "json"]).ok().json();
+        assert_eq!(findings(&v).len(), 0);
+        let w = v["warnings"].to_string();
+        assert!(w.contains(name) && w.contains("not checked"), "{name}: {v:#}");
+    }
     // A directory: every Dockerfile by name, none under node_modules; the gate.
     let r = run(&["config", src.to_str().unwrap(), "--format", "json", "--severity", "MEDIUM", "--exit-code", "5"]);
     assert_eq!(r.code, 5, "{}", r.stderr);
