@@ -64,6 +64,13 @@ struct Spec {
     #[serde(deserialize_with = "nullable")]
     volumes: Vec<BTreeMap<String, Spanned<serde_json::Value>>>,
     automount_service_account_token: S<bool>,
+    os: Option<PodOs>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PodOs {
+    name: S<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -323,6 +330,9 @@ fn pod(p: &Spec, meta: &Meta, kind_line: usize, what: &str, out: &mut Vec<K8sHit
     // Restricted: seccomp set at pod level or on every container.
     let pod_seccomp = psc.and_then(|s| s.seccomp_profile.as_ref()).and_then(|p| p.kind.as_ref()).map(|k| k.value.as_str());
     let pod_nonroot = psc.and_then(|s| s.run_as_non_root.as_ref()).map(|v| v.value);
+    // The restricted profile exempts Windows pods (`spec.os.name: windows`) from its
+    // privilege-escalation, seccomp and capabilities controls: Linux kernel features.
+    let windows = p.os.as_ref().and_then(|o| o.name.as_ref()).is_some_and(|n| n.value == "windows");
     // Service-account token.
     if p.automount_service_account_token.as_ref().is_none_or(|v| v.value) {
         let l = p.automount_service_account_token.as_ref().map_or(kind_line, line);
@@ -363,17 +373,18 @@ fn pod(p: &Spec, meta: &Meta, kind_line: usize, what: &str, out: &mut Vec<K8sHit
             let name = a.value.as_str();
             if !BASELINE_CAPS.contains(&name) {
                 chit("DRG-K8S-005", line(a), format!("capabilities.add: {}", a.value));
-            } else if name != "NET_BIND_SERVICE" {
+            } else if name != "NET_BIND_SERVICE" && !windows {
                 chit("DRG-K8S-017", line(a), format!("capabilities.add: {} (restricted allows NET_BIND_SERVICE only)", a.value));
             }
         }
         // The standard matches `ALL` exactly (Pod Security admission does too).
-        if !caps.is_some_and(|c| c.drop.iter().any(|d| d.value == "ALL")) {
+        if !windows && !caps.is_some_and(|c| c.drop.iter().any(|d| d.value == "ALL")) {
             let l = caps.and_then(|c| c.drop.first()).map_or(at, line);
             chit("DRG-K8S-017", l, "capabilities.drop does not include ALL".into());
         }
         // Restricted: no privilege escalation.
         match sc.and_then(|s| s.allow_privilege_escalation.as_ref()) {
+            _ if windows => {}
             Some(v) if !v.value => {}
             Some(v) => chit("DRG-K8S-013", line(v), "allowPrivilegeEscalation: true".into()),
             None => chit("DRG-K8S-013", at, "allowPrivilegeEscalation is not set to false".into()),
@@ -387,7 +398,7 @@ fn pod(p: &Spec, meta: &Meta, kind_line: usize, what: &str, out: &mut Vec<K8sHit
         }
         // Restricted: seccomp RuntimeDefault or Localhost (Unconfined is baseline's, reported there).
         let seccomp = sc.and_then(|s| s.seccomp_profile.as_ref()).and_then(|p| p.kind.as_ref()).map(|k| k.value.as_str()).or(pod_seccomp);
-        if seccomp.is_none() {
+        if seccomp.is_none() && !windows {
             chit("DRG-K8S-016", at, "seccompProfile.type is not RuntimeDefault or Localhost (pod or container)".into());
         }
         // AppArmor by annotation (before Kubernetes 1.30).

@@ -168,6 +168,24 @@ fn restricted_controls_one_by_one() {
     assert_eq!(hits(&t).into_iter().map(|h| h.0).collect::<Vec<_>>(), vec!["DRG-K8S-016"], "{t}");
     let t = no_pod_seccomp(pod(&sc("seccompProfile: {type: Localhost, localhostProfile: p.json}"), "", ""));
     assert_eq!(hits(&t), vec![], "{t}");
+    // Windows pods are exempt from the privilege-escalation, seccomp and capabilities controls
+    // (Linux kernel features): a pod that fails all three on Linux passes them as Windows, and
+    // still fails the controls that apply to it.
+    let linux_only = |t: String| {
+        t.replace("    seccompProfile: {type: RuntimeDefault}\n", "")
+            .replace("        allowPrivilegeEscalation: false\n", "")
+            .replace("        capabilities: {drop: [ALL]}\n", "        capabilities: {add: [CHOWN]}\n")
+    };
+    let linux = linux_only(pod("", "", ""));
+    assert_eq!(
+        hits(&linux).into_iter().map(|h| h.0).collect::<Vec<_>>(),
+        vec!["DRG-K8S-013", "DRG-K8S-016", "DRG-K8S-017", "DRG-K8S-017"],
+        "{linux}"
+    );
+    let windows = linux_only(pod("", "", "  os: {name: windows}"));
+    assert_eq!(hits(&windows), vec![], "{windows}");
+    let windows = linux_only(pod(&sc("runAsNonRoot: false"), "", "  os: {name: windows}"));
+    assert_eq!(hits(&windows).into_iter().map(|h| h.0).collect::<Vec<_>>(), vec!["DRG-K8S-014"], "{windows}");
 }
 
 #[test]

@@ -287,7 +287,12 @@ fn recursive_function(engine: &mut regorus::Engine) -> Option<(String, String)> 
         .map(|(name, defs)| (name.as_str(), defs.iter().flat_map(|(_, _, body)| calls(body)).filter(|c| funcs.contains_key(c)).collect()))
         .collect();
     // Depth-first search for a cycle; `path` is the current chain of calls.
-    fn visit<'a>(n: &'a str, g: &'a BTreeMap<&'a str, BTreeSet<String>>, path: &mut Vec<&'a str>, done: &mut BTreeSet<&'a str>) -> Option<Vec<&'a str>> {
+    fn visit<'a>(
+        n: &'a str,
+        g: &'a BTreeMap<&'a str, BTreeSet<String>>,
+        path: &mut Vec<&'a str>,
+        done: &mut BTreeSet<&'a str>,
+    ) -> Option<Vec<&'a str>> {
         if let Some(at) = path.iter().position(|p| *p == n) {
             let mut cycle = path[at..].to_vec();
             cycle.push(n);
@@ -309,7 +314,10 @@ fn recursive_function(engine: &mut regorus::Engine) -> Option<(String, String)> 
     for name in graph.keys() {
         if let Some(cycle) = visit(name, &graph, &mut Vec::new(), &mut done) {
             let (file, line, _) = &funcs[cycle[0]][0];
-            return Some((file.clone(), format!("line {line}: function {} is recursive ({}); Rego does not allow recursion", cycle[0], cycle.join(" → "))));
+            return Some((
+                file.clone(),
+                format!("line {line}: function {} is recursive ({}); Rego does not allow recursion", cycle[0], cycle.join(" → ")),
+            ));
         }
     }
     None
