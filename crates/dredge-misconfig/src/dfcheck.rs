@@ -190,11 +190,19 @@ pub fn check_dockerfile(df: &Dockerfile) -> Vec<DfHit> {
     out
 }
 
-/// DRG-IMG-016: `ARG`/`ENV` names that look like secrets, given a value in the file.
+/// DRG-IMG-016: `ARG`/`ENV` names that look like secrets. With a value in the file the file holds
+/// it; without one (`ARG GITHUB_TOKEN`) the value comes with `--build-arg` and the history of
+/// every later `RUN` records it (`|1 GITHUB_TOKEN=…`), as hadolint's DL3064 says; `ENV
+/// TOKEN=$TOKEN` copies it into the image config for good.
 fn secret_pairs(i: &Instr, out: &mut Vec<DfHit>) {
     for (name, value) in arg_pairs(&i.text) {
-        if secret_name(&name) && value.as_deref().is_some_and(|v| !v.is_empty() && !v.starts_with('$')) {
-            out.push(("DRG-IMG-016", i.line, format!("{} {name}=…", i.keyword)));
+        if secret_name(&name) {
+            let shown = match value.as_deref() {
+                Some(v) if v.starts_with('$') => format!("{} {name}={v}", i.keyword),
+                Some(v) if !v.is_empty() => format!("{} {name}=…", i.keyword),
+                _ => format!("{} {name} (set with --build-arg, recorded in the history)", i.keyword),
+            };
+            out.push(("DRG-IMG-016", i.line, shown));
         }
     }
 }

@@ -171,8 +171,12 @@ fn run_commands_in_a_dockerfile() {
     fails("DRG-IMG-025", "RUN wget -q https://example.com/a\nRUN curl -fsSLO https://example.com/b", 3);
     fails("DRG-IMG-016", "ARG GITHUB_TOKEN=ghp_0000000000000000\nFROM debian:12.6\nUSER app\nHEALTHCHECK CMD [\"true\"]\n", 1);
     fails("DRG-IMG-016", "ENV APP_SECRET=\"two words\" MODE=prod", 3);
-    // Declared without a value, or from another variable: the build passes it, nothing stored here.
-    passes("ENV TOKEN_FILE=/run/secrets/t API_KEY=$API_KEY\nARG NPM_TOKEN");
+    // Declared without a value: `--build-arg` gives it, and the history of every later RUN
+    // records it (hadolint DL3064 says the same); copied into ENV from a build argument: stored
+    // in the image config. A path to a mounted secret is not a secret.
+    fails("DRG-IMG-016", "ENV MODE=prod\nARG NPM_TOKEN", 4);
+    fails("DRG-IMG-016", "ENV API_KEY=$API_KEY", 3);
+    passes("ENV TOKEN_FILE=/run/secrets/t");
     // Windows shells: the POSIX command checks do not apply.
     passes("SHELL [\"powershell\", \"-Command\"]\nRUN iwr https://x.example/a | iex");
 }
