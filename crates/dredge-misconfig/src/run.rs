@@ -97,17 +97,17 @@ pub(crate) fn check_run(cmd: &str, cx: RunCtx, outer: &mut dyn FnMut(&'static st
                     hit("DRG-IMG-023", shorten(&w.join(" ")));
                 }
             }
-            "yum" | "dnf" | "microdnf" if w.contains(&"install") => {
-                let cleaned = ["yum clean all", "dnf clean all", "microdnf clean all", "/var/cache/yum", "/var/cache/dnf"]
-                    .iter()
-                    .any(|c| cmd.contains(c));
-                if !cleaned {
-                    hit("DRG-IMG-010", shorten(&w.join(" ")));
-                }
-                rpm_pins(&w, "install", hit);
+            "yum" | "dnf" if w.contains(&"install") && !assume_yes(&w, &["--assumeyes"]) => {
+                hit("DRG-IMG-020", shorten(&w.join(" ")));
+                yum_install(&w, cmd, hit);
             }
+            "yum" | "dnf" | "microdnf" if w.contains(&"install") => yum_install(&w, cmd, hit),
             "zypper" => match verb(&w) {
                 Some("install" | "in" | "patch" | "source-install" | "si") => {
+                    // `-n` before the verb answers every question; `-y` after it confirms.
+                    if !w.iter().any(|a| ["-n", "--non-interactive", "-y", "--no-confirm"].contains(a)) {
+                        hit("DRG-IMG-020", shorten(&w.join(" ")));
+                    }
                     let cleaned =
                         later.iter().any(|c| c.first().is_some_and(|t| t == "zypper") && c.iter().any(|a| a == "clean" || a == "cc"))
                             || cmd.contains("/var/cache/zypp");
@@ -122,6 +122,7 @@ pub(crate) fn check_run(cmd: &str, cx: RunCtx, outer: &mut dyn FnMut(&'static st
                 Some("refresh" | "ref") if !later.iter().any(|c| c.first().is_some_and(|t| t == "zypper")) => {
                     hit("DRG-IMG-023", shorten(&w.join(" ")));
                 }
+                Some("dist-upgrade" | "dup") => hit("DRG-IMG-022", shorten(&w.join(" "))),
                 _ => {}
             },
             "gem" if verb(&w) == Some("install") => {
@@ -133,6 +134,28 @@ pub(crate) fn check_run(cmd: &str, cx: RunCtx, outer: &mut dyn FnMut(&'static st
                         .collect();
                 if !pinned_by_flag && !unpinned.is_empty() {
                     hit("DRG-IMG-029", format!("unpinned: {}", unpinned.join(" ")));
+                }
+            }
+            "go" if w.get(1) == Some(&"install") => {
+                // Module paths (a dot in the first element), not local packages (`./cmd/...`).
+                let unpinned: Vec<&str> = w[2..]
+                    .iter()
+                    .filter(|a| !a.starts_with('-') && !a.starts_with('.') && !a.starts_with('/'))
+                    .filter(|a| a.split('/').next().is_some_and(|host| host.contains('.')))
+                    .filter(|a| a.rsplit_once('@').is_none_or(|(_, v)| v == "latest" || v.is_empty()))
+                    .copied()
+                    .collect();
+                if !unpinned.is_empty() {
+                    hit("DRG-IMG-030", format!("unpinned: {}", unpinned.join(" ")));
+                }
+            }
+            "yarn" => {
+                let installs = matches!(verb(&w), Some("install" | "add")) || (verb(&w) == Some("global") && w.contains(&"add"));
+                let cleaned = cmds
+                    .iter()
+                    .any(|c| c.first().is_some_and(|t| t == "yarn") && c.iter().any(|a| a == "cache") && c.iter().any(|a| a == "clean"));
+                if installs && !cleaned && !cmd.contains(".cache/yarn") {
+                    hit("DRG-IMG-031", shorten(&w.join(" ")));
                 }
             }
             _ => {}
@@ -156,6 +179,21 @@ pub(crate) fn check_run(cmd: &str, cx: RunCtx, outer: &mut dyn FnMut(&'static st
         }
     }
     uses
+}
+
+/// `-y` alone or among short options (`-qy`), or one of `long`.
+fn assume_yes(w: &[&str], long: &[&str]) -> bool {
+    w.iter().any(|a| (a.starts_with('-') && !a.starts_with("--") && a[1..].contains('y')) || long.contains(a))
+}
+
+/// yum, dnf and microdnf installs: the cache cleaned in the same step, versions pinned.
+fn yum_install(w: &[&str], cmd: &str, hit: &mut dyn FnMut(&'static str, String)) {
+    let cleaned =
+        ["yum clean all", "dnf clean all", "microdnf clean all", "/var/cache/yum", "/var/cache/dnf"].iter().any(|c| cmd.contains(c));
+    if !cleaned {
+        hit("DRG-IMG-010", shorten(&w.join(" ")));
+    }
+    rpm_pins(w, "install", hit);
 }
 
 /// The first word after the program that is not an option: `apk --update add x` → `add`.

@@ -360,6 +360,32 @@ fn credentials_in_a_step() {
 }
 
 #[test]
+fn rpm_prompts_and_zypper_upgrades() {
+    only("DRG-IMG-020", |c| add_run(c, "yum install httpd-2.4.57 && yum clean all"));
+    only("DRG-IMG-020", |c| add_run(c, "dnf install httpd-2.4.57 && dnf clean all"));
+    only("DRG-IMG-020", |c| add_run(c, "zypper install curl=8.0.1 && zypper clean -a"));
+    only("DRG-IMG-022", |c| add_run(c, "zypper -n dup && zypper clean -a"));
+    // -y in a short-option group, --assumeyes, zypper's global -n; microdnf never prompts.
+    let mut c = clean();
+    add_run(&mut c, "yum -qy install httpd-2.4.57 && dnf install --assumeyes curl-8.0.1 && microdnf install tar-1.34 && yum clean all");
+    add_run(&mut c, "zypper -n install curl=8.0.1 && zypper in --no-confirm tar=1.34 && zypper clean -a");
+    assert_eq!(ids(&c), Vec::<&str>::new());
+}
+
+#[test]
+fn go_install_and_yarn() {
+    only("DRG-IMG-030", |c| add_run(c, "go install golang.org/x/tools/cmd/goimports"));
+    only("DRG-IMG-030", |c| add_run(c, "CGO_ENABLED=0 go install -trimpath github.com/a/b/cmd/b@latest"));
+    only("DRG-IMG-031", |c| add_run(c, "yarn install --frozen-lockfile"));
+    only("DRG-IMG-031", |c| add_run(c, "yarn global add typescript@5.4.5"));
+    // A version, a local package, the current module; the yarn cache cleaned in the same step.
+    let mut c = clean();
+    add_run(&mut c, "go install golang.org/x/tools/cmd/goimports@v0.21.0 ./cmd/... && go install");
+    add_run(&mut c, "yarn install --frozen-lockfile && yarn cache clean");
+    assert_eq!(ids(&c), Vec::<&str>::new());
+}
+
+#[test]
 fn gem() {
     only("DRG-IMG-029", |c| add_run(c, "gem install bundler"));
     let mut c = clean();
