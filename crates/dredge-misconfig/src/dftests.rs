@@ -249,8 +249,17 @@ fn bad_dockerfiles_are_errors_with_a_line() {
         assert_eq!(e.line, line, "{text}: {e}");
         assert!(e.to_string().to_lowercase().contains(&what.to_lowercase()), "{text}: {e}");
     }
-    // An unterminated heredoc: an error or the rest of the file as its body, never a panic.
-    let _ = parse("FROM debian\nRUN <<EOF\necho never closed\n");
+    // An unterminated heredoc: an error at the line that opens it (not the end of the file),
+    // whatever the quoting; the last opening when an earlier one was closed.
+    for (text, line, delim) in [
+        ("FROM debian\nRUN <<EOF\necho never closed\n", 2, "EOF"),
+        ("FROM debian\nUSER app\nRUN <<-'END' bash\n  echo never closed\nmore\n", 3, "END"),
+        ("FROM debian\nRUN <<EOF\necho closed\nEOF\nCOPY <<\"EOF\" /x\nbody\n", 5, "EOF"),
+    ] {
+        let e = parse(text).unwrap_err();
+        assert_eq!(e.line, line, "{text}: {e}");
+        assert!(e.msg.contains(&format!("here-document {delim}")) && e.msg.contains("never closed"), "{text}: {e}");
+    }
     // Too large.
     let big = format!("FROM debian\nRUN echo {}\n", "x".repeat(crate::dockerfile::MAX_DOCKERFILE));
     assert!(parse(&big).unwrap_err().to_string().contains("MiB"));

@@ -99,14 +99,14 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines = Lines::new(text);
     let escape = escape_char(text);
-    let iter = parse_dockerfile::parse_iter(text).map_err(|e| error(&e))?;
+    let iter = parse_dockerfile::parse_iter(text).map_err(|e| error(text, &e))?;
     let mut df = Dockerfile::default();
     // The variables of the current stage (its ARGs and ENVs, and the ENVs of the stage it is built
     // FROM), in declaration order; the ENVs each stage ends with.
     let mut vars: Vars = Vec::new();
     let mut stage_env: Vec<(Option<String>, Vars)> = Vec::new();
     for i in iter {
-        let i = i.map_err(|e| error(&e))?;
+        let i = i.map_err(|e| error(text, &e))?;
         match i {
             Instruction::From(f) => {
                 let base = f.image.value.to_string();
@@ -195,8 +195,26 @@ fn resolve(ins: &mut Instr, vars: &mut Vec<(String, Option<String>)>, global: &[
     }
 }
 
-fn error(e: &parse_dockerfile::Error) -> ParseError {
-    ParseError { line: e.line(), msg: format!("{e:#}") }
+fn error(text: &str, e: &parse_dockerfile::Error) -> ParseError {
+    let msg = format!("{e:#}");
+    // An unterminated here-document is reported where the file ends; the line to fix is the one
+    // that opens it (the last `<<DELIM` before the end).
+    if let Some(delim) = msg.split_once("expected end of here-document (").and_then(|(_, r)| r.split_once(')')).map(|(d, _)| d) {
+        let opens = |l: &str| {
+            ["<<", "<<-"].iter().any(|op| {
+                [format!("{op}{delim}"), format!("{op}\"{delim}\""), format!("{op}'{delim}'")].iter().any(|p| {
+                    l.match_indices(p.as_str()).any(|(i, _)| !l[i + p.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+                })
+            })
+        };
+        if let Some(open) = text.lines().take(e.line().max(1)).enumerate().filter(|(_, l)| opens(l)).map(|(n, _)| n + 1).last() {
+            return ParseError {
+                line: open,
+                msg: format!("here-document {delim} opened on this line is never closed (the file ends first)"),
+            };
+        }
+    }
+    ParseError { line: e.line(), msg }
 }
 
 /// The `# escape=` directive (`\` by default).

@@ -224,10 +224,20 @@ pub fn check_manifests(text: &str) -> Result<Vec<K8sHit>, ParseError> {
     let docs: Vec<Option<Doc>> = serde_saphyr::from_multiple_with_options(text, options())
         .map_err(|e| ParseError { line: error_line(&e), msg: first_line(&e.to_string()) })?;
     let mut out = Vec::new();
-    for d in docs.iter().flatten() {
+    let several = docs.len() > 1;
+    for (i, d) in docs.iter().enumerate() {
+        let Some(d) = d else { continue };
+        let from = out.len();
         doc(d, &mut out);
         for item in &d.items {
             doc(item, &mut out);
+        }
+        // In a multi-document file, which document (1-based, as people count them; a policy's
+        // `index` is 0-based).
+        if several {
+            for h in &mut out[from..] {
+                h.2 = format!("document {}: {}", i + 1, h.2);
+            }
         }
     }
     out.sort_by(|a, b| (a.1, a.0, &a.2).cmp(&(b.1, b.0, &b.2)));

@@ -259,3 +259,16 @@ fn null_fields_duplicate_keys_and_exact_names() {
     fails("DRG-K8S-005", &sc("capabilities: {drop: [ALL], add: [CAP_CHOWN]}"), "", "");
     fails("DRG-K8S-017", &sc("capabilities: {drop: [all]}"), "", "");
 }
+
+#[test]
+fn a_finding_names_its_document_in_a_multi_document_file() {
+    let privileged = pod("        privileged: true", "", "");
+    let text = format!("{}---\n{privileged}", pod("", "", ""));
+    let h = check_manifests(&text).unwrap();
+    let p: Vec<_> = h.iter().filter(|h| h.0 == "DRG-K8S-001").collect();
+    assert_eq!(p.len(), 1, "{h:#?}");
+    assert!(p[0].2.starts_with("document 2: Pod p: container c: privileged: true"), "{:?}", p[0]);
+    // One document: no number.
+    let h = check_manifests(&privileged).unwrap();
+    assert!(h.iter().any(|h| h.0 == "DRG-K8S-001" && h.2.starts_with("Pod p: ")), "{h:#?}");
+}
