@@ -2,6 +2,12 @@
 //! component that owns the OS packages; each file language packages were read from (a lockfile,
 //! a site-packages record, a jar, a binary) is an `application` component that owns them; every
 //! package is a `library` with its purl and the layer that brought it in.
+//!
+//! One component per package identity (its purl): a package found in several files (installed
+//! and in a lockfile, or in two jars) is one component with each place in `evidence.occurrences`.
+//! The component's `dredge:` properties describe the first occurrence; each further one has its
+//! own, numbered from 1 (`dredge:occurrence:1:location:path`, `…:layer:index`, `…:package:dev`),
+//! so that `sbom-scan` gives every occurrence back.
 
 use crate::{ScanReport, stable_uuid};
 use dredge_model::Detail;
@@ -18,7 +24,7 @@ fn prop(name: &str, value: impl Into<String>) -> Value {
 /// packages is written without building a JSON tree of them).
 #[derive(Serialize)]
 struct Prop<'a> {
-    name: &'static str,
+    name: Cow<'static, str>,
     value: Cow<'a, str>,
 }
 
@@ -36,6 +42,8 @@ struct Component<'a> {
     licenses: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     supplier: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<Value>,
     properties: Vec<Prop<'a>>,
 }
 
@@ -65,10 +73,12 @@ struct Bom<'a> {
 }
 
 fn p<'a>(name: &'static str, value: impl Into<Cow<'a, str>>) -> Prop<'a> {
-    Prop { name, value: value.into() }
+    Prop { name: Cow::Borrowed(name), value: value.into() }
 }
 
-fn package_properties(pk: &Package) -> Vec<Prop<'_>> {
+/// The properties of a package component: what identifies the package, then its first
+/// occurrence under the plain names and every further one numbered (`others`).
+fn package_properties<'a>(pk: &'a Package, others: &[&'a Package]) -> Vec<Prop<'a>> {
     let mut props = vec![p("dredge:package:type", pk.ecosystem.purl_type())];
     let pkg = pk;
     if let Some(src) = &pkg.source {
@@ -98,32 +108,71 @@ fn package_properties(pk: &Package) -> Vec<Prop<'_>> {
     if let Some(m) = &pkg.modularity_label {
         props.push(p("dredge:package:modularity-label", m.as_str()));
     }
+    occurrence_properties(pkg, None, &mut props);
+    for (n, o) in others.iter().enumerate() {
+        occurrence_properties(o, Some(n + 1), &mut props);
+    }
+    props
+}
+
+/// Where one occurrence of a package is and what it is there: `dredge:location:path`, or
+/// `dredge:occurrence:N:location:path` for the N-th further one.
+fn occurrence_properties<'a>(pkg: &'a Package, n: Option<usize>, props: &mut Vec<Prop<'a>>) {
+    let mut push = |name: &'static str, value: Cow<'a, str>| {
+        let name = match n {
+            None => Cow::Borrowed(name),
+            Some(n) => Cow::Owned(name.replacen("dredge:", &format!("dredge:occurrence:{n}:"), 1)),
+        };
+        props.push(Prop { name, value });
+    };
     if !pkg.ecosystem.is_os() {
-        props.push(p("dredge:package:origin", pkg.origin.as_str()));
+        push("dredge:package:origin", pkg.origin.as_str().into());
     }
     if let Some(m) = &pkg.member {
-        props.push(p("dredge:location:member", m.as_str()));
+        push("dredge:location:member", m.as_str().into());
     }
     if pkg.dev {
-        props.push(p("dredge:package:dev", "true"));
+        push("dredge:package:dev", "true".into());
     }
     if let Some(d) = pkg.direct {
-        props.push(p("dredge:package:direct", if d { "true" } else { "false" }));
+        push("dredge:package:direct", if d { "true" } else { "false" }.into());
     }
     if let Some(loc) = &pkg.location {
-        props.push(p("dredge:location:path", loc.path.as_str()));
+        push("dredge:location:path", loc.path.as_str().into());
         if let Some(l) = &loc.layer {
-            props.push(p("dredge:layer:index", l.index.to_string()));
+            push("dredge:layer:index", l.index.to_string().into());
             if let Some(d) = &l.digest {
-                props.push(p("dredge:layer:digest", d.as_str()));
+                push("dredge:layer:digest", d.as_str().into());
             }
-            props.push(p("dredge:layer:diff-id", l.diff_id.as_str()));
+            push("dredge:layer:diff-id", l.diff_id.as_str().into());
             if let Some(c) = &l.created_by {
-                props.push(p("dredge:layer:created-by", c.as_str()));
+                push("dredge:layer:created-by", c.as_str().into());
             }
         }
     }
-    props
+}
+
+/// The packages of one identity: indexes into `r.packages`, grouped by purl (or ecosystem, name
+/// and version when there is none), in the order they first appear; and for each package, its
+/// group.
+pub(crate) fn identities(r: &ScanReport) -> (Vec<Vec<usize>>, Vec<usize>) {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut by_key: std::collections::HashMap<(String, String, String, String), usize> = std::collections::HashMap::new();
+    let mut group_of = Vec::with_capacity(r.packages.len());
+    for (i, pk) in r.packages.iter().enumerate() {
+        let key = if pk.purl.is_empty() {
+            (String::new(), pk.ecosystem.purl_type().to_string(), pk.name.clone(), pk.version.clone())
+        } else {
+            (pk.purl.clone(), String::new(), String::new(), String::new())
+        };
+        let g = *by_key.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
+        group_of.push(g);
+    }
+    (groups, group_of)
 }
 
 /// The CycloneDX document, ready to serialize.
@@ -189,28 +238,47 @@ fn bom(r: &ScanReport) -> Bom<'_> {
         deps_of_subject.push(json!(bom_ref));
         bom_ref
     });
-    let pkg_ref = |i: usize| {
-        let pk = &r.packages[i];
-        // purls are unique per package in practice; the index keeps bom-refs unique regardless.
-        if pk.purl.is_empty() { format!("pkg:{i}") } else { format!("{}#{i}", pk.purl) }
+    // One component per package identity; its bom-ref is its purl (unique: the identity).
+    let (groups, group_of) = identities(r);
+    let group_ref = |g: usize| {
+        let first = &r.packages[groups[g][0]];
+        if first.purl.is_empty() { format!("pkg:{}", groups[g][0]) } else { first.purl.clone() }
     };
+    let pkg_ref = |i: usize| group_ref(group_of[i]);
     let owners = crate::owners(r);
-    for (i, pk) in r.packages.iter().enumerate() {
-        let bom_ref = pkg_ref(i);
+    for (g, members) in groups.iter().enumerate() {
+        let pk = &r.packages[members[0]];
+        let others: Vec<&Package> = members[1..].iter().map(|&i| &r.packages[i]).collect();
+        let occurrences: Vec<Value> = members
+            .iter()
+            .filter_map(|&i| {
+                let o = &r.packages[i];
+                let mut v = json!({"location": o.found_at()?});
+                if let Some(l) = o.location.as_ref().and_then(|l| l.layer.as_ref()) {
+                    v["additionalContext"] = json!(format!("layer {} ({})", l.index, l.digest.as_deref().unwrap_or(&l.diff_id)));
+                }
+                Some(v)
+            })
+            .collect();
         components.push(Comp::Package(Component {
             kind: "library",
-            bom_ref,
+            bom_ref: group_ref(g),
             name: &pk.name,
             version: &pk.version,
             purl: (!pk.purl.is_empty()).then_some(pk.purl.as_str()),
             licenses: cdx_licenses(pk),
             supplier: pk.vendor.as_ref().or(pk.maintainer.as_ref()).map(|v| json!({"name": v})),
-            properties: package_properties(pk),
+            evidence: (!occurrences.is_empty()).then(|| json!({"occurrences": occurrences})),
+            properties: package_properties(pk, &others),
         }));
     }
     // The graph: the OS owns the OS packages, each application the packages read from it, so
     // that consumers (`trivy sbom`) read a Python package as a Python package.
-    let refs = |ix: &[usize]| ix.iter().map(|i| json!(pkg_ref(*i))).collect::<Vec<_>>();
+    // A component once per owner, however often the owner holds it.
+    let refs = |ix: &[usize]| {
+        let mut seen = std::collections::HashSet::new();
+        ix.iter().filter(|i| seen.insert(group_of[**i])).map(|i| json!(pkg_ref(*i))).collect::<Vec<_>>()
+    };
     let mut dependencies = Vec::new();
     if let Some(os_ref) = &os_ref {
         dependencies.push(json!({"ref": os_ref, "dependsOn": refs(&owners.os)}));
@@ -229,10 +297,7 @@ fn bom(r: &ScanReport) -> Bom<'_> {
     deps_of_subject.extend(refs(&owners.unowned));
     dependencies.insert(0, json!({"ref": subject_ref, "dependsOn": deps_of_subject}));
     let component_of = |purl: &str, name: &str, version: &str| {
-        r.packages
-            .iter()
-            .position(|p| p.purl == purl && p.name == name && p.version == version)
-            .map(|k| if r.packages[k].purl.is_empty() { format!("pkg:{k}") } else { format!("{}#{k}", r.packages[k].purl) })
+        r.packages.iter().position(|p| p.purl == purl && p.name == name && p.version == version).map(pkg_ref)
     };
     let mut vulnerabilities: Option<Vec<Value>> = r.vulnerabilities().map(|v| {
         v.iter()

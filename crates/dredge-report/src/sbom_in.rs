@@ -111,7 +111,8 @@ fn cdx_prop<'a>(c: &'a Value, name: &str) -> Option<&'a str> {
     c["properties"].as_array()?.iter().find(|p| p["name"] == name).and_then(|p| p["value"].as_str())
 }
 
-fn walk_cdx(components: &[Value], purls: &mut Vec<Component>, os: &mut Option<OsInfo>) {
+/// `extra`: how many packages the components stand for beyond one each (further occurrences).
+fn walk_cdx(components: &[Value], purls: &mut Vec<Component>, os: &mut Option<OsInfo>, extra: &mut usize) {
     for c in components {
         if c["type"] == "operating-system" && os.is_none() {
             if let Some(name) = c["name"].as_str() {
@@ -124,18 +125,35 @@ fn walk_cdx(components: &[Value], purls: &mut Vec<Component>, os: &mut Option<Os
             }
         }
         if let Some(p) = c["purl"].as_str() {
-            purls.push(Component {
-                purl: p.to_string(),
-                dev: cdx_prop(c, "dredge:package:dev") == Some("true"),
-                origin: cdx_prop(c, "dredge:package:origin").and_then(|o| serde_json::from_value(Value::String(o.to_string())).ok()),
-                path: cdx_prop(c, "dredge:location:path").map(str::to_string),
-                member: cdx_prop(c, "dredge:location:member").map(str::to_string),
-                license: cdx_licenses(c).0,
-                concluded: cdx_licenses(c).1,
-            });
+            // The first occurrence under the plain property names, each further one numbered
+            // (`dredge:occurrence:N:…`): one package per occurrence, as in the image scan.
+            let further = c["properties"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p["name"].as_str()?.strip_prefix("dredge:occurrence:")?.split(':').next()?.parse::<usize>().ok())
+                .max()
+                .unwrap_or(0);
+            let (license, concluded) = cdx_licenses(c);
+            *extra += further;
+            for n in 0..=further {
+                let prop = |name: &str| match n {
+                    0 => cdx_prop(c, name),
+                    n => cdx_prop(c, &name.replacen("dredge:", &format!("dredge:occurrence:{n}:"), 1)),
+                };
+                purls.push(Component {
+                    purl: p.to_string(),
+                    dev: prop("dredge:package:dev") == Some("true"),
+                    origin: prop("dredge:package:origin").and_then(|o| serde_json::from_value(Value::String(o.to_string())).ok()),
+                    path: prop("dredge:location:path").map(str::to_string),
+                    member: prop("dredge:location:member").map(str::to_string),
+                    license: license.clone(),
+                    concluded: concluded.clone(),
+                });
+            }
         }
         if let Some(sub) = c["components"].as_array() {
-            walk_cdx(sub, purls, os);
+            walk_cdx(sub, purls, os, extra);
         }
     }
 }
@@ -150,8 +168,9 @@ pub fn inventory_from_sbom(text: &str) -> Result<(Inventory, usize), String> {
     if v["bomFormat"] == "CycloneDX" {
         let comps = v["components"].as_array().cloned().unwrap_or_default();
         // Application components group packages; they are not packages themselves.
-        total = comps.iter().filter(|c| c["type"] != "application").count();
-        walk_cdx(&comps, &mut purls, &mut os);
+        let mut extra = 0;
+        walk_cdx(&comps, &mut purls, &mut os, &mut extra);
+        total = comps.iter().filter(|c| c["type"] != "application").count() + extra;
     } else if v["spdxVersion"].as_str().is_some_and(|s| s.starts_with("SPDX-2")) {
         let extracted: std::collections::HashMap<String, String> = v["hasExtractedLicensingInfos"]
             .as_array()

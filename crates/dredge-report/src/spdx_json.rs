@@ -1,5 +1,8 @@
-//! SPDX 2.3 JSON. The image is a CONTAINER package the document DESCRIBES; it CONTAINS every
-//! package. Licenses that are not valid SPDX expressions become declared `LicenseRef-`s.
+//! SPDX 2.3 JSON. The image is a CONTAINER package the document DESCRIBES; it CONTAINS its OS and
+//! its applications, which CONTAIN their packages. One package per package identity (as in
+//! CycloneDX): a package found in several files is one SPDX package, contained by each of their
+//! owners, with every place in its comment. Licenses that are not valid SPDX expressions become
+//! declared `LicenseRef-`s.
 
 use crate::{ScanReport, sbom_license, stable_uuid};
 use serde_json::{Value, json};
@@ -72,7 +75,11 @@ pub fn to_spdx(r: &ScanReport) -> String {
     // The image CONTAINS its OS and its applications; each CONTAINS its packages (as CycloneDX's
     // graph, see `owners`).
     let owners = crate::owners(r);
-    let pkg_id = |i: usize| spdx_id("Package", &format!("{}-{}-{i}", r.packages[i].ecosystem.purl_type(), r.packages[i].name));
+    let (groups, _) = crate::cyclonedx::identities(r);
+    let pkg_id = |g: usize| {
+        let i = groups[g][0];
+        spdx_id("Package", &format!("{}-{}-{i}", r.packages[i].ecosystem.purl_type(), r.packages[i].name))
+    };
     let mut owner_of: Vec<String> = vec![root_id.clone(); r.packages.len()];
     if let Some(os) = &r.os {
         for i in &owners.os {
@@ -89,8 +96,9 @@ pub fn to_spdx(r: &ScanReport) -> String {
             owner_of[*i] = id.clone();
         }
     }
-    for (i, p) in r.packages.iter().enumerate() {
-        let id = pkg_id(i);
+    for (g, members) in groups.iter().enumerate() {
+        let p = &r.packages[members[0]];
+        let id = pkg_id(g);
         let mut license = |raw: &Option<String>| match raw.as_deref().and_then(sbom_license) {
             None => "NOASSERTION".to_string(),
             Some((expr, refs)) => {
@@ -123,16 +131,31 @@ pub fn to_spdx(r: &ScanReport) -> String {
             let release = release.map(|r| format!("-{r}")).unwrap_or_default();
             pkg["sourceInfo"] = json!(format!("built package from: {name} {epoch}{version}{release}"));
         }
-        if let Some(loc) = &p.location {
-            let layer = loc
-                .layer
-                .as_ref()
-                .map(|l| format!(", layer {} {}", l.index, l.digest.as_deref().unwrap_or(&l.diff_id)))
-                .unwrap_or_default();
-            pkg["comment"] = json!(format!("found in {}{layer}", loc.path));
+        let places: Vec<String> = members
+            .iter()
+            .filter_map(|&i| {
+                let o = &r.packages[i];
+                let layer = o
+                    .location
+                    .as_ref()?
+                    .layer
+                    .as_ref()
+                    .map(|l| format!(", layer {} {}", l.index, l.digest.as_deref().unwrap_or(&l.diff_id)))
+                    .unwrap_or_default();
+                Some(format!("{}{layer}", o.found_at()?))
+            })
+            .collect();
+        if !places.is_empty() {
+            pkg["comment"] = json!(format!("found in {}", places.join("; ")));
         }
         packages.push(pkg);
-        relationships.push(json!({"spdxElementId": owner_of[i], "relationshipType": "CONTAINS", "relatedSpdxElement": id}));
+        // Each owner CONTAINS the package once.
+        let mut owners_seen = std::collections::HashSet::new();
+        for &i in members {
+            if owners_seen.insert(owner_of[i].clone()) {
+                relationships.push(json!({"spdxElementId": owner_of[i], "relationshipType": "CONTAINS", "relatedSpdxElement": id}));
+            }
+        }
     }
     let mut doc = json!({
         "spdxVersion": "SPDX-2.3",

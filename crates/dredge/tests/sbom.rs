@@ -170,19 +170,23 @@ fn trivy_reads_every_package_with_its_type_from_both_formats() {
         ("swift", "swift"),
     ]
     .into();
+    let mut deduplicated = false;
     for (name, target) in [
         ("lang-app", format!("oci-dir:{}:lang-app", images().join("oci").display())),
         ("lang-full", format!("docker-archive:{}", images().join("lang-full.docker.tar").display())),
     ] {
         let (inv, _, _d0) = sbom(&target, "json", &[]);
+        // One SBOM package per package identity (purl): a package found in two files is one.
         let mut want: BTreeMap<String, usize> = BTreeMap::new();
+        let mut seen = BTreeSet::new();
         for p in inv["packages"].as_array().unwrap() {
             let eco = p["ecosystem"].as_str().unwrap();
             // Trivy 0.59 has no Julia packages in SBOMs: left out of the comparison.
-            if eco != "julia" {
+            if eco != "julia" && seen.insert(p["purl"].as_str().unwrap().to_string()) {
                 *want.entry(types.get(eco).unwrap_or_else(|| panic!("no Trivy type for {eco}")).to_string()).or_default() += 1;
             }
         }
+        deduplicated |= seen.len() < inv["packages"].as_array().unwrap().len();
         let mut seen = Vec::new();
         for format in ["cyclonedx", "spdx-json"] {
             let (_, path, _d) = sbom(&target, format, &[]);
@@ -198,6 +202,7 @@ fn trivy_reads_every_package_with_its_type_from_both_formats() {
         }
         assert_eq!(seen[0], seen[1], "{name}: CycloneDX and SPDX read alike");
     }
+    assert!(deduplicated, "some package of the test images is found in two files");
 }
 
 /// The image, not the file it was read from, is the SBOM's subject: named by its reference (the
@@ -411,4 +416,54 @@ fn trivy_reads_the_source_package_of_every_os_package() {
             );
         }
     }
+}
+
+/// One component per package identity: a package found in several files (lang-full has the same
+/// Python packages in three lockfiles, and jars in two places) is one CycloneDX component with
+/// each place in `evidence.occurrences`, and `sbom-scan` gives every occurrence back with its
+/// path, jar member, origin and dev flag — the image's inventory, package for package.
+#[test]
+fn one_component_per_package_with_every_occurrence() {
+    let target = img("lang-full.docker.tar");
+    let (inv, _, _d0) = sbom(&target, "json", &[]);
+    let (v, path, d) = sbom(&target, "cyclonedx", &[]);
+    validate("cyclonedx", &path);
+    let libs: Vec<&Value> = v["components"].as_array().unwrap().iter().filter(|c| c["type"] == "library").collect();
+    let purls: BTreeSet<&str> = libs.iter().map(|c| c["purl"].as_str().unwrap()).collect();
+    assert_eq!(purls.len(), libs.len(), "a purl is on two components");
+    let refs: BTreeSet<&str> = v["components"].as_array().unwrap().iter().map(|c| c["bom-ref"].as_str().unwrap()).collect();
+    assert_eq!(refs.len(), v["components"].as_array().unwrap().len(), "bom-refs are unique");
+    // Every package of the inventory is one occurrence of its component.
+    let packages = inv["packages"].as_array().unwrap();
+    let occurrences: usize = libs.iter().map(|c| c["evidence"]["occurrences"].as_array().map_or(0, Vec::len)).sum();
+    assert_eq!(occurrences, packages.iter().filter(|p| p["location"].is_object()).count());
+    assert!(libs.len() < packages.len(), "lang-full has packages found in several files");
+    assert!(libs.iter().any(|c| c["evidence"]["occurrences"].as_array().is_some_and(|o| o.len() >= 3)));
+    // Every dependsOn names a component.
+    for dep in v["dependencies"].as_array().unwrap() {
+        for r in dep["dependsOn"].as_array().unwrap() {
+            assert!(refs.contains(r.as_str().unwrap()), "dependsOn {r} names no component");
+        }
+    }
+    // sbom-scan expands the occurrences back: the same packages, place by place.
+    let key = |p: &Value| {
+        format!(
+            "{} {} {} {} {}",
+            p["purl"].as_str().unwrap(),
+            p["location"]["path"].as_str().unwrap_or("-"),
+            p["member"].as_str().unwrap_or("-"),
+            p["origin"].as_str().unwrap_or("-"),
+            p["dev"].as_bool().unwrap_or(false)
+        )
+    };
+    let db = build_db(d.path(), &repo().join("testdata/advisories/alpine-secdb-v3.9-main.yaml"), "adv.db");
+    let back = dredge_in(&d.path().join("c"), &["sbom-scan", path.to_str().unwrap(), "--db", db.to_str().unwrap(), "--format", "json"])
+        .ok()
+        .json();
+    let want: BTreeSet<String> =
+        packages.iter().filter(|p| !p["ecosystem"].as_str().is_some_and(|e| ["julia"].contains(&e))).map(key).collect();
+    let got: BTreeSet<String> = back["packages"].as_array().unwrap().iter().map(key).collect();
+    let missing: Vec<_> = want.difference(&got).take(5).collect();
+    let extra: Vec<_> = got.difference(&want).take(5).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "sbom-scan lost {missing:?}, made up {extra:?}");
 }
