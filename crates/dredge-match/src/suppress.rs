@@ -3,6 +3,7 @@
 //! expired ignore entries are reported, so the file does not rot silently.
 
 use crate::Vulnerability;
+use dredge_model::Suppressed;
 use serde::Deserialize;
 
 /// `.dredgeignore`:
@@ -12,6 +13,7 @@ use serde::Deserialize;
 ///     purl: pkg:apk/alpine/musl     # optional: a purl or its prefix (without version = any)
 ///     expires: 2027-01-31           # optional: ignored until this date (inclusive)
 ///     reason: not reachable from our entrypoint
+///     justification: vulnerable_code_not_in_execute_path   # optional: OpenVEX's words for it
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,7 +33,19 @@ pub struct IgnoreRule {
     pub expires: Option<String>,
     #[serde(default)]
     pub reason: Option<String>,
+    /// One of [`JUSTIFICATIONS`]: what `--format openvex` states for the ignored findings.
+    #[serde(default)]
+    pub justification: Option<String>,
 }
+
+/// OpenVEX's justifications for `not_affected` (v0.2.0).
+pub const JUSTIFICATIONS: &[&str] = &[
+    "component_not_present",
+    "vulnerable_code_not_present",
+    "vulnerable_code_not_in_execute_path",
+    "vulnerable_code_cannot_be_controlled_by_adversary",
+    "inline_mitigations_already_exist",
+];
 
 impl IgnoreFile {
     pub fn parse(text: &str) -> Result<IgnoreFile, String> {
@@ -50,6 +64,9 @@ impl IgnoreFile {
                 if !valid_date(d) {
                     return Err(format!("entry {}: expires {d:?} is not a YYYY-MM-DD date", i + 1));
                 }
+            }
+            if let Some(j) = r.justification.as_deref().filter(|j| !JUSTIFICATIONS.contains(j)) {
+                return Err(format!("entry {}: justification {j:?} is not one of {}", i + 1, JUSTIFICATIONS.join(", ")));
             }
         }
         Ok(f)
@@ -112,9 +129,15 @@ fn names(f: &Vulnerability) -> impl Iterator<Item = &String> {
     std::iter::once(&f.id).chain(f.aliases.iter()).chain(f.related.iter())
 }
 
-/// Applies an ignore file. Returns the kept findings, how many were ignored, and warnings about
-/// expired and unused entries. `today` is `YYYY-MM-DD`.
-pub fn apply_ignores(findings: Vec<Vulnerability>, file: &IgnoreFile, today: &str) -> (Vec<Vulnerability>, usize, Vec<String>) {
+/// Applies an ignore file (`name`, for people). Returns the kept findings, the ignored ones with
+/// what the entry states (`not_affected`, its justification, or its reason as the impact
+/// statement), and warnings about expired and unused entries. `today` is `YYYY-MM-DD`.
+pub fn apply_ignores(
+    findings: Vec<Vulnerability>,
+    file: &IgnoreFile,
+    name: &str,
+    today: &str,
+) -> (Vec<Vulnerability>, Vec<Suppressed>, Vec<String>) {
     let mut used = vec![false; file.ignore.len()];
     let mut warnings = Vec::new();
     let active: Vec<bool> = file
@@ -133,25 +156,35 @@ pub fn apply_ignores(findings: Vec<Vulnerability>, file: &IgnoreFile, today: &st
             _ => true,
         })
         .collect();
-    let mut ignored = 0;
-    let kept = findings
-        .into_iter()
-        .filter(|f| {
-            for (i, r) in file.ignore.iter().enumerate() {
-                if !active[i] {
-                    continue;
-                }
-                let id_ok = r.id.as_ref().is_none_or(|id| names(f).any(|n| n == id));
-                let purl_ok = r.purl.as_ref().is_none_or(|p| purl_covers(p, &f.purl));
-                if id_ok && purl_ok {
-                    used[i] = true;
-                    ignored += 1;
-                    return false;
-                }
+    let mut ignored = Vec::new();
+    let mut kept = Vec::new();
+    'next: for f in findings {
+        for (i, r) in file.ignore.iter().enumerate() {
+            if !active[i] {
+                continue;
             }
-            true
-        })
-        .collect();
+            let id_ok = r.id.as_ref().is_none_or(|id| names(&f).any(|n| n == id));
+            let purl_ok = r.purl.as_ref().is_none_or(|p| purl_covers(p, &f.purl));
+            if id_ok && purl_ok {
+                used[i] = true;
+                // OpenVEX wants a justification or an impact statement, not both.
+                let impact = match (&r.justification, &r.reason) {
+                    (Some(_), _) => None,
+                    (None, Some(why)) => Some(why.clone()),
+                    (None, None) => Some(format!("ignored in {name} (entry {}), no reason given", i + 1)),
+                };
+                ignored.push(Suppressed {
+                    vulnerability: f,
+                    status: "not_affected".into(),
+                    justification: r.justification.clone(),
+                    impact_statement: impact,
+                    by: format!("{name} entry {}", i + 1),
+                });
+                continue 'next;
+            }
+        }
+        kept.push(f);
+    }
     for (i, r) in file.ignore.iter().enumerate() {
         if active[i] && !used[i] {
             warnings.push(format!("ignore entry {} ({}) matched no finding", i + 1, r.id.as_deref().or(r.purl.as_deref()).unwrap_or("")));
@@ -175,6 +208,8 @@ pub struct VexStatement {
     pub status: String,
     #[serde(default)]
     pub justification: Option<String>,
+    #[serde(default)]
+    pub impact_statement: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -237,37 +272,42 @@ impl Vex {
 
 /// Removes findings that a VEX statement declares `not_affected` or `fixed`. A product that is
 /// the image (`pkg:oci/...`) or has no subcomponents applies to the packages it names; one with
-/// subcomponents applies to those. Returns the kept findings and how many were suppressed.
-pub fn apply_vex(findings: Vec<Vulnerability>, docs: &[Vex]) -> (Vec<Vulnerability>, usize) {
-    let mut suppressed = 0;
-    let kept = findings
-        .into_iter()
-        .filter(|f| {
-            for d in docs {
-                for s in &d.statements {
-                    if s.status != "not_affected" && s.status != "fixed" {
-                        continue;
-                    }
-                    if !s.vulnerability.ids().iter().any(|v| names(f).any(|n| n == v)) {
-                        continue;
-                    }
-                    let applies = s.products.is_empty()
-                        || s.products.iter().any(|p| {
-                            let (own, subs) = p.purls();
-                            if subs.is_empty() {
-                                own.is_some_and(|o| o.starts_with("pkg:oci/") || purl_covers(&o, &f.purl))
-                            } else {
-                                subs.iter().any(|sp| purl_covers(sp, &f.purl))
-                            }
-                        });
-                    if applies {
-                        suppressed += 1;
-                        return false;
-                    }
+/// subcomponents applies to those. `docs` come with their names, for people. Returns the kept
+/// findings and the suppressed ones with the statement's status, justification and impact.
+pub fn apply_vex(findings: Vec<Vulnerability>, docs: &[(String, Vex)]) -> (Vec<Vulnerability>, Vec<Suppressed>) {
+    let mut suppressed = Vec::new();
+    let mut kept = Vec::new();
+    'next: for f in findings {
+        for (name, d) in docs {
+            for s in &d.statements {
+                if s.status != "not_affected" && s.status != "fixed" {
+                    continue;
+                }
+                if !s.vulnerability.ids().iter().any(|v| names(&f).any(|n| n == v)) {
+                    continue;
+                }
+                let applies = s.products.is_empty()
+                    || s.products.iter().any(|p| {
+                        let (own, subs) = p.purls();
+                        if subs.is_empty() {
+                            own.is_some_and(|o| o.starts_with("pkg:oci/") || purl_covers(&o, &f.purl))
+                        } else {
+                            subs.iter().any(|sp| purl_covers(sp, &f.purl))
+                        }
+                    });
+                if applies {
+                    suppressed.push(Suppressed {
+                        vulnerability: f,
+                        status: s.status.clone(),
+                        justification: s.justification.clone().filter(|j| JUSTIFICATIONS.contains(&j.as_str())),
+                        impact_statement: s.impact_statement.clone(),
+                        by: format!("VEX {name}"),
+                    });
+                    continue 'next;
                 }
             }
-            true
-        })
-        .collect();
+        }
+        kept.push(f);
+    }
     (kept, suppressed)
 }

@@ -128,22 +128,35 @@ fn finding(id: &str, aliases: &[&str], purl: &str) -> Vulnerability {
 fn ignore_file_with_expiry_and_unused_entries() {
     use suppress::*;
     let f = IgnoreFile::parse(
-        "ignore:\n  - id: CVE-1\n    reason: r\n  - id: GHSA-x\n    purl: pkg:apk/alpine/musl\n    expires: 2030-01-01\n  - id: CVE-3\n    expires: 2020-01-01\n  - purl: pkg:apk/alpine/zlib\n",
+        "ignore:\n  - id: CVE-1\n    reason: r\n  - id: GHSA-x\n    purl: pkg:apk/alpine/musl\n    expires: 2030-01-01\n    justification: vulnerable_code_not_present\n  - id: CVE-3\n    expires: 2020-01-01\n  - purl: pkg:apk/alpine/zlib\n",
     )
     .expect("valid");
     let purl = "pkg:apk/alpine/musl@1.1.20-r4?arch=x86_64&distro=alpine-3.9.6";
-    let (kept, n, warnings) = apply_ignores(
+    let (kept, ignored, warnings) = apply_ignores(
         vec![finding("CVE-1", &[], purl), finding("CVE-2", &["GHSA-x"], purl), finding("CVE-3", &[], purl), finding("CVE-4", &[], purl)],
         &f,
+        ".dredgeignore",
         "2026-11-29",
     );
-    assert_eq!(n, 2);
+    // What each entry states, for OpenVEX: the reason as the impact, or the justification alone.
+    let said: Vec<_> = ignored
+        .iter()
+        .map(|s| (s.vulnerability.id.as_str(), s.status.as_str(), s.justification.as_deref(), s.impact_statement.as_deref(), s.by.as_str()))
+        .collect();
+    assert_eq!(
+        said,
+        vec![
+            ("CVE-1", "not_affected", None, Some("r"), ".dredgeignore entry 1"),
+            ("CVE-2", "not_affected", Some("vulnerable_code_not_present"), None, ".dredgeignore entry 2")
+        ]
+    );
     assert_eq!(kept.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), vec!["CVE-3", "CVE-4"]);
     assert!(warnings.iter().any(|w| w.contains("expired on 2020-01-01")), "{warnings:?}");
     assert!(warnings.iter().any(|w| w.contains("pkg:apk/alpine/zlib") && w.contains("matched no finding")), "{warnings:?}");
     assert!(IgnoreFile::parse("ignore:\n  - reason: nothing to match\n").is_err());
     assert!(IgnoreFile::parse("ignore:\n  - id: X\n    expires: tomorrow\n").is_err());
     assert!(IgnoreFile::parse("ignore:\n  - id: X\n    typo: 1\n").is_err());
+    assert!(IgnoreFile::parse("ignore:\n  - id: X\n    justification: we_checked\n").unwrap_err().contains("we_checked"));
 }
 
 #[test]
@@ -158,11 +171,19 @@ fn openvex_not_affected() {
             {"vulnerability":{"name":"CVE-4"},"products":[{"@id":"pkg:oci/app"}],"status":"fixed"}]}"#,
     )
     .expect("valid");
-    let (kept, n) = apply_vex(
+    let (kept, suppressed) = apply_vex(
         vec![finding("CVE-1", &[], purl), finding("CVE-2", &[], purl), finding("CVE-3", &[], purl), finding("X", &["CVE-4"], purl)],
-        &[vex],
+        &[("team.vex.json".into(), vex)],
     );
-    assert_eq!(n, 2);
+    let said: Vec<_> =
+        suppressed.iter().map(|s| (s.vulnerability.id.as_str(), s.status.as_str(), s.justification.as_deref(), s.by.as_str())).collect();
+    assert_eq!(
+        said,
+        vec![
+            ("CVE-1", "not_affected", Some("vulnerable_code_not_in_execute_path"), "VEX team.vex.json"),
+            ("X", "fixed", None, "VEX team.vex.json")
+        ]
+    );
     assert_eq!(kept.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), vec!["CVE-2", "CVE-3"]);
     assert!(Vex::parse("{").is_err());
 }

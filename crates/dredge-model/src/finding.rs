@@ -284,6 +284,23 @@ pub struct Vulnerability {
     pub why: Why,
 }
 
+/// A vulnerability finding that an ignore file entry or a VEX statement took out of the results,
+/// with what the team stated: kept so that `--format openvex` can hand the statements on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suppressed {
+    pub vulnerability: Vulnerability,
+    /// The OpenVEX status: `not_affected` or `fixed`.
+    pub status: String,
+    /// One of OpenVEX's justifications (`vulnerable_code_not_in_execute_path` …), when stated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// Why, in words (an ignore entry's `reason`, a VEX statement's `impact_statement`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact_statement: Option<String>,
+    /// What took it out: `.dredgeignore entry 2`, `VEX vex.json`.
+    pub by: String,
+}
+
 /// Counts per severity, for summaries.
 pub fn counts<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> BTreeMap<Severity, usize> {
     let mut m = BTreeMap::new();

@@ -8,7 +8,7 @@ use std::fmt;
 mod finding;
 pub mod license;
 mod purl;
-pub use finding::{Detail, Finding, LicenseDetail, Place, ScannerInfo, Status, Vulnerability, Why, counts};
+pub use finding::{Detail, Finding, LicenseDetail, Place, ScannerInfo, Status, Suppressed, Vulnerability, Why, counts};
 pub use purl::package_purl;
 
 /// How bad a finding is, on the scale every scanner and report shares (lowest first).

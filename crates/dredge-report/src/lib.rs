@@ -4,12 +4,14 @@ use dredge_model::{Finding, Inventory, OsInfo, Package, ScannerInfo, Vulnerabili
 use serde::Serialize;
 
 mod cyclonedx;
+mod openvex;
 mod sarif;
 mod sbom_in;
 mod spdx_json;
 mod table;
 
 pub use cyclonedx::{to_cyclonedx, write_cyclonedx};
+pub use openvex::to_openvex;
 pub use sarif::to_sarif;
 pub use sbom_in::{inventory_from_sbom, package_from_purl};
 pub use spdx_json::to_spdx;
@@ -73,6 +75,9 @@ pub struct ScanReport {
     pub scanned: Vec<ScannerInfo>,
     /// Every scanner's findings, sorted as [`Finding::sort`] within each scanner.
     pub findings: Vec<Finding>,
+    /// Vulnerability findings an ignore file or a VEX document took out, with what they state
+    /// (for `--format openvex`; `suppressed` in JSON).
+    pub suppressed: Vec<dredge_model::Suppressed>,
     /// The advisory database the findings came from.
     pub database: Option<DatabaseInfo>,
     /// Statements about coverage (no advisories for this OS, ignored findings ...).
@@ -120,6 +125,9 @@ impl Serialize for ScanReport {
             let of: Vec<&Finding> = self.findings.iter().filter(|f| f.scanner == sc.id).collect();
             m.serialize_entry(sc.key, &of)?;
         }
+        if !self.suppressed.is_empty() {
+            m.serialize_entry("suppressed", &self.suppressed)?;
+        }
         if let Some(db) = &self.database {
             m.serialize_entry("database", db)?;
         }
@@ -161,6 +169,7 @@ impl ScanReport {
             packages: inv.packages,
             scanned: Vec::new(),
             findings: Vec::new(),
+            suppressed: Vec::new(),
             database: None,
             notes: Vec::new(),
             warnings: inv.warnings,

@@ -440,6 +440,9 @@ enum VulnFormat {
     Sarif,
     /// CycloneDX 1.6 with a `vulnerabilities` section.
     Cyclonedx,
+    /// OpenVEX 0.2.0: each vulnerability as a VEX statement (affected, or not_affected/fixed as
+    /// the ignore file or VEX input states).
+    Openvex,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -866,11 +869,12 @@ fn vulns(
             });
             anyhow!("{}", located.unwrap_or_else(|| format!("ignore file {}: {e}", path.display())))
         })?;
-        let (kept, n, warnings) = dredge_match::suppress::apply_ignores(findings, &file, &scan::today());
+        let (kept, ignored, warnings) = dredge_match::suppress::apply_ignores(findings, &file, &path.display().to_string(), &scan::today());
         findings = kept;
-        if n > 0 {
-            r.notes.push(format!("{n} findings ignored by {}", path.display()));
+        if !ignored.is_empty() {
+            r.notes.push(format!("{} findings ignored by {}", ignored.len(), path.display()));
         }
+        r.suppressed.extend(ignored);
         for w in warnings {
             r.warnings.push(dredge_model::Warning { path: Some(path.display().to_string()), layer: None, message: w });
         }
@@ -879,13 +883,14 @@ fn vulns(
         let mut docs = Vec::new();
         for p in &a.vex {
             let text = std::fs::read_to_string(p).with_context(|| format!("reading VEX document {}", p.display()))?;
-            docs.push(dredge_match::suppress::Vex::parse(&text).map_err(|e| anyhow!("{}: {e}", p.display()))?);
+            docs.push((p.display().to_string(), dredge_match::suppress::Vex::parse(&text).map_err(|e| anyhow!("{}: {e}", p.display()))?));
         }
-        let (kept, n) = dredge_match::suppress::apply_vex(findings, &docs);
+        let (kept, vexed) = dredge_match::suppress::apply_vex(findings, &docs);
         findings = kept;
-        if n > 0 {
-            r.notes.push(format!("{n} findings marked not_affected or fixed by VEX"));
+        if !vexed.is_empty() {
+            r.notes.push(format!("{} findings marked not_affected or fixed by VEX", vexed.len()));
         }
+        r.suppressed.extend(vexed);
     }
     r.notes.extend(m.notes);
     r.database = Some(dredge_report::DatabaseInfo {
@@ -1044,6 +1049,19 @@ fn vuln_report(r: &ScanReport, format: VulnFormat, output: Option<&PathBuf>, fin
         VulnFormat::Json => dredge_report::to_json(r),
         VulnFormat::Sarif => dredge_report::to_sarif(r),
         VulnFormat::Cyclonedx => dredge_report::to_cyclonedx(r),
+        VulnFormat::Openvex => {
+            if r.vulnerabilities().is_none() {
+                bail!("--format openvex states what the vulnerability scanner found: add it (--scanners vuln,…)");
+            }
+            match dredge_report::to_openvex(r) {
+                Some(t) => t,
+                None => {
+                    // OpenVEX requires at least one statement: an empty document would be invalid.
+                    say!("dredge: no vulnerability findings, reported or suppressed: no OpenVEX document written");
+                    return Ok(if findings && exit_code != 0 { ExitCode::from(exit_code) } else { ExitCode::SUCCESS });
+                }
+            }
+        }
     };
     emit(&text, output)?;
     Ok(if findings && exit_code != 0 { ExitCode::from(exit_code) } else { ExitCode::SUCCESS })

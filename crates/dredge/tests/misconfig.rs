@@ -422,7 +422,13 @@ const PEER_ONLY: &[(&str, &str, &str, u64, &str)] = &[
     ("hadolint", "DL3059", "mistakes.Dockerfile", 7, "the same as legacy.Dockerfile's"),
     ("hadolint", "DL3059", "mistakes.Dockerfile", 8, "the same"),
     ("hadolint", "DL3059", "mistakes.Dockerfile", 9, "the same"),
-    ("trivy", "DS012", "mistakes.Dockerfile", 1, "Trivy points at the first stage of the name; dredge at the second (line 5), the one to rename"),
+    (
+        "trivy",
+        "DS012",
+        "mistakes.Dockerfile",
+        1,
+        "Trivy points at the first stage of the name; dredge at the second (line 5), the one to rename",
+    ),
     (
         "trivy",
         "DS017",

@@ -628,3 +628,107 @@ fn python_lockfiles_in_an_image_dev_dependencies_only_on_request() {
     assert_eq!(pypi_records(&v), want_all);
     assert!(v["vulnerabilities"].as_array().unwrap().iter().any(|f| f["dev"] == true));
 }
+
+/// `--format openvex`: what a team states with dredge, handed on as OpenVEX. Reported findings
+/// are `affected` with their fix; what the ignore file takes out is `not_affected` with the
+/// entry's justification or reason; what a VEX input takes out keeps its statement. The document
+/// validates against the OpenVEX project's schema, and fed back with `--vex` (instead of the
+/// ignore file) it takes out the same findings.
+#[test]
+fn openvex_out_carries_the_teams_statements() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = build_db(dir.path());
+    let target = downgraded_image(dir.path());
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(
+        work.join("team.ignore"),
+        "ignore:\n  - purl: pkg:apk/alpine/busybox\n    reason: no shell in production\n  - id: CVE-2019-14697\n    justification: vulnerable_code_not_in_execute_path\n",
+    )
+    .unwrap();
+    std::fs::write(
+        work.join("in.vex.json"),
+        r#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.com/vex/1","author":"t","timestamp":"2026-11-01T00:00:00Z","version":1,
+            "statements":[{"vulnerability":{"name":"CVE-2019-1543"},"products":[{"@id":"pkg:oci/app"}],"status":"fixed"}]}"#,
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_dredge"))
+            .args(["image", &target, "--db", db.to_str().unwrap()])
+            .args(args)
+            .current_dir(&work)
+            .env("DREDGE_CACHE_DIR", dir.path().join("c"))
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let ids = |json: &str| -> BTreeSet<String> {
+        let v: Value = serde_json::from_str(json).unwrap();
+        v["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {}", f["purl"].as_str().unwrap(), f["id"].as_str().unwrap()))
+            .collect()
+    };
+    let (_, all, _) = run(&["--format", "json"]);
+    let all = ids(&all);
+    let (_, kept, _) = run(&["--format", "json", "--ignorefile", "team.ignore", "--vex", "in.vex.json"]);
+    let kept = ids(&kept);
+    let (code, vex, err) =
+        run(&["--format", "openvex", "--ignorefile", "team.ignore", "--vex", "in.vex.json", "-o", "out.vex.json", "--exit-code", "5"]);
+    assert_eq!(code, Some(5), "the gate is the same whatever the format: {err}");
+    assert!(vex.is_empty());
+    let path = work.join("out.vex.json");
+    let st = Command::new("python3").arg(repo().join("testdata/validate-sbom.py")).arg("openvex").arg(&path).output().unwrap();
+    assert!(st.status.success(), "{}{}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    // Every finding once, with its status: (purl, id) → (status, justification, impact, action).
+    let mut said: std::collections::BTreeMap<String, (String, Value, Value, Value)> = std::collections::BTreeMap::new();
+    for s in doc["statements"].as_array().unwrap() {
+        // The image is the product (a layout: its manifest is known), the packages its parts.
+        let product = &s["products"][0];
+        assert!(product["@id"].as_str().unwrap().starts_with("pkg:oci/"), "{s}");
+        for sub in product["subcomponents"].as_array().unwrap() {
+            let key = format!("{} {}", sub["@id"].as_str().unwrap(), s["vulnerability"]["name"].as_str().unwrap());
+            let v = (
+                s["status"].as_str().unwrap().to_string(),
+                s["justification"].clone(),
+                s["impact_statement"].clone(),
+                s["action_statement"].clone(),
+            );
+            assert!(said.insert(key.clone(), v).is_none(), "{key} stated twice");
+        }
+    }
+    assert_eq!(said.keys().cloned().collect::<BTreeSet<_>>(), all, "every finding of the scan is stated");
+    for (k, (status, j, i, a)) in &said {
+        match status.as_str() {
+            "affected" => {
+                assert!(kept.contains(k), "{k}");
+                assert!(a.as_str().is_some_and(|a| a.starts_with("Upgrade ")), "{k}: {a}");
+            }
+            "not_affected" if k.starts_with("pkg:apk/alpine/busybox") => assert_eq!(i, "no shell in production", "{k}"),
+            "not_affected" => {
+                assert!(k.ends_with("CVE-2019-14697"), "{k}");
+                assert_eq!(j, "vulnerable_code_not_in_execute_path");
+                assert!(i.is_null(), "a justification or an impact statement, not both");
+            }
+            "fixed" => assert!(k.ends_with("CVE-2019-1543"), "{k}"),
+            other => panic!("{k}: {other}"),
+        }
+    }
+    assert!(said.values().any(|s| s.0 == "fixed") && said.values().filter(|s| s.0 == "not_affected").count() >= 2);
+    // Handed back as the only statement of the team: the same findings go.
+    let (_, again, _) = run(&["--format", "json", "--vex", "out.vex.json", "--ignorefile", "/dev/null"]);
+    assert_eq!(ids(&again), kept);
+    // Nothing to state: no document (OpenVEX needs a statement), a message, the gate's code.
+    let (_, none, _) = run(&["--format", "json", "--severity", "CRITICAL", "--ignorefile", "/dev/null"]);
+    assert!(ids(&none).is_empty(), "the image has no CRITICAL finding");
+    let (code, out, err) = run(&["--format", "openvex", "--severity", "CRITICAL", "--ignorefile", "/dev/null", "--exit-code", "5"]);
+    assert_eq!((code, out.as_str()), (Some(0), ""), "{err}");
+    assert!(err.contains("no OpenVEX document written"), "{err}");
+    // Without the vulnerability scanner there is nothing to state: an operational error.
+    let (code, _, err) = run(&["--format", "openvex", "--scanners", "secret"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--format openvex"), "{err}");
+}
