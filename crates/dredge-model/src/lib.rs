@@ -316,6 +316,17 @@ pub struct Package {
     /// members joined with `!`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member: Option<String>,
+    /// The packages of the same file this one depends on, where the file says (a lockfile's
+    /// resolved graph): the edges of the SBOMs' dependency graph.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<DepRef>,
+}
+
+/// A dependency edge's far end: a package of the same file, by name and version.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct DepRef {
+    pub name: String,
+    pub version: String,
 }
 
 /// What kind of evidence a package comes from.
@@ -373,6 +384,7 @@ impl Package {
             dev: false,
             direct: None,
             member: None,
+            depends_on: Vec::new(),
         }
     }
 

@@ -296,6 +296,10 @@ fn bom(r: &ScanReport) -> Bom<'_> {
     }
     deps_of_subject.extend(refs(&owners.unowned));
     dependencies.insert(0, json!({"ref": subject_ref, "dependsOn": deps_of_subject}));
+    // Package to package, where the file states it (a lockfile's resolved graph).
+    for (g, to) in crate::package_edges(r, &group_of) {
+        dependencies.push(json!({"ref": group_ref(g), "dependsOn": to.iter().map(|t| group_ref(*t)).collect::<Vec<_>>()}));
+    }
     let component_of = |purl: &str, name: &str, version: &str| {
         r.packages.iter().position(|p| p.purl == purl && p.name == name && p.version == version).map(pkg_ref)
     };

@@ -263,6 +263,32 @@ pub(crate) fn source_parts(pk: &dredge_model::Package) -> Option<(&str, Option<S
     }
 }
 
+/// The package-to-package edges the files state (`Package::depends_on`), between package
+/// identities (`group_of`: each package's identity): for each identity with edges, the
+/// identities it depends on, sorted. An edge joins packages of the same file (and archive member).
+pub(crate) fn package_edges(r: &ScanReport, group_of: &[usize]) -> std::collections::BTreeMap<usize, std::collections::BTreeSet<usize>> {
+    use std::collections::{BTreeMap, BTreeSet, HashMap};
+    let mut at: HashMap<(Option<String>, dredge_model::Ecosystem, &str, &str), usize> = HashMap::new();
+    for (i, p) in r.packages.iter().enumerate() {
+        at.entry((p.found_at(), p.ecosystem, p.name.as_str(), p.version.as_str())).or_insert(i);
+    }
+    let mut edges: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
+    for (i, p) in r.packages.iter().enumerate() {
+        if p.depends_on.is_empty() {
+            continue;
+        }
+        let place = p.found_at();
+        for d in &p.depends_on {
+            if let Some(&j) = at.get(&(place.clone(), p.ecosystem, d.name.as_str(), d.version.as_str())) {
+                if group_of[j] != group_of[i] {
+                    edges.entry(group_of[i]).or_default().insert(group_of[j]);
+                }
+            }
+        }
+    }
+    edges
+}
+
 pub(crate) fn owners(r: &ScanReport) -> Owners {
     let mut o = Owners { os: Vec::new(), apps: Vec::new(), unowned: Vec::new() };
     for (i, pk) in r.packages.iter().enumerate() {

@@ -75,7 +75,7 @@ pub fn to_spdx(r: &ScanReport) -> String {
     // The image CONTAINS its OS and its applications; each CONTAINS its packages (as CycloneDX's
     // graph, see `owners`).
     let owners = crate::owners(r);
-    let (groups, _) = crate::cyclonedx::identities(r);
+    let (groups, group_of) = crate::cyclonedx::identities(r);
     let pkg_id = |g: usize| {
         let i = groups[g][0];
         spdx_id("Package", &format!("{}-{}-{i}", r.packages[i].ecosystem.purl_type(), r.packages[i].name))
@@ -155,6 +155,12 @@ pub fn to_spdx(r: &ScanReport) -> String {
             if owners_seen.insert(owner_of[i].clone()) {
                 relationships.push(json!({"spdxElementId": owner_of[i], "relationshipType": "CONTAINS", "relatedSpdxElement": id}));
             }
+        }
+    }
+    // Package to package, where the file states it (a lockfile's resolved graph).
+    for (g, to) in crate::package_edges(r, &group_of) {
+        for t in to {
+            relationships.push(json!({"spdxElementId": pkg_id(g), "relationshipType": "DEPENDS_ON", "relatedSpdxElement": pkg_id(t)}));
         }
     }
     let mut doc = json!({

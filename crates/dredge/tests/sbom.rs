@@ -467,3 +467,114 @@ fn one_component_per_package_with_every_occurrence() {
     let extra: Vec<_> = got.difference(&want).take(5).collect();
     assert!(missing.is_empty() && extra.is_empty(), "sbom-scan lost {missing:?}, made up {extra:?}");
 }
+
+/// The edges of a CycloneDX document between library components, as `name@version` pairs.
+fn cdx_edges(v: &Value) -> (BTreeSet<(String, String)>, BTreeSet<String>) {
+    let names: BTreeMap<&str, String> = v["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "library")
+        .map(|c| (c["bom-ref"].as_str().unwrap(), format!("{}@{}", c["name"].as_str().unwrap(), c["version"].as_str().unwrap_or(""))))
+        .collect();
+    let mut edges = BTreeSet::new();
+    for d in v["dependencies"].as_array().into_iter().flatten() {
+        let Some(from) = names.get(d["ref"].as_str().unwrap()) else { continue };
+        for t in d["dependsOn"].as_array().into_iter().flatten() {
+            if let Some(to) = names.get(t.as_str().unwrap()) {
+                edges.insert((from.clone(), to.clone()));
+            }
+        }
+    }
+    (edges, names.into_values().collect())
+}
+
+/// Package-to-package edges where the lockfile states them, checked against the tools that own
+/// the formats: this repository's own Cargo.lock (212 crates) against Trivy's reading of it, and
+/// an npm v3 lockfile with nested installs against `npm ls`. CycloneDX `dependsOn` and SPDX
+/// `DEPENDS_ON` say the same.
+#[test]
+fn lockfile_graphs_are_the_edges_their_tools_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let cargo = dir.path().join("cargo");
+    std::fs::create_dir_all(&cargo).unwrap();
+    std::fs::copy(repo().join("Cargo.lock"), cargo.join("Cargo.lock")).unwrap();
+    let (v, _, _d) = sbom(cargo.to_str().unwrap(), "cyclonedx", &[]);
+    let (ours, packages) = cdx_edges(&v);
+    assert!(packages.len() > 100 && ours.len() > 200, "{} crates, {} edges", packages.len(), ours.len());
+    let tv = {
+        let out = dir.path().join("trivy.cdx.json");
+        let st = Command::new(peer("trivy"))
+            .args(["fs", "--format", "cyclonedx", "--skip-db-update", "--offline-scan", "--quiet", "--cache-dir"])
+            .arg(dir.path().join("tc"))
+            .arg("-o")
+            .arg(&out)
+            .arg(&cargo)
+            .env("TRIVY_NO_PROGRESS", "true")
+            .status()
+            .unwrap();
+        assert!(st.success());
+        serde_json::from_str::<Value>(&std::fs::read_to_string(out).unwrap()).unwrap()
+    };
+    // Trivy lists the workspace members too (the project, not dependencies): compared on the
+    // crates both list.
+    let (theirs, their_packages) = cdx_edges(&tv);
+    assert!(packages.is_subset(&their_packages));
+    let theirs: BTreeSet<_> = theirs.into_iter().filter(|(a, b)| packages.contains(a) && packages.contains(b)).collect();
+    assert_eq!(ours, theirs, "Cargo.lock edges: dredge and Trivy");
+    let (s, _, _d) = sbom(cargo.to_str().unwrap(), "spdx-json", &[]);
+    let name_of: BTreeMap<&str, String> = s["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["SPDXID"].as_str().unwrap(), format!("{}@{}", p["name"].as_str().unwrap(), p["versionInfo"].as_str().unwrap_or(""))))
+        .collect();
+    let spdx: BTreeSet<(String, String)> = s["relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["relationshipType"] == "DEPENDS_ON")
+        .map(|r| (name_of[r["spdxElementId"].as_str().unwrap()].clone(), name_of[r["relatedSpdxElement"].as_str().unwrap()].clone()))
+        .collect();
+    assert_eq!(spdx, ours, "SPDX DEPENDS_ON = CycloneDX dependsOn");
+
+    // npm: `c` at two versions (one nested under `a`), a scoped package, a package nested two
+    // levels down that finds `c` at its parent's level, a dev dependency.
+    let npm = dir.path().join("npm");
+    std::fs::create_dir_all(&npm).unwrap();
+    std::fs::write(
+        npm.join("package.json"),
+        r#"{"name":"app","version":"1.0.0","dependencies":{"a":"^1.0.0","b":"^2.0.0"},"devDependencies":{"t":"^3.0.0"}}"#,
+    )
+    .unwrap();
+    let r = |n: &str, v: &str| format!("https://registry.npmjs.org/{n}/-/{}-{v}.tgz", n.rsplit('/').next().unwrap());
+    let lock = serde_json::json!({"name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": true, "packages": {
+        "": {"name": "app", "version": "1.0.0", "dependencies": {"a": "^1.0.0", "b": "^2.0.0"}, "devDependencies": {"t": "^3.0.0"}},
+        "node_modules/a": {"version": "1.0.0", "resolved": r("a", "1.0.0"), "dependencies": {"c": "^1.0.0", "f": "^1.0.0"}},
+        "node_modules/a/node_modules/c": {"version": "1.5.0", "resolved": r("c", "1.5.0")},
+        "node_modules/a/node_modules/f": {"version": "1.0.0", "resolved": r("f", "1.0.0"), "dependencies": {"c": "^1.0.0", "@s/d": "*"}},
+        "node_modules/b": {"version": "2.0.0", "resolved": r("b", "2.0.0"), "dependencies": {"c": "^2.0.0", "@s/d": "*"}},
+        "node_modules/c": {"version": "2.1.0", "resolved": r("c", "2.1.0")},
+        "node_modules/@s/d": {"version": "0.1.0", "resolved": r("@s/d", "0.1.0"), "dependencies": {"c": "^2.0.0"}},
+        "node_modules/t": {"version": "3.0.0", "resolved": r("t", "3.0.0"), "dev": true, "dependencies": {"c": "^2.0.0"}}
+    }});
+    std::fs::write(npm.join("package-lock.json"), serde_json::to_string_pretty(&lock).unwrap()).unwrap();
+    let (v, _, _d) = sbom(npm.to_str().unwrap(), "cyclonedx", &[]);
+    let (ours, _) = cdx_edges(&v);
+    let out = Command::new("npm").args(["ls", "--package-lock-only", "--all", "--json"]).current_dir(&npm).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tree: Value = serde_json::from_slice(&out.stdout).unwrap();
+    fn walk(name: &str, node: &Value, out: &mut BTreeSet<(String, String)>) {
+        for (child, sub) in node["dependencies"].as_object().into_iter().flatten() {
+            let to = format!("{child}@{}", sub["version"].as_str().unwrap());
+            if !name.is_empty() {
+                out.insert((name.to_string(), to.clone()));
+            }
+            walk(&to, sub, out);
+        }
+    }
+    let mut theirs = BTreeSet::new();
+    walk("", &tree, &mut theirs);
+    assert!(theirs.len() >= 7, "{theirs:?}");
+    assert_eq!(ours, theirs, "package-lock edges: dredge and npm ls");
+}

@@ -1,10 +1,12 @@
 //! `package-lock.json` and `npm-shrinkwrap.json`: lockfile v2/v3 (`packages`, keyed by install
 //! path, with workspaces) and v1 (nested `dependencies`). `dev`/`devOptional` mark dev-only
-//! packages; a top-level package the project (or a workspace) names is direct.
+//! packages; a top-level package the project (or a workspace) names is direct. In v2/v3 each
+//! package's dependencies are resolved as Node resolves them (the nearest `node_modules/NAME` up
+//! from the package's own install path): the edges of the dependency graph.
 
 use crate::lang::{LOCKFILE_MAX, facts, json};
 use dredge_layer::{ExtractError, Extractor, Pattern};
-use dredge_model::{Ecosystem, Fact, Package};
+use dredge_model::{DepRef, Ecosystem, Fact, Package};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -34,9 +36,40 @@ fn v2(packages: &serde_json::Map<String, Value>) -> Vec<Package> {
         p.dev = e["dev"].as_bool() == Some(true) || e["devOptional"].as_bool() == Some(true);
         p.direct = Some(key.matches("node_modules/").count() == 1 && named.contains(name));
         p.license = super::declared_license(e);
+        let mut deps: Vec<DepRef> = DEP_KINDS
+            .iter()
+            .flat_map(|kind| e[*kind].as_object().into_iter().flat_map(|m| m.keys()))
+            .filter_map(|dep| resolve(packages, key, dep))
+            .collect();
+        deps.sort();
+        deps.dedup();
+        p.depends_on = deps;
         out.push(p);
     }
     out
+}
+
+/// Where Node finds `dep` for the package installed at `from`: `from/node_modules/dep`, then the
+/// same under each enclosing `node_modules` up to the top. Links and entries without a version
+/// (workspace links, an optional dependency not installed) give no edge.
+fn resolve(packages: &serde_json::Map<String, Value>, from: &str, dep: &str) -> Option<DepRef> {
+    let mut base = from;
+    loop {
+        let key = if base.is_empty() { format!("node_modules/{dep}") } else { format!("{base}/node_modules/{dep}") };
+        if let Some(e) = packages.get(&key) {
+            let version = e["version"].as_str().filter(|_| e["link"].as_bool() != Some(true))?;
+            let name = e["name"].as_str().unwrap_or(dep);
+            return Some(DepRef { name: name.to_string(), version: version.to_string() });
+        }
+        if base.is_empty() {
+            return None;
+        }
+        // Up one level: drop the last `node_modules/NAME` (a scoped name has a slash of its own).
+        base = match base.rfind("node_modules/") {
+            Some(i) => base[..i].trim_end_matches('/'),
+            None => "",
+        };
+    }
 }
 
 fn v1(deps: &serde_json::Map<String, Value>) -> Vec<Package> {
@@ -68,7 +101,7 @@ impl Extractor for PackageLock {
         "lang/node/package-lock"
     }
     fn version(&self) -> u32 {
-        3
+        4
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[Pattern::Named("package-lock.json", ""), Pattern::Named("npm-shrinkwrap.json", "")]

@@ -1,8 +1,9 @@
-//! Rust: `Cargo.lock` (the exact crate versions a build used). Workspace members (no `source`)
-//! are the project itself, not dependencies.
+//! Rust: `Cargo.lock` (the exact crate versions a build used), with the resolved graph (each
+//! package's `dependencies`: `name`, or `name version` when several versions are locked).
+//! Workspace members (no `source`) are the project itself, not dependencies.
 
 use dredge_layer::{ExtractError, Extractor, Pattern};
-use dredge_model::{Ecosystem, Fact, Package};
+use dredge_model::{DepRef, Ecosystem, Fact, Package};
 use serde::Deserialize;
 
 pub struct CargoLock;
@@ -28,7 +29,7 @@ impl Extractor for CargoLock {
         "lang/rust/cargo-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[Pattern::Named("Cargo.lock", "")]
@@ -46,16 +47,33 @@ impl Extractor for CargoLock {
             .filter(|p| p.source.is_none())
             .flat_map(|p| p.dependencies.iter().map(|d| d.split_whitespace().next().unwrap_or("").to_string()))
             .collect();
-        Ok(lock
+        // A dependency names a locked package: by name alone when one version is locked, else by
+        // name and version (a source after them tells two of one version apart: not needed here).
+        let mut versions: std::collections::HashMap<&str, Vec<&str>> = std::collections::HashMap::new();
+        for p in lock.package.iter().filter(|p| p.source.is_some()) {
+            versions.entry(p.name.as_str()).or_default().push(p.version.as_str());
+        }
+        let resolve = |d: &str| -> Option<DepRef> {
+            let mut w = d.split_whitespace();
+            let name = w.next()?;
+            let version = match (w.next(), versions.get(name).map(Vec::as_slice)) {
+                (Some(v), Some(vs)) if vs.contains(&v) => v,
+                (None, Some([only])) => only,
+                _ => return None, // a workspace member, or not in the lockfile
+            };
+            Some(DepRef { name: name.to_string(), version: version.to_string() })
+        };
+        let out: Vec<Fact> = lock
             .package
-            .into_iter()
+            .iter()
             .filter(|p| p.source.is_some())
             .map(|p| {
-                let d = direct.contains(&p.name);
-                let mut pkg = Package::locked(Ecosystem::Cargo, p.name, p.version);
-                pkg.direct = Some(d);
+                let mut pkg = Package::locked(Ecosystem::Cargo, p.name.clone(), p.version.clone());
+                pkg.direct = Some(direct.contains(&p.name));
+                pkg.depends_on = p.dependencies.iter().filter_map(|d| resolve(d)).collect();
                 Fact::Package(Box::new(pkg))
             })
-            .collect())
+            .collect();
+        Ok(out)
     }
 }
