@@ -30,7 +30,10 @@ fn grouping(name: &str, id: &str, purpose: &str) -> Value {
 
 pub fn to_spdx(r: &ScanReport) -> String {
     let t = &r.target;
-    let seed = format!("{}|{}|{}", t.name, t.image_id.as_deref().unwrap_or(""), r.packages.len());
+    // The namespace must be unique per document (SPDX 2.3 §6.5): the target, the time it was made
+    // (fixed by SOURCE_DATE_EPOCH, so reproducible builds stay byte-identical) and what it lists.
+    let listed: Vec<&str> = r.packages.iter().map(|p| p.purl.as_str()).collect();
+    let seed = format!("{}|{}|{}|{}", t.name, t.image_id.as_deref().unwrap_or(""), r.created, listed.join(","));
     let uuid = stable_uuid(&seed);
     let root_id = spdx_id(if t.kind == "image" { "Image" } else { "Directory" }, &t.name);
     let (name, digest) = crate::cyclonedx::image_identity(t);
