@@ -240,51 +240,113 @@ impl Policies {
 /// A user function that calls itself, directly or through other functions. Rego forbids
 /// recursion (OPA refuses such a policy when it compiles it); regorus detects recursive rules
 /// when it evaluates them, but a recursive function overflows the stack and aborts the process.
-/// So the call graph of the loaded functions is checked before anything runs: the calls are read
-/// from each function's text (`name(` after the head, or `pkg.name(`), by last name segment, which
-/// can only err towards refusing a policy. Gives the file and `line L: …` of the first function
-/// in a cycle.
+/// So the call graph of the loaded functions is checked before anything runs. Each function's
+/// text after its head is read with regorus's own lexer (comments and strings are not calls):
+/// a call is a name, a dotted path or a `path["name"]` followed by `(`, resolved as Rego does —
+/// an import alias, `data.…`, else the function's own package; `with X as F` counts as a call to
+/// F. Where the text cannot say, it errs towards refusing. Gives the file and `line L: …` of
+/// the first function in a cycle.
 fn recursive_function(engine: &mut regorus::Engine) -> Option<(String, String)> {
-    use regorus::unstable::{Rule, RuleHead};
-    use std::collections::{BTreeMap, BTreeSet};
-    // name → (file, line, called names)
-    let mut funcs: BTreeMap<String, Vec<(String, u32, String)>> = BTreeMap::new();
+    use regorus::unstable::{Lexer, Rule, RuleHead, Source, TokenKind};
+    use std::collections::{BTreeMap, BTreeSet, HashMap};
+    // qualified name → (file, line, names it calls, unresolved)
+    let mut funcs: BTreeMap<String, Vec<(String, u32, Vec<Vec<String>>)>> = BTreeMap::new();
+    let mut scopes: HashMap<String, (String, HashMap<String, String>)> = HashMap::new();
     for m in engine.get_modules().iter() {
+        let pkg = format!("data.{}", m.package.refr.span().text().trim());
+        // Import aliases: `import data.a.b` → `b`; `import data.a.b as c` → `c`.
+        let mut aliases: HashMap<String, String> = HashMap::new();
+        for i in &m.imports {
+            let path = i.refr.span().text().trim().to_string();
+            let alias = match &i.r#as {
+                Some(a) => a.text().trim().to_string(),
+                None => path.rsplit('.').next().unwrap_or_default().to_string(),
+            };
+            aliases.insert(alias, path);
+        }
         for rule in &m.policy {
             let Rule::Spec { span, head: RuleHead::Func { refr, .. }, .. } = rule.as_ref() else { continue };
-            let name = refr.span().text().rsplit('.').next().unwrap_or_default().trim().to_string();
-            let body = span.text().get((refr.span().end.saturating_sub(span.start)) as usize..).unwrap_or_default();
-            // Skip the head's own parameter list: the calls are in what follows it.
-            let body = body.split_once(')').map_or(body, |(_, rest)| rest).to_string();
-            funcs.entry(name).or_default().push((span.source.file().clone(), span.line, body));
+            let name = format!("{pkg}.{}", refr.span().text().trim());
+            let after_head = span.text().get((refr.span().end.saturating_sub(span.start)) as usize..).unwrap_or_default();
+            // The head's parameter list holds no calls.
+            let body = after_head.split_once(')').map_or(after_head, |(_, rest)| rest);
+            let mut calls: Vec<Vec<String>> = Vec::new();
+            if let Ok(src) = Source::from_contents(span.source.file().clone(), body.to_string()) {
+                let mut lx = Lexer::new(&src);
+                let mut toks: Vec<(TokenKind, String)> = Vec::new();
+                while let Ok(t) = lx.next_token() {
+                    if t.0 == TokenKind::Eof {
+                        break;
+                    }
+                    toks.push((t.0, t.1.text().to_string()));
+                }
+                let is = |k: usize, kind: TokenKind, text: &str| toks.get(k).is_some_and(|t| t.0 == kind && t.1 == text);
+                for k in 0..toks.len() {
+                    // A call: the path that ends just before `(`.
+                    if is(k, TokenKind::Symbol, "(") && k > 0 {
+                        let mut path: Vec<String> = Vec::new();
+                        let mut j = k;
+                        loop {
+                            match toks.get(j.wrapping_sub(1)) {
+                                Some((TokenKind::Ident, id)) if j > 0 => {
+                                    path.insert(0, id.clone());
+                                    j -= 1;
+                                }
+                                Some((TokenKind::Symbol, b))
+                                    if b == "]"
+                                        && j >= 3
+                                        && matches!(toks[j - 2].0, TokenKind::String | TokenKind::RawString)
+                                        && is(j - 3, TokenKind::Symbol, "[") =>
+                                {
+                                    path.insert(0, toks[j - 2].1.trim_matches(['"', '`']).to_string());
+                                    j -= 3;
+                                }
+                                _ => break,
+                            }
+                            if j > 0 && is(j - 1, TokenKind::Symbol, ".") {
+                                j -= 1;
+                            } else if !(j > 0 && is(j - 1, TokenKind::Symbol, "]")) {
+                                break;
+                            }
+                        }
+                        if !path.is_empty() {
+                            calls.push(path);
+                        }
+                    }
+                    // `with X as F`: inside, X is F.
+                    if is(k, TokenKind::Ident, "as") && toks[..k].iter().rev().take(8).any(|t| t.0 == TokenKind::Ident && t.1 == "with") {
+                        let mut path = Vec::new();
+                        let mut j = k + 1;
+                        while let Some((TokenKind::Ident, id)) = toks.get(j) {
+                            path.push(id.clone());
+                            if is(j + 1, TokenKind::Symbol, ".") { j += 2 } else { break }
+                        }
+                        if !path.is_empty() {
+                            calls.push(path);
+                        }
+                    }
+                }
+            }
+            funcs.entry(name).or_default().push((span.source.file().clone(), span.line, calls));
+            scopes.insert(format!("{pkg}.{}", refr.span().text().trim()), (pkg.clone(), aliases.clone()));
         }
     }
-    let calls = |text: &str| -> BTreeSet<String> {
-        let b = text.as_bytes();
-        let mut out = BTreeSet::new();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i].is_ascii_alphabetic() || b[i] == b'_' {
-                let start = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                    i += 1;
-                }
-                let mut j = i;
-                while j < b.len() && b[j] == b' ' {
-                    j += 1;
-                }
-                if j < b.len() && b[j] == b'(' {
-                    out.insert(text[start..i].to_string());
-                }
-            } else {
-                i += 1;
-            }
-        }
-        out
+    // Resolve a call path in the scope of function `of` to a qualified function name.
+    let resolve = |of: &str, path: &[String]| -> Option<String> {
+        let (pkg, aliases) = scopes.get(of)?;
+        let full = match path.first().map(String::as_str) {
+            Some("data") => path.join("."),
+            Some(first) => match aliases.get(first) {
+                Some(target) => std::iter::once(target.clone()).chain(path[1..].iter().cloned()).collect::<Vec<_>>().join("."),
+                None => format!("{pkg}.{}", path.join(".")),
+            },
+            None => return None,
+        };
+        funcs.contains_key(&full).then_some(full)
     };
     let graph: BTreeMap<&str, BTreeSet<String>> = funcs
         .iter()
-        .map(|(name, defs)| (name.as_str(), defs.iter().flat_map(|(_, _, body)| calls(body)).filter(|c| funcs.contains_key(c)).collect()))
+        .map(|(name, defs)| (name.as_str(), defs.iter().flat_map(|(_, _, calls)| calls.iter().filter_map(|c| resolve(name, c))).collect()))
         .collect();
     // Depth-first search for a cycle; `path` is the current chain of calls.
     fn visit<'a>(
@@ -310,13 +372,15 @@ fn recursive_function(engine: &mut regorus::Engine) -> Option<(String, String)> 
         path.pop();
         None
     }
+    let short = |q: &str| q.rsplit('.').next().unwrap_or(q).to_string();
     let mut done = BTreeSet::new();
     for name in graph.keys() {
         if let Some(cycle) = visit(name, &graph, &mut Vec::new(), &mut done) {
             let (file, line, _) = &funcs[cycle[0]][0];
+            let chain: Vec<String> = cycle.iter().map(|c| short(c)).collect();
             return Some((
                 file.clone(),
-                format!("line {line}: function {} is recursive ({}); Rego does not allow recursion", cycle[0], cycle.join(" → ")),
+                format!("line {line}: function {} is recursive ({}); Rego does not allow recursion", short(cycle[0]), chain.join(" → ")),
             ));
         }
     }

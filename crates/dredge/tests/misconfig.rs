@@ -668,6 +668,118 @@ fn bad_policies_are_errors_or_warnings_naming_the_file() {
         assert_eq!(r.code, 2, "{name}");
         assert!(r.stderr.contains(name.split('/').nth(1).unwrap()) && r.stderr.contains(says), "{name}: {}", r.stderr);
     }
+    // Recursion however it is written (each aborted dredge with a stack overflow, exit 134), and
+    // valid policies that merely look like it (each was refused).
+    let head =
+        |id: &str| format!("import rego.v1\n\nmetadata := {{\"id\": \"{id}\", \"severity\": \"LOW\", \"input\": \"dockerfile\"}}\n\n");
+    let head_importing = |id: &str, import: &str| head(id).replacen("import rego.v1\n", &format!("import rego.v1\n\nimport {import}\n"), 1);
+    let cases: &[(&str, &[(&str, String)], Option<&str>)] = &[
+        (
+            "tab",
+            &[(
+                "p.rego",
+                format!("package dredge.r.tab\n\n{}f(x) := y if {{ y := f\t(x) }}\n\ndeny contains \"x\" if {{ f(1) }}\n", head("R-1")),
+            )],
+            Some("f → f"),
+        ),
+        (
+            "newline",
+            &[(
+                "p.rego",
+                format!(
+                    "package dredge.r.nl\n\n{}f(x) := y if {{\n  y := f\n  (x)\n}}\n\ndeny contains \"x\" if {{ f(1) }}\n",
+                    head("R-2")
+                ),
+            )],
+            Some("f → f"),
+        ),
+        (
+            "with",
+            &[(
+                "p.rego",
+                format!(
+                    "package dredge.r.with\n\n{}g(x) := x\n\nf(x) := y if {{ y := g(x) with g as f }}\n\ndeny contains \"x\" if {{ f(1) }}\n",
+                    head("R-3")
+                ),
+            )],
+            Some("f → f"),
+        ),
+        (
+            "bracket",
+            &[(
+                "p.rego",
+                format!(
+                    "package dredge.r.br\n\n{}f(x) := y if {{ y := data.dredge.r.br[\"f\"](x) }}\n\ndeny contains \"x\" if {{ f(1) }}\n",
+                    head("R-4")
+                ),
+            )],
+            Some("f → f"),
+        ),
+        (
+            "imports",
+            &[
+                (
+                    "p.rego",
+                    format!(
+                        "package dredge.r.imp\n\n{}h(x) := g(x)\n\ndeny contains \"x\" if {{ h(1) }}\n",
+                        head_importing("R-5", "data.acme.rl.f as g")
+                    ),
+                ),
+                ("l.rego", "package acme.rl\n\nimport rego.v1\n\nimport data.dredge.r.imp.h as k\n\nf(x) := k(x)\n".to_string()),
+            ],
+            Some("recursive"),
+        ),
+        (
+            "string",
+            &[(
+                "p.rego",
+                format!("package dredge.r.str\n\n{}f(x) := sprintf(\"f(%v)\", [x])\n\ndeny contains f(1) if {{ true }}\n", head("R-6")),
+            )],
+            None,
+        ),
+        (
+            "comment",
+            &[(
+                "p.rego",
+                format!(
+                    "package dredge.r.cm\n\n{}f(x) := y if {{\n  # do not call f(x) here\n  y := x\n}}\n\ndeny contains \"x\" if {{ f(1) }}\n",
+                    head("R-7")
+                ),
+            )],
+            None,
+        ),
+        (
+            "wrapper",
+            &[
+                (
+                    "p.rego",
+                    format!(
+                        "package dredge.r.wrap\n\n{}trusted(img) if wl.trusted(img)\n\ndeny contains \"x\" if {{ not trusted(\"x\") }}\n",
+                        head_importing("R-8", "data.acme.wl")
+                    ),
+                ),
+                (
+                    "l.rego",
+                    "package acme.wl\n\nimport rego.v1\n\ntrusted(image) if startswith(image, \"registry.acme.example/\")\n".to_string(),
+                ),
+            ],
+            None,
+        ),
+    ];
+    for (name, files, recursive) in cases {
+        let mut d = String::new();
+        for (f, text) in *files {
+            d = write(&format!("{name}/{f}"), text);
+        }
+        let r = dredge_in(cache.path(), &["config", df, "--policy", &d, "--format", "json"]);
+        match recursive {
+            Some(says) => {
+                assert_eq!(r.code, 2, "{name}: {}", r.stderr);
+                assert!(r.stderr.contains("is recursive") && r.stderr.contains(says) && r.stderr.contains("line "), "{name}: {}", r.stderr);
+            }
+            None => assert_eq!(r.code, 0, "{name}: a valid policy: {}", r.stderr),
+        }
+    }
     // A policy that runs too long: stopped after 2 s, a warning naming it and the file; the scan
     // and the other checks go on.
     let d = write(
