@@ -249,8 +249,10 @@ impl Policies {
 fn recursive_function(engine: &mut regorus::Engine) -> Option<(String, String)> {
     use regorus::unstable::{Lexer, Rule, RuleHead, Source, TokenKind};
     use std::collections::{BTreeMap, BTreeSet, HashMap};
-    // qualified name → (file, line, names it calls, unresolved)
-    let mut funcs: BTreeMap<String, Vec<(String, u32, Vec<Vec<String>>)>> = BTreeMap::new();
+    /// One definition of a function: its file, line, and the call paths in its text.
+    type Def = (String, u32, Vec<Vec<String>>);
+    // qualified name → its definitions
+    let mut funcs: BTreeMap<String, Vec<Def>> = BTreeMap::new();
     let mut scopes: HashMap<String, (String, HashMap<String, String>)> = HashMap::new();
     for m in engine.get_modules().iter() {
         let pkg = format!("data.{}", m.package.refr.span().text().trim());
