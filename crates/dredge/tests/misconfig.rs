@@ -673,7 +673,8 @@ fn bad_policies_are_errors_or_warnings_naming_the_file() {
     let head =
         |id: &str| format!("import rego.v1\n\nmetadata := {{\"id\": \"{id}\", \"severity\": \"LOW\", \"input\": \"dockerfile\"}}\n\n");
     let head_importing = |id: &str, import: &str| head(id).replacen("import rego.v1\n", &format!("import rego.v1\n\nimport {import}\n"), 1);
-    let cases: &[(&str, &[(&str, String)], Option<&str>)] = &[
+    type Files<'a> = &'a [(&'a str, String)];
+    let cases: &[(&str, Files<'_>, Option<&str>)] = &[
         (
             "tab",
             &[(
