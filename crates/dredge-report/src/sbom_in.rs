@@ -107,10 +107,6 @@ fn spdx_license(field: &Value, extracted: &std::collections::HashMap<String, Str
     Some(extracted.get(s).cloned().unwrap_or_else(|| s.to_string()))
 }
 
-fn cdx_prop<'a>(c: &'a Value, name: &str) -> Option<&'a str> {
-    c["properties"].as_array()?.iter().find(|p| p["name"] == name).and_then(|p| p["value"].as_str())
-}
-
 /// `extra`: how many packages the components stand for beyond one each (further occurrences).
 fn walk_cdx(components: &[Value], purls: &mut Vec<Component>, os: &mut Option<OsInfo>, extra: &mut usize) {
     for c in components {
@@ -126,30 +122,38 @@ fn walk_cdx(components: &[Value], purls: &mut Vec<Component>, os: &mut Option<Os
         }
         if let Some(p) = c["purl"].as_str() {
             // The first occurrence under the plain property names, each further one numbered
-            // (`dredge:occurrence:N:…`): one package per occurrence, as in the image scan.
-            let further = c["properties"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|p| p["name"].as_str()?.strip_prefix("dredge:occurrence:")?.split(':').next()?.parse::<usize>().ok())
-                .max()
-                .unwrap_or(0);
+            // (`dredge:occurrence:N:…`): one package per occurrence, as in the image scan. The
+            // properties are read once into maps (an SBOM is untrusted: its size bounds the work,
+            // not the numbers it holds).
+            let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+            let mut further: std::collections::BTreeMap<usize, std::collections::HashMap<String, &str>> = std::collections::BTreeMap::new();
+            for prop in c["properties"].as_array().into_iter().flatten() {
+                let (Some(name), Some(value)) = (prop["name"].as_str(), prop["value"].as_str()) else { continue };
+                match name.strip_prefix("dredge:occurrence:").and_then(|r| r.split_once(':')) {
+                    Some((n, rest)) => {
+                        if let Some(n) = n.parse::<usize>().ok().filter(|k| *k > 0 && n.bytes().all(|b| b.is_ascii_digit())) {
+                            further.entry(n).or_default().entry(format!("dredge:{rest}")).or_insert(value);
+                        }
+                    }
+                    None => {
+                        first.entry(name).or_insert(value);
+                    }
+                }
+            }
             let (license, concluded) = cdx_licenses(c);
-            *extra += further;
-            for n in 0..=further {
-                let prop = |name: &str| match n {
-                    0 => cdx_prop(c, name),
-                    n => cdx_prop(c, &name.replacen("dredge:", &format!("dredge:occurrence:{n}:"), 1)),
-                };
-                purls.push(Component {
-                    purl: p.to_string(),
-                    dev: prop("dredge:package:dev") == Some("true"),
-                    origin: prop("dredge:package:origin").and_then(|o| serde_json::from_value(Value::String(o.to_string())).ok()),
-                    path: prop("dredge:location:path").map(str::to_string),
-                    member: prop("dredge:location:member").map(str::to_string),
-                    license: license.clone(),
-                    concluded: concluded.clone(),
-                });
+            *extra += further.len();
+            let occurrence = |get: &dyn Fn(&str) -> Option<String>| Component {
+                purl: p.to_string(),
+                dev: get("dredge:package:dev").as_deref() == Some("true"),
+                origin: get("dredge:package:origin").and_then(|o| serde_json::from_value(Value::String(o)).ok()),
+                path: get("dredge:location:path"),
+                member: get("dredge:location:member"),
+                license: license.clone(),
+                concluded: concluded.clone(),
+            };
+            purls.push(occurrence(&|k| first.get(k).map(|v| v.to_string())));
+            for props in further.values() {
+                purls.push(occurrence(&|k| props.get(k).map(|v| v.to_string())));
             }
         }
         if let Some(sub) = c["components"].as_array() {

@@ -578,3 +578,41 @@ fn lockfile_graphs_are_the_edges_their_tools_see() {
     assert!(theirs.len() >= 7, "{theirs:?}");
     assert_eq!(ours, theirs, "package-lock edges: dredge and npm ls");
 }
+
+/// An SBOM is untrusted input: the occurrence numbers it holds must not drive the work. One
+/// component numbering its occurrence 18446744073709551615 ran `sbom-scan` out of memory (the
+/// numbers between were walked), and 20,000 numbered occurrences took 33 s (each looked up by
+/// a scan of all properties).
+#[test]
+fn occurrence_numbers_in_a_hostile_sbom_cost_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = build_db(dir.path(), &repo().join("testdata/advisories/alpine-secdb-v3.9-main.yaml"), "adv.db");
+    let comp = |props: Vec<Value>| serde_json::json!({"type": "library", "bom-ref": "a", "name": "six", "version": "1.16.0", "purl": "pkg:pypi/six@1.16.0", "properties": props});
+    let prop = |n: &str, v: &str| serde_json::json!({"name": n, "value": v});
+    let doc = |c: Value| serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": [c]});
+    let dense: Vec<Value> =
+        (1..=20_000).map(|n| prop(&format!("dredge:occurrence:{n}:location:path"), &format!("/app/{n}/requirements.txt"))).collect();
+    for (name, d, packages) in [
+        ("umax", doc(comp(vec![prop("dredge:occurrence:18446744073709551615:location:path", "/x")])), 2),
+        ("beyond", doc(comp(vec![prop("dredge:occurrence:99999999999999999999999:location:path", "/x")])), 1),
+        (
+            "signs",
+            doc(comp(vec![
+                prop("dredge:occurrence:+2:location:path", "/x"),
+                prop("dredge:occurrence:-1:location:path", "/y"),
+                prop("dredge:occurrence:0:location:path", "/z"),
+            ])),
+            1,
+        ),
+        ("dense", doc(comp(dense)), 20_001),
+    ] {
+        let f = dir.path().join(format!("{name}.cdx.json"));
+        std::fs::write(&f, d.to_string()).unwrap();
+        let t = std::time::Instant::now();
+        let v = dredge_in(&dir.path().join("c"), &["sbom-scan", f.to_str().unwrap(), "--db", db.to_str().unwrap(), "--format", "json"])
+            .ok()
+            .json();
+        assert!(t.elapsed() < std::time::Duration::from_secs(60), "{name}: {:?}", t.elapsed());
+        assert_eq!(v["packages"].as_array().unwrap().len(), packages, "{name}");
+    }
+}
