@@ -115,6 +115,17 @@ fn package_properties<'a>(pk: &'a Package, others: &[&'a Package]) -> Vec<Prop<'
     props
 }
 
+/// The occurrence properties of a package identity (first under the plain names, the others
+/// numbered), as `name=value` lines: what SPDX carries in an annotation for `sbom-scan`.
+pub(crate) fn occurrence_lines(first: &Package, others: &[&Package]) -> String {
+    let mut props = Vec::new();
+    occurrence_properties(first, None, &mut props);
+    for (n, o) in others.iter().enumerate() {
+        occurrence_properties(o, Some(n + 1), &mut props);
+    }
+    props.iter().map(|p| format!("{}={}", p.name, p.value.replace('\n', " "))).collect::<Vec<_>>().join("\n")
+}
+
 /// Where one occurrence of a package is and what it is there: `dredge:location:path`, or
 /// `dredge:occurrence:N:location:path` for the N-th further one.
 fn occurrence_properties<'a>(pkg: &'a Package, n: Option<usize>, props: &mut Vec<Prop<'a>>) {

@@ -107,6 +107,48 @@ fn spdx_license(field: &Value, extracted: &std::collections::HashMap<String, Str
     Some(extracted.get(s).cloned().unwrap_or_else(|| s.to_string()))
 }
 
+/// One component per occurrence of a package from its `dredge:` properties: the first under the
+/// plain names, each further one numbered (`dredge:occurrence:N:…`). The properties are read once
+/// into maps: an SBOM is untrusted, so its size bounds the work, not the numbers it holds.
+/// Returns how many further occurrences there were.
+fn occurrences<'a>(
+    purl: &str,
+    props: impl Iterator<Item = (&'a str, &'a str)>,
+    license: Option<String>,
+    concluded: Option<String>,
+    out: &mut Vec<Component>,
+) -> usize {
+    use std::collections::{BTreeMap, HashMap};
+    let mut first: HashMap<&str, &str> = HashMap::new();
+    let mut further: BTreeMap<usize, HashMap<String, &str>> = BTreeMap::new();
+    for (name, value) in props {
+        match name.strip_prefix("dredge:occurrence:").and_then(|r| r.split_once(':')) {
+            Some((n, rest)) => {
+                if let Some(k) = n.parse::<usize>().ok().filter(|k| *k > 0 && n.bytes().all(|b| b.is_ascii_digit())) {
+                    further.entry(k).or_default().entry(format!("dredge:{rest}")).or_insert(value);
+                }
+            }
+            None => {
+                first.entry(name).or_insert(value);
+            }
+        }
+    }
+    let occurrence = |get: &dyn Fn(&str) -> Option<String>| Component {
+        purl: purl.to_string(),
+        dev: get("dredge:package:dev").as_deref() == Some("true"),
+        origin: get("dredge:package:origin").and_then(|o| serde_json::from_value(Value::String(o)).ok()),
+        path: get("dredge:location:path"),
+        member: get("dredge:location:member"),
+        license: license.clone(),
+        concluded: concluded.clone(),
+    };
+    out.push(occurrence(&|k| first.get(k).map(|v| v.to_string())));
+    for props in further.values() {
+        out.push(occurrence(&|k| props.get(k).map(|v| v.to_string())));
+    }
+    further.len()
+}
+
 /// `extra`: how many packages the components stand for beyond one each (further occurrences).
 fn walk_cdx(components: &[Value], purls: &mut Vec<Component>, os: &mut Option<OsInfo>, extra: &mut usize) {
     for c in components {
@@ -125,36 +167,9 @@ fn walk_cdx(components: &[Value], purls: &mut Vec<Component>, os: &mut Option<Os
             // (`dredge:occurrence:N:…`): one package per occurrence, as in the image scan. The
             // properties are read once into maps (an SBOM is untrusted: its size bounds the work,
             // not the numbers it holds).
-            let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
-            let mut further: std::collections::BTreeMap<usize, std::collections::HashMap<String, &str>> = std::collections::BTreeMap::new();
-            for prop in c["properties"].as_array().into_iter().flatten() {
-                let (Some(name), Some(value)) = (prop["name"].as_str(), prop["value"].as_str()) else { continue };
-                match name.strip_prefix("dredge:occurrence:").and_then(|r| r.split_once(':')) {
-                    Some((n, rest)) => {
-                        if let Some(n) = n.parse::<usize>().ok().filter(|k| *k > 0 && n.bytes().all(|b| b.is_ascii_digit())) {
-                            further.entry(n).or_default().entry(format!("dredge:{rest}")).or_insert(value);
-                        }
-                    }
-                    None => {
-                        first.entry(name).or_insert(value);
-                    }
-                }
-            }
+            let props = c["properties"].as_array().into_iter().flatten().filter_map(|p| Some((p["name"].as_str()?, p["value"].as_str()?)));
             let (license, concluded) = cdx_licenses(c);
-            *extra += further.len();
-            let occurrence = |get: &dyn Fn(&str) -> Option<String>| Component {
-                purl: p.to_string(),
-                dev: get("dredge:package:dev").as_deref() == Some("true"),
-                origin: get("dredge:package:origin").and_then(|o| serde_json::from_value(Value::String(o)).ok()),
-                path: get("dredge:location:path"),
-                member: get("dredge:location:member"),
-                license: license.clone(),
-                concluded: concluded.clone(),
-            };
-            purls.push(occurrence(&|k| first.get(k).map(|v| v.to_string())));
-            for props in further.values() {
-                purls.push(occurrence(&|k| props.get(k).map(|v| v.to_string())));
-            }
+            *extra += occurrences(p, props, license, concluded, purls);
         }
         if let Some(sub) = c["components"].as_array() {
             walk_cdx(sub, purls, os, extra);
@@ -198,18 +213,22 @@ pub fn inventory_from_sbom(text: &str) -> Result<(Inventory, usize), String> {
                     });
                 }
             }
+            // dredge's own annotation carries each place of the package (`name=value` lines).
+            let lines: Vec<(&str, &str)> = p["annotations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a["comment"].as_str())
+                .flat_map(str::lines)
+                .filter(|l| l.starts_with("dredge:"))
+                .filter_map(|l| l.split_once('='))
+                .collect();
             for r in p["externalRefs"].as_array().cloned().unwrap_or_default() {
                 if r["referenceType"] == "purl" {
                     if let Some(l) = r["referenceLocator"].as_str() {
-                        purls.push(Component {
-                            purl: l.to_string(),
-                            dev: false,
-                            origin: None,
-                            path: None,
-                            member: None,
-                            license: spdx_license(&p["licenseDeclared"], &extracted),
-                            concluded: spdx_license(&p["licenseConcluded"], &extracted),
-                        });
+                        let (declared, concluded) =
+                            (spdx_license(&p["licenseDeclared"], &extracted), spdx_license(&p["licenseConcluded"], &extracted));
+                        total += occurrences(l, lines.iter().copied(), declared, concluded, &mut purls);
                     }
                 }
             }

@@ -151,6 +151,19 @@ pub fn to_spdx(r: &ScanReport) -> String {
         if !places.is_empty() {
             pkg["comment"] = json!(format!("found in {}", places.join("; ")));
         }
+        // Each place with what the package is there (origin, dev-only, direct, archive member,
+        // layer), machine-readable for `sbom-scan`: the properties CycloneDX carries, as one
+        // annotation of `name=value` lines.
+        let others: Vec<&dredge_model::Package> = members[1..].iter().map(|&i| &r.packages[i]).collect();
+        let lines = crate::cyclonedx::occurrence_lines(p, &others);
+        if !lines.is_empty() {
+            pkg["annotations"] = json!([{
+                "annotationType": "OTHER",
+                "annotator": format!("Tool: dredge-{}", r.tool.version),
+                "annotationDate": r.created,
+                "comment": lines,
+            }]);
+        }
         packages.push(pkg);
         // Each owner CONTAINS the package once.
         let mut owners_seen = std::collections::HashSet::new();

@@ -457,15 +457,20 @@ fn one_component_per_package_with_every_occurrence() {
         )
     };
     let db = build_db(d.path(), &repo().join("testdata/advisories/alpine-secdb-v3.9-main.yaml"), "adv.db");
-    let back = dredge_in(&d.path().join("c"), &["sbom-scan", path.to_str().unwrap(), "--db", db.to_str().unwrap(), "--format", "json"])
-        .ok()
-        .json();
     let want: BTreeSet<String> =
         packages.iter().filter(|p| !p["ecosystem"].as_str().is_some_and(|e| ["julia"].contains(&e))).map(key).collect();
-    let got: BTreeSet<String> = back["packages"].as_array().unwrap().iter().map(key).collect();
-    let missing: Vec<_> = want.difference(&got).take(5).collect();
-    let extra: Vec<_> = got.difference(&want).take(5).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "sbom-scan lost {missing:?}, made up {extra:?}");
+    // SPDX too: one package per identity, each place in a dredge annotation.
+    let (_, spdx, _d2) = sbom(&target, "spdx-json", &[]);
+    validate("spdx", &spdx);
+    for doc in [&path, &spdx] {
+        let back = dredge_in(&d.path().join("c"), &["sbom-scan", doc.to_str().unwrap(), "--db", db.to_str().unwrap(), "--format", "json"])
+            .ok()
+            .json();
+        let got: BTreeSet<String> = back["packages"].as_array().unwrap().iter().map(key).collect();
+        let missing: Vec<_> = want.difference(&got).take(5).collect();
+        let extra: Vec<_> = got.difference(&want).take(5).collect();
+        assert!(missing.is_empty() && extra.is_empty(), "sbom-scan of {} lost {missing:?}, made up {extra:?}", doc.display());
+    }
 }
 
 /// The edges of a CycloneDX document between library components, as `name@version` pairs.
