@@ -89,7 +89,7 @@ pub fn check_dockerfile(df: &Dockerfile) -> Vec<DfHit> {
     let all = || df.global.iter().chain(df.stages.iter().flat_map(|s| s.instructions.iter()));
     let pip_no_cache = all().any(|i| {
         i.keyword == "ENV"
-            && arg_pairs(&i.text)
+            && arg_pairs(i.keyword, &i.text)
                 .iter()
                 .any(|(n, v)| n == "PIP_NO_CACHE_DIR" && !matches!(v.as_deref(), None | Some("" | "0" | "false" | "off" | "no")))
     });
@@ -195,7 +195,7 @@ pub fn check_dockerfile(df: &Dockerfile) -> Vec<DfHit> {
 /// every later `RUN` records it (`|1 GITHUB_TOKEN=…`), as hadolint's DL3064 says; `ENV
 /// TOKEN=$TOKEN` copies it into the image config for good.
 fn secret_pairs(i: &Instr, out: &mut Vec<DfHit>) {
-    for (name, value) in arg_pairs(&i.text) {
+    for (name, value) in arg_pairs(i.keyword, &i.text) {
         if secret_name(&name) {
             let shown = match value.as_deref() {
                 Some(v) if v.starts_with('$') => format!("{} {name}={v}", i.keyword),

@@ -176,6 +176,17 @@ fn run_commands_in_a_dockerfile() {
     // in the image config. A path to a mounted secret is not a secret.
     fails("DRG-IMG-016", "ENV MODE=prod\nARG NPM_TOKEN", 4);
     fails("DRG-IMG-016", "ENV API_KEY=$API_KEY", 3);
+    // ARG declares a list of names (it has no `ARG NAME value` form): every secret name in it.
+    let h = hits(&clean_with("ARG VERSION NPM_TOKEN DB_PASSWORD\nARG MODE API_KEY=abcdefgh12345678"));
+    let said: Vec<(&str, usize, &str)> = h.iter().map(|x| (x.0, x.1, x.2.as_str())).collect();
+    assert_eq!(
+        said,
+        vec![
+            ("DRG-IMG-016", 3, "ARG NPM_TOKEN (set with --build-arg, recorded in the history)"),
+            ("DRG-IMG-016", 3, "ARG DB_PASSWORD (set with --build-arg, recorded in the history)"),
+            ("DRG-IMG-016", 4, "ARG API_KEY=…")
+        ]
+    );
     passes("ENV TOKEN_FILE=/run/secrets/t");
     // Windows shells: the POSIX command checks do not apply.
     passes("SHELL [\"powershell\", \"-Command\"]\nRUN iwr https://x.example/a | iex");

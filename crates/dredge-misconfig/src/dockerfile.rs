@@ -145,7 +145,7 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
                         s.instructions.push(ins);
                     }
                     None => {
-                        df.global_args.extend(arg_pairs(&ins.text));
+                        df.global_args.extend(arg_pairs(ins.keyword, &ins.text));
                         df.global.push(ins);
                     }
                 }
@@ -173,7 +173,7 @@ fn resolve(ins: &mut Instr, vars: &mut Vec<(String, Option<String>)>, global: &[
     let sub = |t: &str, vars: &[(String, Option<String>)]| substitute(t, vars).unwrap_or_else(|| t.to_string());
     match ins.keyword {
         "ARG" => {
-            for (name, value) in arg_pairs(&ins.text) {
+            for (name, value) in arg_pairs("ARG", &ins.text) {
                 // `ARG NAME` in a stage takes the global default, if there is one.
                 let value =
                     value.map(|v| sub(&v, vars)).or_else(|| global.iter().rev().find(|(n, _)| *n == name).and_then(|(_, v)| v.clone()));
@@ -181,7 +181,7 @@ fn resolve(ins: &mut Instr, vars: &mut Vec<(String, Option<String>)>, global: &[
             }
         }
         "ENV" => {
-            for (name, value) in arg_pairs(&ins.text) {
+            for (name, value) in arg_pairs("ENV", &ins.text) {
                 let value = value.map(|v| sub(&v, vars));
                 vars.push((name, value));
             }
@@ -427,10 +427,12 @@ fn command_end(c: &Command<'_>) -> usize {
 
 /// `A=1 B="two words" C`: the names and values of an `ARG` or `ENV` (the legacy `ENV A 1` form
 /// too). Quotes removed, no expansion.
-pub fn arg_pairs(text: &str) -> Vec<(String, Option<String>)> {
+pub fn arg_pairs(keyword: &str, text: &str) -> Vec<(String, Option<String>)> {
     let words = crate::run::split(text).into_iter().flatten().collect::<Vec<_>>();
     let t = text.trim_start();
-    let legacy = words.first().is_some_and(|w| !w.contains('='))
+    // `ENV NAME value with spaces` is ENV's legacy form; `ARG A B=1` is always a list of names.
+    let legacy = keyword == "ENV"
+        && words.first().is_some_and(|w| !w.contains('='))
         && words.len() > 1
         && t.find(char::is_whitespace).is_some_and(|i| !t[..i].contains('='));
     if legacy {

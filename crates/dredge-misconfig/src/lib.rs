@@ -100,11 +100,23 @@ impl dredge_scanner::ContentScanner for Dockerfiles {
     /// instruction, is a warning.
     fn scan_named(&self, path: &str, data: &[u8]) -> Vec<Fact> {
         let p = format!("/{}", path.trim_start_matches('/'));
-        if manifest_name(&p) || (dockerfile_name(&p).is_none() && has(data, b"apiVersion") && has(data, b"kind")) {
-            manifest_facts(path, data, self.policies.as_deref())
-        } else {
-            dockerfile_facts_as(path, data, self.policies.as_deref(), true)
+        let pol = self.policies.as_deref();
+        let problem = |f: &[Fact]| f.iter().any(|f| matches!(f, Fact::Problem { .. }));
+        // What the content says wins over the name (a Pod saved as `Dockerfile`): a manifest has
+        // `apiVersion` and `kind` as keys at the start of a line; a Dockerfile that merely
+        // writes such lines (a heredoc) does not parse as one, and is then read as a Dockerfile.
+        let keys =
+            |k: &[u8]| data.split(|b| *b == b'\n').any(|l| l.starts_with(k) || l.trim_ascii_start().starts_with(&[b"\"", k].concat()));
+        if manifest_name(&p) || (keys(b"apiVersion") && keys(b"kind")) {
+            let m = manifest_facts(path, data, pol);
+            if !problem(&m) || manifest_name(&p) {
+                return m;
+            }
+            let d = dockerfile_facts_as(path, data, pol, true);
+            // Neither: say why for both readings.
+            return if problem(&d) { m.into_iter().chain(d).collect() } else { d };
         }
+        dockerfile_facts_as(path, data, pol, true)
     }
 }
 

@@ -301,6 +301,17 @@ fn dredge_config_checks_files_and_directories() {
     let as_yaml = rules(&src.join("src/k8s/pod.yaml"));
     assert!(as_yaml.iter().any(|(r, _)| r == "DRG-K8S-001"), "{as_yaml:?}");
     assert_eq!(rules(&manifest), as_yaml);
+    // The content wins over the name: a Pod saved as `Dockerfile` is a manifest; a Dockerfile
+    // whose heredoc writes a manifest is a Dockerfile.
+    let pod_as_dockerfile = dir.path().join("named/Dockerfile");
+    std::fs::create_dir_all(pod_as_dockerfile.parent().unwrap()).unwrap();
+    std::fs::copy(src.join("src/k8s/pod.yaml"), &pod_as_dockerfile).unwrap();
+    assert_eq!(rules(&pod_as_dockerfile), as_yaml);
+    let writes_yaml = dir.path().join("kube.df");
+    std::fs::write(&writes_yaml, "FROM debian:12.6\nRUN <<EOF\ncat > /k.yaml <<K\napiVersion: v1\nkind: Config\nK\nchmod 777 /app\nEOF\n")
+        .unwrap();
+    let got: BTreeSet<String> = rules(&writes_yaml).into_iter().map(|r| r.0).collect();
+    assert!(got.contains("DRG-IMG-015"), "{got:?}");
     let build = dir.path().join("build.txt");
     std::fs::copy(&one, &build).unwrap();
     let v = run(&["config", build.to_str().unwrap(), "--format", "json"]).ok().json();
