@@ -233,14 +233,15 @@ fn bom(r: &ScanReport) -> Bom<'_> {
     let mut deps_of_subject = Vec::new();
     let os_ref = r.os.as_ref().map(|os| {
         let bom_ref = format!("os:{}@{}", os.id, os.version_id.as_deref().unwrap_or("unknown"));
-        let mut c = json!({"type": "operating-system", "bom-ref": bom_ref, "name": os.id});
+        // Named by its family as consumers know it (`cbl-mariner`); the os-release id is kept.
+        let mut c = json!({"type": "operating-system", "bom-ref": bom_ref, "name": crate::os_family(&os.id)});
         if let Some(v) = &os.version_id {
             c["version"] = json!(v);
         }
         if let Some(p) = &os.pretty_name {
             c["description"] = json!(p);
         }
-        let mut props = vec![prop("dredge:os:source", &os.source_path)];
+        let mut props = vec![prop("dredge:os:id", &os.id), prop("dredge:os:source", &os.source_path)];
         if let Some(eol) = &os.end_of_life {
             props.push(prop("dredge:os:end-of-life", eol));
         }

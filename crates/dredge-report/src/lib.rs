@@ -289,6 +289,28 @@ pub(crate) fn package_edges(r: &ScanReport, group_of: &[usize]) -> std::collecti
     edges
 }
 
+/// os-release `ID`s and the family names SBOM consumers know them by (Trivy's OS types: its
+/// advisory lookups go by family, so `mariner` would find nothing where `cbl-mariner` does).
+const OS_FAMILIES: &[(&str, &str)] =
+    &[("mariner", "cbl-mariner"), ("rhel", "redhat"), ("amzn", "amazon"), ("almalinux", "alma"), ("ol", "oracle"), ("sle-micro", "slem")];
+
+/// The name an SBOM gives an OS: its family as consumers know it.
+pub(crate) fn os_family(id: &str) -> &str {
+    OS_FAMILIES.iter().find(|(i, _)| *i == id).map_or(id, |(_, f)| f)
+}
+
+/// An OS family name read from an SBOM, back to the os-release `ID` (Trivy's older names too).
+pub(crate) fn os_id_of_family(family: &str) -> String {
+    let f = family.to_ascii_lowercase();
+    let f = match f.as_str() {
+        "suse linux enterprise server" => "sles",
+        "opensuse.leap" => "opensuse-leap",
+        "opensuse.tumbleweed" => "opensuse-tumbleweed",
+        other => other,
+    };
+    OS_FAMILIES.iter().find(|(_, fam)| *fam == f).map_or(f, |(i, _)| i).to_string()
+}
+
 pub(crate) fn owners(r: &ScanReport) -> Owners {
     let mut o = Owners { os: Vec::new(), apps: Vec::new(), unowned: Vec::new() };
     for (i, pk) in r.packages.iter().enumerate() {

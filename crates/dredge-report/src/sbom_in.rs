@@ -154,8 +154,15 @@ fn walk_cdx(components: &[Value], purls: &mut Vec<Component>, os: &mut Option<Os
     for c in components {
         if c["type"] == "operating-system" && os.is_none() {
             if let Some(name) = c["name"].as_str() {
+                // dredge's own id when it wrote one, else the family back to an os-release id.
+                let own = c["properties"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|p| p["name"] == "dredge:os:id")
+                    .and_then(|p| p["value"].as_str());
                 *os = Some(OsInfo {
-                    id: name.to_ascii_lowercase(),
+                    id: own.map_or_else(|| crate::os_id_of_family(name), str::to_string),
                     version_id: c["version"].as_str().map(str::to_string),
                     source_path: "(sbom)".into(),
                     ..Default::default()
@@ -206,7 +213,7 @@ pub fn inventory_from_sbom(text: &str) -> Result<(Inventory, usize), String> {
             if p["primaryPackagePurpose"] == "OPERATING-SYSTEM" && os.is_none() {
                 if let Some(name) = p["name"].as_str() {
                     os = Some(OsInfo {
-                        id: name.to_ascii_lowercase(),
+                        id: crate::os_id_of_family(name),
                         version_id: p["versionInfo"].as_str().map(str::to_string),
                         source_path: "(sbom)".into(),
                         ..Default::default()

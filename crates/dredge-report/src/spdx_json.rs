@@ -68,7 +68,7 @@ pub fn to_spdx(r: &ScanReport) -> String {
     let mut license_refs: BTreeMap<String, String> = BTreeMap::new();
     if let Some(os) = &r.os {
         let id = spdx_id("OperatingSystem", &os.id);
-        let mut p = grouping(&os.id, &id, "OPERATING-SYSTEM");
+        let mut p = grouping(crate::os_family(&os.id), &id, "OPERATING-SYSTEM");
         if let Some(v) = &os.version_id {
             p["versionInfo"] = json!(v);
         }
