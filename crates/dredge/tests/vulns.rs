@@ -232,36 +232,55 @@ fn sarif_and_cyclonedx_reports() {
     }
 }
 
+/// The downgraded Alpine image, its database, and a working directory holding `files` (an ignore
+/// file, VEX documents); `run(args)` scans the image there: exit code, stdout, stderr.
+struct Suppressing {
+    dir: tempfile::TempDir,
+    db: PathBuf,
+    target: String,
+    work: PathBuf,
+}
+
+impl Suppressing {
+    fn new(files: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = build_db(dir.path());
+        let target = downgraded_image(dir.path());
+        let work = dir.path().join("work");
+        std::fs::create_dir_all(&work).unwrap();
+        for (name, text) in files {
+            std::fs::write(work.join(name), text).unwrap();
+        }
+        Suppressing { dir, db, target, work }
+    }
+    fn run(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_dredge"))
+            .args(["image", &self.target, "--db", self.db.to_str().unwrap()])
+            .args(args)
+            .current_dir(&self.work)
+            .env("DREDGE_CACHE_DIR", self.dir.path().join("c"))
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
 #[test]
 fn ignore_file_with_expiry_and_vex_through_the_binary() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = build_db(dir.path());
-    let target = downgraded_image(dir.path());
-    let work = dir.path().join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    std::fs::write(
-        work.join(".dredgeignore"),
-        "ignore:\n  - purl: pkg:apk/alpine/busybox\n    reason: no shell in production\n  - purl: pkg:apk/alpine/ssl_client\n    expires: 2999-12-31\n    reason: unused\n  - id: CVE-2019-14697\n    expires: 2020-01-01\n    reason: old exception\n  - id: CVE-1999-0001\n    reason: never matches\n",
-    )
-    .unwrap();
-    std::fs::write(
-        work.join("app.vex.json"),
-        r#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.com/vex/1","author":"dredge tests","timestamp":"2026-11-01T00:00:00Z","version":1,
-            "statements":[{"vulnerability":{"name":"CVE-2019-1543"},"products":[{"@id":"pkg:oci/app"}],"status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}]}"#,
-    )
-    .unwrap();
-    let run = |extra: &[&str]| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_dredge"));
-        c.args(["image", &target, "--db", db.to_str().unwrap(), "--format", "json"])
-            .args(extra)
-            .current_dir(&work)
-            .env("DREDGE_CACHE_DIR", dir.path().join("c"));
-        let out = c.output().unwrap();
+    let s = Suppressing::new(&[
         (
-            out.status.code(),
-            serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+            ".dredgeignore",
+            "ignore:\n  - purl: pkg:apk/alpine/busybox\n    reason: no shell in production\n  - purl: pkg:apk/alpine/ssl_client\n    expires: 2999-12-31\n    reason: unused\n  - id: CVE-2019-14697\n    expires: 2020-01-01\n    reason: old exception\n  - id: CVE-1999-0001\n    reason: never matches\n",
+        ),
+        (
+            "app.vex.json",
+            r#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.com/vex/1","author":"dredge tests","timestamp":"2026-11-01T00:00:00Z","version":1,
+            "statements":[{"vulnerability":{"name":"CVE-2019-1543"},"products":[{"@id":"pkg:oci/app"}],"status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}]}"#,
+        ),
+    ]);
+    let run = |extra: &[&str]| {
+        let (code, out, err) = s.run(&[&["--format", "json"], extra].concat());
+        (code, serde_json::from_str::<Value>(&out).unwrap_or(Value::Null), err)
     };
     // The default .dredgeignore in the working directory: busybox and ssl_client findings go;
     // the expired exception for musl is reported again, with a warning; the unused one is named.
@@ -283,7 +302,7 @@ fn ignore_file_with_expiry_and_vex_through_the_binary() {
     assert_eq!(v["vulnerabilities"].as_array().unwrap().len(), 8);
     assert!(!v["vulnerabilities"].to_string().contains("CVE-2019-1543"));
     // A broken ignore file or VEX document is an operational error.
-    std::fs::write(work.join("bad.yaml"), "ignore:\n  - id: X\n    expires: soon\n").unwrap();
+    std::fs::write(s.work.join("bad.yaml"), "ignore:\n  - id: X\n    expires: soon\n").unwrap();
     let (code, _, err) = run(&["--ignorefile", "bad.yaml", "--exit-code", "1"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("bad.yaml") && err.contains("expires"), "{err}");
@@ -636,32 +655,19 @@ fn python_lockfiles_in_an_image_dev_dependencies_only_on_request() {
 /// ignore file) it takes out the same findings.
 #[test]
 fn openvex_out_carries_the_teams_statements() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = build_db(dir.path());
-    let target = downgraded_image(dir.path());
-    let work = dir.path().join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    std::fs::write(
-        work.join("team.ignore"),
-        "ignore:\n  - purl: pkg:apk/alpine/busybox\n    reason: no shell in production\n  - id: CVE-2019-14697\n    justification: vulnerable_code_not_in_execute_path\n",
-    )
-    .unwrap();
-    std::fs::write(
-        work.join("in.vex.json"),
-        r#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.com/vex/1","author":"t","timestamp":"2026-11-01T00:00:00Z","version":1,
+    let s = Suppressing::new(&[
+        (
+            "team.ignore",
+            "ignore:\n  - purl: pkg:apk/alpine/busybox\n    reason: no shell in production\n  - id: CVE-2019-14697\n    justification: vulnerable_code_not_in_execute_path\n",
+        ),
+        (
+            "in.vex.json",
+            r#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.com/vex/1","author":"t","timestamp":"2026-11-01T00:00:00Z","version":1,
             "statements":[{"vulnerability":{"name":"CVE-2019-1543"},"products":[{"@id":"pkg:oci/app"}],"status":"fixed"}]}"#,
-    )
-    .unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_dredge"))
-            .args(["image", &target, "--db", db.to_str().unwrap()])
-            .args(args)
-            .current_dir(&work)
-            .env("DREDGE_CACHE_DIR", dir.path().join("c"))
-            .output()
-            .unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-    };
+        ),
+    ]);
+    let run = |args: &[&str]| s.run(args);
+    let work = &s.work;
     let ids = |json: &str| -> BTreeSet<String> {
         let v: Value = serde_json::from_str(json).unwrap();
         v["vulnerabilities"]
