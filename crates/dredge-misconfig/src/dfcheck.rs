@@ -200,6 +200,8 @@ fn secret_pairs(i: &Instr, out: &mut Vec<DfHit>) {
             let shown = match value.as_deref() {
                 Some(v) if v.starts_with('$') => format!("{} {name}={v}", i.keyword),
                 Some(v) if !v.is_empty() => format!("{} {name}=…", i.keyword),
+                // `ENV NPM_TOKEN=` clears a token: nothing stored.
+                _ if i.keyword != "ARG" => continue,
                 _ => format!("{} {name} (set with --build-arg, recorded in the history)", i.keyword),
             };
             out.push(("DRG-IMG-016", i.line, shown));

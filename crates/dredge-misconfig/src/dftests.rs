@@ -188,6 +188,8 @@ fn run_commands_in_a_dockerfile() {
         ]
     );
     passes("ENV TOKEN_FILE=/run/secrets/t");
+    // Clearing a token stores nothing.
+    passes("ENV NPM_TOKEN=\"\"\nENV GITHUB_TOKEN=");
     // Windows shells: the POSIX command checks do not apply.
     passes("SHELL [\"powershell\", \"-Command\"]\nRUN iwr https://x.example/a | iex");
 }

@@ -108,7 +108,14 @@ impl dredge_scanner::ContentScanner for Dockerfiles {
         let keys =
             |k: &[u8]| data.split(|b| *b == b'\n').any(|l| l.starts_with(k) || l.trim_ascii_start().starts_with(&[b"\"", k].concat()));
         if manifest_name(&p) || (keys(b"apiVersion") && keys(b"kind")) {
-            let m = manifest_facts(path, data, pol);
+            // A template (Helm's `{{ … }}`) is skipped in a tree; named, it must say so.
+            let m = if has(data, b"{{") {
+                vec![Fact::Problem {
+                    message: "holds template expressions ({{ … }}): render it first (`helm template`) to check it; not checked".into(),
+                }]
+            } else {
+                manifest_facts(path, data, pol)
+            };
             if !problem(&m) || manifest_name(&p) {
                 return m;
             }

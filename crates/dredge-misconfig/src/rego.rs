@@ -249,11 +249,11 @@ impl Policies {
 fn recursive_function(engine: &mut regorus::Engine) -> Option<(String, String)> {
     use regorus::unstable::{Lexer, Rule, RuleHead, Source, TokenKind};
     use std::collections::{BTreeMap, BTreeSet, HashMap};
-    /// One definition of a function: its file, line, and the call paths in its text.
-    type Def = (String, u32, Vec<Vec<String>>);
+    /// One definition of a function: its file, line, the call paths in its text, and the
+    /// package and import aliases of its file (a package may span files with other imports).
+    type Def = (String, u32, Vec<Vec<String>>, (String, HashMap<String, String>));
     // qualified name → its definitions
     let mut funcs: BTreeMap<String, Vec<Def>> = BTreeMap::new();
-    let mut scopes: HashMap<String, (String, HashMap<String, String>)> = HashMap::new();
     for m in engine.get_modules().iter() {
         let pkg = format!("data.{}", m.package.refr.span().text().trim());
         // Import aliases: `import data.a.b` → `b`; `import data.a.b as c` → `c`.
@@ -315,8 +315,21 @@ fn recursive_function(engine: &mut regorus::Engine) -> Option<(String, String)> 
                             calls.push(path);
                         }
                     }
-                    // `with X as F`: inside, X is F.
-                    if is(k, TokenKind::Ident, "as") && toks[..k].iter().rev().take(8).any(|t| t.0 == TokenKind::Ident && t.1 == "with") {
+                    // `with X as F`: inside, X is F. X is a path (`data.a.b.g`, `x["g"]`), however long.
+                    let with_before = || {
+                        let mut j = k;
+                        while j > 0 {
+                            let (kind, text) = &toks[j - 1];
+                            match kind {
+                                TokenKind::Ident if text == "with" => return true,
+                                TokenKind::Ident | TokenKind::String | TokenKind::RawString => j -= 1,
+                                TokenKind::Symbol if text == "." || text == "[" || text == "]" => j -= 1,
+                                _ => return false,
+                            }
+                        }
+                        false
+                    };
+                    if is(k, TokenKind::Ident, "as") && with_before() {
                         let mut path = Vec::new();
                         let mut j = k + 1;
                         while let Some((TokenKind::Ident, id)) = toks.get(j) {
@@ -329,13 +342,11 @@ fn recursive_function(engine: &mut regorus::Engine) -> Option<(String, String)> 
                     }
                 }
             }
-            funcs.entry(name).or_default().push((span.source.file().clone(), span.line, calls));
-            scopes.insert(format!("{pkg}.{}", refr.span().text().trim()), (pkg.clone(), aliases.clone()));
+            funcs.entry(name).or_default().push((span.source.file().clone(), span.line, calls, (pkg.clone(), aliases.clone())));
         }
     }
-    // Resolve a call path in the scope of function `of` to a qualified function name.
-    let resolve = |of: &str, path: &[String]| -> Option<String> {
-        let (pkg, aliases) = scopes.get(of)?;
+    // Resolve a call path in the scope of one definition to a qualified function name.
+    let resolve = |(pkg, aliases): &(String, HashMap<String, String>), path: &[String]| -> Option<String> {
         let full = match path.first().map(String::as_str) {
             Some("data") => path.join("."),
             Some(first) => match aliases.get(first) {
@@ -348,7 +359,9 @@ fn recursive_function(engine: &mut regorus::Engine) -> Option<(String, String)> 
     };
     let graph: BTreeMap<&str, BTreeSet<String>> = funcs
         .iter()
-        .map(|(name, defs)| (name.as_str(), defs.iter().flat_map(|(_, _, calls)| calls.iter().filter_map(|c| resolve(name, c))).collect()))
+        .map(|(name, defs)| {
+            (name.as_str(), defs.iter().flat_map(|(_, _, calls, scope)| calls.iter().filter_map(move |c| resolve(scope, c))).collect())
+        })
         .collect();
     // Depth-first search for a cycle; `path` is the current chain of calls.
     fn visit<'a>(
@@ -378,7 +391,7 @@ fn recursive_function(engine: &mut regorus::Engine) -> Option<(String, String)> 
     let mut done = BTreeSet::new();
     for name in graph.keys() {
         if let Some(cycle) = visit(name, &graph, &mut Vec::new(), &mut done) {
-            let (file, line, _) = &funcs[cycle[0]][0];
+            let (file, line, _, _) = &funcs[cycle[0]][0];
             let chain: Vec<String> = cycle.iter().map(|c| short(c)).collect();
             return Some((
                 file.clone(),

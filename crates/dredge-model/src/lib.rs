@@ -401,7 +401,15 @@ pub fn dedup_packages(packages: &mut Vec<Package>) {
     let where_ = |p: &Package| if p.ecosystem.is_os() { None } else { p.found_at() };
     packages.sort_by_cached_key(|p| (p.ecosystem, p.name.clone(), p.version.clone(), p.arch.clone(), where_(p)));
     packages.dedup_by(|a, b| {
-        a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch && where_(a) == where_(b)
+        let same = a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.arch == b.arch && where_(a) == where_(b);
+        // Copies at two install paths of one lockfile can resolve their dependencies to
+        // different versions: the kept one has the edges of both.
+        if same && !a.depends_on.is_empty() {
+            b.depends_on.append(&mut a.depends_on);
+            b.depends_on.sort();
+            b.depends_on.dedup();
+        }
+        same
     });
 }
 
@@ -518,4 +526,25 @@ pub struct Inventory {
     pub packages: Vec<Package>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
+}
+
+#[cfg(test)]
+mod dedup_tests {
+    use super::*;
+
+    /// Two copies of one package in one lockfile (two install paths) are one package with the
+    /// dependency edges of both.
+    #[test]
+    fn repeats_keep_every_edge() {
+        let copy = |dep: &str| {
+            let mut p = Package::locked(Ecosystem::Npm, "d", "1.0.0");
+            p.location = Some(Location { path: "/app/package-lock.json".into(), layer: None });
+            p.depends_on = vec![DepRef { name: "e".into(), version: dep.into() }];
+            p
+        };
+        let mut v = vec![copy("2.0.0"), copy("1.0.0")];
+        dedup_packages(&mut v);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].depends_on.iter().map(|d| d.version.as_str()).collect::<Vec<_>>(), vec!["1.0.0", "2.0.0"]);
+    }
 }

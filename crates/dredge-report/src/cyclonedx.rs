@@ -278,8 +278,13 @@ fn bom(r: &ScanReport) -> Bom<'_> {
             name: &pk.name,
             version: &pk.version,
             purl: (!pk.purl.is_empty()).then_some(pk.purl.as_str()),
-            licenses: cdx_licenses(pk),
-            supplier: pk.vendor.as_ref().or(pk.maintainer.as_ref()).map(|v| json!({"name": v})),
+            // From the first place that states them (a lockfile copy may carry no license
+            // where the installed copy does).
+            licenses: members.iter().find_map(|&i| cdx_licenses(&r.packages[i])),
+            supplier: members
+                .iter()
+                .find_map(|&i| r.packages[i].vendor.as_ref().or(r.packages[i].maintainer.as_ref()))
+                .map(|v| json!({"name": v})),
             evidence: (!occurrences.is_empty()).then(|| json!({"occurrences": occurrences})),
             properties: package_properties(pk, &others),
         }));

@@ -347,6 +347,49 @@ mod tests {
         assert_eq!(u.as_bytes()[14], b'5');
     }
 
+    /// A package found in two places is one SBOM entry; its license and supplier come from the
+    /// place that states them, not only the first (a lockfile copy states none).
+    #[test]
+    fn one_identity_takes_what_any_place_states() {
+        use dredge_model::{Ecosystem, Location, Package};
+        let place = |path: &str, license: Option<&str>| {
+            let mut p = Package::locked(Ecosystem::PyPI, "six", "1.16.0");
+            p.purl = "pkg:pypi/six@1.16.0".into();
+            p.location = Some(Location { path: path.into(), layer: None });
+            p.license = license.map(str::to_string);
+            p
+        };
+        let inv = dredge_model::Inventory {
+            os: None,
+            packages: vec![
+                place("/app/poetry.lock", None),
+                place("/usr/lib/python3/site-packages/six-1.16.0.dist-info/METADATA", Some("MIT")),
+            ],
+            warnings: Vec::new(),
+        };
+        let t = Target {
+            name: "/app".into(),
+            kind: "directory",
+            source: "directory".into(),
+            image_id: None,
+            manifest_digest: None,
+            repo_digests: Vec::new(),
+            tags: Vec::new(),
+            platform: None,
+            layers: Vec::new(),
+        };
+        let r = ScanReport::new(t, inv, "2026-12-03T00:00:00Z".into());
+        let cdx: serde_json::Value = serde_json::from_str(&to_cyclonedx(&r)).unwrap_or_default();
+        let libs: Vec<&serde_json::Value> = cdx["components"].as_array().into_iter().flatten().filter(|c| c["type"] == "library").collect();
+        assert_eq!(libs.len(), 1);
+        assert_eq!(libs[0]["licenses"][0]["license"]["id"], "MIT");
+        assert_eq!(libs[0]["evidence"]["occurrences"].as_array().map(Vec::len), Some(2));
+        let spdx: serde_json::Value = serde_json::from_str(&to_spdx(&r)).unwrap_or_default();
+        let pkgs: Vec<&serde_json::Value> = spdx["packages"].as_array().into_iter().flatten().filter(|p| p["name"] == "six").collect();
+        assert_eq!(pkgs.len(), 1);
+        assert_eq!(pkgs[0]["licenseDeclared"], "MIT");
+    }
+
     #[test]
     fn source_parts_split_as_trivy_does() {
         use dredge_model::{Ecosystem, Package, SourcePackage};

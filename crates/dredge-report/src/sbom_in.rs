@@ -230,12 +230,16 @@ pub fn inventory_from_sbom(text: &str) -> Result<(Inventory, usize), String> {
                 .filter(|l| l.starts_with("dredge:"))
                 .filter_map(|l| l.split_once('='))
                 .collect();
+            // The places belong to the package's first purl (dredge writes one): any other purl
+            // of it is one package, so the work stays bounded by the document's size.
+            let mut places: &[(&str, &str)] = &lines;
             for r in p["externalRefs"].as_array().cloned().unwrap_or_default() {
                 if r["referenceType"] == "purl" {
                     if let Some(l) = r["referenceLocator"].as_str() {
                         let (declared, concluded) =
                             (spdx_license(&p["licenseDeclared"], &extracted), spdx_license(&p["licenseConcluded"], &extracted));
-                        total += occurrences(l, lines.iter().copied(), declared, concluded, &mut purls);
+                        total += occurrences(l, places.iter().copied(), declared, concluded, &mut purls);
+                        places = &[];
                     }
                 }
             }

@@ -109,8 +109,13 @@ pub fn to_spdx(r: &ScanReport) -> String {
                 expr
             }
         };
-        let declared = license(&p.license);
-        let concluded = license(&p.license_concluded);
+        // From the first place that states them (a lockfile copy may carry no license where the
+        // installed copy does).
+        let stated = |f: fn(&dredge_model::Package) -> &Option<String>| {
+            members.iter().map(|&i| f(&r.packages[i])).find(|l| l.is_some()).cloned().flatten()
+        };
+        let declared = license(&stated(|p| &p.license));
+        let concluded = license(&stated(|p| &p.license_concluded));
         let mut pkg = json!({
             "name": p.name,
             "SPDXID": id,
@@ -125,7 +130,7 @@ pub fn to_spdx(r: &ScanReport) -> String {
         if !p.purl.is_empty() {
             pkg["externalRefs"] = json!([{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": p.purl}]);
         }
-        if let Some(v) = &p.vendor {
+        if let Some(v) = members.iter().find_map(|&i| r.packages[i].vendor.as_ref()) {
             pkg["supplier"] = json!(format!("Organization: {v}"));
         }
         // The form Trivy and Syft write and Trivy reads back: `built package from: NAME VERSION`.

@@ -316,7 +316,12 @@ fn dredge_config_checks_files_and_directories() {
     std::fs::copy(&one, &build).unwrap();
     let v = run(&["config", build.to_str().unwrap(), "--format", "json"]).ok().json();
     assert_eq!(findings(&v).len(), 5, "{v:#}");
-    for (name, text) in [("notes.txt", "remember to rotate the keys\n"), ("empty", ""), ("comments", "# only a comment\n")] {
+    for (name, text) in [
+        ("notes.txt", "remember to rotate the keys\n"),
+        ("empty", ""),
+        ("comments", "# only a comment\n"),
+        ("deploy.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\n"),
+    ] {
         let f = dir.path().join(name);
         std::fs::write(&f, text).unwrap();
         let v = run(&["config", f.to_str().unwrap(), "--format", "json"]).ok().json();
@@ -738,6 +743,32 @@ fn bad_policies_are_errors_or_warnings_naming_the_file() {
                     ),
                 ),
                 ("l.rego", "package acme.rl\n\nimport rego.v1\n\nimport data.dredge.r.imp.h as k\n\nf(x) := k(x)\n".to_string()),
+            ],
+            Some("recursive"),
+        ),
+        (
+            "deepwith",
+            &[(
+                "p.rego",
+                format!(
+                    "package dredge.r.a.b.c\n\n{}g(x) := x\n\nf(x) := y if {{ y := g(x) with data.dredge.r.a.b.c.g as f }}\n\ndeny contains \"x\" if {{ f(1) }}\n",
+                    head("R-9")
+                ),
+            )],
+            Some("f → f"),
+        ),
+        (
+            "splitpkg",
+            &[
+                (
+                    "a.rego",
+                    format!(
+                        "package dredge.r.split\n\n{}f(x) := l.g(x)\n\ndeny contains \"x\" if {{ f(1) }}\n",
+                        head_importing("R-10", "data.acme.sl as l")
+                    ),
+                ),
+                ("b.rego", "package dredge.r.split\n\nimport rego.v1\n\nf(x) := 1 if x == 0\n".to_string()),
+                ("lib.rego", "package acme.sl\n\nimport rego.v1\n\nimport data.dredge.r.split\n\ng(x) := split.f(x)\n".to_string()),
             ],
             Some("recursive"),
         ),

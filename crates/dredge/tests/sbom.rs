@@ -612,6 +612,19 @@ fn occurrence_numbers_in_a_hostile_sbom_cost_nothing() {
             1,
         ),
         ("dense", doc(comp(dense)), 20_001),
+        // SPDX: the places go with the package's first purl only (two purls × three places made
+        // six packages; a package of thousands of purls made millions).
+        (
+            "spdx-two-purls",
+            serde_json::json!({"spdxVersion": "SPDX-2.3", "packages": [{
+                "name": "six", "SPDXID": "SPDXRef-a",
+                "externalRefs": [
+                    {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:pypi/six@1.16.0"},
+                    {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:pypi/six@1.16.0?x=1"}],
+                "annotations": [{"annotationType": "OTHER", "annotator": "Tool: t", "annotationDate": "2026-01-01T00:00:00Z",
+                    "comment": "dredge:location:path=/a\ndredge:occurrence:1:location:path=/b\ndredge:occurrence:2:location:path=/c"}]}]}),
+            4,
+        ),
     ] {
         let f = dir.path().join(format!("{name}.cdx.json"));
         std::fs::write(&f, d.to_string()).unwrap();

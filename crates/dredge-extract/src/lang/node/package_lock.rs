@@ -12,6 +12,9 @@ use std::collections::HashSet;
 
 pub struct PackageLock;
 
+/// Install paths deeper than this give no dependency edges.
+const MAX_DEPTH: usize = 64;
+
 const DEP_KINDS: [&str; 4] = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"];
 
 fn v2(packages: &serde_json::Map<String, Value>) -> Vec<Package> {
@@ -53,6 +56,11 @@ fn v2(packages: &serde_json::Map<String, Value>) -> Vec<Package> {
 /// same under each enclosing `node_modules` up to the top. Links and entries without a version
 /// (workspace links, an optional dependency not installed) give no edge.
 fn resolve(packages: &serde_json::Map<String, Value>, from: &str, dep: &str) -> Option<DepRef> {
+    // Real trees are a few dozen levels deep at most; a hostile key thousands deep would make
+    // every lookup walk (and hash) all of it.
+    if from.matches("node_modules/").count() > MAX_DEPTH {
+        return None;
+    }
     let mut base = from;
     loop {
         let key = if base.is_empty() { format!("node_modules/{dep}") } else { format!("{base}/node_modules/{dep}") };
@@ -121,5 +129,30 @@ impl Extractor for PackageLock {
             return Ok(facts(v1(d)));
         }
         if v.is_object() { Ok(Vec::new()) } else { Err(ExtractError::new("not a package-lock: the document is not an object")) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// An install path thousands of levels deep (a hostile lockfile) resolves nothing rather than
+    /// walking and hashing the whole path once per level and dependency; a real depth resolves.
+    #[test]
+    fn deep_install_paths_stay_cheap() {
+        let deep = "node_modules/a/".repeat(3000) + "node_modules/x";
+        let deps: serde_json::Map<String, Value> = (0..3000).map(|i| (format!("d{i}"), Value::String("1".into()))).collect();
+        let mut packages = serde_json::Map::new();
+        packages.insert(deep, serde_json::json!({"version": "1.0.0", "dependencies": deps}));
+        packages.insert("node_modules/d1".into(), serde_json::json!({"version": "2.0.0"}));
+        packages.insert("node_modules/y".into(), serde_json::json!({"version": "1.0.0", "dependencies": {"d1": "^2"}}));
+        let t = std::time::Instant::now();
+        let out = v2(&packages);
+        assert!(t.elapsed() < std::time::Duration::from_secs(10), "{:?}", t.elapsed());
+        let x = out.iter().find(|p| p.name == "x").unwrap();
+        assert!(x.depends_on.is_empty());
+        let y = out.iter().find(|p| p.name == "y").unwrap();
+        assert_eq!(y.depends_on, vec![DepRef { name: "d1".into(), version: "2.0.0".into() }]);
     }
 }
