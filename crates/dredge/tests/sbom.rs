@@ -497,8 +497,9 @@ fn cdx_edges(v: &Value) -> (BTreeSet<(String, String)>, BTreeSet<String>) {
 }
 
 /// Package-to-package edges where the lockfile states them, checked against the tools that own
-/// the formats: this repository's own Cargo.lock (212 crates) against Trivy's reading of it, and
-/// an npm v3 lockfile with nested installs against `npm ls`. CycloneDX `dependsOn` and SPDX
+/// the formats: this repository's own Cargo.lock (212 crates) against Trivy's reading of it, the
+/// poetry, uv and pnpm (v6, v9) fixtures against Trivy's, and an npm v3 lockfile with nested
+/// installs against `npm ls`. CycloneDX `dependsOn` and SPDX
 /// `DEPENDS_ON` say the same.
 #[test]
 fn lockfile_graphs_are_the_edges_their_tools_see() {
@@ -544,6 +545,29 @@ fn lockfile_graphs_are_the_edges_their_tools_see() {
         .map(|r| (name_of[r["spdxElementId"].as_str().unwrap()].clone(), name_of[r["relatedSpdxElement"].as_str().unwrap()].clone()))
         .collect();
     assert_eq!(spdx, ours, "SPDX DEPENDS_ON = CycloneDX dependsOn");
+
+    // The lockfile fixtures whose formats record a graph Trivy reads too (dev dependencies
+    // included, as dredge lists them): the same edges.
+    for name in ["poetry-lock", "uv-lock", "pnpm-v6", "pnpm-v9"] {
+        let fixture = repo().join("crates/dredge-extract/testdata/lang").join(name);
+        let (v, _, _d) = sbom(fixture.to_str().unwrap(), "cyclonedx", &[]);
+        let (ours, packages) = cdx_edges(&v);
+        let out = dir.path().join(format!("{name}.trivy.json"));
+        let st = Command::new(peer("trivy"))
+            .args(["fs", "--include-dev-deps", "--format", "cyclonedx", "--skip-db-update", "--offline-scan", "--quiet", "--cache-dir"])
+            .arg(dir.path().join("tc"))
+            .arg("-o")
+            .arg(&out)
+            .arg(&fixture)
+            .env("TRIVY_NO_PROGRESS", "true")
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let (theirs, _) = cdx_edges(&serde_json::from_str::<Value>(&std::fs::read_to_string(out).unwrap()).unwrap());
+        let theirs: BTreeSet<_> = theirs.into_iter().filter(|(a, b)| packages.contains(a) && packages.contains(b)).collect();
+        assert!(!ours.is_empty(), "{name}: no edges");
+        assert_eq!(ours, theirs, "{name}: dredge and Trivy");
+    }
 
     // npm: `c` at two versions (one nested under `a`), a scoped package, a package nested two
     // levels down that finds `c` at its parent's level, a dev dependency.

@@ -56,6 +56,27 @@ pub(crate) fn reachable<'a>(graph: &'a HashMap<String, Vec<String>>, roots: impl
     seen
 }
 
+/// Sets each package's dependency edges from a lockfile's graph: `keys[i]` is package `i`'s node
+/// id in `graph`, whose edges name other nodes; an edge to a node that is no package here (the
+/// project itself, a platform-only entry) is dropped.
+pub(crate) fn link_graph(pkgs: &mut [Package], keys: &[String], graph: &HashMap<String, Vec<String>>) {
+    let at: HashMap<&str, (String, String)> =
+        keys.iter().zip(pkgs.iter()).map(|(k, p)| (k.as_str(), (p.name.clone(), p.version.clone()))).collect();
+    for (p, k) in pkgs.iter_mut().zip(keys) {
+        let mut deps: Vec<dredge_model::DepRef> = graph
+            .get(k)
+            .into_iter()
+            .flatten()
+            .filter(|d| *d != k)
+            .filter_map(|d| at.get(d.as_str()))
+            .map(|(name, version)| dredge_model::DepRef { name: name.clone(), version: version.clone() })
+            .collect();
+        deps.sort();
+        deps.dedup();
+        p.depends_on = deps;
+    }
+}
+
 /// Marks packages from a graph: `dev` when reachable only from the development roots, `direct`
 /// when a root lists it. `keys[i]` is package `i`'s node id in `graph`.
 pub(crate) fn mark_graph(

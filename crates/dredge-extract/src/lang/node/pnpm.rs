@@ -54,7 +54,7 @@ impl Extractor for PnpmLock {
         "lang/node/pnpm-lock"
     }
     fn version(&self) -> u32 {
-        2
+        3
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[Pattern::Named("pnpm-lock.yaml", "")]
@@ -95,6 +95,23 @@ impl Extractor for PnpmLock {
             }
         }
         let key = |p: &Package| format!("{}@{}", p.name, p.version);
+        let keys: Vec<String> = pkgs.iter().map(key).collect();
+        if ver < 9.0 {
+            // Before v9 each package entry lists its own dependencies (`name: version`).
+            let mut graph: HashMap<String, Vec<String>> = HashMap::new();
+            for (k, e) in doc["packages"].as_object().into_iter().flatten() {
+                let Some((n, v)) = parse_key(k, v5) else { continue };
+                let next = graph.entry(format!("{n}@{}", bare_version(&v))).or_default();
+                for kind in ["dependencies", "optionalDependencies"] {
+                    for (dn, dv) in e[kind].as_object().into_iter().flatten() {
+                        if let Some(dv) = dep_version(dv) {
+                            next.push(format!("{dn}@{}", bare_version(dv)));
+                        }
+                    }
+                }
+            }
+            crate::lang::link_graph(&mut pkgs, &keys, &graph);
+        }
         if ver >= 9.0 {
             let mut graph: HashMap<String, Vec<String>> = HashMap::new();
             for (k, e) in doc["snapshots"].as_object().into_iter().flatten() {
@@ -108,8 +125,8 @@ impl Extractor for PnpmLock {
                     }
                 }
             }
-            let keys: Vec<String> = pkgs.iter().map(key).collect();
             mark_graph(&mut pkgs, &keys, &graph, &prod, &dev);
+            crate::lang::link_graph(&mut pkgs, &keys, &graph);
         } else {
             for p in &mut pkgs {
                 let k = key(p);

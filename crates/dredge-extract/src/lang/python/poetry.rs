@@ -1,7 +1,7 @@
 //! `poetry.lock` (TOML). Development groups: `category = "dev"` (lock format 1.x) or `groups`
 //! without `main` (Poetry 2).
 
-use crate::lang::{LOCKFILE_MAX, facts, toml};
+use crate::lang::{LOCKFILE_MAX, facts, link_graph, toml};
 use dredge_layer::{ExtractError, Extractor, Pattern};
 use dredge_model::{Ecosystem, Fact, Package};
 use serde::Deserialize;
@@ -22,6 +22,24 @@ struct Entry {
     category: Option<String>,
     #[serde(default)]
     groups: Option<Vec<String>>,
+    /// `name = "constraint"` (or a table): the packages this one needs, by name.
+    #[serde(default)]
+    dependencies: std::collections::BTreeMap<String, ::toml::Value>,
+}
+
+/// PEP 503 normalisation: `Typing_Extensions` and `typing-extensions` are one package.
+fn normal(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
 }
 
 impl Extractor for PoetryLock {
@@ -29,7 +47,7 @@ impl Extractor for PoetryLock {
         "lang/python/poetry-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[Pattern::Named("poetry.lock", "")]
@@ -39,10 +57,19 @@ impl Extractor for PoetryLock {
     }
     fn extract(&self, _path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
         let lock: Lock = toml(data)?;
-        Ok(facts(lock.package.into_iter().map(|e| {
-            let mut p = Package::locked(Ecosystem::PyPI, e.name, e.version);
-            p.dev = e.category.as_deref() == Some("dev") || e.groups.is_some_and(|g| !g.iter().any(|x| x == "main"));
-            p
-        })))
+        let graph: std::collections::HashMap<String, Vec<String>> =
+            lock.package.iter().map(|e| (normal(&e.name), e.dependencies.keys().map(|d| normal(d)).collect())).collect();
+        let keys: Vec<String> = lock.package.iter().map(|e| normal(&e.name)).collect();
+        let mut pkgs: Vec<Package> = lock
+            .package
+            .into_iter()
+            .map(|e| {
+                let mut p = Package::locked(Ecosystem::PyPI, e.name, e.version);
+                p.dev = e.category.as_deref() == Some("dev") || e.groups.is_some_and(|g| !g.iter().any(|x| x == "main"));
+                p
+            })
+            .collect();
+        link_graph(&mut pkgs, &keys, &graph);
+        Ok(facts(pkgs))
     }
 }

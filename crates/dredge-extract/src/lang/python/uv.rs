@@ -1,7 +1,7 @@
 //! `uv.lock` (TOML). The project itself (an editable or virtual source) is the root: what its
 //! `dependencies` reach is needed at run time, what only its `dev-dependencies` reach is dev.
 
-use crate::lang::{LOCKFILE_MAX, facts, mark_graph, toml};
+use crate::lang::{LOCKFILE_MAX, facts, link_graph, mark_graph, toml};
 use dredge_layer::{ExtractError, Extractor, Pattern};
 use dredge_model::{Ecosystem, Fact, Package};
 use serde::Deserialize;
@@ -40,7 +40,7 @@ impl Extractor for UvLock {
         "lang/python/uv-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[Pattern::Named("uv.lock", "")]
@@ -69,10 +69,11 @@ impl Extractor for UvLock {
             .filter(|e| !is_root(e))
             .filter_map(|e| Some(Package::locked(Ecosystem::PyPI, e.name, e.version?)))
             .collect();
+        let keys: Vec<String> = pkgs.iter().map(|p| p.name.clone()).collect();
         if has_root {
-            let keys: Vec<String> = pkgs.iter().map(|p| p.name.clone()).collect();
             mark_graph(&mut pkgs, &keys, &graph, &prod, &dev);
         }
+        link_graph(&mut pkgs, &keys, &graph);
         Ok(facts(pkgs))
     }
 }
