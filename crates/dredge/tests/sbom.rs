@@ -482,7 +482,15 @@ fn cdx_edges(v: &Value) -> (BTreeSet<(String, String)>, BTreeSet<String>) {
         .unwrap()
         .iter()
         .filter(|c| c["type"] == "library")
-        .map(|c| (c["bom-ref"].as_str().unwrap(), format!("{}@{}", c["name"].as_str().unwrap(), c["version"].as_str().unwrap_or(""))))
+        // By purl without qualifiers: tools split scoped npm names differently (`group`), the
+        // purl says the same.
+        .map(|c| {
+            let id = match c["purl"].as_str() {
+                Some(p) => p.split(['?', '#']).next().unwrap_or(p).to_string(),
+                None => format!("{}@{}", c["name"].as_str().unwrap(), c["version"].as_str().unwrap_or("")),
+            };
+            (c["bom-ref"].as_str().unwrap(), id)
+        })
         .collect();
     let mut edges = BTreeSet::new();
     for d in v["dependencies"].as_array().into_iter().flatten() {
@@ -498,7 +506,7 @@ fn cdx_edges(v: &Value) -> (BTreeSet<(String, String)>, BTreeSet<String>) {
 
 /// Package-to-package edges where the lockfile states them, checked against the tools that own
 /// the formats: this repository's own Cargo.lock (212 crates) against Trivy's reading of it, the
-/// poetry, uv and pnpm (v6, v9) fixtures against Trivy's, and an npm v3 lockfile with nested
+/// poetry, uv, pnpm (v6, v9) and yarn (v1, berry) lockfiles against Trivy's, and an npm v3 lockfile with nested
 /// installs against `npm ls`. CycloneDX `dependsOn` and SPDX
 /// `DEPENDS_ON` say the same.
 #[test]
@@ -535,7 +543,10 @@ fn lockfile_graphs_are_the_edges_their_tools_see() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["SPDXID"].as_str().unwrap(), format!("{}@{}", p["name"].as_str().unwrap(), p["versionInfo"].as_str().unwrap_or(""))))
+        .map(|p| {
+            let purl = p["externalRefs"][0]["referenceLocator"].as_str().unwrap_or_default();
+            (p["SPDXID"].as_str().unwrap(), purl.split(['?', '#']).next().unwrap_or(purl).to_string())
+        })
         .collect();
     let spdx: BTreeSet<(String, String)> = s["relationships"]
         .as_array()
@@ -548,8 +559,22 @@ fn lockfile_graphs_are_the_edges_their_tools_see() {
 
     // The lockfile fixtures whose formats record a graph Trivy reads too (dev dependencies
     // included, as dredge lists them): the same edges.
-    for name in ["poetry-lock", "uv-lock", "pnpm-v6", "pnpm-v9"] {
-        let fixture = repo().join("crates/dredge-extract/testdata/lang").join(name);
+    // yarn v1: ranges that resolve to one entry, an entry two ranges share, a scoped package.
+    let yarn1 = dir.path().join("yarn-v1-graph");
+    std::fs::create_dir_all(&yarn1).unwrap();
+    std::fs::write(yarn1.join("package.json"), r#"{"name":"app","version":"1.0.0","dependencies":{"a":"^1.0.0","@s/b":"^2.0.0"}}"#)
+        .unwrap();
+    std::fs::write(
+        yarn1.join("yarn.lock"),
+        "# yarn lockfile v1\n\n\"@s/b@^2.0.0\":\n  version \"2.1.0\"\n  resolved \"https://registry.yarnpkg.com/@s/b/-/b-2.1.0.tgz\"\n  dependencies:\n    c \"^3.1.0\"\n\na@^1.0.0:\n  version \"1.2.0\"\n  resolved \"https://registry.yarnpkg.com/a/-/a-1.2.0.tgz\"\n  dependencies:\n    \"@s/b\" \"^2.0.0\"\n    c \"^3.0.0\"\n  optionalDependencies:\n    d \"~1.0.0\"\n\nc@^3.0.0, c@^3.1.0:\n  version \"3.1.4\"\n  resolved \"https://registry.yarnpkg.com/c/-/c-3.1.4.tgz\"\n\nd@~1.0.0:\n  version \"1.0.2\"\n  resolved \"https://registry.yarnpkg.com/d/-/d-1.0.2.tgz\"\n",
+    )
+    .unwrap();
+    for fixture in ["poetry-lock", "uv-lock", "pnpm-v6", "pnpm-v9", "yarn-berry"]
+        .iter()
+        .map(|n| repo().join("crates/dredge-extract/testdata/lang").join(n))
+        .chain([yarn1.clone()])
+    {
+        let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
         let (v, _, _d) = sbom(fixture.to_str().unwrap(), "cyclonedx", &[]);
         let (ours, packages) = cdx_edges(&v);
         let out = dir.path().join(format!("{name}.trivy.json"));
@@ -564,7 +589,12 @@ fn lockfile_graphs_are_the_edges_their_tools_see() {
             .unwrap();
         assert!(st.success());
         let (theirs, _) = cdx_edges(&serde_json::from_str::<Value>(&std::fs::read_to_string(out).unwrap()).unwrap());
-        let theirs: BTreeSet<_> = theirs.into_iter().filter(|(a, b)| packages.contains(a) && packages.contains(b)).collect();
+        let mut theirs: BTreeSet<_> = theirs.into_iter().filter(|(a, b)| packages.contains(a) && packages.contains(b)).collect();
+        if name == "yarn-v1-graph" {
+            // Trivy leaves yarn v1's optionalDependencies out of the graph; yarn installs them
+            // for the package that lists them (and `npm ls` counts them): dredge keeps the edge.
+            assert!(theirs.insert(("pkg:npm/a@1.2.0".to_string(), "pkg:npm/d@1.0.2".to_string())), "Trivy now has the optional edge");
+        }
         assert!(!ours.is_empty(), "{name}: no edges");
         assert_eq!(ours, theirs, "{name}: dredge and Trivy");
     }
@@ -597,7 +627,7 @@ fn lockfile_graphs_are_the_edges_their_tools_see() {
     let tree: Value = serde_json::from_slice(&out.stdout).unwrap();
     fn walk(name: &str, node: &Value, out: &mut BTreeSet<(String, String)>) {
         for (child, sub) in node["dependencies"].as_object().into_iter().flatten() {
-            let to = format!("{child}@{}", sub["version"].as_str().unwrap());
+            let to = format!("pkg:npm/{}@{}", child.replace('@', "%40"), sub["version"].as_str().unwrap());
             if !name.is_empty() {
                 out.insert((name.to_string(), to.clone()));
             }
