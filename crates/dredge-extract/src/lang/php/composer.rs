@@ -29,7 +29,7 @@ impl Extractor for Composer {
         "lang/php/composer"
     }
     fn version(&self) -> u32 {
-        2
+        3
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[Pattern::Named("installed.json", "composer"), Pattern::Named("composer.lock", "")]
@@ -55,6 +55,25 @@ impl Extractor for Composer {
         if out.is_empty() && !v.is_object() && !v.is_array() {
             return Err(ExtractError::new("not a Composer file: neither an object nor a list"));
         }
+        // Each record's `require` names the packages it needs (platform entries like `php` and
+        // `ext-json` are no packages here and give no edge).
+        let records = v["packages"]
+            .as_array()
+            .or_else(|| v.as_array())
+            .into_iter()
+            .flatten()
+            .chain(v["packages-dev"].as_array().into_iter().flatten());
+        let mut graph: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+        for r in records {
+            if let Some(n) = r["name"].as_str() {
+                graph
+                    .entry(n.to_ascii_lowercase())
+                    .or_default()
+                    .extend(r["require"].as_object().into_iter().flatten().map(|(d, _)| d.to_ascii_lowercase()));
+            }
+        }
+        let keys: Vec<String> = out.iter().map(|p| p.name.to_ascii_lowercase()).collect();
+        crate::lang::link_graph(&mut out, &keys, &graph);
         Ok(facts(out))
     }
 }

@@ -16,7 +16,7 @@ impl Extractor for GemfileLock {
         "lang/ruby/gemfile-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[Pattern::Named("Gemfile.lock", ""), Pattern::Named("gems.locked", "")]
@@ -27,9 +27,13 @@ impl Extractor for GemfileLock {
     fn extract(&self, _path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
         let text = utf8(data)?;
         let (mut section, mut out, mut direct) = ("", Vec::new(), HashSet::new());
+        // Each spec's dependencies (the lines indented under it), by name.
+        let mut graph: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+        let mut current: Option<String> = None;
         for line in text.lines() {
             if !line.starts_with(' ') && !line.trim().is_empty() {
                 section = line.trim();
+                current = None;
                 continue;
             }
             if section == "DEPENDENCIES" {
@@ -37,12 +41,19 @@ impl Extractor for GemfileLock {
                     direct.insert(n.to_string());
                 }
             } else if matches!(section, "GEM" | "GIT" | "PATH" | "PLUGIN SOURCE") {
+                if let (Some(dep), Some(of)) = (line.strip_prefix("      ").filter(|s| !s.starts_with(' ')), &current) {
+                    if let Some(n) = dep.split([' ', '!']).next().filter(|n| !n.is_empty()) {
+                        graph.entry(of.clone()).or_default().push(n.to_string());
+                    }
+                    continue;
+                }
                 let Some(spec) = line.strip_prefix("    ").filter(|s| !s.starts_with(' ')) else { continue };
                 let Some((name, rest)) = spec.split_once(" (") else { continue };
                 let mut version = rest.trim_end_matches(')');
                 if let Some(i) = PLATFORMS.iter().filter_map(|p| version.find(p)).min() {
                     version = &version[..i];
                 }
+                current = Some(name.to_string());
                 out.push(Package::locked(Ecosystem::Gem, name, version));
             }
         }
@@ -52,6 +63,8 @@ impl Extractor for GemfileLock {
         for p in &mut out {
             p.direct = Some(direct.contains(&p.name));
         }
+        let keys: Vec<String> = out.iter().map(|p| p.name.clone()).collect();
+        crate::lang::link_graph(&mut out, &keys, &graph);
         Ok(facts(out))
     }
 }
