@@ -322,7 +322,8 @@ pub struct Package {
     pub depends_on: Vec<DepRef>,
 }
 
-/// A dependency edge's far end: a package of the same file, by name and version.
+/// A dependency edge's far end: a package of the same file, by name and version. An empty version
+/// (an installed `node_modules` package) means the one Node finds from the package's own place.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct DepRef {
     pub name: String,

@@ -272,6 +272,25 @@ pub(crate) fn package_edges(r: &ScanReport, group_of: &[usize]) -> std::collecti
     for (i, p) in r.packages.iter().enumerate() {
         at.entry((p.found_at(), p.ecosystem, p.name.as_str(), p.version.as_str())).or_insert(i);
     }
+    // Installed npm packages by their package.json: an edge without a version is resolved as
+    // Node resolves `require`, from the package's own directory up.
+    let installed: HashMap<&str, usize> = r
+        .packages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.ecosystem == dredge_model::Ecosystem::Npm)
+        .filter_map(|(i, p)| Some((p.location.as_ref()?.path.as_str(), i)))
+        .collect();
+    let node_resolve = |from: &str, dep: &str| -> Option<usize> {
+        let mut dir = from.strip_suffix("/package.json")?;
+        for _ in 0..64 {
+            if let Some(&j) = installed.get(format!("{dir}/node_modules/{dep}/package.json").as_str()) {
+                return Some(j);
+            }
+            dir = &dir[..dir.rfind("/node_modules/")?];
+        }
+        None
+    };
     let mut edges: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
     for (i, p) in r.packages.iter().enumerate() {
         if p.depends_on.is_empty() {
@@ -279,10 +298,13 @@ pub(crate) fn package_edges(r: &ScanReport, group_of: &[usize]) -> std::collecti
         }
         let place = p.found_at();
         for d in &p.depends_on {
-            if let Some(&j) = at.get(&(place.clone(), p.ecosystem, d.name.as_str(), d.version.as_str())) {
-                if group_of[j] != group_of[i] {
-                    edges.entry(group_of[i]).or_default().insert(group_of[j]);
-                }
+            let j = if d.version.is_empty() {
+                p.location.as_ref().and_then(|l| node_resolve(&l.path, &d.name))
+            } else {
+                at.get(&(place.clone(), p.ecosystem, d.name.as_str(), d.version.as_str())).copied()
+            };
+            if let Some(j) = j.filter(|j| group_of[*j] != group_of[i]) {
+                edges.entry(group_of[i]).or_default().insert(group_of[j]);
             }
         }
     }

@@ -668,6 +668,29 @@ fn lockfile_graphs_are_the_edges_their_tools_see() {
     walk("", &tree, &mut theirs);
     assert!(theirs.len() >= 7, "{theirs:?}");
     assert_eq!(ours, theirs, "package-lock edges: dredge and npm ls");
+
+    // An installed node_modules tree (no lockfile): each package.json's dependencies resolved as
+    // Node does from the package's own directory — what `npm ls` reads from the same tree.
+    let tree = dir.path().join("tree");
+    let pj = |rel: &str, text: serde_json::Value| {
+        let d = tree.join(rel);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("package.json"), text.to_string()).unwrap();
+    };
+    pj("", serde_json::json!({"name": "app", "version": "1.0.0", "dependencies": {"a": "^1.0.0", "b": "^2.0.0"}}));
+    pj("node_modules/a", serde_json::json!({"name": "a", "version": "1.0.0", "dependencies": {"c": "^1.0.0"}}));
+    pj("node_modules/a/node_modules/c", serde_json::json!({"name": "c", "version": "1.5.0"}));
+    pj("node_modules/b", serde_json::json!({"name": "b", "version": "2.0.0", "dependencies": {"c": "^2.0.0", "@s/d": "*"}}));
+    pj("node_modules/c", serde_json::json!({"name": "c", "version": "2.1.0"}));
+    pj("node_modules/@s/d", serde_json::json!({"name": "@s/d", "version": "0.1.0", "dependencies": {"c": "^2.0.0"}}));
+    let (v, _, _d) = sbom(tree.to_str().unwrap(), "cyclonedx", &[]);
+    let (ours, _) = cdx_edges(&v);
+    let out = Command::new("npm").args(["ls", "--all", "--json"]).current_dir(&tree).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut theirs = BTreeSet::new();
+    walk("", &serde_json::from_slice(&out.stdout).unwrap(), &mut theirs);
+    assert!(theirs.len() >= 4, "{theirs:?}");
+    assert_eq!(ours, theirs, "node_modules edges: dredge and npm ls");
 }
 
 /// An SBOM is untrusted input: the occurrence numbers it holds must not drive the work. One
