@@ -629,6 +629,14 @@ fn lockfile_graphs_are_the_edges_their_tools_see() {
         assert_eq!(ours, theirs, "{name}: dredge and Trivy");
     }
 
+    // pdm.lock (PEP 508 requirements, which Trivy 0.59 does not read) locks the same project as
+    // the uv.lock fixture: the same graph.
+    let lang = repo().join("crates/dredge-extract/testdata/lang");
+    let edges_of = |d: &str| cdx_edges(&sbom(lang.join(d).to_str().unwrap(), "cyclonedx", &[]).0).0;
+    let pdm = edges_of("pdm-lock");
+    assert!(pdm.len() >= 10, "{pdm:?}");
+    assert_eq!(pdm, edges_of("uv-lock"), "pdm.lock and uv.lock of one project");
+
     // npm: `c` at two versions (one nested under `a`), a scoped package, a package nested two
     // levels down that finds `c` at its parent's level, a dev dependency.
     let npm = dir.path().join("npm");

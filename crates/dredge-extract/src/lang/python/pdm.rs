@@ -1,6 +1,6 @@
 //! `pdm.lock` (TOML): each package lists the groups that need it; one without `default` is dev.
 
-use crate::lang::{LOCKFILE_MAX, facts, toml};
+use crate::lang::{LOCKFILE_MAX, facts, link_graph, toml};
 use dredge_layer::{ExtractError, Extractor, Pattern};
 use dredge_model::{Ecosystem, Fact, Package};
 use serde::Deserialize;
@@ -19,6 +19,29 @@ struct Entry {
     version: String,
     #[serde(default)]
     groups: Option<Vec<String>>,
+    /// PEP 508 requirements (`name[extra]>=1; marker`).
+    #[serde(default)]
+    dependencies: Vec<String>,
+}
+
+/// The package a PEP 508 requirement names, normalised (PEP 503).
+fn requirement_name(req: &str) -> String {
+    let name: String = req.trim().chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).collect();
+    normal(&name)
+}
+
+fn normal(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
 }
 
 impl Extractor for PdmLock {
@@ -26,7 +49,7 @@ impl Extractor for PdmLock {
         "lang/python/pdm-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn patterns(&self) -> &'static [Pattern] {
         &[Pattern::Named("pdm.lock", "")]
@@ -36,10 +59,19 @@ impl Extractor for PdmLock {
     }
     fn extract(&self, _path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
         let lock: Lock = toml(data)?;
-        Ok(facts(lock.package.into_iter().map(|e| {
-            let mut p = Package::locked(Ecosystem::PyPI, e.name, e.version);
-            p.dev = e.groups.is_some_and(|g| !g.iter().any(|x| x == "default"));
-            p
-        })))
+        let graph: std::collections::HashMap<String, Vec<String>> =
+            lock.package.iter().map(|e| (normal(&e.name), e.dependencies.iter().map(|d| requirement_name(d)).collect())).collect();
+        let keys: Vec<String> = lock.package.iter().map(|e| normal(&e.name)).collect();
+        let mut pkgs: Vec<Package> = lock
+            .package
+            .into_iter()
+            .map(|e| {
+                let mut p = Package::locked(Ecosystem::PyPI, e.name, e.version);
+                p.dev = e.groups.is_some_and(|g| !g.iter().any(|x| x == "default"));
+                p
+            })
+            .collect();
+        link_graph(&mut pkgs, &keys, &graph);
+        Ok(facts(pkgs))
     }
 }
