@@ -395,6 +395,24 @@ impl Package {
     }
 }
 
+/// PEP 503 name normalisation: lowercase, runs of `-`, `_`, `.` become one `-`.
+pub fn normalize_pypi(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
 /// Sorts packages and drops repeats. An OS package is one record however many database files
 /// mention it; a language package is kept once per file (and archive member) that declares it,
 /// because each lockfile or install is a separate place to fix.

@@ -163,29 +163,6 @@ fn occurrence_properties<'a>(pkg: &'a Package, n: Option<usize>, props: &mut Vec
     }
 }
 
-/// The packages of one identity: indexes into `r.packages`, grouped by purl (or ecosystem, name
-/// and version when there is none), in the order they first appear; and for each package, its
-/// group.
-pub(crate) fn identities(r: &ScanReport) -> (Vec<Vec<usize>>, Vec<usize>) {
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut by_key: std::collections::HashMap<(String, String, String, String), usize> = std::collections::HashMap::new();
-    let mut group_of = Vec::with_capacity(r.packages.len());
-    for (i, pk) in r.packages.iter().enumerate() {
-        let key = if pk.purl.is_empty() {
-            (String::new(), pk.ecosystem.purl_type().to_string(), pk.name.clone(), pk.version.clone())
-        } else {
-            (pk.purl.clone(), String::new(), String::new(), String::new())
-        };
-        let g = *by_key.entry(key).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[g].push(i);
-        group_of.push(g);
-    }
-    (groups, group_of)
-}
-
 /// The CycloneDX document, ready to serialize.
 fn bom(r: &ScanReport) -> Bom<'_> {
     let t = &r.target;
@@ -251,7 +228,7 @@ fn bom(r: &ScanReport) -> Bom<'_> {
         bom_ref
     });
     // One component per package identity; its bom-ref is its purl (unique: the identity).
-    let (groups, group_of) = identities(r);
+    let (groups, group_of) = crate::identities(r);
     let group_ref = |g: usize| {
         let first = &r.packages[groups[g][0]];
         if first.purl.is_empty() { format!("pkg:{}", groups[g][0]) } else { first.purl.clone() }

@@ -263,6 +263,29 @@ pub(crate) fn source_parts(pk: &dredge_model::Package) -> Option<(&str, Option<S
     }
 }
 
+/// The packages of one identity: indexes into `r.packages`, grouped by purl (or ecosystem, name
+/// and version when there is none), in the order they first appear; and for each package, its
+/// group.
+pub(crate) fn identities(r: &ScanReport) -> (Vec<Vec<usize>>, Vec<usize>) {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut by_key: std::collections::HashMap<(String, String, String, String), usize> = std::collections::HashMap::new();
+    let mut group_of = Vec::with_capacity(r.packages.len());
+    for (i, pk) in r.packages.iter().enumerate() {
+        let key = if pk.purl.is_empty() {
+            (String::new(), pk.ecosystem.purl_type().to_string(), pk.name.clone(), pk.version.clone())
+        } else {
+            (pk.purl.clone(), String::new(), String::new(), String::new())
+        };
+        let g = *by_key.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
+        group_of.push(g);
+    }
+    (groups, group_of)
+}
+
 /// The package-to-package edges the files state (`Package::depends_on`), between package
 /// identities (`group_of`: each package's identity): for each identity with edges, the
 /// identities it depends on, sorted. An edge joins packages of the same file (and archive member).

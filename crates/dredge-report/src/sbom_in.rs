@@ -170,10 +170,7 @@ fn walk_cdx(components: &[Value], purls: &mut Vec<Component>, os: &mut Option<Os
             }
         }
         if let Some(p) = c["purl"].as_str() {
-            // The first occurrence under the plain property names, each further one numbered
-            // (`dredge:occurrence:N:…`): one package per occurrence, as in the image scan. The
-            // properties are read once into maps (an SBOM is untrusted: its size bounds the work,
-            // not the numbers it holds).
+            // One package per occurrence, as in the image scan (see `occurrences`).
             let props = c["properties"].as_array().into_iter().flatten().filter_map(|p| Some((p["name"].as_str()?, p["value"].as_str()?)));
             let (license, concluded) = cdx_licenses(c);
             *extra += occurrences(p, props, license, concluded, purls);

@@ -78,7 +78,7 @@ pub fn to_spdx(r: &ScanReport) -> String {
     // The image CONTAINS its OS and its applications; each CONTAINS its packages (as CycloneDX's
     // graph, see `owners`).
     let owners = crate::owners(r);
-    let (groups, group_of) = crate::cyclonedx::identities(r);
+    let (groups, group_of) = crate::identities(r);
     let pkg_id = |g: usize| {
         let i = groups[g][0];
         spdx_id("Package", &format!("{}-{}-{i}", r.packages[i].ecosystem.purl_type(), r.packages[i].name))

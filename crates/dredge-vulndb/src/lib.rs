@@ -135,23 +135,8 @@ pub struct SourceSpec {
     pub last_modified: Option<String>,
 }
 
-/// PEP 503 name normalisation: lowercase, runs of `-`, `_`, `.` become one `-`.
-pub fn normalize_pypi(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
-}
+/// PEP 503 name normalisation (shared with the extractors, which key lockfile graphs by it).
+pub use dredge_model::normalize_pypi;
 
 fn insert(tx: &rusqlite::Transaction<'_>, source: &str, a: Advisory) -> rusqlite::Result<()> {
     let existing: Option<Option<String>> =

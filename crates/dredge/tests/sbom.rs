@@ -475,6 +475,25 @@ fn one_component_per_package_with_every_occurrence() {
     }
 }
 
+/// `trivy fs --format cyclonedx` (offline, a fresh cache) on `dir`: its document.
+fn trivy_fs_cyclonedx(dir: &std::path::Path, extra: &[&str]) -> Value {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("trivy.cdx.json");
+    let st = Command::new(peer("trivy"))
+        .arg("fs")
+        .args(extra)
+        .args(["--format", "cyclonedx", "--skip-db-update", "--offline-scan", "--quiet", "--cache-dir"])
+        .arg(work.path().join("cache"))
+        .arg("-o")
+        .arg(&out)
+        .arg(dir)
+        .env("TRIVY_NO_PROGRESS", "true")
+        .status()
+        .unwrap();
+    assert!(st.success(), "trivy fs {}", dir.display());
+    serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap()
+}
+
 /// The edges of a CycloneDX document between library components, as `name@version` pairs.
 fn cdx_edges(v: &Value) -> (BTreeSet<(String, String)>, BTreeSet<String>) {
     let names: BTreeMap<&str, String> = v["components"]
@@ -518,20 +537,7 @@ fn lockfile_graphs_are_the_edges_their_tools_see() {
     let (v, _, _d) = sbom(cargo.to_str().unwrap(), "cyclonedx", &[]);
     let (ours, packages) = cdx_edges(&v);
     assert!(packages.len() > 100 && ours.len() > 200, "{} crates, {} edges", packages.len(), ours.len());
-    let tv = {
-        let out = dir.path().join("trivy.cdx.json");
-        let st = Command::new(peer("trivy"))
-            .args(["fs", "--format", "cyclonedx", "--skip-db-update", "--offline-scan", "--quiet", "--cache-dir"])
-            .arg(dir.path().join("tc"))
-            .arg("-o")
-            .arg(&out)
-            .arg(&cargo)
-            .env("TRIVY_NO_PROGRESS", "true")
-            .status()
-            .unwrap();
-        assert!(st.success());
-        serde_json::from_str::<Value>(&std::fs::read_to_string(out).unwrap()).unwrap()
-    };
+    let tv = trivy_fs_cyclonedx(&cargo, &[]);
     // Trivy lists the workspace members too (the project, not dependencies): compared on the
     // crates both list.
     let (theirs, their_packages) = cdx_edges(&tv);
@@ -595,18 +601,7 @@ fn lockfile_graphs_are_the_edges_their_tools_see() {
         let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
         let (v, _, _d) = sbom(fixture.to_str().unwrap(), "cyclonedx", &[]);
         let (ours, packages) = cdx_edges(&v);
-        let out = dir.path().join(format!("{name}.trivy.json"));
-        let st = Command::new(peer("trivy"))
-            .args(["fs", "--include-dev-deps", "--format", "cyclonedx", "--skip-db-update", "--offline-scan", "--quiet", "--cache-dir"])
-            .arg(dir.path().join("tc"))
-            .arg("-o")
-            .arg(&out)
-            .arg(&fixture)
-            .env("TRIVY_NO_PROGRESS", "true")
-            .status()
-            .unwrap();
-        assert!(st.success());
-        let (theirs, their_packages) = cdx_edges(&serde_json::from_str::<Value>(&std::fs::read_to_string(out).unwrap()).unwrap());
+        let (theirs, their_packages) = cdx_edges(&trivy_fs_cyclonedx(&fixture, &["--include-dev-deps"]));
         // Compared on the packages both list (Trivy 0.59 reads no composer `packages-dev`).
         let both = |(a, b): &(String, String)| {
             packages.contains(a) && packages.contains(b) && their_packages.contains(a) && their_packages.contains(b)

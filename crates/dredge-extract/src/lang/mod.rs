@@ -77,6 +77,18 @@ pub(crate) fn link_graph(pkgs: &mut [Package], keys: &[String], graph: &HashMap<
     }
 }
 
+/// Each package fact's name and edges (`name@version`), for tests of the graph an extractor reads.
+#[cfg(test)]
+pub(crate) fn edges_of(facts: &[Fact]) -> Vec<(String, Vec<String>)> {
+    facts
+        .iter()
+        .filter_map(|f| match f {
+            Fact::Package(p) => Some((p.name.clone(), p.depends_on.iter().map(|d| format!("{}@{}", d.name, d.version)).collect())),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Marks packages from a graph: `dev` when reachable only from the development roots, `direct`
 /// when a root lists it. `keys[i]` is package `i`'s node id in `graph`.
 pub(crate) fn mark_graph(

@@ -68,13 +68,7 @@ mod tests {
                 "System.Memory/4.5.5": {}}},
             "libraries": {"app/1.0.0": {"type": "project"}, "Serilog/3.1.1": {"type": "package"}, "System.Memory/4.5.5": {"type": "package"}}}"#;
         let facts = DepsJson.extract("/app/app.deps.json", deps.as_bytes()).unwrap();
-        let edges: Vec<(String, Vec<String>)> = facts
-            .iter()
-            .filter_map(|f| match f {
-                Fact::Package(p) => Some((p.name.clone(), p.depends_on.iter().map(|d| format!("{}@{}", d.name, d.version)).collect())),
-                _ => None,
-            })
-            .collect();
+        let edges = crate::lang::edges_of(&facts);
         assert_eq!(edges, vec![("Serilog".to_string(), vec!["System.Memory@4.5.5".to_string()]), ("System.Memory".to_string(), vec![])]);
     }
 }

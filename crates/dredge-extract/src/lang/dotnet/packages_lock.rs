@@ -92,13 +92,7 @@ mod tests {
                 "System.Memory": {"type": "Transitive", "resolved": "4.5.5"}
             }}}"#;
         let facts = PackagesLock.extract("/src/packages.lock.json", lock.as_bytes()).unwrap();
-        let edges: Vec<(String, Vec<String>)> = facts
-            .iter()
-            .filter_map(|f| match f {
-                Fact::Package(p) => Some((p.name.clone(), p.depends_on.iter().map(|d| format!("{}@{}", d.name, d.version)).collect())),
-                _ => None,
-            })
-            .collect();
+        let edges = crate::lang::edges_of(&facts);
         assert_eq!(
             edges,
             vec![

@@ -45,6 +45,23 @@ fn roots(doc: &Value) -> Vec<&Value> {
     }
 }
 
+/// `name@version` → the `name@version`s it depends on, from entries keyed like `packages`.
+fn graph_of(entries: &Value, v5: bool) -> HashMap<String, Vec<String>> {
+    let mut graph: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, e) in entries.as_object().into_iter().flatten() {
+        let Some((n, v)) = parse_key(k, v5) else { continue };
+        let next = graph.entry(format!("{n}@{}", bare_version(&v))).or_default();
+        for kind in ["dependencies", "optionalDependencies"] {
+            for (dn, dv) in e[kind].as_object().into_iter().flatten() {
+                if let Some(dv) = dep_version(dv) {
+                    next.push(format!("{dn}@{}", bare_version(dv)));
+                }
+            }
+        }
+    }
+    graph
+}
+
 fn dep_version(v: &Value) -> Option<&str> {
     v.as_str().or_else(|| v["version"].as_str())
 }
@@ -96,37 +113,12 @@ impl Extractor for PnpmLock {
         }
         let key = |p: &Package| format!("{}@{}", p.name, p.version);
         let keys: Vec<String> = pkgs.iter().map(key).collect();
-        if ver < 9.0 {
-            // Before v9 each package entry lists its own dependencies (`name: version`).
-            let mut graph: HashMap<String, Vec<String>> = HashMap::new();
-            for (k, e) in doc["packages"].as_object().into_iter().flatten() {
-                let Some((n, v)) = parse_key(k, v5) else { continue };
-                let next = graph.entry(format!("{n}@{}", bare_version(&v))).or_default();
-                for kind in ["dependencies", "optionalDependencies"] {
-                    for (dn, dv) in e[kind].as_object().into_iter().flatten() {
-                        if let Some(dv) = dep_version(dv) {
-                            next.push(format!("{dn}@{}", bare_version(dv)));
-                        }
-                    }
-                }
-            }
-            crate::lang::link_graph(&mut pkgs, &keys, &graph);
-        }
+        // The graph: v9 keeps it in `snapshots`; before, each package entry lists its own
+        // dependencies (`name: version`).
+        let graph = if ver >= 9.0 { graph_of(&doc["snapshots"], false) } else { graph_of(&doc["packages"], v5) };
+        crate::lang::link_graph(&mut pkgs, &keys, &graph);
         if ver >= 9.0 {
-            let mut graph: HashMap<String, Vec<String>> = HashMap::new();
-            for (k, e) in doc["snapshots"].as_object().into_iter().flatten() {
-                let Some((n, v)) = parse_key(k, false) else { continue };
-                let next = graph.entry(format!("{n}@{}", bare_version(&v))).or_default();
-                for kind in ["dependencies", "optionalDependencies"] {
-                    for (dn, dv) in e[kind].as_object().into_iter().flatten() {
-                        if let Some(dv) = dep_version(dv) {
-                            next.push(format!("{dn}@{}", bare_version(dv)));
-                        }
-                    }
-                }
-            }
             mark_graph(&mut pkgs, &keys, &graph, &prod, &dev);
-            crate::lang::link_graph(&mut pkgs, &keys, &graph);
         } else {
             for p in &mut pkgs {
                 let k = key(p);

@@ -2,7 +2,7 @@
 
 use crate::lang::{LOCKFILE_MAX, facts, link_graph, toml};
 use dredge_layer::{ExtractError, Extractor, Pattern};
-use dredge_model::{Ecosystem, Fact, Package};
+use dredge_model::{Ecosystem, Fact, Package, normalize_pypi};
 use serde::Deserialize;
 
 pub struct PdmLock;
@@ -27,21 +27,7 @@ struct Entry {
 /// The package a PEP 508 requirement names, normalised (PEP 503).
 fn requirement_name(req: &str) -> String {
     let name: String = req.trim().chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).collect();
-    normal(&name)
-}
-
-fn normal(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !out.ends_with('-') {
-                out.push('-');
-            }
-        } else {
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
+    normalize_pypi(&name)
 }
 
 impl Extractor for PdmLock {
@@ -60,8 +46,8 @@ impl Extractor for PdmLock {
     fn extract(&self, _path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
         let lock: Lock = toml(data)?;
         let graph: std::collections::HashMap<String, Vec<String>> =
-            lock.package.iter().map(|e| (normal(&e.name), e.dependencies.iter().map(|d| requirement_name(d)).collect())).collect();
-        let keys: Vec<String> = lock.package.iter().map(|e| normal(&e.name)).collect();
+            lock.package.iter().map(|e| (normalize_pypi(&e.name), e.dependencies.iter().map(|d| requirement_name(d)).collect())).collect();
+        let keys: Vec<String> = lock.package.iter().map(|e| normalize_pypi(&e.name)).collect();
         let mut pkgs: Vec<Package> = lock
             .package
             .into_iter()

@@ -3,7 +3,7 @@
 
 use crate::lang::{LOCKFILE_MAX, facts, link_graph, toml};
 use dredge_layer::{ExtractError, Extractor, Pattern};
-use dredge_model::{Ecosystem, Fact, Package};
+use dredge_model::{Ecosystem, Fact, Package, normalize_pypi};
 use serde::Deserialize;
 
 pub struct PoetryLock;
@@ -27,21 +27,6 @@ struct Entry {
     dependencies: std::collections::BTreeMap<String, ::toml::Value>,
 }
 
-/// PEP 503 normalisation: `Typing_Extensions` and `typing-extensions` are one package.
-fn normal(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !out.ends_with('-') {
-                out.push('-');
-            }
-        } else {
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
-}
-
 impl Extractor for PoetryLock {
     fn name(&self) -> &'static str {
         "lang/python/poetry-lock"
@@ -58,8 +43,8 @@ impl Extractor for PoetryLock {
     fn extract(&self, _path: &str, data: &[u8]) -> Result<Vec<Fact>, ExtractError> {
         let lock: Lock = toml(data)?;
         let graph: std::collections::HashMap<String, Vec<String>> =
-            lock.package.iter().map(|e| (normal(&e.name), e.dependencies.keys().map(|d| normal(d)).collect())).collect();
-        let keys: Vec<String> = lock.package.iter().map(|e| normal(&e.name)).collect();
+            lock.package.iter().map(|e| (normalize_pypi(&e.name), e.dependencies.keys().map(|d| normalize_pypi(d)).collect())).collect();
+        let keys: Vec<String> = lock.package.iter().map(|e| normalize_pypi(&e.name)).collect();
         let mut pkgs: Vec<Package> = lock
             .package
             .into_iter()
